@@ -1,0 +1,911 @@
+/*
+ * ConsoleAppController - a faithful port of the seed's C# ConsoleAppController.
+ *
+ * It finds the listener serving NAME through the mapping NAME (the pid at
+ * offset 0), adopts it if it is running, launches it if not, relaunches it
+ * whenever it exits, and sends the close message (-1) when a key is pressed.
+ * `--stop NAME` sends the close message from another process and waits.
+ *
+ * What the seed got wrong and this port fixes: the listener's path is no longer
+ * hard-coded (it sits beside the controller, or --listener names it); a pid read
+ * from the mapping is verified (start time, image name) before it is adopted; a
+ * close message sent by someone else is honoured instead of answered with a
+ * relaunch; with no console to read keys from, nothing blocks and end-of-file is
+ * not a key press; a listener that dies at once is relaunched after a growing
+ * pause instead of in a tight loop; one controller per NAME.
+ */
+#include "ipc_win.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const wchar_t kUsage[] =
+    L"Usage: ConsoleAppController [NAME] [--listener PATH] [--console new|shared|none]\n"
+    L"                            [-- LISTENER ARGS...]\n"
+    L"       ConsoleAppController --stop NAME [--timeout MS]\n"
+    L"\n"
+    L"Launches ConsoleAppListener NAME (or adopts the one already running), relaunches\n"
+    L"it whenever it exits, and sends it the close message when a key is pressed.\n"
+    L"\n"
+    L"  NAME              instance name (default SampleApp); may start with Local\\ or Global\\\n"
+    L"  --listener PATH   the listener executable (default: ConsoleAppListener.exe\n"
+    L"                    beside this program)\n"
+    L"  --console MODE    new: the listener gets its own console window (default);\n"
+    L"                    shared: it shares this console and output; none: no window\n"
+    L"  -- ARGS...        passed to the listener after NAME, e.g. -- --work-ms 1000\n"
+    L"  --stop NAME       send the close message to NAME's listener, wait for it to\n"
+    L"                    finish its unit of work and exit\n"
+    L"  --timeout MS      how long --stop waits (default 60000)\n"
+    L"  --help, -h, /?    this text;  --version  the version\n"
+    L"\n"
+    L"A listener that ran at least 1 s is relaunched at once; one that exits sooner\n"
+    L"is relaunched after a pause that doubles from 0.5 s up to 32 s. When standard\n"
+    L"input is not a console (Task Scheduler, scripts), stop it with --stop NAME.\n"
+    L"\n"
+    L"Exit codes:\n"
+    L"  0  stopped gracefully (or --stop: the listener finished and exited, or none ran)\n"
+    L"  1  a Windows call failed (the message names it)\n"
+    L"  2  bad command line or instance name\n"
+    L"  5  another controller already supervises NAME\n"
+    L"  6  --stop: the listener did not exit within --timeout\n"
+    L"  7  NAME is taken by an object that is not a listener's mapping\n"
+    L"  8  the listener executable could not be started";
+
+#define HEALTHY_RUN_MS 1000u      /* a listener that ran this long is relaunched at once */
+#define FIRST_PAUSE_MS 500u       /* the first pause after a listener that died sooner */
+#define MAX_PAUSE_MS 32000u       /* the pause doubles up to this */
+#define LISTENER_EXE L"ConsoleAppListener.exe"
+
+typedef struct Controller {
+    const IpcControllerOptions *opt;
+    wchar_t listener_path[MAX_PATH * 2];
+    wchar_t listener_dir[MAX_PATH * 2];
+    wchar_t command_line[IPC_MAX_COMMAND_LINE + 1];
+    size_t args_offset;       /* where NAME starts in command_line: what the seed printed as Arguments */
+    IpcMapping map;
+    HANDLE mutex;             /* NAME.controller: one controller per NAME */
+    HANDLE stop_event;        /* NAME.stop: signalled by --stop so a pause is cut short */
+    HANDLE exit_event;        /* signalled by the wait callback when the listener exits */
+    HANDLE process;           /* the listener we supervise, NULL while none runs */
+    HANDLE wait;              /* RegisterWaitForSingleObject registration for process */
+    DWORD pid;
+    ULONGLONG started_tick;   /* when the current listener was launched or adopted */
+    DWORD pause_ms;           /* the back-off before the next relaunch, 0 after a healthy run */
+    ULONGLONG relaunch_tick;  /* when a pending relaunch is due; 0 when none is */
+    BOOL interactive;         /* standard input is a console we can read keys from */
+    BOOL shutting_down;       /* this controller sent the close message */
+    BOOL awaiting_enter;      /* the seed's "Hit Enter to close" is showing */
+} Controller;
+
+/* Signalled by the console control handler; the main loop sends the close message. */
+static HANDLE g_ctrl_event = NULL;
+/* The mapping the control handler writes -1 into when Windows is about to end us. */
+static volatile IpcHeader *volatile g_view = NULL;
+
+/*
+ * Ctrl+C and Ctrl+Break are handled on the main thread. For closing the window,
+ * log-off and shutdown, Windows ends the process soon after this returns, so the
+ * close message is written here, at once: the listener then finishes its unit
+ * and exits instead of being orphaned with no stop on record.
+ */
+static BOOL WINAPI CtrlHandler(DWORD type)
+{
+    if (type == CTRL_CLOSE_EVENT || type == CTRL_LOGOFF_EVENT || type == CTRL_SHUTDOWN_EVENT) {
+        volatile IpcHeader *view = g_view;
+        if (view != NULL) {
+            IpcMapping m = {0};
+            m.view = view;
+            IpcMappingSendClose(&m);
+        }
+    }
+    if (g_ctrl_event != NULL) {
+        SetEvent(g_ctrl_event);
+    }
+    return TRUE;
+}
+
+/* The wait callback runs on a thread-pool thread: it only signals; the main thread acts. */
+static VOID CALLBACK OnListenerExited(PVOID context, BOOLEAN timed_out)
+{
+    (void)timed_out;
+    SetEvent((HANDLE)context);
+}
+
+/* Resolves the listener's full path and folder, and builds its command line. */
+static int PrepareListener(Controller *c)
+{
+    const IpcControllerOptions *opt = c->opt;
+    DWORD code;
+    DWORD n;
+    DWORD attrs;
+    size_t len = 0;
+    int i;
+    wchar_t *file_part = NULL;
+    DWORD cap = (DWORD)(sizeof(c->listener_path) / sizeof(c->listener_path[0]));
+
+    if (opt->listener_path != NULL) {
+        n = GetFullPathNameW(opt->listener_path, cap, c->listener_path, &file_part);
+        if (n == 0 || n >= cap) {
+            code = n == 0 ? GetLastError() : ERROR_FILENAME_EXCED_RANGE;
+            IpcReportError(L"GetFullPathNameW", code, L"cannot resolve the listener path '%ls'", opt->listener_path);
+            return IPC_EXIT_LAUNCH_FAILED;
+        }
+    } else {
+        code = IpcSelfDirectoryFile(LISTENER_EXE, c->listener_path, cap);
+        if (code != ERROR_SUCCESS) {
+            IpcReportError(L"GetModuleFileNameW", code, L"cannot find this program's folder");
+            return IPC_EXIT_FAILURE;
+        }
+    }
+    attrs = GetFileAttributesW(c->listener_path);
+    if (attrs == INVALID_FILE_ATTRIBUTES || (attrs & FILE_ATTRIBUTE_DIRECTORY) != 0) {
+        IpcPrintErr(L"Error: the listener executable '%ls' does not exist%ls.", c->listener_path,
+                    opt->listener_path != NULL ? L"" : L" (put ConsoleAppListener.exe beside the controller, or use --listener PATH)");
+        return IPC_EXIT_LAUNCH_FAILED;
+    }
+    /* The seed ran the listener in its own folder (WorkingDirectory = the exe's parent). */
+    memcpy(c->listener_dir, c->listener_path, sizeof(c->listener_dir));
+    c->listener_dir[IpcPathFileName(c->listener_dir) - c->listener_dir] = L'\0';
+
+    if (!IpcAppendQuotedArg(c->command_line, IPC_MAX_COMMAND_LINE + 1, &len, c->listener_path)) {
+        goto too_long;
+    }
+    c->args_offset = len + 1;
+    if (!IpcAppendQuotedArg(c->command_line, IPC_MAX_COMMAND_LINE + 1, &len, opt->name)) {
+        goto too_long;
+    }
+    for (i = 0; i < opt->listener_argc; i++) {
+        if (!IpcAppendQuotedArg(c->command_line, IPC_MAX_COMMAND_LINE + 1, &len, opt->listener_argv[i])) {
+            goto too_long;
+        }
+    }
+    return IPC_EXIT_OK;
+
+too_long:
+    IpcPrintErr(L"Error: the listener's command line would be longer than %d characters.", IPC_MAX_COMMAND_LINE);
+    return IPC_EXIT_USAGE;
+}
+
+/* Starts waiting for the listener in process/pid; the handle is ours from now on. */
+static DWORD Watch(Controller *c, HANDLE process, DWORD pid)
+{
+    HANDLE wait = NULL;
+    if (!RegisterWaitForSingleObject(&wait, process, OnListenerExited, c->exit_event, INFINITE,
+                                     WT_EXECUTEONLYONCE)) {
+        return GetLastError();
+    }
+    c->process = process;
+    c->pid = pid;
+    c->wait = wait;
+    c->started_tick = GetTickCount64();
+    return ERROR_SUCCESS;
+}
+
+/*
+ * Forgets the listener that exited. UnregisterWaitEx with INVALID_HANDLE_VALUE
+ * waits for a callback that may still be running, so the handle is not closed
+ * under it (libuv does the same).
+ */
+static DWORD Unwatch(Controller *c)
+{
+    DWORD exit_code = STILL_ACTIVE;
+    if (c->wait != NULL) {
+        UnregisterWaitEx(c->wait, INVALID_HANDLE_VALUE);
+        c->wait = NULL;
+    }
+    if (c->process != NULL) {
+        if (!GetExitCodeProcess(c->process, &exit_code)) {
+            exit_code = STILL_ACTIVE;
+        }
+        CloseHandle(c->process);
+        c->process = NULL;
+    }
+    c->pid = 0;
+    return exit_code;
+}
+
+/*
+ * Writes the identity of a listener we launched into the header: ours writes the
+ * same values when it publishes, and a seed listener, which writes only its pid,
+ * can then still be verified by its start time (by --stop, or a later controller).
+ */
+static void RecordListener(Controller *c, HANDLE process, DWORD pid)
+{
+    volatile IpcHeader *h = IpcMappingHeader(&c->map);
+    uint64_t created = 0;
+    if (h != NULL && IpcProcessCreationTime(process, &created) == ERROR_SUCCESS) {
+        h->listener_created = created;
+        h->listener_pid = pid;
+    }
+}
+
+/* The seed's LaunchProcess. Returns a Win32 error; the message is printed here. */
+static DWORD Launch(Controller *c)
+{
+    STARTUPINFOW si;
+    PROCESS_INFORMATION pi;
+    DWORD flags = 0;
+    BOOL inherit = FALSE;
+    DWORD code = ERROR_SUCCESS;
+    wchar_t *cmd = NULL;
+    size_t cmd_bytes = (wcslen(c->command_line) + 1) * sizeof(wchar_t);
+
+    memset(&si, 0, sizeof(si));
+    memset(&pi, 0, sizeof(pi));
+    si.cb = sizeof(si);
+    IpcPrint(L"Launching executable: %ls %ls ", c->listener_path, c->command_line + c->args_offset);
+
+    switch (c->opt->console) {
+    case IPC_CONSOLE_NEW:
+        flags |= CREATE_NEW_CONSOLE;
+        break;
+    case IPC_CONSOLE_NONE:
+        flags |= CREATE_NO_WINDOW;
+        break;
+    case IPC_CONSOLE_SHARED:
+        /*
+         * Hand over our standard handles explicitly: when they are pipes or files
+         * (a script capturing output), a child that merely shares the console
+         * would otherwise get handles it cannot use.
+         */
+        si.dwFlags = STARTF_USESTDHANDLES;
+        si.hStdInput = GetStdHandle(STD_INPUT_HANDLE);
+        si.hStdOutput = GetStdHandle(STD_OUTPUT_HANDLE);
+        si.hStdError = GetStdHandle(STD_ERROR_HANDLE);
+        SetHandleInformation(si.hStdInput, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
+        SetHandleInformation(si.hStdOutput, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
+        SetHandleInformation(si.hStdError, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
+        inherit = TRUE;
+        break;
+    }
+
+    /* CreateProcessW may write into the command line, so it gets a copy. */
+    cmd = (wchar_t *)HeapAlloc(GetProcessHeap(), 0, cmd_bytes);
+    if (cmd == NULL) {
+        code = ERROR_NOT_ENOUGH_MEMORY;
+        IpcReportError(L"HeapAlloc", code, L"cannot launch '%ls'", c->listener_path);
+        goto cleanup;
+    }
+    memcpy(cmd, c->command_line, cmd_bytes);
+    if (!CreateProcessW(c->listener_path, cmd, NULL, NULL, inherit, flags, NULL, c->listener_dir, &si, &pi)) {
+        code = GetLastError();
+        IpcReportError(L"CreateProcessW", code, L"cannot launch '%ls'", c->listener_path);
+        goto cleanup;
+    }
+    CloseHandle(pi.hThread);
+    pi.hThread = NULL;
+    RecordListener(c, pi.hProcess, pi.dwProcessId);
+    code = Watch(c, pi.hProcess, pi.dwProcessId);
+    if (code != ERROR_SUCCESS) {
+        IpcReportError(L"RegisterWaitForSingleObject", code, L"cannot watch the listener (pid %lu)",
+                       (unsigned long)pi.dwProcessId);
+        /* Unwatched, it would run on unsupervised: ask it to stop rather than lose track of it. */
+        IpcMappingSendClose(&c->map);
+        CloseHandle(pi.hProcess);
+        pi.hProcess = NULL;
+        goto cleanup;
+    }
+
+cleanup:
+    if (cmd != NULL) {
+        HeapFree(GetProcessHeap(), 0, cmd);
+    }
+    return code;
+}
+
+/* TRUE when someone asked the listener to close: -1 at offset 0, or a stop request not yet consumed. */
+static BOOL CloseRequested(const Controller *c)
+{
+    volatile IpcHeader *h = IpcMappingHeader(&c->map);
+    if (IpcMappingReadMessage(&c->map) == IPC_CLOSE_MESSAGE) {
+        return TRUE;
+    }
+    return h != NULL && h->stop_requests != h->stop_acked;
+}
+
+/*
+ * Clears a close message nobody will consume: called only when no listener is
+ * alive behind NAME, before launching one. A seed controller never closes the
+ * mapping it wrote -1 into, so such a -1 can outlive every listener.
+ */
+static void ClearStaleClose(Controller *c)
+{
+    volatile IpcHeader *h = IpcMappingHeader(&c->map);
+    if (h != NULL) {
+        h->stop_acked = h->stop_requests;
+    }
+    IpcMappingCompareExchangeMessage(&c->map, 0, IPC_CLOSE_MESSAGE);
+}
+
+/* The seed's WantProcessToShutDown. */
+static void SendShutdown(Controller *c)
+{
+    IpcMappingSendClose(&c->map);
+    c->shutting_down = TRUE;
+    c->relaunch_tick = 0;
+    IpcPrint(L"Sent message to shut down");
+}
+
+/*
+ * Waits for a listener that is finishing its last unit after a close message,
+ * so that a fresh one never runs beside it. Returns FALSE when a stop arrived
+ * meanwhile (Ctrl+C or --stop): then nothing is to be launched.
+ */
+static BOOL WaitForFinishingListener(Controller *c, HANDLE process, DWORD pid)
+{
+    HANDLE handles[3];
+    DWORD r;
+
+    IpcPrint(L"The listener (pid %lu) is finishing its last unit after a close message; waiting for it to exit",
+             (unsigned long)pid);
+    handles[0] = process;
+    handles[1] = g_ctrl_event;
+    handles[2] = c->stop_event;
+    r = WaitForMultipleObjects(3, handles, FALSE, INFINITE);
+    if (r == WAIT_OBJECT_0) {
+        return TRUE;
+    }
+    IpcPrint(L"Stop requested while waiting; not launching a new listener");
+    return FALSE;
+}
+
+/*
+ * The seed's LocateClient, with the checks it lacked. On return either a
+ * listener is watched (adopted), or *launch says one must be launched, or the
+ * return value is an exit code other than IPC_EXIT_OK.
+ */
+static int Locate(Controller *c, BOOL *launch)
+{
+    const wchar_t *name = c->opt->name;
+    DWORD code;
+    IpcHeader hdr;
+    IpcLayoutKind kind;
+    const wchar_t *why = L"";
+    LONG message;
+    HANDLE process = NULL;
+    wchar_t reason[IPC_ERROR_TEXT_MAX];
+    int rc = IPC_EXIT_OK;
+
+    *launch = TRUE;
+    code = IpcMappingOpen(name, &c->map);
+    if (code == ERROR_FILE_NOT_FOUND) {
+        /*
+         * Not running. We create the mapping ourselves and hold it, so that a
+         * close message sent while the listener is being (re)launched is kept.
+         */
+        code = IpcMappingCreate(name, &c->map);
+    }
+    if (code == ERROR_INVALID_HANDLE) {
+        IpcPrintErr(L"Error: the name '%ls' is taken by a kernel object that is not a file mapping.", name);
+        rc = IPC_EXIT_NAME_IN_USE;
+        goto done;
+    }
+    if (code != ERROR_SUCCESS) {
+        IpcReportError(L"OpenFileMappingW", code, L"cannot open the mapping '%ls'", name);
+        rc = code == ERROR_ACCESS_DENIED ? IPC_EXIT_NAME_IN_USE : IPC_EXIT_FAILURE;
+        goto done;
+    }
+    if (c->map.created) {
+        goto done;
+    }
+
+    message = IpcMappingReadMessage(&c->map);
+    IpcPrint(L"Broadcast '%ld' received", (long)message);
+    kind = IpcMappingSnapshot(&c->map, &hdr, &why);
+    if (kind == IPC_LAYOUT_INVALID) {
+        IpcPrintErr(L"Error: the mapping '%ls' exists but does not hold a listener's data: %ls.", name, why);
+        rc = IPC_EXIT_NAME_IN_USE;
+        goto done;
+    }
+
+    if (message == IPC_CLOSE_MESSAGE) {
+        /* A close message is on record. Is a listener still finishing its unit behind it? */
+        if (kind == IPC_LAYOUT_OURS && hdr.listener_pid != 0 &&
+            IpcProcessOpenVerified(hdr.listener_pid, hdr.listener_created, NULL, 0, &process, NULL, 0) ==
+                ERROR_SUCCESS) {
+            if (!WaitForFinishingListener(c, process, hdr.listener_pid)) {
+                *launch = FALSE;
+                c->shutting_down = TRUE;
+            }
+            CloseHandle(process);
+            process = NULL;
+        }
+        if (*launch) {
+            ClearStaleClose(c);
+        }
+        goto done;
+    }
+    if (message <= 0) {
+        goto done; /* nobody has published a pid */
+    }
+
+    /*
+     * Trust the pid only after checking the process: our listener's start time
+     * is in the header; a seed listener publishes only its pid, so its image
+     * name is what we can check.
+     */
+    if (kind == IPC_LAYOUT_OURS && hdr.listener_pid == (uint32_t)message) {
+        code = IpcProcessOpenVerified((DWORD)message, hdr.listener_created, c->listener_path, 0, &process, reason,
+                                      IPC_ERROR_TEXT_MAX);
+    } else {
+        code = IpcProcessOpenVerified((DWORD)message, 0, c->listener_path, 0, &process, reason, IPC_ERROR_TEXT_MAX);
+    }
+    if (code != ERROR_SUCCESS) {
+        IpcPrint(L"Not adopting pid %ld: %ls", (long)message, reason);
+        goto done;
+    }
+    code = Watch(c, process, (DWORD)message);
+    if (code != ERROR_SUCCESS) {
+        IpcReportError(L"RegisterWaitForSingleObject", code, L"cannot watch the listener (pid %ld)", (long)message);
+        CloseHandle(process);
+        process = NULL;
+        rc = IPC_EXIT_FAILURE;
+        goto done;
+    }
+    process = NULL;
+    *launch = FALSE;
+    IpcPrint(L"Process already running");
+
+done:
+    if (process != NULL) {
+        CloseHandle(process);
+        process = NULL;
+    }
+    return rc;
+}
+
+/*
+ * Sets when the next launch is due: at once after a healthy run, else after a
+ * pause that doubles each time (NSSM's throttling; systemd's StartLimitBurst
+ * has the same purpose), so a listener that cannot start does not spin.
+ */
+static void ScheduleRelaunch(Controller *c, BOOL healthy)
+{
+    if (healthy) {
+        c->pause_ms = 0;
+    } else if (c->pause_ms == 0) {
+        c->pause_ms = FIRST_PAUSE_MS;
+    } else {
+        c->pause_ms = c->pause_ms * 2 > MAX_PAUSE_MS ? MAX_PAUSE_MS : c->pause_ms * 2;
+    }
+    c->relaunch_tick = GetTickCount64() + c->pause_ms;
+}
+
+/* Relaunch after a pause; a failure is retried with the same back-off rather than giving up. */
+static void Relaunch(Controller *c)
+{
+    volatile IpcHeader *h = IpcMappingHeader(&c->map);
+    c->relaunch_tick = 0;
+    if (Launch(c) != ERROR_SUCCESS) {
+        ScheduleRelaunch(c, FALSE);
+        IpcPrint(L"Trying again in %lu ms", (unsigned long)c->pause_ms);
+        return;
+    }
+    if (h != NULL) {
+        h->restarts = h->restarts + 1;
+    }
+}
+
+/*
+ * Handles the listener's exit. Returns TRUE when the controller is done: it sent
+ * the close message itself (and no Enter is awaited), or someone else did.
+ */
+static BOOL OnExit(Controller *c)
+{
+    volatile IpcHeader *h = IpcMappingHeader(&c->map);
+    DWORD pid = c->pid;
+    /* Saturated: an exit after 49 days is healthy whatever the 32-bit count says. */
+    ULONGLONG ran_ms64 = GetTickCount64() - c->started_tick;
+    DWORD ran_ms = ran_ms64 > 0xFFFFFFFFu ? 0xFFFFFFFFu : (DWORD)ran_ms64;
+    DWORD exit_code = Unwatch(c);
+
+    IpcPrint(L"Process exited");
+    if (h != NULL) {
+        h->last_exit_code = exit_code;
+    }
+    if (c->shutting_down) {
+        return !c->awaiting_enter;
+    }
+    if (CloseRequested(c)) {
+        IpcPrint(L"The listener (pid %lu) was stopped by a close message from another process; not relaunching",
+                 (unsigned long)pid);
+        return TRUE;
+    }
+    ScheduleRelaunch(c, ran_ms >= HEALTHY_RUN_MS);
+    if (c->pause_ms == 0) {
+        IpcPrint(L"Listener (pid %lu) exited with code %lu after %lu ms; relaunching now", (unsigned long)pid,
+                 (unsigned long)exit_code, (unsigned long)ran_ms);
+    } else {
+        IpcPrint(L"Listener (pid %lu) exited with code %lu after %lu ms (less than %lu ms); relaunching in %lu ms",
+                 (unsigned long)pid, (unsigned long)exit_code, (unsigned long)ran_ms, (unsigned long)HEALTHY_RUN_MS,
+                 (unsigned long)c->pause_ms);
+    }
+    return FALSE;
+}
+
+/* The main loop: waits, never polls, for the listener, a key, a control event or --stop. */
+static int Supervise(Controller *c)
+{
+    HANDLE handles[4];
+    DWORD count;
+    DWORD timeout;
+    DWORD r;
+    HANDLE in = GetStdHandle(STD_INPUT_HANDLE);
+
+    for (;;) {
+        count = 0;
+        handles[count++] = c->exit_event;
+        handles[count++] = g_ctrl_event;
+        handles[count++] = c->stop_event;
+        if (c->interactive) {
+            handles[count++] = in;
+        }
+        timeout = INFINITE;
+        if (c->relaunch_tick != 0) {
+            ULONGLONG now = GetTickCount64();
+            timeout = c->relaunch_tick > now ? (DWORD)(c->relaunch_tick - now) : 0;
+        }
+        r = WaitForMultipleObjects(count, handles, FALSE, timeout);
+        if (r == WAIT_TIMEOUT) {
+            if (CloseRequested(c)) {
+                IpcPrint(L"A close message arrived while the listener was down; not relaunching");
+                return IPC_EXIT_OK;
+            }
+            Relaunch(c);
+        } else if (r == WAIT_OBJECT_0) {
+            if (OnExit(c)) {
+                return IPC_EXIT_OK;
+            }
+        } else if (r == WAIT_OBJECT_0 + 1) {
+            ResetEvent(g_ctrl_event);
+            if (!c->shutting_down) {
+                IpcPrint(L"Console control event received");
+                c->awaiting_enter = FALSE;
+                SendShutdown(c);
+            }
+            if (c->process == NULL) {
+                return IPC_EXIT_OK;
+            }
+            /* A second Ctrl+C does not abandon the unit in progress: we still wait for the listener. */
+        } else if (r == WAIT_OBJECT_0 + 2) {
+            /* --stop from another process: it wrote -1 itself; we stop relaunching. */
+            c->relaunch_tick = 0;
+            if (c->process == NULL) {
+                IpcPrint(L"A close message arrived while the listener was down; not relaunching");
+                return IPC_EXIT_OK;
+            }
+        } else if (r == WAIT_OBJECT_0 + 3) {
+            if (!c->shutting_down) {
+                if (IpcConsoleTakeKey(in, FALSE)) {
+                    SendShutdown(c);
+                    c->awaiting_enter = TRUE;
+                    IpcPrint(L"Hit Enter to close");
+                }
+            } else if (c->awaiting_enter && IpcConsoleTakeKey(in, TRUE)) {
+                return IPC_EXIT_OK;
+            }
+        } else {
+            DWORD code = GetLastError();
+            IpcReportError(L"WaitForMultipleObjects", code, L"the supervision loop failed");
+            return IPC_EXIT_FAILURE;
+        }
+    }
+}
+
+static int RunSupervisor(const IpcControllerOptions *opt)
+{
+    int rc = IPC_EXIT_FAILURE;
+    Controller *c = NULL;
+    DWORD code;
+    BOOL launch = FALSE;
+    wchar_t text[32];
+    wchar_t stop_name[MAX_PATH];
+    volatile IpcHeader *h;
+    uint64_t created = 0;
+
+    /* The controller is too large for the stack (the command line alone is 64 KiB). */
+    c = (Controller *)HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, sizeof(*c));
+    if (c == NULL) {
+        IpcReportError(L"HeapAlloc", ERROR_NOT_ENOUGH_MEMORY, L"cannot start");
+        goto cleanup;
+    }
+    c->opt = opt;
+    c->interactive = IpcStdinIsConsole();
+
+    rc = PrepareListener(c);
+    if (rc != IPC_EXIT_OK) {
+        goto cleanup;
+    }
+    rc = IPC_EXIT_FAILURE;
+
+    code = IpcNamedMutexTryAcquire(opt->name, IPC_SUFFIX_CONTROLLER_MUTEX, &c->mutex);
+    if (code == ERROR_ALREADY_EXISTS) {
+        IpcMapping m = {0};
+        IpcHeader hdr;
+        DWORD other = 0;
+        if (IpcMappingOpen(opt->name, &m) == ERROR_SUCCESS) {
+            if (IpcMappingSnapshot(&m, &hdr, NULL) == IPC_LAYOUT_OURS) {
+                other = hdr.controller_pid;
+            }
+            IpcMappingClose(&m);
+        }
+        if (other != 0) {
+            IpcPrintErr(L"Error: another controller (pid %lu) already supervises '%ls'.", (unsigned long)other,
+                        opt->name);
+        } else {
+            IpcPrintErr(L"Error: another controller already supervises '%ls'.", opt->name);
+        }
+        rc = IPC_EXIT_CONTROLLER_RUNNING;
+        goto cleanup;
+    }
+    if (code == ERROR_INVALID_HANDLE) {
+        IpcPrintErr(L"Error: the name '%ls%ls' is taken by a kernel object that is not a mutex.", opt->name,
+                    IPC_SUFFIX_CONTROLLER_MUTEX);
+        rc = IPC_EXIT_NAME_IN_USE;
+        goto cleanup;
+    }
+    if (code != ERROR_SUCCESS) {
+        IpcReportError(L"CreateMutexW", code, L"cannot create the controller lock for '%ls'", opt->name);
+        goto cleanup;
+    }
+
+    c->exit_event = CreateEventW(NULL, FALSE, FALSE, NULL);
+    if (c->exit_event == NULL) {
+        code = GetLastError();
+        IpcReportError(L"CreateEventW", code, L"cannot create an event");
+        goto cleanup;
+    }
+    g_ctrl_event = CreateEventW(NULL, TRUE, FALSE, NULL);
+    if (g_ctrl_event == NULL) {
+        code = GetLastError();
+        IpcReportError(L"CreateEventW", code, L"cannot create an event");
+        goto cleanup;
+    }
+    if (!IpcDerivedName(opt->name, IPC_SUFFIX_STOP_EVENT, stop_name, MAX_PATH)) {
+        IpcPrintErr(L"Error: the instance name '%ls' is too long.", opt->name);
+        rc = IPC_EXIT_USAGE;
+        goto cleanup;
+    }
+    c->stop_event = CreateEventW(NULL, FALSE, FALSE, stop_name);
+    if (c->stop_event == NULL) {
+        code = GetLastError();
+        if (code == ERROR_INVALID_HANDLE) {
+            IpcPrintErr(L"Error: the name '%ls' is taken by a kernel object that is not an event.", stop_name);
+            rc = IPC_EXIT_NAME_IN_USE;
+        } else {
+            IpcReportError(L"CreateEventW", code, L"cannot create the stop event '%ls'", stop_name);
+        }
+        goto cleanup;
+    }
+
+    /* Children inherit this: a listener we launch knows a controller watches it and never prompts. */
+    swprintf(text, sizeof(text) / sizeof(text[0]), L"%lu", (unsigned long)GetCurrentProcessId());
+    SetEnvironmentVariableW(IPC_ENV_CONTROLLER_PID, text);
+    SetConsoleCtrlHandler(CtrlHandler, TRUE);
+
+    rc = Locate(c, &launch);
+    if (rc != IPC_EXIT_OK) {
+        goto cleanup;
+    }
+    rc = IPC_EXIT_FAILURE;
+    g_view = c->map.view;
+    h = IpcMappingHeader(&c->map);
+    if (h != NULL && IpcProcessCreationTime(GetCurrentProcess(), &created) == ERROR_SUCCESS) {
+        h->controller_created = created;
+        h->controller_pid = GetCurrentProcessId();
+    }
+    if (c->shutting_down) {
+        rc = IPC_EXIT_OK;
+        goto cleanup;
+    }
+    if (launch) {
+        if (Launch(c) != ERROR_SUCCESS) {
+            rc = IPC_EXIT_LAUNCH_FAILED;
+            goto cleanup;
+        }
+        IpcPrint(L"Process launched");
+    }
+
+    if (c->interactive) {
+        IpcPrint(L"Hit any key to send shutdown message (at any time)");
+    } else {
+        IpcPrint(L"Standard input is not a console; stop with: ConsoleAppController --stop %ls", opt->name);
+    }
+    rc = Supervise(c);
+
+cleanup:
+    if (c != NULL) {
+        g_view = NULL;
+        h = IpcMappingHeader(&c->map);
+        if (h != NULL && h->controller_pid == GetCurrentProcessId()) {
+            h->controller_pid = 0;
+            h->controller_created = 0;
+        }
+        /* The listener, if still running, goes on: only a close message stops it. */
+        Unwatch(c);
+        IpcMappingClose(&c->map);
+        if (c->stop_event != NULL) {
+            CloseHandle(c->stop_event);
+            c->stop_event = NULL;
+        }
+        if (c->exit_event != NULL) {
+            CloseHandle(c->exit_event);
+            c->exit_event = NULL;
+        }
+        if (c->mutex != NULL) {
+            ReleaseMutex(c->mutex);
+            CloseHandle(c->mutex);
+            c->mutex = NULL;
+        }
+        HeapFree(GetProcessHeap(), 0, c);
+    }
+    return rc;
+}
+
+/*
+ * Waits for a verified process until the deadline. Returns ERROR_SUCCESS when it
+ * exited (its exit code in *exit_code), WAIT_TIMEOUT when it did not.
+ */
+static DWORD WaitUntil(HANDLE process, ULONGLONG deadline, DWORD *exit_code)
+{
+    ULONGLONG now = GetTickCount64();
+    DWORD ms = deadline > now ? (DWORD)(deadline - now) : 0;
+    DWORD r = WaitForSingleObject(process, ms);
+    if (r == WAIT_TIMEOUT) {
+        return WAIT_TIMEOUT;
+    }
+    if (r != WAIT_OBJECT_0) {
+        return GetLastError();
+    }
+    if (!GetExitCodeProcess(process, exit_code)) {
+        *exit_code = STILL_ACTIVE;
+    }
+    return ERROR_SUCCESS;
+}
+
+/* ConsoleAppController --stop NAME: the seed's WantProcessToShutDown from another process, then a wait. */
+static int RunStop(const IpcControllerOptions *opt)
+{
+    int rc = IPC_EXIT_FAILURE;
+    IpcMapping m = {0};
+    IpcHeader hdr;
+    IpcLayoutKind kind;
+    const wchar_t *why = L"";
+    DWORD code;
+    LONG before;
+    DWORD listener_pid = 0;
+    uint64_t listener_created = 0;
+    HANDLE listener = NULL;
+    HANDLE controller = NULL;
+    HANDLE event = NULL;
+    DWORD exit_code = 0;
+    wchar_t stop_name[MAX_PATH];
+    wchar_t reason[IPC_ERROR_TEXT_MAX];
+    ULONGLONG deadline = GetTickCount64() + opt->timeout_ms;
+
+    code = IpcMappingOpen(opt->name, &m);
+    if (code == ERROR_FILE_NOT_FOUND) {
+        IpcPrint(L"No listener named '%ls' is running; nothing to stop", opt->name);
+        rc = IPC_EXIT_OK;
+        goto cleanup;
+    }
+    if (code == ERROR_INVALID_HANDLE) {
+        IpcPrintErr(L"Error: the name '%ls' is taken by a kernel object that is not a file mapping.", opt->name);
+        rc = IPC_EXIT_NAME_IN_USE;
+        goto cleanup;
+    }
+    if (code != ERROR_SUCCESS) {
+        IpcReportError(L"OpenFileMappingW", code, L"cannot open the mapping '%ls'", opt->name);
+        rc = code == ERROR_ACCESS_DENIED ? IPC_EXIT_NAME_IN_USE : IPC_EXIT_FAILURE;
+        goto cleanup;
+    }
+    kind = IpcMappingSnapshot(&m, &hdr, &why);
+    if (kind == IPC_LAYOUT_INVALID) {
+        IpcPrintErr(L"Error: the mapping '%ls' exists but does not hold a listener's data: %ls.", opt->name, why);
+        rc = IPC_EXIT_NAME_IN_USE;
+        goto cleanup;
+    }
+
+    before = IpcMappingSendClose(&m);
+    IpcPrint(L"Sent message to shut down");
+    /* Wake the supervising controller, so that it stops relaunching even during a pause. */
+    if (IpcDerivedName(opt->name, IPC_SUFFIX_STOP_EVENT, stop_name, MAX_PATH)) {
+        event = OpenEventW(EVENT_MODIFY_STATE, FALSE, stop_name);
+        if (event != NULL) {
+            SetEvent(event);
+        }
+    }
+
+    /* Which listener to wait for: the pid we replaced, or (a stop already pending) the header's. */
+    if (before > 0) {
+        listener_pid = (DWORD)before;
+    } else if (kind == IPC_LAYOUT_OURS && hdr.state != IPC_STATE_STOPPED) {
+        listener_pid = hdr.listener_pid;
+    }
+    if (kind == IPC_LAYOUT_OURS && listener_pid != 0 && hdr.listener_pid == listener_pid) {
+        listener_created = hdr.listener_created;
+    }
+    if (listener_pid != 0) {
+        /* Never wait on (or later kill) a process we have not identified. */
+        code = IpcProcessOpenVerified(listener_pid, listener_created, listener_created != 0 ? NULL : LISTENER_EXE, 0,
+                                      &listener, reason, IPC_ERROR_TEXT_MAX);
+        if (code != ERROR_SUCCESS) {
+            IpcPrint(L"Not waiting for pid %lu: %ls", (unsigned long)listener_pid, reason);
+        }
+    }
+    if (kind == IPC_LAYOUT_OURS && hdr.controller_pid != 0) {
+        IpcProcessOpenVerified(hdr.controller_pid, hdr.controller_created, NULL, 0, &controller, NULL, 0);
+    }
+    if (listener == NULL && controller == NULL) {
+        IpcPrint(L"No listener is running for '%ls'; the close message is recorded", opt->name);
+        rc = IPC_EXIT_OK;
+        goto cleanup;
+    }
+
+    if (listener != NULL) {
+        code = WaitUntil(listener, deadline, &exit_code);
+        if (code == WAIT_TIMEOUT) {
+            IpcPrintErr(L"Error: the listener (pid %lu) did not exit within %lu ms; it may still be finishing its unit of work.",
+                        (unsigned long)listener_pid, opt->timeout_ms);
+            rc = IPC_EXIT_STOP_TIMEOUT;
+            goto cleanup;
+        }
+        if (code != ERROR_SUCCESS) {
+            IpcReportError(L"WaitForSingleObject", code, L"cannot wait for the listener (pid %lu)",
+                           (unsigned long)listener_pid);
+            goto cleanup;
+        }
+        IpcPrint(L"Listener (pid %lu) exited with code %lu", (unsigned long)listener_pid, (unsigned long)exit_code);
+    }
+    if (controller != NULL) {
+        code = WaitUntil(controller, deadline, &exit_code);
+        if (code == WAIT_TIMEOUT) {
+            IpcPrintErr(L"Error: the controller (pid %lu) did not exit within %lu ms.", (unsigned long)hdr.controller_pid,
+                        opt->timeout_ms);
+            rc = IPC_EXIT_STOP_TIMEOUT;
+            goto cleanup;
+        }
+        if (code == ERROR_SUCCESS) {
+            IpcPrint(L"Controller (pid %lu) exited with code %lu", (unsigned long)hdr.controller_pid,
+                     (unsigned long)exit_code);
+        }
+    }
+    rc = IPC_EXIT_OK;
+
+cleanup:
+    if (controller != NULL) {
+        CloseHandle(controller);
+        controller = NULL;
+    }
+    if (listener != NULL) {
+        CloseHandle(listener);
+        listener = NULL;
+    }
+    if (event != NULL) {
+        CloseHandle(event);
+        event = NULL;
+    }
+    IpcMappingClose(&m);
+    return rc;
+}
+
+int wmain(int argc, wchar_t **argv)
+{
+    IpcControllerOptions opt;
+    wchar_t err[IPC_ERROR_TEXT_MAX];
+
+    switch (IpcParseControllerArgs(argc, argv, &opt, err, IPC_ERROR_TEXT_MAX)) {
+    case IPC_PARSE_HELP:
+        IpcPrint(L"%ls", kUsage);
+        return IPC_EXIT_OK;
+    case IPC_PARSE_VERSION:
+        IpcPrint(L"ConsoleAppController %ls", IPC_VERSION_TEXT);
+        return IPC_EXIT_OK;
+    case IPC_PARSE_ERROR:
+        IpcPrintErr(L"Error: %ls. Run ConsoleAppController --help for usage.", err);
+        return IPC_EXIT_USAGE;
+    case IPC_PARSE_OK:
+        break;
+    }
+    return opt.mode == IPC_MODE_STOP ? RunStop(&opt) : RunSupervisor(&opt);
+}

@@ -1,0 +1,423 @@
+/*
+ * ipc_args.c - parsing of both programs' command lines, instance-name checks
+ * and the quoting of arguments for CreateProcessW. No <windows.h>: this file
+ * is also built natively for fuzzing.
+ */
+#include "ipc_args.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Case-insensitive ASCII comparison of a prefix: the kernel's "Local"/"Global" links are case-insensitive. */
+static int HasPrefixNoCase(const wchar_t *s, const wchar_t *prefix)
+{
+    for (; *prefix != L'\0'; s++, prefix++) {
+        wchar_t a = *s;
+        wchar_t b = *prefix;
+        if (a >= L'A' && a <= L'Z') {
+            a = (wchar_t)(a - L'A' + L'a');
+        }
+        if (b >= L'A' && b <= L'Z') {
+            b = (wchar_t)(b - L'A' + L'a');
+        }
+        if (a != b) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Writes a message to buf (if any); vswprintf truncates safely and always terminates. */
+static void SetText(wchar_t *buf, size_t cap, const wchar_t *fmt, ...)
+{
+    va_list ap;
+    if (buf == NULL || cap == 0) {
+        return;
+    }
+    va_start(ap, fmt);
+    if (vswprintf(buf, cap, fmt, ap) < 0) {
+        /* vswprintf reports truncation as failure; the buffer may then be unterminated. */
+        buf[cap - 1] = L'\0';
+    }
+    va_end(ap);
+}
+
+static size_t PrefixLength(const wchar_t *name)
+{
+    if (HasPrefixNoCase(name, L"Local\\")) {
+        return 6;
+    }
+    if (HasPrefixNoCase(name, L"Global\\")) {
+        return 7;
+    }
+    return 0;
+}
+
+int IpcCheckName(const wchar_t *name, wchar_t *why, size_t why_cap)
+{
+    size_t len;
+    size_t prefix;
+    size_t i;
+
+    if (name == NULL || name[0] == L'\0') {
+        SetText(why, why_cap, L"the instance name is empty");
+        return 0;
+    }
+    len = wcslen(name);
+    if (len > IPC_NAME_MAX) {
+        SetText(why, why_cap, L"the instance name is %lu characters long; the limit is %d",
+                (unsigned long)len, IPC_NAME_MAX);
+        return 0;
+    }
+    prefix = PrefixLength(name);
+    if (prefix == len) {
+        SetText(why, why_cap, L"the instance name '%ls' is only a namespace prefix; add a name after it", name);
+        return 0;
+    }
+    for (i = 0; i < len; i++) {
+        wchar_t c = name[i];
+        if (c < 0x20 || (c >= 0x7F && c <= 0x9F)) {
+            SetText(why, why_cap, L"the instance name holds a control character (U+%04X) at position %lu",
+                    (unsigned)c, (unsigned long)(i + 1));
+            return 0;
+        }
+        if (c == L'\\' && i >= prefix) {
+            SetText(why, why_cap,
+                    L"the instance name '%ls' holds a backslash; only a leading Local\\ or Global\\ may have one",
+                    name);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int IpcDerivedName(const wchar_t *name, const wchar_t *suffix, wchar_t *out, size_t cap)
+{
+    size_t a = wcslen(name);
+    size_t b = wcslen(suffix);
+    if (a + b + 1 > cap) {
+        return 0;
+    }
+    memcpy(out, name, a * sizeof(wchar_t));
+    memcpy(out + a, suffix, (b + 1) * sizeof(wchar_t));
+    return 1;
+}
+
+int IpcParseMs(const wchar_t *text, unsigned long min, unsigned long max, unsigned long *out)
+{
+    unsigned long value = 0;
+    const wchar_t *p;
+
+    if (text == NULL || text[0] == L'\0') {
+        return 0;
+    }
+    for (p = text; *p != L'\0'; p++) {
+        unsigned digit;
+        if (*p < L'0' || *p > L'9') {
+            return 0;
+        }
+        digit = (unsigned)(*p - L'0');
+        /* Stop before overflow: every accepted value is at most IPC_MAX_MS. */
+        if (value > (max - digit) / 10) {
+            return 0;
+        }
+        value = value * 10 + digit;
+    }
+    if (value < min || value > max) {
+        return 0;
+    }
+    *out = value;
+    return 1;
+}
+
+static int IsHelp(const wchar_t *arg)
+{
+    return wcscmp(arg, L"/?") == 0 || wcscmp(arg, L"-h") == 0 || wcscmp(arg, L"--help") == 0 ||
+           wcscmp(arg, L"-?") == 0;
+}
+
+/*
+ * Matches "--opt VALUE" and "--opt=VALUE". Returns 1 and sets *value (NULL when
+ * the value is missing), advancing *i past a separate value; 0 when arg is
+ * another option.
+ */
+static int MatchValueOption(int argc, wchar_t **argv, int *i, const wchar_t *opt, const wchar_t **value)
+{
+    const wchar_t *arg = argv[*i];
+    size_t n = wcslen(opt);
+    if (wcsncmp(arg, opt, n) != 0) {
+        return 0;
+    }
+    if (arg[n] == L'=') {
+        *value = arg + n + 1;
+        return 1;
+    }
+    if (arg[n] != L'\0') {
+        return 0;
+    }
+    if (*i + 1 < argc) {
+        *i += 1;
+        *value = argv[*i];
+    } else {
+        *value = NULL;
+    }
+    return 1;
+}
+
+static int IsOption(const wchar_t *arg)
+{
+    return arg[0] == L'-' && arg[1] != L'\0';
+}
+
+static IpcParseResult MissingValue(wchar_t *err, size_t cap, const wchar_t *opt)
+{
+    SetText(err, cap, L"option %ls needs a value", opt);
+    return IPC_PARSE_ERROR;
+}
+
+static IpcParseResult BadMs(wchar_t *err, size_t cap, const wchar_t *opt, const wchar_t *value,
+                            unsigned long min)
+{
+    SetText(err, cap, L"%ls: '%ls' is not a whole number of milliseconds from %lu to %lu", opt, value, min,
+            IPC_MAX_MS);
+    return IPC_PARSE_ERROR;
+}
+
+IpcParseResult IpcParseListenerArgs(int argc, wchar_t **argv, IpcListenerOptions *out, wchar_t *err, size_t err_cap)
+{
+    IpcListenerOptions o;
+    int i;
+    const wchar_t *value;
+
+    o.name = NULL;
+    o.work_ms = IPC_DEFAULT_WORK_MS;
+    for (i = 1; i < argc; i++) {
+        const wchar_t *arg = argv[i];
+        if (IsHelp(arg)) {
+            return IPC_PARSE_HELP;
+        }
+        if (wcscmp(arg, L"--version") == 0) {
+            return IPC_PARSE_VERSION;
+        }
+        if (MatchValueOption(argc, argv, &i, L"--work-ms", &value)) {
+            if (value == NULL) {
+                return MissingValue(err, err_cap, L"--work-ms");
+            }
+            if (!IpcParseMs(value, 0, IPC_MAX_MS, &o.work_ms)) {
+                return BadMs(err, err_cap, L"--work-ms", value, 0);
+            }
+            continue;
+        }
+        if (IsOption(arg)) {
+            SetText(err, err_cap, L"unknown option '%ls'", arg);
+            return IPC_PARSE_ERROR;
+        }
+        if (o.name != NULL) {
+            SetText(err, err_cap, L"unexpected argument '%ls': the instance name is already '%ls'", arg, o.name);
+            return IPC_PARSE_ERROR;
+        }
+        o.name = arg;
+    }
+    /* An empty NAME is the seed's "no name" case, reported by the caller with the seed's words. */
+    if (o.name != NULL && o.name[0] == L'\0') {
+        o.name = NULL;
+    }
+    if (o.name != NULL && !IpcCheckName(o.name, err, err_cap)) {
+        return IPC_PARSE_ERROR;
+    }
+    *out = o;
+    return IPC_PARSE_OK;
+}
+
+IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOptions *out, wchar_t *err,
+                                      size_t err_cap)
+{
+    IpcControllerOptions o;
+    int i;
+    const wchar_t *value;
+    const wchar_t *stop_name = NULL;
+    const wchar_t *supervise_only = NULL; /* the first option that makes no sense with --stop */
+    int timeout_given = 0;
+
+    memset(&o, 0, sizeof(o));
+    o.mode = IPC_MODE_SUPERVISE;
+    o.name = NULL;
+    o.timeout_ms = IPC_DEFAULT_STOP_TIMEOUT_MS;
+    o.console = IPC_CONSOLE_NEW;
+    for (i = 1; i < argc; i++) {
+        const wchar_t *arg = argv[i];
+        if (wcscmp(arg, L"--") == 0) {
+            o.listener_argc = argc - i - 1;
+            o.listener_argv = argv + i + 1;
+            if (supervise_only == NULL && o.listener_argc > 0) {
+                supervise_only = L"--";
+            }
+            break;
+        }
+        if (IsHelp(arg)) {
+            return IPC_PARSE_HELP;
+        }
+        if (wcscmp(arg, L"--version") == 0) {
+            return IPC_PARSE_VERSION;
+        }
+        if (MatchValueOption(argc, argv, &i, L"--stop", &value)) {
+            if (value == NULL) {
+                return MissingValue(err, err_cap, L"--stop");
+            }
+            if (stop_name != NULL) {
+                SetText(err, err_cap, L"--stop is given twice");
+                return IPC_PARSE_ERROR;
+            }
+            stop_name = value;
+            continue;
+        }
+        if (MatchValueOption(argc, argv, &i, L"--timeout", &value)) {
+            if (value == NULL) {
+                return MissingValue(err, err_cap, L"--timeout");
+            }
+            if (!IpcParseMs(value, 0, IPC_MAX_MS, &o.timeout_ms)) {
+                return BadMs(err, err_cap, L"--timeout", value, 0);
+            }
+            timeout_given = 1;
+            continue;
+        }
+        if (MatchValueOption(argc, argv, &i, L"--listener", &value)) {
+            if (value == NULL || value[0] == L'\0') {
+                return MissingValue(err, err_cap, L"--listener");
+            }
+            o.listener_path = value;
+            if (supervise_only == NULL) {
+                supervise_only = L"--listener";
+            }
+            continue;
+        }
+        if (MatchValueOption(argc, argv, &i, L"--console", &value)) {
+            if (value == NULL) {
+                return MissingValue(err, err_cap, L"--console");
+            }
+            if (wcscmp(value, L"new") == 0) {
+                o.console = IPC_CONSOLE_NEW;
+            } else if (wcscmp(value, L"shared") == 0) {
+                o.console = IPC_CONSOLE_SHARED;
+            } else if (wcscmp(value, L"none") == 0) {
+                o.console = IPC_CONSOLE_NONE;
+            } else {
+                SetText(err, err_cap, L"--console: '%ls' is not one of new, shared, none", value);
+                return IPC_PARSE_ERROR;
+            }
+            if (supervise_only == NULL) {
+                supervise_only = L"--console";
+            }
+            continue;
+        }
+        if (IsOption(arg)) {
+            SetText(err, err_cap, L"unknown option '%ls'", arg);
+            return IPC_PARSE_ERROR;
+        }
+        if (o.name != NULL) {
+            SetText(err, err_cap, L"unexpected argument '%ls': the instance name is already '%ls'", arg, o.name);
+            return IPC_PARSE_ERROR;
+        }
+        o.name = arg;
+    }
+
+    if (stop_name != NULL) {
+        if (o.name != NULL) {
+            SetText(err, err_cap, L"give the instance name once: either NAME or --stop NAME");
+            return IPC_PARSE_ERROR;
+        }
+        if (supervise_only != NULL) {
+            SetText(err, err_cap, L"%ls cannot be used with --stop", supervise_only);
+            return IPC_PARSE_ERROR;
+        }
+        o.mode = IPC_MODE_STOP;
+        o.name = stop_name;
+    } else if (timeout_given) {
+        SetText(err, err_cap, L"--timeout goes with --stop");
+        return IPC_PARSE_ERROR;
+    }
+    if (o.name == NULL) {
+        o.name = IPC_DEFAULT_NAME;
+    }
+    if (!IpcCheckName(o.name, err, err_cap)) {
+        return IPC_PARSE_ERROR;
+    }
+    *out = o;
+    return IPC_PARSE_OK;
+}
+
+/* Characters that make CommandLineToArgvW split or unquote an argument. */
+static int NeedsQuotes(const wchar_t *arg)
+{
+    if (arg[0] == L'\0') {
+        return 1;
+    }
+    return wcspbrk(arg, L" \t\n\v\"") != NULL;
+}
+
+int IpcAppendQuotedArg(wchar_t *buf, size_t cap, size_t *len, const wchar_t *arg)
+{
+    size_t n = *len;
+    const wchar_t *p;
+
+/* Appends one character, or gives up; the overflow path restores the old end of the string. */
+#define IPC_PUT(ch)              \
+    do {                         \
+        if (n + 1 >= cap) {      \
+            goto overflow;       \
+        }                        \
+        buf[n++] = (ch);         \
+    } while (0)
+
+    if (n > 0) {
+        IPC_PUT(L' ');
+    }
+    if (!NeedsQuotes(arg)) {
+        for (p = arg; *p != L'\0'; p++) {
+            IPC_PUT(*p);
+        }
+    } else {
+        /*
+         * The rules of CommandLineToArgvW and the C runtime: backslashes are
+         * literal unless they precede a quote; 2n backslashes + quote give n
+         * backslashes and end the quoted part, 2n+1 + quote give n and a quote.
+         */
+        IPC_PUT(L'"');
+        for (p = arg;; p++) {
+            size_t slashes = 0;
+            size_t k;
+            while (*p == L'\\') {
+                slashes++;
+                p++;
+            }
+            if (*p == L'\0') {
+                for (k = 0; k < slashes * 2; k++) {
+                    IPC_PUT(L'\\');
+                }
+                break;
+            }
+            if (*p == L'"') {
+                for (k = 0; k < slashes * 2 + 1; k++) {
+                    IPC_PUT(L'\\');
+                }
+            } else {
+                for (k = 0; k < slashes; k++) {
+                    IPC_PUT(L'\\');
+                }
+            }
+            IPC_PUT(*p);
+        }
+        IPC_PUT(L'"');
+    }
+#undef IPC_PUT
+    buf[n] = L'\0';
+    *len = n;
+    return 1;
+
+overflow:
+    if (*len < cap) {
+        buf[*len] = L'\0';
+    }
+    return 0;
+}

@@ -1,0 +1,110 @@
+/*
+ * ipc_args.h - command lines, instance names and argument quoting.
+ *
+ * Pure functions over wide strings: no <windows.h>, so they also build natively
+ * (where wchar_t is 32 bits) for fuzzing. Lengths are counted in wchar_t units,
+ * which on Windows are the UTF-16 units the kernel counts.
+ */
+#ifndef IPC_ARGS_H
+#define IPC_ARGS_H
+
+#include <stddef.h>
+#include <wchar.h>
+
+#define IPC_DEFAULT_NAME L"SampleApp"
+#define IPC_DEFAULT_WORK_MS 6000ul
+#define IPC_DEFAULT_STOP_TIMEOUT_MS 60000ul
+#define IPC_MAX_MS 86400000ul /* one day: the largest time any option takes */
+/*
+ * Kernel object names are limited to MAX_PATH (260) characters, and we derive
+ * names for a mutex and an event by appending up to IPC_NAME_SUFFIX_MAX
+ * characters, so NAME itself (with any Local\ or Global\ prefix) gets the rest.
+ */
+#define IPC_NAME_SUFFIX_MAX 20
+#define IPC_NAME_MAX (259 - IPC_NAME_SUFFIX_MAX)
+#define IPC_MAX_COMMAND_LINE 32767 /* CreateProcessW's limit, in characters */
+#define IPC_ERROR_TEXT_MAX 512
+
+/*
+ * IpcCheckName - is NAME usable as an instance name?
+ * Returns 1 when it is. Returns 0 when it is empty, longer than IPC_NAME_MAX,
+ * holds a control character, holds a backslash other than one leading "Local\"
+ * or "Global\" prefix, or is only such a prefix; then why (if not NULL) holds a
+ * sentence naming the problem, truncated to why_cap characters.
+ */
+int IpcCheckName(const wchar_t *name, wchar_t *why, size_t why_cap);
+
+/*
+ * IpcDerivedName - NAME plus SUFFIX, the name of a companion kernel object.
+ * Returns 1 and writes the result to out; returns 0, with out untouched, when
+ * it does not fit in cap characters (never for a name IpcCheckName accepted and
+ * a suffix of at most IPC_NAME_SUFFIX_MAX characters, with cap >= 260).
+ */
+int IpcDerivedName(const wchar_t *name, const wchar_t *suffix, wchar_t *out, size_t cap);
+
+/*
+ * IpcParseMs - parse a decimal millisecond count in [min, max].
+ * Returns 1 and sets *out; returns 0, *out untouched, for anything else
+ * (empty, signs, spaces, non-digits, overflow, out of range).
+ */
+int IpcParseMs(const wchar_t *text, unsigned long min, unsigned long max, unsigned long *out);
+
+typedef enum IpcParseResult {
+    IPC_PARSE_OK = 0,   /* options filled in; run */
+    IPC_PARSE_HELP = 1, /* /?, -h or --help: print usage, exit 0 */
+    IPC_PARSE_VERSION = 2, /* --version: print the version, exit 0 */
+    IPC_PARSE_ERROR = 3 /* usage error: err holds the message; exit IPC_EXIT_USAGE */
+} IpcParseResult;
+
+typedef struct IpcListenerOptions {
+    const wchar_t *name;   /* NULL when no NAME was given (the seed's error case) */
+    unsigned long work_ms; /* length of one unit of work */
+} IpcListenerOptions;
+
+/*
+ * IpcParseListenerArgs - ConsoleAppListener NAME [--work-ms N].
+ * argv[0] is the program. On IPC_PARSE_OK *out is filled in (pointers into
+ * argv); on IPC_PARSE_ERROR err holds the message and *out is untouched.
+ * A missing NAME is not an error here (name is NULL) so the caller can print
+ * the seed's own message; a NAME that fails IpcCheckName is.
+ */
+IpcParseResult IpcParseListenerArgs(int argc, wchar_t **argv, IpcListenerOptions *out, wchar_t *err, size_t err_cap);
+
+typedef enum IpcControllerMode {
+    IPC_MODE_SUPERVISE = 0, /* launch or adopt the listener and keep it running */
+    IPC_MODE_STOP = 1       /* --stop NAME: send the close message and wait */
+} IpcControllerMode;
+
+typedef enum IpcConsoleMode {
+    IPC_CONSOLE_NEW = 0,    /* the listener gets a console of its own (the seed's UseShellExecute) */
+    IPC_CONSOLE_SHARED = 1, /* the listener shares the controller's console and standard handles */
+    IPC_CONSOLE_NONE = 2    /* the listener runs without a console window (CREATE_NO_WINDOW) */
+} IpcConsoleMode;
+
+typedef struct IpcControllerOptions {
+    IpcControllerMode mode;
+    const wchar_t *name;          /* IPC_DEFAULT_NAME when none was given */
+    const wchar_t *listener_path; /* NULL: ConsoleAppListener.exe beside the controller */
+    int listener_argc;            /* words after "--", passed after NAME */
+    wchar_t **listener_argv;
+    unsigned long timeout_ms;     /* --timeout, for --stop */
+    IpcConsoleMode console;       /* --console new|shared|none */
+} IpcControllerOptions;
+
+/*
+ * IpcParseControllerArgs - ConsoleAppController [NAME] [--listener PATH]
+ * [--console new|shared|none] [-- LISTENER ARGS...], or --stop NAME [--timeout MS].
+ * Same contract as IpcParseListenerArgs.
+ */
+IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOptions *out, wchar_t *err, size_t err_cap);
+
+/*
+ * IpcAppendQuotedArg - append ARG to the command line in buf so that
+ * CommandLineToArgvW (and the C runtime's argv) give ARG back unchanged.
+ * A space is put before it unless *len is 0. Returns 1 and advances *len, or
+ * returns 0 with *len untouched when the result (with its terminating
+ * NUL) would not fit in cap characters (the string in buf then still ends at *len).
+ */
+int IpcAppendQuotedArg(wchar_t *buf, size_t cap, size_t *len, const wchar_t *arg);
+
+#endif

@@ -1,0 +1,168 @@
+/*
+ * ipc_console.c - console output, error messages and key input.
+ */
+#include "ipc_win.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#define IPC_LINE_MAX 2048
+
+/*
+ * Writes one line to a standard handle. WriteConsoleW keeps every character on a
+ * console whatever its code page; anything else (a pipe read by a script or the
+ * test runner, a file) gets UTF-8, which is what such readers expect.
+ */
+static void WriteLine(DWORD which, const wchar_t *text, int len)
+{
+    HANDLE h = GetStdHandle(which);
+    DWORD mode;
+    DWORD written;
+    char utf8[IPC_LINE_MAX * 3];
+    int bytes;
+
+    if (h == NULL || h == INVALID_HANDLE_VALUE) {
+        return;
+    }
+    if (GetConsoleMode(h, &mode)) {
+        WriteConsoleW(h, text, (DWORD)len, &written, NULL);
+        return;
+    }
+    bytes = WideCharToMultiByte(CP_UTF8, 0, text, len, utf8, (int)sizeof(utf8), NULL, NULL);
+    if (bytes > 0) {
+        WriteFile(h, utf8, (DWORD)bytes, &written, NULL);
+    }
+}
+
+static void VPrintLine(DWORD which, const wchar_t *fmt, va_list ap)
+{
+    wchar_t line[IPC_LINE_MAX];
+    int len = vswprintf(line, IPC_LINE_MAX - 2, fmt, ap);
+    if (len < 0) {
+        /* Truncated: keep what fits rather than lose the line. */
+        line[IPC_LINE_MAX - 3] = L'\0';
+        len = (int)wcslen(line);
+    }
+    line[len++] = L'\r';
+    line[len++] = L'\n';
+    WriteLine(which, line, len);
+}
+
+void IpcPrint(const wchar_t *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    VPrintLine(STD_OUTPUT_HANDLE, fmt, ap);
+    va_end(ap);
+}
+
+void IpcPrintErr(const wchar_t *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    VPrintLine(STD_ERROR_HANDLE, fmt, ap);
+    va_end(ap);
+}
+
+void IpcReportError(const wchar_t *api, DWORD code, const wchar_t *what, ...)
+{
+    wchar_t context[IPC_LINE_MAX / 2];
+    wchar_t text[512];
+    DWORD n;
+    va_list ap;
+
+    va_start(ap, what);
+    if (vswprintf(context, IPC_LINE_MAX / 2, what, ap) < 0) {
+        context[IPC_LINE_MAX / 2 - 1] = L'\0';
+    }
+    va_end(ap);
+
+    n = FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS | FORMAT_MESSAGE_MAX_WIDTH_MASK,
+                       NULL, code, 0, text, (DWORD)(sizeof(text) / sizeof(text[0])), NULL);
+    /* FORMAT_MESSAGE_MAX_WIDTH_MASK leaves a trailing space where the line break was. */
+    while (n > 0 && (text[n - 1] == L' ' || text[n - 1] == L'.')) {
+        n--;
+    }
+    text[n] = L'\0';
+    IpcPrintErr(L"Error: %ls: %ls failed with error %lu: %ls", context, api, (unsigned long)code,
+                n > 0 ? text : L"(no description)");
+}
+
+BOOL IpcStdinIsConsole(void)
+{
+    DWORD mode;
+    HANDLE in = GetStdHandle(STD_INPUT_HANDLE);
+    return in != NULL && in != INVALID_HANDLE_VALUE && GetConsoleMode(in, &mode);
+}
+
+/* Keys that only modify others: the seed's Console.ReadKey does not return for them. */
+static BOOL IsModifierKey(WORD vk)
+{
+    switch (vk) {
+    case VK_SHIFT:
+    case VK_CONTROL:
+    case VK_MENU:
+    case VK_CAPITAL:
+    case VK_NUMLOCK:
+    case VK_SCROLL:
+    case VK_LWIN:
+    case VK_RWIN:
+    case VK_LSHIFT:
+    case VK_RSHIFT:
+    case VK_LCONTROL:
+    case VK_RCONTROL:
+    case VK_LMENU:
+    case VK_RMENU:
+        return TRUE;
+    default:
+        return FALSE;
+    }
+}
+
+BOOL IpcConsoleTakeKey(HANDLE in, BOOL enter_only)
+{
+    INPUT_RECORD records[16];
+    DWORD pending = 0;
+    DWORD got = 0;
+    DWORD i;
+    BOOL found = FALSE;
+
+    while (GetNumberOfConsoleInputEvents(in, &pending) && pending > 0) {
+        if (!ReadConsoleInputW(in, records, (DWORD)(sizeof(records) / sizeof(records[0])), &got) || got == 0) {
+            break;
+        }
+        for (i = 0; i < got; i++) {
+            const KEY_EVENT_RECORD *k = &records[i].Event.KeyEvent;
+            if (records[i].EventType != KEY_EVENT || !k->bKeyDown) {
+                continue;
+            }
+            if (enter_only ? k->wVirtualKeyCode == VK_RETURN || k->uChar.UnicodeChar == L'\r'
+                           : !IsModifierKey(k->wVirtualKeyCode)) {
+                found = TRUE;
+            }
+        }
+        /* Stop at the first key found: later keystrokes belong to the next prompt. */
+        if (found) {
+            break;
+        }
+    }
+    return found;
+}
+
+BOOL IpcWaitForEnter(void)
+{
+    HANDLE in = GetStdHandle(STD_INPUT_HANDLE);
+    DWORD mode;
+
+    if (in == NULL || in == INVALID_HANDLE_VALUE || !GetConsoleMode(in, &mode)) {
+        return FALSE;
+    }
+    for (;;) {
+        if (WaitForSingleObject(in, INFINITE) != WAIT_OBJECT_0) {
+            return FALSE;
+        }
+        if (IpcConsoleTakeKey(in, TRUE)) {
+            return TRUE;
+        }
+    }
+}

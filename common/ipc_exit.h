@@ -1,0 +1,22 @@
+/*
+ * ipc_exit.h - the exit codes of ConsoleAppListener and ConsoleAppController.
+ *
+ * Both programs return one of these and nothing else, so that a script or Task
+ * Scheduler can tell the cases apart. `--help` and README.md list them; keep the
+ * three in step. This header needs no <windows.h>.
+ */
+#ifndef IPC_EXIT_H
+#define IPC_EXIT_H
+
+enum IpcExitCode {
+    IPC_EXIT_OK = 0,                 /* done, or a graceful stop completed */
+    IPC_EXIT_FAILURE = 1,            /* a Windows call failed; the message names it and its code */
+    IPC_EXIT_USAGE = 2,              /* bad command line or instance name (also the listener without NAME) */
+    IPC_EXIT_LISTENER_RUNNING = 4,   /* listener: a live listener already serves NAME */
+    IPC_EXIT_CONTROLLER_RUNNING = 5, /* controller: another controller already supervises NAME */
+    IPC_EXIT_STOP_TIMEOUT = 6,       /* --stop: the listener did not exit within --timeout */
+    IPC_EXIT_NAME_IN_USE = 7,        /* NAME exists but is not a listener's mapping */
+    IPC_EXIT_LAUNCH_FAILED = 8       /* controller: the listener could not be started */
+};
+
+#endif

@@ -1,0 +1,153 @@
+/*
+ * ipc_layout.c - classification of the shared mapping's bytes.
+ *
+ * Reads every field byte by byte in little-endian order, so the result does
+ * not depend on the host (this file is also fuzzed natively on Linux) and no
+ * input can make it read out of bounds.
+ */
+#include "ipc_layout.h"
+
+#include <string.h>
+
+/* The header must be exactly the documented 128 bytes at the documented offsets. */
+_Static_assert(sizeof(IpcHeader) == IPC_MAPPING_SIZE, "header size");
+_Static_assert(offsetof(IpcHeader, magic) == 4, "magic offset");
+_Static_assert(offsetof(IpcHeader, state) == 12, "state offset");
+_Static_assert(offsetof(IpcHeader, listener_created) == 24, "listener_created offset");
+_Static_assert(offsetof(IpcHeader, stop_requests) == 40, "stop_requests offset");
+_Static_assert(offsetof(IpcHeader, units) == 48, "units offset");
+_Static_assert(offsetof(IpcHeader, restarts) == 64, "restarts offset");
+_Static_assert(offsetof(IpcHeader, reserved) == 72, "reserved offset");
+
+static uint16_t Read16(const unsigned char *p)
+{
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static uint32_t Read32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+static uint64_t Read64(const unsigned char *p)
+{
+    return (uint64_t)Read32(p) | ((uint64_t)Read32(p + 4) << 32);
+}
+
+/* A process id as the kernel hands them out: positive as an int32 (the wire field is signed). */
+static int PidInRange(uint32_t pid)
+{
+    return pid != 0 && pid <= 0x7FFFFFFFu;
+}
+
+static int AllZero(const unsigned char *p, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        if (p[i] != 0) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+IpcLayoutKind IpcLayoutClassify(const unsigned char *bytes, size_t len, IpcHeader *out, const wchar_t **why)
+{
+    IpcHeader h;
+    IpcLayoutKind kind = IPC_LAYOUT_INVALID;
+    const wchar_t *reason = L"";
+    uint32_t raw_message;
+
+    if (bytes == NULL || len < IPC_MAPPING_SIZE) {
+        reason = L"the mapping is smaller than a header";
+        goto done;
+    }
+    memset(&h, 0, sizeof(h));
+    raw_message = Read32(bytes);
+    h.message = (int32_t)raw_message;
+    if (h.message != IPC_CLOSE_MESSAGE && h.message < 0) {
+        reason = L"offset 0 holds a negative number that is neither a process id nor the close message";
+        goto done;
+    }
+
+    if (AllZero(bytes + 4, IPC_MAPPING_SIZE - 4)) {
+        /* Nothing after offset 0: the seed's format, or ours before anyone published. */
+        kind = h.message == 0 ? IPC_LAYOUT_EMPTY : IPC_LAYOUT_SEED;
+        *out = h;
+        goto done;
+    }
+
+    h.magic = Read32(bytes + 4);
+    h.version = Read16(bytes + 8);
+    h.size = Read16(bytes + 10);
+    h.state = Read32(bytes + 12);
+    h.listener_pid = Read32(bytes + 16);
+    h.controller_pid = Read32(bytes + 20);
+    h.listener_created = Read64(bytes + 24);
+    h.controller_created = Read64(bytes + 32);
+    h.stop_requests = Read32(bytes + 40);
+    h.stop_acked = Read32(bytes + 44);
+    h.units = Read64(bytes + 48);
+    h.last_progress = Read64(bytes + 56);
+    h.restarts = Read32(bytes + 64);
+    h.last_exit_code = Read32(bytes + 68);
+
+    if (h.magic != IPC_LAYOUT_MAGIC) {
+        reason = L"the bytes after offset 0 are not a listener header (wrong magic number)";
+        goto done;
+    }
+    if (h.version != IPC_LAYOUT_VERSION) {
+        reason = L"the header has an unsupported version";
+        goto done;
+    }
+    if (h.size != IPC_MAPPING_SIZE) {
+        reason = L"the header has the wrong size";
+        goto done;
+    }
+    if (h.state > IPC_STATE_MAX) {
+        reason = L"the header's state field is out of range";
+        goto done;
+    }
+    if (h.listener_pid != 0 && !PidInRange(h.listener_pid)) {
+        reason = L"the header's listener pid is out of range";
+        goto done;
+    }
+    if (h.controller_pid != 0 && !PidInRange(h.controller_pid)) {
+        reason = L"the header's controller pid is out of range";
+        goto done;
+    }
+    /*
+     * No check ties a pid to its creation time: they are two writes, and a reader
+     * may see one without the other. Each pid is verified against its process anyway.
+     */
+    if (!AllZero(bytes + 72, IPC_MAPPING_SIZE - 72)) {
+        reason = L"the header's reserved bytes are not zero";
+        goto done;
+    }
+    kind = IPC_LAYOUT_OURS;
+    *out = h;
+
+done:
+    if (why != NULL) {
+        *why = reason;
+    }
+    return kind;
+}
+
+const wchar_t *IpcLayoutStateName(uint32_t state)
+{
+    switch (state) {
+    case IPC_STATE_NONE:
+        return L"none";
+    case IPC_STATE_RUNNING:
+        return L"running";
+    case IPC_STATE_WORKING:
+        return L"working";
+    case IPC_STATE_STOPPING:
+        return L"stopping";
+    case IPC_STATE_STOPPED:
+        return L"stopped";
+    default:
+        return L"unknown";
+    }
+}

@@ -1,0 +1,177 @@
+/*
+ * ipc_mapping.c - the named mapping that carries the seed's message and our header.
+ */
+#include "ipc_win.h"
+
+#include <string.h>
+
+/*
+ * Offset 0 and the 32-bit counters are changed with Interlocked operations: the
+ * mapping is page-aligned, so every field is naturally aligned, and the Win32
+ * LONG is the same 32 bits as the int32 the seed's C# writes.
+ */
+static volatile LONG *MessageField(const IpcMapping *m)
+{
+    return (volatile LONG *)&m->view->message;
+}
+
+/* Maps the whole section (size 0): a seed listener's section is only 4 bytes, yet its view spans a page. */
+static DWORD MapAll(HANDLE section, volatile IpcHeader **view)
+{
+    void *p = MapViewOfFile(section, FILE_MAP_READ | FILE_MAP_WRITE, 0, 0, 0);
+    if (p == NULL) {
+        return GetLastError();
+    }
+    *view = (volatile IpcHeader *)p;
+    return ERROR_SUCCESS;
+}
+
+IpcLayoutKind IpcMappingSnapshot(const IpcMapping *m, IpcHeader *out, const wchar_t **why)
+{
+    unsigned char bytes[IPC_MAPPING_SIZE];
+    const volatile unsigned char *src = (const volatile unsigned char *)m->view;
+    size_t i;
+    IpcHeader decoded;
+    IpcLayoutKind kind;
+
+    /* Another process may be writing; a torn copy is caught by the checks or the next read. */
+    for (i = 0; i < sizeof(bytes); i++) {
+        bytes[i] = src[i];
+    }
+    memset(&decoded, 0, sizeof(decoded));
+    kind = IpcLayoutClassify(bytes, sizeof(bytes), &decoded, why);
+    if (out != NULL) {
+        *out = decoded;
+    }
+    return kind;
+}
+
+DWORD IpcMappingCreate(const wchar_t *name, IpcMapping *out)
+{
+    DWORD err = ERROR_SUCCESS;
+    HANDLE section = NULL;
+    volatile IpcHeader *view = NULL;
+    BOOL created;
+    IpcMapping m;
+
+    section = CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, IPC_MAPPING_SIZE, name);
+    err = GetLastError();
+    if (section == NULL) {
+        goto cleanup;
+    }
+    created = err != ERROR_ALREADY_EXISTS;
+    err = MapAll(section, &view);
+    if (err != ERROR_SUCCESS) {
+        goto cleanup;
+    }
+    if (created) {
+        /* Only the creator writes the header, so a seed section opened here is never grown or changed. */
+        view->version = IPC_LAYOUT_VERSION;
+        view->size = IPC_MAPPING_SIZE;
+        InterlockedExchange((volatile LONG *)&view->magic, (LONG)IPC_LAYOUT_MAGIC);
+    }
+    m.section = section;
+    m.view = view;
+    m.created = created;
+    m.kind = IPC_LAYOUT_INVALID;
+    m.kind = IpcMappingSnapshot(&m, NULL, NULL);
+    *out = m;
+    section = NULL;
+    view = NULL;
+    err = ERROR_SUCCESS;
+
+cleanup:
+    if (view != NULL) {
+        UnmapViewOfFile((const void *)view);
+    }
+    if (section != NULL) {
+        CloseHandle(section);
+    }
+    return err;
+}
+
+DWORD IpcMappingOpen(const wchar_t *name, IpcMapping *out)
+{
+    DWORD err = ERROR_SUCCESS;
+    HANDLE section = NULL;
+    volatile IpcHeader *view = NULL;
+    IpcMapping m;
+
+    section = OpenFileMappingW(FILE_MAP_READ | FILE_MAP_WRITE, FALSE, name);
+    if (section == NULL) {
+        err = GetLastError();
+        goto cleanup;
+    }
+    err = MapAll(section, &view);
+    if (err != ERROR_SUCCESS) {
+        goto cleanup;
+    }
+    m.section = section;
+    m.view = view;
+    m.created = FALSE;
+    m.kind = IPC_LAYOUT_INVALID;
+    m.kind = IpcMappingSnapshot(&m, NULL, NULL);
+    *out = m;
+    section = NULL;
+    view = NULL;
+
+cleanup:
+    if (view != NULL) {
+        UnmapViewOfFile((const void *)view);
+    }
+    if (section != NULL) {
+        CloseHandle(section);
+    }
+    return err;
+}
+
+void IpcMappingClose(IpcMapping *m)
+{
+    if (m->view != NULL) {
+        UnmapViewOfFile((const void *)m->view);
+        m->view = NULL;
+    }
+    if (m->section != NULL) {
+        CloseHandle(m->section);
+        m->section = NULL;
+    }
+}
+
+LONG IpcMappingReadMessage(const IpcMapping *m)
+{
+    return InterlockedCompareExchange(MessageField(m), 0, 0);
+}
+
+LONG IpcMappingExchangeMessage(const IpcMapping *m, LONG value)
+{
+    return InterlockedExchange(MessageField(m), value);
+}
+
+LONG IpcMappingCompareExchangeMessage(const IpcMapping *m, LONG value, LONG expected)
+{
+    return InterlockedCompareExchange(MessageField(m), value, expected);
+}
+
+volatile IpcHeader *IpcMappingHeader(const IpcMapping *m)
+{
+    /* Checked live, not from m->kind: the header may have been written after we opened the mapping. */
+    if (m->view == NULL || m->view->magic != IPC_LAYOUT_MAGIC || m->view->version != IPC_LAYOUT_VERSION ||
+        m->view->size != IPC_MAPPING_SIZE) {
+        return NULL;
+    }
+    return m->view;
+}
+
+LONG IpcMappingSendClose(const IpcMapping *m)
+{
+    volatile IpcHeader *h = IpcMappingHeader(m);
+    /*
+     * The request is counted before -1 is written: a listener that is just
+     * publishing its pid may legally overwrite a stale -1, but it compares the
+     * counters after its swap and so still sees this request.
+     */
+    if (h != NULL) {
+        InterlockedIncrement((volatile LONG *)&h->stop_requests);
+    }
+    return IpcMappingExchangeMessage(m, IPC_CLOSE_MESSAGE);
+}
