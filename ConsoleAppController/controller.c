@@ -21,8 +21,9 @@
 
 static const wchar_t kUsage[] =
     L"Usage: ConsoleAppController [NAME] [--listener PATH] [--console new|shared|none]\n"
-    L"                            [-- LISTENER ARGS...]\n"
-    L"       ConsoleAppController --stop NAME [--timeout MS]\n"
+    L"                            [--hang-timeout MS] [--restart-delay MS]\n"
+    L"                            [--restart-delay-max MS] [-- LISTENER ARGS...]\n"
+    L"       ConsoleAppController --stop NAME [--timeout MS] [--force]\n"
     L"\n"
     L"Launches ConsoleAppListener NAME (or adopts the one already running), relaunches\n"
     L"it whenever it exits, and sends it the close message when a key is pressed.\n"
@@ -32,14 +33,21 @@ static const wchar_t kUsage[] =
     L"                    beside this program)\n"
     L"  --console MODE    new: the listener gets its own console window (default);\n"
     L"                    shared: it shares this console and output; none: no window\n"
+    L"  --hang-timeout MS terminate and relaunch a listener that completed no unit of\n"
+    L"                    work for MS ms (off by default; needs a listener of ours)\n"
+    L"  --restart-delay MS      first pause before relaunching a listener that ran\n"
+    L"                    less than 1 s (default 500); it doubles after each such exit\n"
+    L"  --restart-delay-max MS  the longest pause (default 32000)\n"
     L"  -- ARGS...        passed to the listener after NAME, e.g. -- --work-ms 1000\n"
     L"  --stop NAME       send the close message to NAME's listener, wait for it to\n"
     L"                    finish its unit of work and exit\n"
     L"  --timeout MS      how long --stop waits (default 60000)\n"
+    L"  --force           with --stop: terminate the listener if it is still running\n"
+    L"                    when the timeout ends (a unit in progress is then lost)\n"
     L"  --help, -h, /?    this text;  --version  the version\n"
     L"\n"
     L"A listener that ran at least 1 s is relaunched at once; one that exits sooner\n"
-    L"is relaunched after a pause that doubles from 0.5 s up to 32 s. When standard\n"
+    L"is relaunched after a pause that doubles (0.5 s up to 32 s by default). When standard\n"
     L"input is not a console (Task Scheduler, scripts), stop it with --stop NAME.\n"
     L"\n"
     L"Exit codes:\n"
@@ -49,12 +57,13 @@ static const wchar_t kUsage[] =
     L"  5  another controller already supervises NAME\n"
     L"  6  --stop: the listener did not exit within --timeout\n"
     L"  7  NAME is taken by an object that is not a listener's mapping\n"
-    L"  8  the listener executable could not be started";
+    L"  8  the listener executable could not be started\n"
+    L"  9  --stop --force: the listener did not exit in time and was terminated";
 
 #define HEALTHY_RUN_MS 1000u      /* a listener that ran this long is relaunched at once */
-#define FIRST_PAUSE_MS 500u       /* the first pause after a listener that died sooner */
-#define MAX_PAUSE_MS 32000u       /* the pause doubles up to this */
 #define LISTENER_EXE L"ConsoleAppListener.exe"
+/* Exit code given to a listener terminated for hanging or by --stop --force: Windows' "timeout" error. */
+#define TERMINATED_EXIT_CODE ERROR_TIMEOUT
 
 typedef struct Controller {
     const IpcControllerOptions *opt;
@@ -70,6 +79,8 @@ typedef struct Controller {
     HANDLE wait;              /* RegisterWaitForSingleObject registration for process */
     DWORD pid;
     ULONGLONG started_tick;   /* when the current listener was launched or adopted */
+    uint64_t watched_since;   /* the same, as a FILETIME: the hang clock starts here */
+    BOOL hang_terminated;     /* TerminateProcess was called for a hang; its exit is on the way */
     DWORD pause_ms;           /* the back-off before the next relaunch, 0 after a healthy run */
     ULONGLONG relaunch_tick;  /* when a pending relaunch is due; 0 when none is */
     BOOL interactive;         /* standard input is a console we can read keys from */
@@ -178,6 +189,8 @@ static DWORD Watch(Controller *c, HANDLE process, DWORD pid)
     c->pid = pid;
     c->wait = wait;
     c->started_tick = GetTickCount64();
+    c->watched_since = IpcNowU64();
+    c->hang_terminated = FALSE;
     return ERROR_SUCCESS;
 }
 
@@ -365,6 +378,8 @@ static int Locate(Controller *c, BOOL *launch)
     HANDLE process = NULL;
     wchar_t reason[IPC_ERROR_TEXT_MAX];
     int rc = IPC_EXIT_OK;
+    /* Hang detection may have to terminate an adopted listener. */
+    DWORD access = c->opt->hang_timeout_ms != 0 ? PROCESS_TERMINATE : 0;
 
     *launch = TRUE;
     code = IpcMappingOpen(name, &c->map);
@@ -425,14 +440,18 @@ static int Locate(Controller *c, BOOL *launch)
      * name is what we can check.
      */
     if (kind == IPC_LAYOUT_OURS && hdr.listener_pid == (uint32_t)message) {
-        code = IpcProcessOpenVerified((DWORD)message, hdr.listener_created, c->listener_path, 0, &process, reason,
-                                      IPC_ERROR_TEXT_MAX);
+        code = IpcProcessOpenVerified((DWORD)message, hdr.listener_created, c->listener_path, access, &process,
+                                      reason, IPC_ERROR_TEXT_MAX);
     } else {
-        code = IpcProcessOpenVerified((DWORD)message, 0, c->listener_path, 0, &process, reason, IPC_ERROR_TEXT_MAX);
+        code = IpcProcessOpenVerified((DWORD)message, 0, c->listener_path, access, &process, reason,
+                                      IPC_ERROR_TEXT_MAX);
     }
     if (code != ERROR_SUCCESS) {
         IpcPrint(L"Not adopting pid %ld: %ls", (long)message, reason);
         goto done;
+    }
+    if (kind == IPC_LAYOUT_OURS && hdr.listener_pid != (uint32_t)message) {
+        RecordListener(c, process, (DWORD)message); /* a seed listener publishes only its pid */
     }
     code = Watch(c, process, (DWORD)message);
     if (code != ERROR_SUCCESS) {
@@ -461,12 +480,13 @@ done:
  */
 static void ScheduleRelaunch(Controller *c, BOOL healthy)
 {
+    DWORD max = (DWORD)c->opt->restart_delay_max_ms;
     if (healthy) {
         c->pause_ms = 0;
     } else if (c->pause_ms == 0) {
-        c->pause_ms = FIRST_PAUSE_MS;
+        c->pause_ms = (DWORD)c->opt->restart_delay_ms;
     } else {
-        c->pause_ms = c->pause_ms * 2 > MAX_PAUSE_MS ? MAX_PAUSE_MS : c->pause_ms * 2;
+        c->pause_ms = c->pause_ms > max / 2 ? max : c->pause_ms * 2;
     }
     c->relaunch_tick = GetTickCount64() + c->pause_ms;
 }
@@ -523,6 +543,47 @@ static BOOL OnExit(Controller *c)
     return FALSE;
 }
 
+/*
+ * How long until the running listener counts as hung (--hang-timeout): measured
+ * from its last completed unit, or from when we started watching it. Returns
+ * INFINITE when hang detection is off, no listener runs, it is already being
+ * terminated, or a close was requested (a listener finishing a long last unit is
+ * not hung; --stop --force is for that), 0 when it is hung.
+ */
+static DWORD HangDueMs(const Controller *c)
+{
+    volatile IpcHeader *h = IpcMappingHeader(&c->map);
+    uint64_t last = c->watched_since;
+    uint64_t now = IpcNowU64();
+    uint64_t idle_ms;
+
+    if (c->opt->hang_timeout_ms == 0 || c->process == NULL || h == NULL || c->hang_terminated ||
+        c->shutting_down || CloseRequested(c)) {
+        return INFINITE;
+    }
+    if (h->listener_pid == c->pid && h->last_progress > last) {
+        last = h->last_progress;
+    }
+    idle_ms = now > last ? (now - last) / 10000u : 0;
+    return idle_ms >= c->opt->hang_timeout_ms ? 0 : (DWORD)(c->opt->hang_timeout_ms - idle_ms);
+}
+
+/* Terminates a listener that made no progress; its exit then goes through OnExit and is relaunched. */
+static void TerminateHung(Controller *c)
+{
+    IpcPrint(L"Listener (pid %lu) completed no unit of work for %lu ms (--hang-timeout); terminating it",
+             (unsigned long)c->pid, c->opt->hang_timeout_ms);
+    c->hang_terminated = TRUE;
+    if (!TerminateProcess(c->process, TERMINATED_EXIT_CODE)) {
+        DWORD code = GetLastError();
+        IpcReportError(L"TerminateProcess", code, L"cannot terminate the hung listener (pid %lu)",
+                       (unsigned long)c->pid);
+        /* Do not try again at once: look again after another full timeout. */
+        c->hang_terminated = FALSE;
+        c->watched_since = IpcNowU64();
+    }
+}
+
 /* The main loop: waits, never polls, for the listener, a key, a control event or --stop. */
 static int Supervise(Controller *c)
 {
@@ -540,18 +601,25 @@ static int Supervise(Controller *c)
         if (c->interactive) {
             handles[count++] = in;
         }
-        timeout = INFINITE;
+        timeout = c->shutting_down ? INFINITE : HangDueMs(c);
         if (c->relaunch_tick != 0) {
             ULONGLONG now = GetTickCount64();
-            timeout = c->relaunch_tick > now ? (DWORD)(c->relaunch_tick - now) : 0;
+            DWORD due = c->relaunch_tick > now ? (DWORD)(c->relaunch_tick - now) : 0;
+            timeout = due < timeout ? due : timeout;
         }
         r = WaitForMultipleObjects(count, handles, FALSE, timeout);
         if (r == WAIT_TIMEOUT) {
-            if (CloseRequested(c)) {
-                IpcPrint(L"A close message arrived while the listener was down; not relaunching");
-                return IPC_EXIT_OK;
+            if (c->process != NULL) {
+                if (HangDueMs(c) == 0) {
+                    TerminateHung(c);
+                }
+            } else if (c->relaunch_tick != 0 && GetTickCount64() >= c->relaunch_tick) {
+                if (CloseRequested(c)) {
+                    IpcPrint(L"A close message arrived while the listener was down; not relaunching");
+                    return IPC_EXIT_OK;
+                }
+                Relaunch(c);
             }
-            Relaunch(c);
         } else if (r == WAIT_OBJECT_0) {
             if (OnExit(c)) {
                 return IPC_EXIT_OK;
@@ -782,6 +850,7 @@ static int RunStop(const IpcControllerOptions *opt)
     wchar_t stop_name[MAX_PATH];
     wchar_t reason[IPC_ERROR_TEXT_MAX];
     ULONGLONG deadline = GetTickCount64() + opt->timeout_ms;
+    BOOL forced = FALSE;
 
     code = IpcMappingOpen(opt->name, &m);
     if (code == ERROR_FILE_NOT_FOUND) {
@@ -827,8 +896,8 @@ static int RunStop(const IpcControllerOptions *opt)
     }
     if (listener_pid != 0) {
         /* Never wait on (or later kill) a process we have not identified. */
-        code = IpcProcessOpenVerified(listener_pid, listener_created, listener_created != 0 ? NULL : LISTENER_EXE, 0,
-                                      &listener, reason, IPC_ERROR_TEXT_MAX);
+        code = IpcProcessOpenVerified(listener_pid, listener_created, listener_created != 0 ? NULL : LISTENER_EXE,
+                                      opt->force ? PROCESS_TERMINATE : 0, &listener, reason, IPC_ERROR_TEXT_MAX);
         if (code != ERROR_SUCCESS) {
             IpcPrint(L"Not waiting for pid %lu: %ls", (unsigned long)listener_pid, reason);
         }
@@ -844,6 +913,21 @@ static int RunStop(const IpcControllerOptions *opt)
 
     if (listener != NULL) {
         code = WaitUntil(listener, deadline, &exit_code);
+        if (code == WAIT_TIMEOUT && opt->force) {
+            /* Only a process verified above is ever terminated. */
+            if (!TerminateProcess(listener, TERMINATED_EXIT_CODE)) {
+                code = GetLastError();
+                IpcReportError(L"TerminateProcess", code, L"cannot terminate the listener (pid %lu)",
+                               (unsigned long)listener_pid);
+                goto cleanup;
+            }
+            IpcPrint(L"The listener (pid %lu) did not exit within %lu ms; terminated it (--force)",
+                     (unsigned long)listener_pid, opt->timeout_ms);
+            forced = TRUE;
+            /* Leave the controller a moment to see the exit and stop too. */
+            deadline = GetTickCount64() + 5000;
+            code = WaitUntil(listener, deadline, &exit_code);
+        }
         if (code == WAIT_TIMEOUT) {
             IpcPrintErr(L"Error: the listener (pid %lu) did not exit within %lu ms; it may still be finishing its unit of work.",
                         (unsigned long)listener_pid, opt->timeout_ms);
@@ -870,7 +954,7 @@ static int RunStop(const IpcControllerOptions *opt)
                      (unsigned long)exit_code);
         }
     }
-    rc = IPC_EXIT_OK;
+    rc = forced ? IPC_EXIT_STOP_FORCED : IPC_EXIT_OK;
 
 cleanup:
     if (controller != NULL) {

@@ -14,14 +14,18 @@
  */
 #include "ipc_win.h"
 
+#include <stdio.h>
+
 static const wchar_t kUsage[] =
-    L"Usage: ConsoleAppListener NAME [--work-ms N]\n"
+    L"Usage: ConsoleAppListener NAME [--work-ms N] [--journal FILE]\n"
     L"\n"
     L"Does units of work until the close message (-1) appears at offset 0 of the\n"
     L"named memory-mapped file NAME, where it publishes its process id.\n"
     L"\n"
     L"  NAME          instance name; may start with Local\\ or Global\\\n"
     L"  --work-ms N   length of one unit of work in milliseconds (default 6000)\n"
+    L"  --journal FILE  append a line when each unit starts and ends, so that an\n"
+    L"                observer can check that no started unit was lost\n"
     L"  --help, -h, /?  this text;  --version  the version\n"
     L"\n"
     L"Exit codes:\n"
@@ -127,14 +131,40 @@ static BOOL ShouldClose(const IpcMapping *m, volatile IpcHeader *h)
     return FALSE;
 }
 
-static void PerformProcessing(volatile IpcHeader *h, DWORD work_ms)
+/*
+ * Appends "<UTC time> pid=<pid> unit=<n> <event>" to the journal. One WriteFile
+ * per line on a handle opened for appending: the line reaches the file system
+ * cache whole, so it survives the process being killed a moment later.
+ */
+static void Journal(HANDLE journal, unsigned long unit, const char *event)
+{
+    char line[128];
+    SYSTEMTIME t;
+    DWORD written;
+    int n;
+
+    if (journal == NULL) {
+        return;
+    }
+    GetSystemTime(&t);
+    n = snprintf(line, sizeof(line), "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ pid=%lu unit=%lu %s\r\n", t.wYear, t.wMonth,
+                 t.wDay, t.wHour, t.wMinute, t.wSecond, t.wMilliseconds, (unsigned long)GetCurrentProcessId(), unit,
+                 event);
+    if (n > 0 && n < (int)sizeof(line)) {
+        WriteFile(journal, line, (DWORD)n, &written, NULL);
+    }
+}
+
+static void PerformProcessing(volatile IpcHeader *h, DWORD work_ms, HANDLE journal, unsigned long unit)
 {
     IpcPrint(L"Performing processing");
     if (h != NULL) {
         h->state = IPC_STATE_WORKING;
     }
+    Journal(journal, unit, "start");
     /* In this case, just sleep. In real world, processing code goes here (the seed's words). */
     Sleep(work_ms);
+    Journal(journal, unit, "end");
     if (h != NULL) {
         h->units = h->units + 1;
         h->last_progress = IpcNowU64();
@@ -154,6 +184,8 @@ int wmain(int argc, wchar_t **argv)
     uint64_t created = 0;
     BOOL wait_for_enter = FALSE;
     BOOL last_stopped = FALSE;
+    HANDLE journal = NULL;
+    unsigned long unit = 0;
     const wchar_t *why = L"";
 
     switch (IpcParseListenerArgs(argc, argv, &opt, err, IPC_ERROR_TEXT_MAX)) {
@@ -181,6 +213,18 @@ int wmain(int argc, wchar_t **argv)
         }
         rc = IPC_EXIT_USAGE;
         goto done;
+    }
+
+    if (opt.journal != NULL) {
+        /* FILE_APPEND_DATA alone makes every write land at the end, even with several writers. */
+        journal = CreateFileW(opt.journal, FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                              NULL, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+        if (journal == INVALID_HANDLE_VALUE) {
+            code = GetLastError();
+            journal = NULL;
+            IpcReportError(L"CreateFileW", code, L"cannot open the journal '%ls'", opt.journal);
+            goto done;
+        }
     }
 
     g_finished = CreateEventW(NULL, TRUE, FALSE, NULL);
@@ -252,7 +296,7 @@ int wmain(int argc, wchar_t **argv)
     if (PublishPid(&m, h, last_stopped, (LONG)GetCurrentProcessId())) {
         while (!ShouldClose(&m, h)) {
             IpcPrint(L"Close message not received, beginning to process");
-            PerformProcessing(h, opt.work_ms);
+            PerformProcessing(h, opt.work_ms, journal, ++unit);
         }
     } else {
         IpcPrint(L"Received shutdown message");
@@ -276,6 +320,10 @@ done:
         ReleaseMutex(mutex);
         CloseHandle(mutex);
         mutex = NULL;
+    }
+    if (journal != NULL) {
+        CloseHandle(journal);
+        journal = NULL;
     }
     if (wait_for_enter) {
         IpcWaitForEnter();

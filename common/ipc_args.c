@@ -192,6 +192,7 @@ IpcParseResult IpcParseListenerArgs(int argc, wchar_t **argv, IpcListenerOptions
 
     o.name = NULL;
     o.work_ms = IPC_DEFAULT_WORK_MS;
+    o.journal = NULL;
     for (i = 1; i < argc; i++) {
         const wchar_t *arg = argv[i];
         if (IsHelp(arg)) {
@@ -207,6 +208,13 @@ IpcParseResult IpcParseListenerArgs(int argc, wchar_t **argv, IpcListenerOptions
             if (!IpcParseMs(value, 0, IPC_MAX_MS, &o.work_ms)) {
                 return BadMs(err, err_cap, L"--work-ms", value, 0);
             }
+            continue;
+        }
+        if (MatchValueOption(argc, argv, &i, L"--journal", &value)) {
+            if (value == NULL || value[0] == L'\0') {
+                return MissingValue(err, err_cap, L"--journal");
+            }
+            o.journal = value;
             continue;
         }
         if (IsOption(arg)) {
@@ -239,12 +247,15 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
     const wchar_t *stop_name = NULL;
     const wchar_t *supervise_only = NULL; /* the first option that makes no sense with --stop */
     int timeout_given = 0;
+    int delay_max_given = 0;
 
     memset(&o, 0, sizeof(o));
     o.mode = IPC_MODE_SUPERVISE;
     o.name = NULL;
     o.timeout_ms = IPC_DEFAULT_STOP_TIMEOUT_MS;
     o.console = IPC_CONSOLE_NEW;
+    o.restart_delay_ms = IPC_DEFAULT_RESTART_DELAY_MS;
+    o.restart_delay_max_ms = IPC_DEFAULT_RESTART_DELAY_MAX_MS;
     for (i = 1; i < argc; i++) {
         const wchar_t *arg = argv[i];
         if (wcscmp(arg, L"--") == 0) {
@@ -280,6 +291,47 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
                 return BadMs(err, err_cap, L"--timeout", value, 0);
             }
             timeout_given = 1;
+            continue;
+        }
+        if (wcscmp(arg, L"--force") == 0) {
+            o.force = 1;
+            continue;
+        }
+        if (MatchValueOption(argc, argv, &i, L"--hang-timeout", &value)) {
+            if (value == NULL) {
+                return MissingValue(err, err_cap, L"--hang-timeout");
+            }
+            if (!IpcParseMs(value, 1, IPC_MAX_MS, &o.hang_timeout_ms)) {
+                return BadMs(err, err_cap, L"--hang-timeout", value, 1);
+            }
+            if (supervise_only == NULL) {
+                supervise_only = L"--hang-timeout";
+            }
+            continue;
+        }
+        if (MatchValueOption(argc, argv, &i, L"--restart-delay-max", &value)) {
+            if (value == NULL) {
+                return MissingValue(err, err_cap, L"--restart-delay-max");
+            }
+            if (!IpcParseMs(value, 1, IPC_MAX_MS, &o.restart_delay_max_ms)) {
+                return BadMs(err, err_cap, L"--restart-delay-max", value, 1);
+            }
+            delay_max_given = 1;
+            if (supervise_only == NULL) {
+                supervise_only = L"--restart-delay-max";
+            }
+            continue;
+        }
+        if (MatchValueOption(argc, argv, &i, L"--restart-delay", &value)) {
+            if (value == NULL) {
+                return MissingValue(err, err_cap, L"--restart-delay");
+            }
+            if (!IpcParseMs(value, 1, IPC_MAX_MS, &o.restart_delay_ms)) {
+                return BadMs(err, err_cap, L"--restart-delay", value, 1);
+            }
+            if (supervise_only == NULL) {
+                supervise_only = L"--restart-delay";
+            }
             continue;
         }
         if (MatchValueOption(argc, argv, &i, L"--listener", &value)) {
@@ -333,9 +385,17 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
         }
         o.mode = IPC_MODE_STOP;
         o.name = stop_name;
-    } else if (timeout_given) {
-        SetText(err, err_cap, L"--timeout goes with --stop");
+    } else if (timeout_given || o.force) {
+        SetText(err, err_cap, L"%ls goes with --stop", timeout_given ? L"--timeout" : L"--force");
         return IPC_PARSE_ERROR;
+    }
+    if (o.restart_delay_ms > o.restart_delay_max_ms) {
+        if (delay_max_given) {
+            SetText(err, err_cap, L"--restart-delay (%lu ms) is longer than --restart-delay-max (%lu ms)",
+                    o.restart_delay_ms, o.restart_delay_max_ms);
+            return IPC_PARSE_ERROR;
+        }
+        o.restart_delay_max_ms = o.restart_delay_ms;
     }
     if (o.name == NULL) {
         o.name = IPC_DEFAULT_NAME;

@@ -14,6 +14,8 @@
 #define IPC_DEFAULT_NAME L"SampleApp"
 #define IPC_DEFAULT_WORK_MS 6000ul
 #define IPC_DEFAULT_STOP_TIMEOUT_MS 60000ul
+#define IPC_DEFAULT_RESTART_DELAY_MS 500ul
+#define IPC_DEFAULT_RESTART_DELAY_MAX_MS 32000ul
 #define IPC_MAX_MS 86400000ul /* one day: the largest time any option takes */
 /*
  * Kernel object names are limited to MAX_PATH (260) characters, and we derive
@@ -57,12 +59,13 @@ typedef enum IpcParseResult {
 } IpcParseResult;
 
 typedef struct IpcListenerOptions {
-    const wchar_t *name;   /* NULL when no NAME was given (the seed's error case) */
-    unsigned long work_ms; /* length of one unit of work */
+    const wchar_t *name;    /* NULL when no NAME was given (the seed's error case) */
+    unsigned long work_ms;  /* length of one unit of work */
+    const wchar_t *journal; /* --journal FILE: a line at the start and end of every unit; NULL for none */
 } IpcListenerOptions;
 
 /*
- * IpcParseListenerArgs - ConsoleAppListener NAME [--work-ms N].
+ * IpcParseListenerArgs - ConsoleAppListener NAME [--work-ms N] [--journal FILE].
  * argv[0] is the program. On IPC_PARSE_OK *out is filled in (pointers into
  * argv); on IPC_PARSE_ERROR err holds the message and *out is untouched.
  * A missing NAME is not an error here (name is NULL) so the caller can print
@@ -88,12 +91,17 @@ typedef struct IpcControllerOptions {
     int listener_argc;            /* words after "--", passed after NAME */
     wchar_t **listener_argv;
     unsigned long timeout_ms;     /* --timeout, for --stop */
+    int force;                    /* --force, for --stop: terminate a listener still running at the timeout */
     IpcConsoleMode console;       /* --console new|shared|none */
+    unsigned long hang_timeout_ms;    /* --hang-timeout: 0 = off; else relaunch a listener without progress this long */
+    unsigned long restart_delay_ms;   /* --restart-delay: first pause after a listener that died within 1 s */
+    unsigned long restart_delay_max_ms; /* --restart-delay-max: the pause doubles up to this */
 } IpcControllerOptions;
 
 /*
  * IpcParseControllerArgs - ConsoleAppController [NAME] [--listener PATH]
- * [--console new|shared|none] [-- LISTENER ARGS...], or --stop NAME [--timeout MS].
+ * [--console new|shared|none] [--hang-timeout MS] [--restart-delay MS]
+ * [--restart-delay-max MS] [-- LISTENER ARGS...], or --stop NAME [--timeout MS] [--force].
  * Same contract as IpcParseListenerArgs.
  */
 IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOptions *out, wchar_t *err, size_t err_cap);
