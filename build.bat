@@ -1,0 +1,205 @@
+@echo off
+rem build.bat - build ConsoleAppListener, ConsoleAppController and the tests on Windows.
+rem
+rem   build.bat               build bin\ConsoleAppController.exe, bin\ConsoleAppListener.exe
+rem                           and bin\ipc_tests.exe
+rem   build.bat test          build, then run bin\ipc_tests.exe
+rem   build.bat run [ARGS]    build, then start bin\ConsoleAppController.exe ARGS
+rem   build.bat bench         build and run bin\ipc_bench.exe (needs tests\bench\)
+rem
+rem Compiler: cl when it is on PATH; else the latest Visual Studio with the C++
+rem tools, found with vswhere.exe (its vcvars64.bat is called); else gcc
+rem (MinGW-w64) on PATH. Each program is every .c of its folder plus every .c
+rem of common\ (tests\ without its subfolders). Flags match tests/run.sh and
+rem the .vcxproj files. Exit code 0 on success, non-zero on any failure.
+rem Arguments for "run" must not contain & | < > characters.
+
+setlocal EnableExtensions DisableDelayedExpansion
+cd /d "%~dp0."
+if not exist "common\" (
+    >&2 echo build.bat: error: cannot change to the folder of build.bat
+    exit /b 1
+)
+
+set "MODE=%~1"
+if /i "%MODE%"=="" goto mode_ok
+if /i "%MODE%"=="test" goto mode_ok
+if /i "%MODE%"=="run" goto mode_ok
+if /i "%MODE%"=="bench" goto mode_ok
+>&2 echo usage: build.bat [test ^| run [ARGS...] ^| bench]
+exit /b 2
+:mode_ok
+
+rem Arguments after "run", passed through to the controller.
+set "RUN_ARGS="
+if /i not "%MODE%"=="run" goto args_done
+set "RUN_ARGS=%*"
+set "RUN_ARGS=%RUN_ARGS:*run=%"
+:args_done
+
+if /i not "%MODE%"=="bench" goto bench_ok
+if exist "tests\bench\" goto bench_ok
+>&2 echo build.bat: tests\bench\ is not there yet; there is no benchmark to build or run.
+exit /b 1
+:bench_ok
+
+rem ---- choose the compiler -------------------------------------------------
+call :on_path cl.exe
+if defined FOUND goto use_cl
+
+set "VSWHERE_DIR=%ProgramFiles(x86)%\Microsoft Visual Studio\Installer"
+if not exist "%VSWHERE_DIR%\vswhere.exe" set "VSWHERE_DIR=%ProgramFiles%\Microsoft Visual Studio\Installer"
+if not exist "%VSWHERE_DIR%\vswhere.exe" goto find_gcc
+set "VSINSTALL="
+rem Run vswhere.exe from its own folder: no quoted path in the for /f command.
+pushd "%VSWHERE_DIR%"
+for /f "usebackq delims=" %%i in (`.\vswhere.exe -latest -products * -requires Microsoft.VisualStudio.Component.VC.Tools.x86.x64 -property installationPath`) do set "VSINSTALL=%%i"
+popd
+if not defined VSINSTALL goto find_gcc
+if not exist "%VSINSTALL%\VC\Auxiliary\Build\vcvars64.bat" goto find_gcc
+echo build.bat: using Visual Studio in %VSINSTALL%
+call "%VSINSTALL%\VC\Auxiliary\Build\vcvars64.bat" >nul
+cd /d "%~dp0."
+if not exist "common\" (
+    >&2 echo build.bat: error: cannot change to the folder of build.bat
+    exit /b 1
+)
+call :on_path cl.exe
+if defined FOUND goto use_cl
+>&2 echo build.bat: error: vcvars64.bat of %VSINSTALL% did not put cl on PATH.
+exit /b 1
+
+:find_gcc
+call :on_path gcc.exe
+if defined FOUND goto use_gcc
+>&2 echo build.bat: error: no C compiler found. Install Visual Studio 2022 with the
+>&2 echo "Desktop development with C++" workload ^(or open a Developer Command Prompt
+>&2 echo so that cl is on PATH^), or put MinGW-w64 gcc on PATH.
+exit /b 1
+
+:use_cl
+set "TOOL=cl"
+set "OBJ=obj"
+set "CFLAGS=/nologo /std:c11 /W4 /WX /O2 /MT /utf-8 /DUNICODE /D_UNICODE /DWIN32_LEAN_AND_MEAN /D_WIN32_WINNT=0x0601 /Icommon"
+echo build.bat: compiler cl
+goto build
+
+:use_gcc
+set "TOOL=gcc"
+set "OBJ=o"
+set "CFLAGS=-std=c11 -municode -DUNICODE -D_UNICODE -DWIN32_LEAN_AND_MEAN -D_WIN32_WINNT=0x0601 -Wall -Wextra -Werror -O2 -Icommon"
+echo build.bat: compiler gcc
+goto build
+
+rem ---- build ---------------------------------------------------------------
+:build
+setlocal EnableDelayedExpansion
+if not exist "bin\" mkdir bin
+if not exist "bin\" goto failed
+if exist "bin\obj\%TOOL%\" rmdir /s /q "bin\obj\%TOOL%"
+
+call :compile common
+if errorlevel 1 goto failed
+set "COMMON_OBJS=!OBJS!"
+if not defined COMMON_OBJS (
+    >&2 echo build.bat: error: no .c files in common\
+    exit /b 1
+)
+call :program ConsoleAppListener ConsoleAppListener
+if errorlevel 1 goto failed
+call :program ConsoleAppController ConsoleAppController
+if errorlevel 1 goto failed
+call :program tests ipc_tests
+if errorlevel 1 goto failed
+if /i "%MODE%"=="bench" (
+    call :program tests\bench ipc_bench
+    if errorlevel 1 goto failed
+)
+echo build.bat: built bin\ConsoleAppController.exe bin\ConsoleAppListener.exe bin\ipc_tests.exe
+
+if /i "%MODE%"=="test" goto do_test
+if /i "%MODE%"=="run" goto do_run
+if /i "%MODE%"=="bench" goto do_bench
+exit /b 0
+
+:do_test
+endlocal
+echo build.bat: running bin\ipc_tests.exe
+bin\ipc_tests.exe
+if errorlevel 1 (
+    >&2 echo build.bat: tests failed
+    exit /b 1
+)
+exit /b 0
+
+:do_run
+rem endlocal first: no delayed expansion of "!" in the arguments.
+endlocal
+bin\ConsoleAppController.exe %RUN_ARGS%
+exit /b %errorlevel%
+
+:do_bench
+endlocal
+bin\ipc_bench.exe
+exit /b %errorlevel%
+
+:failed
+>&2 echo build.bat: build failed
+exit /b 1
+
+rem ---- subroutines -----------------------------------------------------------
+
+rem :compile DIR - compile every .c (and .rc) directly in DIR into bin\obj\TOOL\DIR\;
+rem the object files are listed in OBJS. errorlevel 1 on failure.
+:compile
+set "OBJS="
+set "OUT=bin\obj\%TOOL%\%~1"
+if not exist "%OUT%\" mkdir "%OUT%"
+if not exist "%OUT%\" exit /b 1
+for %%f in (%~1\*.c) do (
+    if "%TOOL%"=="cl" (
+        cl %CFLAGS% /c "%%f" /Fo"%OUT%\%%~nf.obj"
+    ) else (
+        echo %%f
+        gcc %CFLAGS% -c "%%f" -o "%OUT%\%%~nf.o"
+    )
+    if errorlevel 1 exit /b 1
+    set "OBJS=!OBJS! "%OUT%\%%~nf.%OBJ%""
+)
+for %%f in (%~1\*.rc) do (
+    echo %%f
+    if "%TOOL%"=="cl" (
+        rc /nologo /DUNICODE /D_UNICODE /Icommon /fo"%OUT%\%%~nf.res" "%%f"
+        if errorlevel 1 exit /b 1
+        set "OBJS=!OBJS! "%OUT%\%%~nf.res""
+    ) else (
+        windres -DUNICODE -D_UNICODE -Icommon -O coff -i "%%f" -o "%OUT%\%%~nf.res.o"
+        if errorlevel 1 exit /b 1
+        set "OBJS=!OBJS! "%OUT%\%%~nf.res.o""
+    )
+)
+exit /b 0
+
+rem :program DIR NAME - compile DIR and link it with common\ into bin\NAME.exe.
+:program
+call :compile %~1
+if errorlevel 1 exit /b 1
+if not defined OBJS (
+    >&2 echo build.bat: error: no .c files in %~1\
+    exit /b 1
+)
+echo link bin\%~2.exe
+if "%TOOL%"=="cl" (
+    cl /nologo /Fe"bin\%~2.exe" !OBJS! !COMMON_OBJS! kernel32.lib advapi32.lib /link /SUBSYSTEM:CONSOLE
+) else (
+    gcc -municode -static -s -o "bin\%~2.exe" !OBJS! !COMMON_OBJS! -ladvapi32
+)
+if errorlevel 1 exit /b 1
+exit /b 0
+
+rem :on_path FILE - FOUND is the full path of FILE found on PATH, or undefined.
+rem (Not "where": it is missing before Windows 7 and Wine's always succeeds.)
+:on_path
+set "FOUND="
+for %%x in (%~1) do set "FOUND=%%~$PATH:x"
+exit /b 0

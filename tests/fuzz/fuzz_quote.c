@@ -1,0 +1,109 @@
+/*
+ * fuzz_quote.c - IpcAppendQuotedArg round trip: arguments quoted one after the
+ * other into a command line must come back unchanged through the parsing rules
+ * of CommandLineToArgvW and the C runtime (re-implemented here independently).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "../../common/ipc_args.h"
+#include "fuzz_util.h"
+
+/*
+ * Splits a command line (without the program name) by the documented rules:
+ * arguments end at unquoted spaces or tabs; 2n backslashes before a quote give
+ * n and the quote opens or closes a quoted part; 2n+1 give n and a literal
+ * quote; other backslashes are literal. Returns the number of arguments.
+ */
+static int ParseLikeWindows(const wchar_t *p, wchar_t out[][512], int max)
+{
+    int count = 0;
+    for (;;) {
+        size_t len = 0;
+        int quoted = 0;
+        while (*p == L' ' || *p == L'\t') {
+            p++;
+        }
+        if (*p == 0 || count == max) {
+            return count;
+        }
+        while (*p != 0 && (quoted || (*p != L' ' && *p != L'\t'))) {
+            size_t slashes = 0;
+            while (*p == L'\\') {
+                slashes++;
+                p++;
+            }
+            if (*p == L'"') {
+                size_t k;
+                for (k = 0; k < slashes / 2 && len < 511; k++) {
+                    out[count][len++] = L'\\';
+                }
+                if (slashes % 2 == 1) {
+                    if (len < 511) {
+                        out[count][len++] = L'"';
+                    }
+                } else {
+                    quoted = !quoted;
+                }
+                p++;
+            } else {
+                size_t k;
+                for (k = 0; k < slashes && len < 511; k++) {
+                    out[count][len++] = L'\\';
+                }
+                if (*p != 0 && (quoted || (*p != L' ' && *p != L'\t'))) {
+                    if (len < 511) {
+                        out[count][len++] = *p;
+                    }
+                    p++;
+                }
+            }
+        }
+        out[count][len] = 0;
+        count++;
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static wchar_t parsed[FUZZ_MAX_ARGS][512];
+    wchar_t *storage = NULL;
+    wchar_t *args[FUZZ_MAX_ARGS];
+    wchar_t line[4096];
+    wchar_t small[24];
+    size_t len = 0;
+    size_t small_len = 0;
+    int n;
+    int i;
+    int fitted = 0;
+
+    /* Arguments longer than the parser's buffers are not interesting here. */
+    if (size > 2 * 200) {
+        return 0;
+    }
+    n = FuzzSplitWide(data, size, &storage, args);
+    line[0] = 0;
+    for (i = 0; i < n; i++) {
+        FUZZ_CHECK(IpcAppendQuotedArg(line, sizeof(line) / sizeof(line[0]), &len, args[i]));
+        FUZZ_CHECK(wcslen(line) == len);
+        fitted++;
+    }
+    FUZZ_CHECK(ParseLikeWindows(line, parsed, FUZZ_MAX_ARGS) == fitted);
+    for (i = 0; i < fitted; i++) {
+        FUZZ_CHECK(wcscmp(parsed[i], args[i]) == 0);
+    }
+    /* A buffer too small: failure leaves the string as it was, terminated. */
+    small[0] = 0;
+    for (i = 0; i < n; i++) {
+        size_t before = small_len;
+        wchar_t copy[24];
+        memcpy(copy, small, sizeof(copy));
+        if (!IpcAppendQuotedArg(small, sizeof(small) / sizeof(small[0]), &small_len, args[i])) {
+            FUZZ_CHECK(small_len == before);
+            FUZZ_CHECK(wcslen(small) == before);
+            FUZZ_CHECK(wmemcmp(copy, small, before) == 0);
+        }
+    }
+    free(storage);
+    return 0;
+}

@@ -1,0 +1,419 @@
+#!/usr/bin/env bash
+# tests/run.sh - build everything and run the tests, on Debian 12 with Wine.
+#
+#   tests/run.sh          install what is missing, build, check, run all tests
+#   tests/run.sh build    install what is missing, build and check; no tests
+#   tests/run.sh bench    build and run bin/ipc_bench.exe (needs tests/bench/)
+#
+# Steps:
+#   a. install missing Debian packages (apt-get; sudo when not root)
+#   b. build bin/*.exe with x86_64-w64-mingw32-gcc, check their DLL imports
+#   c. build the same sources with i686-w64-mingw32-gcc into bin/i686/
+#   d. MSVC check: clang-cl /Zs /W4 /WX of every <ClCompile> of every .vcxproj
+#      with that project's defines and include dirs, against Wine's headers
+#   e. tests/check_projects.sh: ipc.sln and the .vcxproj files match the tree
+#   f. wine bin/ipc_tests.exe, then tests/interactive.sh if it exists, then the
+#      native fuzz runs (tests/fuzz/run_fuzz.sh, IPC_FUZZ_SECONDS each, default 10)
+# The last line of a full run is "N passed, N failed" (both suites together).
+# Source lists come from the file system: every .c of a program's folder plus
+# every .c of common/; tests/fuzz/ and tests/bench/ are not part of the tests.
+#
+# Environment: IPC_TEST_TIMEOUT (seconds, default 1200) bounds all Wine runs of
+# step f together.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$(pwd)
+
+export WINEDEBUG=-all
+export DEBIAN_FRONTEND=noninteractive
+# No Mono/Gecko install prompts when Wine creates its prefix; console programs need neither.
+export WINEDLLOVERRIDES="${WINEDLLOVERRIDES:-mscoree,mshtml=}"
+
+usage() {
+    echo "usage: tests/run.sh [build|bench]" >&2
+    echo "  (no argument)  build, check and run all tests" >&2
+    echo "  build          build and check only (steps a-e)" >&2
+    echo "  bench          build and run bin/ipc_bench.exe (needs tests/bench/)" >&2
+}
+
+MODE=all
+if [ "$#" -gt 1 ]; then
+    usage
+    exit 2
+fi
+if [ "$#" -eq 1 ]; then
+    case "$1" in
+    build | bench) MODE=$1 ;;
+    *)
+        usage
+        exit 2
+        ;;
+    esac
+fi
+
+STEP="start"
+DONE=0
+on_exit() {
+    local rc=$?
+    if [ "$rc" -ne 0 ] && [ "$DONE" -eq 0 ]; then
+        echo "run.sh: FAILED in step $STEP (exit code $rc)" >&2
+    fi
+}
+trap on_exit EXIT
+
+step() {
+    STEP=$1
+    echo
+    echo "==== $1"
+}
+
+die() {
+    echo "run.sh: $*" >&2
+    exit 1
+}
+
+if [ "$MODE" = bench ] && [ ! -d tests/bench ]; then
+    echo "run.sh: tests/bench/ is not there yet; no benchmark to build or run." >&2
+    DONE=1
+    exit 1
+fi
+
+# Compiler flags (keep in step with build.bat and the .vcxproj files).
+CFLAGS=(-std=c11 -municode -DUNICODE -D_UNICODE -DWIN32_LEAN_AND_MEAN -D_WIN32_WINNT=0x0601
+    -Wall -Wextra -Werror -O2 -Icommon)
+LDFLAGS=(-municode -static -s)
+LIBS=(-ladvapi32)
+PROGRAMS=(ConsoleAppListener ConsoleAppController)
+
+# ---------------------------------------------------------------------------
+step "a. Debian packages"
+
+find_clang_cl() {
+    local c
+    for c in clang-cl-14 /usr/lib/llvm-14/bin/clang-cl clang-cl; do
+        if command -v "$c" >/dev/null 2>&1; then
+            command -v "$c"
+            return 0
+        fi
+    done
+    return 1
+}
+
+pkg_installed() {
+    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+missing=()
+command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || missing+=(gcc-mingw-w64-x86-64)
+command -v i686-w64-mingw32-gcc >/dev/null 2>&1 || missing+=(gcc-mingw-w64-i686)
+{ command -v wine64 >/dev/null 2>&1 || [ -x /usr/lib/wine/wine64 ] || pkg_installed wine64; } || missing+=(wine64)
+command -v wine >/dev/null 2>&1 || missing+=(wine)
+[ -f /usr/include/wine/wine/windows/windows.h ] || pkg_installed libwine-dev || missing+=(libwine-dev)
+find_clang_cl >/dev/null || missing+=(clang-14 clang-tools-14) # clang-cl-14 is in clang-tools-14
+command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+# libFuzzer and the sanitizer runtimes for the native fuzz runs (tests/fuzz/run_fuzz.sh).
+{ command -v clang-14 >/dev/null 2>&1 || command -v clang >/dev/null 2>&1; } || missing+=(clang-14)
+pkg_installed libclang-rt-14-dev || missing+=(libclang-rt-14-dev)
+
+if [ "${#missing[@]}" -eq 0 ]; then
+    echo "all present"
+else
+    echo "missing: ${missing[*]}"
+    command -v apt-get >/dev/null 2>&1 ||
+        die "apt-get not found; install these packages by hand: ${missing[*]}"
+    SUDO=()
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null 2>&1 ||
+            die "not root and no sudo; as root run: apt-get install ${missing[*]}"
+        SUDO=(sudo)
+    fi
+    "${SUDO[@]}" apt-get update
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" </dev/null
+fi
+CLANG_CL=$(find_clang_cl) || die "clang-cl not found after installing clang-14 and clang-tools-14"
+
+# ---------------------------------------------------------------------------
+# build_arch TRIPLET OUTDIR: compile common/ once, then link each program.
+build_arch() {
+    local triplet=$1 out=$2
+    local cc=$triplet-gcc windres=$triplet-windres
+    local obj=bin/obj/$triplet
+    command -v "$cc" >/dev/null 2>&1 || die "$cc not found"
+    rm -rf "$obj"
+    mkdir -p "$obj" "$out"
+
+    # compile_dir DIR: objects for the .c and .rc files directly in DIR,
+    # their names appended to the array OBJS.
+    compile_dir() {
+        local dir=$1 f o
+        OBJS=()
+        mkdir -p "$obj/$dir"
+        for f in "$dir"/*.c; do
+            [ -e "$f" ] || continue
+            o=$obj/$dir/$(basename "${f%.c}").o
+            echo "  $cc -c $f"
+            "$cc" "${CFLAGS[@]}" -c "$f" -o "$o"
+            OBJS+=("$o")
+        done
+        for f in "$dir"/*.rc; do
+            [ -e "$f" ] || continue
+            o=$obj/$dir/$(basename "${f%.rc}").res.o
+            echo "  $windres $f"
+            "$windres" -DUNICODE -D_UNICODE -Icommon -I"$dir" -O coff -i "$f" -o "$o"
+            OBJS+=("$o")
+        done
+    }
+
+    compile_dir common
+    local common_objs=("${OBJS[@]}")
+    [ "${#common_objs[@]}" -gt 0 ] || die "no sources in common/"
+    local prog
+    for prog in "${PROGRAMS[@]}" tests; do
+        compile_dir "$prog"
+        [ "${#OBJS[@]}" -gt 0 ] || die "no sources in $prog/"
+        local exe=$prog.exe
+        [ "$prog" = tests ] && exe=ipc_tests.exe
+        echo "  link $out/$exe"
+        "$cc" "${LDFLAGS[@]}" -o "$out/$exe" "${OBJS[@]}" "${common_objs[@]}" "${LIBS[@]}"
+    done
+}
+
+# check_imports EXE...: only Windows system DLLs may be imported (no libgcc_s,
+# libwinpthread or other MinGW runtime DLLs: the exes must run on a bare Windows).
+check_imports() {
+    local exe dll bad=0
+    for exe in "$@"; do
+        while IFS= read -r dll; do
+            case "$(echo "$dll" | tr 'A-Z' 'a-z')" in
+            kernel32.dll | advapi32.dll | msvcrt.dll | ucrtbase.dll | ntdll.dll | user32.dll | \
+                shell32.dll | api-ms-win-*.dll) ;;
+            *)
+                echo "run.sh: $exe imports $dll, which is not a Windows system DLL" >&2
+                bad=1
+                ;;
+            esac
+        done < <(x86_64-w64-mingw32-objdump -p "$exe" | sed -n 's/^[[:space:]]*DLL Name:[[:space:]]*//p')
+        echo "  $exe imports: $(x86_64-w64-mingw32-objdump -p "$exe" | sed -n 's/^[[:space:]]*DLL Name:[[:space:]]*//p' | tr '\n' ' ')"
+    done
+    [ "$bad" -eq 0 ] || die "an executable depends on a non-system DLL"
+}
+
+step "b. build bin/ (x86_64-w64-mingw32-gcc)"
+build_arch x86_64-w64-mingw32 bin
+check_imports bin/ConsoleAppListener.exe bin/ConsoleAppController.exe bin/ipc_tests.exe
+
+if [ "$MODE" = bench ]; then
+    step "bench: build and run bin/ipc_bench.exe"
+    OBJS=()
+    for f in tests/bench/*.c; do
+        [ -e "$f" ] || continue
+        o=bin/obj/x86_64-w64-mingw32/bench_$(basename "${f%.c}").o
+        echo "  x86_64-w64-mingw32-gcc -c $f"
+        x86_64-w64-mingw32-gcc "${CFLAGS[@]}" -Itests -c "$f" -o "$o"
+        OBJS+=("$o")
+    done
+    [ "${#OBJS[@]}" -gt 0 ] || die "no .c files in tests/bench/"
+    mapfile -t common_objs < <(ls bin/obj/x86_64-w64-mingw32/common/*.o)
+    x86_64-w64-mingw32-gcc "${LDFLAGS[@]}" -o bin/ipc_bench.exe "${OBJS[@]}" "${common_objs[@]}" "${LIBS[@]}"
+    check_imports bin/ipc_bench.exe
+    timeout 300 wine cmd /c exit </dev/null >/dev/null 2>&1 || true
+    DONE=1
+    exec timeout -k 10 "${IPC_TEST_TIMEOUT:-1200}" wine bin/ipc_bench.exe </dev/null
+fi
+
+step "c. build bin/i686/ (i686-w64-mingw32-gcc, compile and link only)"
+build_arch i686-w64-mingw32 bin/i686
+
+# ---------------------------------------------------------------------------
+step "d. MSVC check (clang-cl /Zs /W4 /WX against Wine's headers)"
+
+WINE_INC=$(dpkg -L libwine-dev 2>/dev/null | sed -n 's#/msvcrt$##p' | head -n 1)
+[ -n "$WINE_INC" ] || WINE_INC=/usr/include/wine/wine
+[ -f "$WINE_INC/msvcrt/stdio.h" ] && [ -f "$WINE_INC/windows/windows.h" ] ||
+    die "Wine's headers not found under $WINE_INC (package libwine-dev)"
+echo "  clang-cl: $CLANG_CL; headers: $WINE_INC/msvcrt, $WINE_INC/windows"
+
+# What MSVC /W4 reports and clang's /W4 (= -Wall -Wextra) does not, approximated:
+#   C4267/C4244 (64-to-32 and other narrowing conversions) -> -Wshorten-64-to-32,
+#   -Wimplicit-int-conversion. These only add warnings; nothing is turned off.
+MSVC_EXTRA=(-Wshorten-64-to-32 -Wimplicit-int-conversion)
+
+# strip FILE: without BOM and carriage returns.
+strip_xml() {
+    sed -e '1s/^\xEF\xBB\xBF//' -e 's/\r$//' -- "$1"
+}
+
+# project_settings VCXPROJ CONFIG|PLATFORM: prints "D<TAB>defs" and "I<TAB>dirs"
+# lines from the <ClCompile> settings of the ItemDefinitionGroups that apply to
+# that configuration (unconditional ones and those whose condition names it).
+project_settings() {
+    strip_xml "$1" | awk -v want="'$2'" '
+        /<ItemDefinitionGroup/ { inside = ($0 !~ /Condition=/) || index($0, want) > 0; next }
+        /<\/ItemDefinitionGroup>/ { inside = 0; next }
+        inside && /<PreprocessorDefinitions>/ {
+            v = $0; gsub(/.*<PreprocessorDefinitions>|<\/PreprocessorDefinitions>.*/, "", v); print "D\t" v
+        }
+        inside && /<AdditionalIncludeDirectories>/ {
+            v = $0; gsub(/.*<AdditionalIncludeDirectories>|<\/AdditionalIncludeDirectories>.*/, "", v); print "I\t" v
+        }'
+}
+
+# msvc_check VCXPROJ CONFIG PLATFORM TARGET
+msvc_check() {
+    local proj=$1 config=$2 platform=$3 target=$4
+    local dir
+    dir=$(dirname "$proj")
+    local args=() files=() kind value item
+    while IFS=$'\t' read -r kind value; do
+        IFS=';' read -r -a parts <<<"$value"
+        for item in "${parts[@]}"; do
+            item=$(echo "$item" | sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//')
+            case "$item" in '' | '%('*) continue ;; esac
+            if [ "$kind" = D ]; then
+                args+=("/D$item")
+            else
+                item=${item//\$(SolutionDir)/$ROOT/}
+                item=${item//\$(ProjectDir)/$ROOT/$dir/}
+                item=${item//\$(MSBuildThisFileDirectory)/$ROOT/$dir/}
+                item=${item//\\//}
+                case "$item" in *'$('*) die "$proj: include directory '$item' uses an MSBuild macro run.sh does not know" ;; esac
+                case "$item" in /*) ;; *) item=$ROOT/$dir/$item ;; esac
+                args+=("/I$(realpath -m "$item")")
+            fi
+        done
+    done < <(project_settings "$proj" "$config|$platform")
+    while IFS= read -r item; do
+        [ -n "$item" ] && files+=("$(realpath -m --relative-to=. "$dir/$item")")
+    done < <(strip_xml "$proj" | grep -o '<ClCompile[[:space:]][^>]*Include="[^"]*"' |
+        sed -e 's/.*Include="\([^"]*\)"/\1/' -e 's#\\#/#g')
+    [ "${#files[@]}" -gt 0 ] || return 0
+    echo "  $proj $config|$platform ($target): ${#files[@]} files"
+    # /I of the project's own folder: MSVC looks there for "..." includes anyway.
+    "$CLANG_CL" /Zs /W4 /WX /std:c11 /utf-8 --target="$target" "${MSVC_EXTRA[@]}" \
+        -imsvc "$WINE_INC/msvcrt" -imsvc "$WINE_INC/windows" \
+        "${args[@]}" -- "${files[@]}"
+}
+
+mapfile -t PROJECTS < <(find . -name '*.vcxproj' -not -path './.git/*' -not -path './bin/*' -printf '%P\n' | LC_ALL=C sort)
+[ "${#PROJECTS[@]}" -gt 0 ] || die "no .vcxproj found"
+for proj in "${PROJECTS[@]}"; do
+    msvc_check "$proj" Release x64 x86_64-pc-windows-msvc
+    msvc_check "$proj" Debug x64 x86_64-pc-windows-msvc
+    msvc_check "$proj" Release Win32 i686-pc-windows-msvc
+    msvc_check "$proj" Debug Win32 i686-pc-windows-msvc
+done
+
+# MSVC warns (C4996, an error under /WX) about CRT functions it deprecates in
+# favour of the _s versions or of ISO names; Wine's headers do not mark them, so
+# look for calls in the code (comments removed by the preprocessor).
+DEPRECATED='strcpy|strcat|strncpy|strncat|sprintf|vsprintf|_snprintf|_vsnprintf|wcscpy|wcscat|wcsncpy|wcsncat|_swprintf|_snwprintf|_vsnwprintf|wcstok|strtok|_wcstok|sscanf|swscanf|scanf|wscanf|fscanf|fwscanf|fopen|_wfopen|freopen|_wfreopen|getenv|_wgetenv|_wdupenv|strerror|_wcserror|_strerror|mbstowcs|wcstombs|wctomb|mbtowc|localtime|gmtime|ctime|_wctime|asctime|_itow|_ltow|_ultow|_i64tow|_ui64tow|_itoa|_ltoa|_ultoa|itoa|ltoa|_wsplitpath|_wmakepath|_splitpath|_makepath|tmpnam|_wtmpnam|_wcslwr|_wcsupr|_strlwr|_strupr|wcsdup|strdup|wcsicmp|wcsnicmp|stricmp|strnicmp|wcslwr|wcsupr|getch|kbhit|fileno|_getws|gets|GetVersionExW|GetVersionExA|GetVersionEx'
+DEPRECATED_RE="(^|[^A-Za-z0-9_.>])($DEPRECATED)[[:space:]]*\\("
+deprecated_found=0
+for proj in "${PROJECTS[@]}"; do
+    dir=$(dirname "$proj")
+    while IFS= read -r item; do
+        [ -n "$item" ] || continue
+        f=$(realpath -m --relative-to=. "$dir/$item")
+        if x86_64-w64-mingw32-gcc -fpreprocessed -dD -E -P -x c "$f" 2>/dev/null |
+            grep -qE "$DEPRECATED_RE"; then
+            echo "run.sh: $f calls a CRT function MSVC deprecates (C4996, an error with /WX); use the _s or Win32 version:" >&2
+            grep -nE "$DEPRECATED_RE" "$f" | sed "s#^#    $f:#" >&2 || true
+            deprecated_found=1
+        fi
+    done < <(strip_xml "$proj" | grep -o '<ClCompile[[:space:]][^>]*Include="[^"]*"' |
+        sed -e 's/.*Include="\([^"]*\)"/\1/' -e 's#\\#/#g')
+done
+[ "$deprecated_found" -eq 0 ] || die "MSVC would reject deprecated CRT calls (C4996)"
+echo "  no MSVC-deprecated CRT calls"
+
+# ---------------------------------------------------------------------------
+step "e. project consistency (tests/check_projects.sh)"
+bash tests/check_projects.sh
+
+if [ "$MODE" = build ]; then
+    DONE=1
+    echo
+    echo "build OK: bin/ConsoleAppListener.exe bin/ConsoleAppController.exe bin/ipc_tests.exe (+ bin/i686/)"
+    exit 0
+fi
+
+# ---------------------------------------------------------------------------
+step "f. tests under Wine"
+
+TOTAL_TIMEOUT=${IPC_TEST_TIMEOUT:-1200}
+START=$SECONDS
+remaining() {
+    local r=$((TOTAL_TIMEOUT - (SECONDS - START)))
+    [ "$r" -gt 0 ] || r=1
+    echo "$r"
+}
+
+echo "  preparing the Wine prefix (${WINEPREFIX:-$HOME/.wine})"
+if ! timeout 300 wine cmd /c exit </dev/null >/dev/null 2>&1; then
+    timeout 300 wineboot -i </dev/null >/dev/null 2>&1 || die "could not create the Wine prefix (wine cmd /c exit and wineboot -i failed)"
+fi
+
+LOG_DIR=$(mktemp -d)
+PASSED=0
+FAILED=0
+STEP_FAILURES=()
+
+# run_suite NAME LOG CMD...: runs CMD with its output shown and logged, then
+# adds the last "N passed, N failed" line of the log to the totals. A suite
+# that exits non-zero without reporting a failure counts as one failure.
+run_suite() {
+    local name=$1 log=$2
+    shift 2
+    local rc=0
+    echo "  --- $name: $*"
+    set +e
+    "$@" </dev/null 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    set -e
+    local line p=0 f=0
+    line=$(tr -d '\r' <"$log" | grep -E '[0-9]+ passed, [0-9]+ failed' | tail -n 1 || true)
+    if [ -n "$line" ]; then
+        read -r p f < <(echo "$line" | grep -oE '[0-9]+ passed, [0-9]+ failed' | tail -n 1 |
+            sed -E 's/([0-9]+) passed, ([0-9]+) failed/\1 \2/')
+    fi
+    if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+        echo "run.sh: $name timed out (IPC_TEST_TIMEOUT=${TOTAL_TIMEOUT}s for all of step f)" >&2
+    fi
+    if [ -z "$line" ]; then
+        echo "run.sh: $name printed no 'N passed, N failed' line (exit code $rc); counted as 1 failure" >&2
+        f=$((f + 1))
+    elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+        echo "run.sh: $name exited with code $rc but reported no failure; counted as 1 failure" >&2
+        f=1
+    fi
+    if [ "$rc" -ne 0 ] || [ "$f" -ne 0 ]; then
+        STEP_FAILURES+=("$name (exit code $rc, $f failed)")
+    fi
+    PASSED=$((PASSED + p))
+    FAILED=$((FAILED + f))
+}
+
+run_suite "bin/ipc_tests.exe" "$LOG_DIR/ipc_tests.log" \
+    timeout -k 10 "$(remaining)" wine bin/ipc_tests.exe
+if [ -f tests/interactive.sh ]; then
+    run_suite "tests/interactive.sh" "$LOG_DIR/interactive.log" \
+        timeout -k 10 "$(remaining)" bash tests/interactive.sh
+else
+    echo "  (tests/interactive.sh not there; skipped)"
+fi
+# The parsers and the mapping check fuzzed natively (no Wine), a bounded time each.
+run_suite "tests/fuzz/run_fuzz.sh" "$LOG_DIR/fuzz.log" \
+    timeout -k 10 "$(remaining)" bash tests/fuzz/run_fuzz.sh "${IPC_FUZZ_SECONDS:-10}"
+rm -rf "$LOG_DIR"
+
+DONE=1
+echo
+if [ "${#STEP_FAILURES[@]}" -gt 0 ]; then
+    echo "run.sh: step f (tests) failed: ${STEP_FAILURES[*]}" >&2
+fi
+echo "$PASSED passed, $FAILED failed"
+if [ "$FAILED" -ne 0 ] || [ "${#STEP_FAILURES[@]}" -gt 0 ]; then
+    exit 1
+fi
+exit 0
