@@ -390,14 +390,8 @@ static int Locate(Controller *c, BOOL *launch)
          */
         code = IpcMappingCreate(name, &c->map);
     }
-    if (code == ERROR_INVALID_HANDLE) {
-        IpcPrintErr(L"Error: the name '%ls' is taken by a kernel object that is not a file mapping.", name);
-        rc = IPC_EXIT_NAME_IN_USE;
-        goto done;
-    }
     if (code != ERROR_SUCCESS) {
-        IpcReportError(L"OpenFileMappingW", code, L"cannot open the mapping '%ls'", name);
-        rc = code == ERROR_ACCESS_DENIED ? IPC_EXIT_NAME_IN_USE : IPC_EXIT_FAILURE;
+        rc = IpcReportNameError(L"OpenFileMappingW", code, name, L"file mapping");
         goto done;
     }
     if (c->map.created) {
@@ -670,6 +664,7 @@ static int RunSupervisor(const IpcControllerOptions *opt)
     wchar_t stop_name[MAX_PATH];
     volatile IpcHeader *h;
     uint64_t created = 0;
+    SECURITY_ATTRIBUTES *sa = NULL;
 
     /* The controller is too large for the stack (the command line alone is 64 KiB). */
     c = (Controller *)HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, sizeof(*c));
@@ -706,14 +701,10 @@ static int RunSupervisor(const IpcControllerOptions *opt)
         rc = IPC_EXIT_CONTROLLER_RUNNING;
         goto cleanup;
     }
-    if (code == ERROR_INVALID_HANDLE) {
-        IpcPrintErr(L"Error: the name '%ls%ls' is taken by a kernel object that is not a mutex.", opt->name,
-                    IPC_SUFFIX_CONTROLLER_MUTEX);
-        rc = IPC_EXIT_NAME_IN_USE;
-        goto cleanup;
-    }
     if (code != ERROR_SUCCESS) {
-        IpcReportError(L"CreateMutexW", code, L"cannot create the controller lock for '%ls'", opt->name);
+        wchar_t lock[MAX_PATH];
+        IpcDerivedName(opt->name, IPC_SUFFIX_CONTROLLER_MUTEX, lock, MAX_PATH);
+        rc = IpcReportNameError(L"CreateMutexW", code, lock, L"mutex");
         goto cleanup;
     }
 
@@ -734,15 +725,29 @@ static int RunSupervisor(const IpcControllerOptions *opt)
         rc = IPC_EXIT_USAGE;
         goto cleanup;
     }
-    c->stop_event = CreateEventW(NULL, FALSE, FALSE, stop_name);
-    if (c->stop_event == NULL) {
-        code = GetLastError();
-        if (code == ERROR_INVALID_HANDLE) {
-            IpcPrintErr(L"Error: the name '%ls' is taken by a kernel object that is not an event.", stop_name);
-            rc = IPC_EXIT_NAME_IN_USE;
-        } else {
-            IpcReportError(L"CreateEventW", code, L"cannot create the stop event '%ls'", stop_name);
+    code = IpcPrivateAttributes(&sa);
+    if (code != ERROR_SUCCESS) {
+        IpcReportError(L"OpenProcessToken", code, L"cannot build the security descriptor for '%ls'", opt->name);
+        goto cleanup;
+    }
+    /*
+     * We hold the controller lock, so an existing stop event was left by a
+     * controller that died (harmless, ours) or planted by someone else: the
+     * owner check tells which.
+     */
+    c->stop_event = CreateEventW(sa, FALSE, FALSE, stop_name);
+    code = GetLastError();
+    if (c->stop_event != NULL && code == ERROR_ALREADY_EXISTS) {
+        HANDLE check = OpenEventW(READ_CONTROL, FALSE, stop_name);
+        code = check != NULL ? IpcCheckOwner(check, NULL, 0) : ERROR_INVALID_OWNER;
+        if (check != NULL) {
+            CloseHandle(check);
         }
+    } else if (c->stop_event != NULL) {
+        code = ERROR_SUCCESS;
+    }
+    if (code != ERROR_SUCCESS) {
+        rc = IpcReportNameError(L"CreateEventW", code, stop_name, L"event");
         goto cleanup;
     }
 
@@ -858,14 +863,8 @@ static int RunStop(const IpcControllerOptions *opt)
         rc = IPC_EXIT_OK;
         goto cleanup;
     }
-    if (code == ERROR_INVALID_HANDLE) {
-        IpcPrintErr(L"Error: the name '%ls' is taken by a kernel object that is not a file mapping.", opt->name);
-        rc = IPC_EXIT_NAME_IN_USE;
-        goto cleanup;
-    }
     if (code != ERROR_SUCCESS) {
-        IpcReportError(L"OpenFileMappingW", code, L"cannot open the mapping '%ls'", opt->name);
-        rc = code == ERROR_ACCESS_DENIED ? IPC_EXIT_NAME_IN_USE : IPC_EXIT_FAILURE;
+        rc = IpcReportNameError(L"OpenFileMappingW", code, opt->name, L"file mapping");
         goto cleanup;
     }
     kind = IpcMappingSnapshot(&m, &hdr, &why);

@@ -246,27 +246,16 @@ int wmain(int argc, wchar_t **argv)
         rc = IPC_EXIT_LISTENER_RUNNING;
         goto done;
     }
-    if (code == ERROR_INVALID_HANDLE) {
-        IpcPrintErr(L"Error: the name '%ls%ls' is taken by a kernel object that is not a mutex.", opt.name,
-                    IPC_SUFFIX_LISTENER_MUTEX);
-        rc = IPC_EXIT_NAME_IN_USE;
-        goto done;
-    }
     if (code != ERROR_SUCCESS) {
-        IpcReportError(L"CreateMutexW", code, L"cannot create the listener lock for '%ls'", opt.name);
+        wchar_t lock[MAX_PATH];
+        IpcDerivedName(opt.name, IPC_SUFFIX_LISTENER_MUTEX, lock, MAX_PATH);
+        rc = IpcReportNameError(L"CreateMutexW", code, lock, L"mutex");
         goto done;
     }
 
     code = IpcMappingCreate(opt.name, &m);
-    if (code == ERROR_INVALID_HANDLE) {
-        /* CreateFileMappingW says ERROR_INVALID_HANDLE when the name belongs to an object of another type. */
-        IpcPrintErr(L"Error: the name '%ls' is taken by a kernel object that is not a file mapping.", opt.name);
-        rc = IPC_EXIT_NAME_IN_USE;
-        goto done;
-    }
     if (code != ERROR_SUCCESS) {
-        IpcReportError(L"CreateFileMappingW", code, L"cannot create the mapping '%ls'", opt.name);
-        rc = code == ERROR_ACCESS_DENIED ? IPC_EXIT_NAME_IN_USE : IPC_EXIT_FAILURE;
+        rc = IpcReportNameError(L"CreateFileMappingW", code, opt.name, L"file mapping");
         goto done;
     }
     if (m.kind == IPC_LAYOUT_INVALID) {

@@ -88,6 +88,26 @@ void IpcReportError(const wchar_t *api, DWORD code, const wchar_t *what, ...)
                 n > 0 ? text : L"(no description)");
 }
 
+int IpcReportNameError(const wchar_t *api, DWORD code, const wchar_t *object_name, const wchar_t *kind)
+{
+    switch (code) {
+    case ERROR_INVALID_HANDLE:
+        /* What CreateFileMappingW, CreateMutexW and CreateEventW say when the name has another type. */
+        IpcPrintErr(L"Error: the name '%ls' is taken by a kernel object that is not a %ls.", object_name, kind);
+        return IPC_EXIT_NAME_IN_USE;
+    case ERROR_INVALID_OWNER:
+        IpcPrintErr(L"Error: the %ls '%ls' exists but belongs to another user; refusing to use it.", kind,
+                    object_name);
+        return IPC_EXIT_NAME_IN_USE;
+    case ERROR_ACCESS_DENIED:
+        IpcPrintErr(L"Error: the %ls '%ls' exists but this user may not open it.", kind, object_name);
+        return IPC_EXIT_NAME_IN_USE;
+    default:
+        IpcReportError(api, code, L"cannot open the %ls '%ls'", kind, object_name);
+        return IPC_EXIT_FAILURE;
+    }
+}
+
 BOOL IpcStdinIsConsole(void)
 {
     DWORD mode;

@@ -26,6 +26,24 @@ static DWORD MapAll(HANDLE section, volatile IpcHeader **view)
     return ERROR_SUCCESS;
 }
 
+/*
+ * Checks who owns the existing mapping NAME, through a second handle opened for
+ * READ_CONTROL only (the access granted to the mapping handle may not include it).
+ */
+static DWORD CheckMappingOwner(const wchar_t *name)
+{
+    DWORD err;
+    HANDLE h = OpenFileMappingW(READ_CONTROL, FALSE, name);
+    if (h == NULL) {
+        err = GetLastError();
+        /* Not even READ_CONTROL: it was created by someone who shut us out. */
+        return err == ERROR_ACCESS_DENIED ? ERROR_INVALID_OWNER : err;
+    }
+    err = IpcCheckOwner(h, NULL, 0);
+    CloseHandle(h);
+    return err;
+}
+
 IpcLayoutKind IpcMappingSnapshot(const IpcMapping *m, IpcHeader *out, const wchar_t **why)
 {
     unsigned char bytes[IPC_MAPPING_SIZE];
@@ -53,13 +71,24 @@ DWORD IpcMappingCreate(const wchar_t *name, IpcMapping *out)
     volatile IpcHeader *view = NULL;
     BOOL created;
     IpcMapping m;
+    SECURITY_ATTRIBUTES *sa = NULL;
 
-    section = CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, IPC_MAPPING_SIZE, name);
+    err = IpcPrivateAttributes(&sa);
+    if (err != ERROR_SUCCESS) {
+        goto cleanup;
+    }
+    section = CreateFileMappingW(INVALID_HANDLE_VALUE, sa, PAGE_READWRITE, 0, IPC_MAPPING_SIZE, name);
     err = GetLastError();
     if (section == NULL) {
         goto cleanup;
     }
     created = err != ERROR_ALREADY_EXISTS;
+    if (!created) {
+        err = CheckMappingOwner(name);
+        if (err != ERROR_SUCCESS) {
+            goto cleanup;
+        }
+    }
     err = MapAll(section, &view);
     if (err != ERROR_SUCCESS) {
         goto cleanup;
@@ -100,6 +129,10 @@ DWORD IpcMappingOpen(const wchar_t *name, IpcMapping *out)
     section = OpenFileMappingW(FILE_MAP_READ | FILE_MAP_WRITE, FALSE, name);
     if (section == NULL) {
         err = GetLastError();
+        goto cleanup;
+    }
+    err = CheckMappingOwner(name);
+    if (err != ERROR_SUCCESS) {
         goto cleanup;
     }
     err = MapAll(section, &view);

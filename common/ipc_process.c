@@ -159,15 +159,33 @@ DWORD IpcNamedMutexTryAcquire(const wchar_t *name, const wchar_t *suffix, HANDLE
     DWORD err = ERROR_SUCCESS;
     HANDLE mutex = NULL;
     wchar_t full[MAX_PATH];
+    SECURITY_ATTRIBUTES *sa = NULL;
 
     if (!IpcDerivedName(name, suffix, full, MAX_PATH)) {
         err = ERROR_FILENAME_EXCED_RANGE;
         goto cleanup;
     }
-    mutex = CreateMutexW(NULL, FALSE, full);
-    if (mutex == NULL) {
-        err = GetLastError();
+    err = IpcPrivateAttributes(&sa);
+    if (err != ERROR_SUCCESS) {
         goto cleanup;
+    }
+    mutex = CreateMutexW(sa, FALSE, full);
+    err = GetLastError();
+    if (mutex == NULL) {
+        goto cleanup;
+    }
+    if (err == ERROR_ALREADY_EXISTS) {
+        /* A lock someone else created first could keep us out for ever: use it only if it is ours. */
+        HANDLE check = OpenMutexW(READ_CONTROL, FALSE, full);
+        if (check == NULL) {
+            err = ERROR_INVALID_OWNER;
+            goto cleanup;
+        }
+        err = IpcCheckOwner(check, NULL, 0);
+        CloseHandle(check);
+        if (err != ERROR_SUCCESS) {
+            goto cleanup;
+        }
     }
     switch (WaitForSingleObject(mutex, 0)) {
     case WAIT_OBJECT_0:

@@ -46,6 +46,16 @@ void IpcPrintErr(const wchar_t *fmt, ...);
  */
 void IpcReportError(const wchar_t *api, DWORD code, const wchar_t *what, ...);
 
+/*
+ * IpcReportNameError - report a failure to create or open the named object
+ * object_name (kind: "file mapping", "mutex", "event") and return the exit code
+ * for it: IPC_EXIT_NAME_IN_USE, with a message saying what holds the name, when
+ * code says the name is taken by an object of another type (ERROR_INVALID_HANDLE),
+ * of another owner (ERROR_INVALID_OWNER) or one we may not open
+ * (ERROR_ACCESS_DENIED); otherwise IpcReportError(api, code) and IPC_EXIT_FAILURE.
+ */
+int IpcReportNameError(const wchar_t *api, DWORD code, const wchar_t *object_name, const wchar_t *kind);
+
 /* IpcStdinIsConsole - TRUE when standard input is an interactive console (GetConsoleMode succeeds). */
 BOOL IpcStdinIsConsole(void);
 
@@ -80,14 +90,16 @@ typedef struct IpcMapping {
  * an empty header (magic, version, size; message 0) and sets created. When the
  * name already existed the section is opened as it is and classified (a seed
  * listener's 4-byte section stays 4 bytes). ERROR_INVALID_HANDLE means NAME is
- * a kernel object of another type. On failure *out is untouched.
+ * a kernel object of another type; ERROR_INVALID_OWNER that it belongs to
+ * someone we do not trust (IpcCheckOwner). A new section gets the private
+ * DACL of IpcPrivateAttributes. On failure *out is untouched.
  */
 DWORD IpcMappingCreate(const wchar_t *name, IpcMapping *out);
 
 /*
  * IpcMappingOpen - OpenFileMappingW + MapViewOfFile of an existing NAME for
- * reading and writing, classified. ERROR_FILE_NOT_FOUND when there is none.
- * On failure *out is untouched.
+ * reading and writing, classified. ERROR_FILE_NOT_FOUND when there is none,
+ * ERROR_INVALID_OWNER when its owner is not trusted. On failure *out is untouched.
  */
 DWORD IpcMappingOpen(const wchar_t *name, IpcMapping *out);
 
@@ -112,6 +124,25 @@ LONG IpcMappingSendClose(const IpcMapping *m);
 
 /* IpcMappingHeader - the header when the mapping holds our layout, else NULL. */
 volatile IpcHeader *IpcMappingHeader(const IpcMapping *m);
+
+/* ---- security (ipc_security.c) ---- */
+
+/*
+ * IpcPrivateAttributes - security attributes for every named object we create:
+ * owner the current user, a protected DACL granting GENERIC_ALL to that user and
+ * to SYSTEM only. Built once per process and never freed. On failure (the token
+ * cannot be read) returns the Windows error and leaves *out untouched.
+ */
+DWORD IpcPrivateAttributes(SECURITY_ATTRIBUTES **out);
+
+/*
+ * IpcCheckOwner - is an existing object ours to use? object must have been
+ * opened with READ_CONTROL. ERROR_SUCCESS when its owner is the current user,
+ * the token's default owner (Administrators when elevated) or SYSTEM;
+ * ERROR_INVALID_OWNER when it is anyone else, with the owner's SID written to
+ * owner_text (if not NULL); another code when the owner cannot be read.
+ */
+DWORD IpcCheckOwner(HANDLE object, wchar_t *owner_text, size_t cap);
 
 /* ---- processes (ipc_process.c) ---- */
 
@@ -158,7 +189,9 @@ DWORD IpcSelfDirectoryFile(const wchar_t *file, wchar_t *out, DWORD cap);
  * IpcNamedMutexTryAcquire - create or open the mutex NAME+SUFFIX and try to own
  * it without waiting. ERROR_SUCCESS: owned (an abandoned mutex, left by a
  * process that died, counts as owned), *out holds it. ERROR_ALREADY_EXISTS: a
- * live process owns it, *out untouched. Other codes: the Windows error.
+ * live process owns it, *out untouched. ERROR_INVALID_OWNER: the mutex exists
+ * but belongs to someone we do not trust. Other codes: the Windows error.
+ * A new mutex gets the private DACL of IpcPrivateAttributes.
  */
 DWORD IpcNamedMutexTryAcquire(const wchar_t *name, const wchar_t *suffix, HANDLE *out);
 

@@ -1,0 +1,157 @@
+/*
+ * ipc_security.c - private kernel objects and the check of who owns an existing one.
+ *
+ * Named objects live in a namespace every process of the session (or, with
+ * Global\, of the machine) can use: anyone can create a name first or write
+ * into it. So everything we create gets a protected DACL that grants access to
+ * the creating user and SYSTEM only, and an object we find already there is
+ * used only when its owner is one we trust.
+ */
+#include "ipc_win.h"
+
+#include <sddl.h>
+#include <aclapi.h>
+#include <stdio.h>
+
+static INIT_ONCE g_once = INIT_ONCE_STATIC_INIT;
+static SECURITY_ATTRIBUTES g_attributes;
+static DWORD g_init_error = ERROR_SUCCESS;
+/* Token user, token default owner (Administrators when elevated) and SYSTEM: the trusted owners. */
+static BYTE g_user_sid[SECURITY_MAX_SID_SIZE];
+static BYTE g_owner_sid[SECURITY_MAX_SID_SIZE];
+
+/* Reads one SID-bearing token class into out. */
+static DWORD CopyTokenSid(HANDLE token, TOKEN_INFORMATION_CLASS cls, BYTE *out)
+{
+    BYTE info[sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE];
+    DWORD size = 0;
+    PSID sid;
+
+    if (!GetTokenInformation(token, cls, info, (DWORD)sizeof(info), &size)) {
+        return GetLastError();
+    }
+    sid = cls == TokenUser ? ((TOKEN_USER *)info)->User.Sid : ((TOKEN_OWNER *)info)->Owner;
+    if (!CopySid(SECURITY_MAX_SID_SIZE, out, sid)) {
+        return GetLastError();
+    }
+    return ERROR_SUCCESS;
+}
+
+static BOOL CALLBACK InitOnce(PINIT_ONCE once, PVOID param, PVOID *context)
+{
+    HANDLE token = NULL;
+    wchar_t *user = NULL;
+    wchar_t sddl[256];
+    PSECURITY_DESCRIPTOR sd = NULL;
+    DWORD err = ERROR_SUCCESS;
+
+    (void)once;
+    (void)param;
+    (void)context;
+    if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) {
+        err = GetLastError();
+        goto cleanup;
+    }
+    err = CopyTokenSid(token, TokenUser, g_user_sid);
+    if (err != ERROR_SUCCESS) {
+        goto cleanup;
+    }
+    err = CopyTokenSid(token, TokenOwner, g_owner_sid);
+    if (err != ERROR_SUCCESS) {
+        goto cleanup;
+    }
+    if (!ConvertSidToStringSidW((PSID)g_user_sid, &user)) {
+        err = GetLastError();
+        goto cleanup;
+    }
+    /*
+     * O: makes the user the owner even when elevated (whose default owner is
+     * Administrators); D:P is a protected DACL, so nothing is inherited, with
+     * GENERIC_ALL for the user and SYSTEM only. The user's SID is spelled out
+     * because Wine does not honour the OW (owner rights) SID.
+     */
+    if (swprintf(sddl, sizeof(sddl) / sizeof(sddl[0]), L"O:%lsD:P(A;;GA;;;%ls)(A;;GA;;;SY)", user, user) < 0) {
+        err = ERROR_INSUFFICIENT_BUFFER;
+        goto cleanup;
+    }
+    if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl, SDDL_REVISION_1, &sd, NULL)) {
+        err = GetLastError();
+        goto cleanup;
+    }
+    /* Kept for the life of the process: every object we create uses it. */
+    g_attributes.nLength = sizeof(g_attributes);
+    g_attributes.lpSecurityDescriptor = sd;
+    g_attributes.bInheritHandle = FALSE;
+    sd = NULL;
+
+cleanup:
+    if (sd != NULL) {
+        LocalFree(sd);
+    }
+    if (user != NULL) {
+        LocalFree(user);
+    }
+    if (token != NULL) {
+        CloseHandle(token);
+    }
+    g_init_error = err;
+    return TRUE;
+}
+
+DWORD IpcPrivateAttributes(SECURITY_ATTRIBUTES **out)
+{
+    InitOnceExecuteOnce(&g_once, InitOnce, NULL, NULL);
+    if (g_init_error != ERROR_SUCCESS) {
+        return g_init_error;
+    }
+    *out = &g_attributes;
+    return ERROR_SUCCESS;
+}
+
+DWORD IpcCheckOwner(HANDLE object, wchar_t *owner_text, size_t cap)
+{
+    DWORD err;
+    PSID owner = NULL;
+    PSECURITY_DESCRIPTOR sd = NULL;
+    SECURITY_ATTRIBUTES *sa = NULL;
+    wchar_t *text = NULL;
+    BYTE system_sid[SECURITY_MAX_SID_SIZE];
+    DWORD system_size = (DWORD)sizeof(system_sid);
+
+    err = IpcPrivateAttributes(&sa);
+    if (err != ERROR_SUCCESS) {
+        goto cleanup;
+    }
+    err = GetSecurityInfo(object, SE_KERNEL_OBJECT, OWNER_SECURITY_INFORMATION, &owner, NULL, NULL, NULL, &sd);
+    if (err != ERROR_SUCCESS) {
+        goto cleanup;
+    }
+    if (owner == NULL) {
+        /* Wine leaves the owner empty on objects created without a security descriptor; Windows never does. */
+        goto cleanup;
+    }
+    if (!CreateWellKnownSid(WinLocalSystemSid, NULL, system_sid, &system_size)) {
+        err = GetLastError();
+        goto cleanup;
+    }
+    if (EqualSid(owner, (PSID)g_user_sid) || EqualSid(owner, (PSID)g_owner_sid) || EqualSid(owner, (PSID)system_sid)) {
+        goto cleanup;
+    }
+    err = ERROR_INVALID_OWNER;
+    if (owner_text != NULL && cap > 0) {
+        if (ConvertSidToStringSidW(owner, &text)) {
+            swprintf(owner_text, cap, L"%ls", text);
+        } else {
+            swprintf(owner_text, cap, L"an unknown owner");
+        }
+    }
+
+cleanup:
+    if (text != NULL) {
+        LocalFree(text);
+    }
+    if (sd != NULL) {
+        LocalFree(sd);
+    }
+    return err;
+}
