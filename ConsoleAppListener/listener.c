@@ -4,26 +4,29 @@
  * It publishes its process id at offset 0 of the mapping named NAME, then does
  * one unit of work at a time and, between units, looks for the close message
  * (-1) there; on finding it, it finishes and exits 0. A unit that has started
- * always finishes first.
+ * always finishes first. The protocol itself is common/ipc_listener.c, which a
+ * worker of your own can link instead of this program.
  *
  * What the seed got wrong and this port fixes: a second listener for the same
- * NAME no longer overwrites the first one's pid (a named mutex guards NAME); a
- * close message that arrives while the listener starts is never overwritten
- * (compare-and-swap); a listener launched by a controller, or with no console
- * to type into, never waits for an Enter that nobody can press.
+ * NAME no longer overwrites the first one's pid; a close message that arrives
+ * while the listener starts is never overwritten; a listener launched by a
+ * controller, or with no console to type into, never waits for an Enter that
+ * nobody can press.
  */
-#include "ipc_win.h"
+#include "ipc_listener.h"
 
 #include <stdio.h>
 
 static const wchar_t kUsage[] =
-    L"Usage: ConsoleAppListener NAME [--work-ms N] [--journal FILE]\n"
+    L"Usage: ConsoleAppListener NAME [--work-ms N] [--run \"COMMAND LINE\"] [--journal FILE]\n"
     L"\n"
     L"Does units of work until the close message (-1) appears at offset 0 of the\n"
     L"named memory-mapped file NAME, where it publishes its process id.\n"
     L"\n"
     L"  NAME          instance name; may start with Local\\ or Global\\\n"
     L"  --work-ms N   length of one unit of work in milliseconds (default 6000)\n"
+    L"  --run \"CMD\"   each unit runs CMD to completion and reports its exit code and\n"
+    L"                duration; the close message is checked between commands\n"
     L"  --journal FILE  append a line when each unit starts and ends, so that an\n"
     L"                observer can check that no started unit was lost\n"
     L"  --help, -h, /?  this text;  --version  the version\n"
@@ -33,29 +36,7 @@ static const wchar_t kUsage[] =
     L"  1  a Windows call failed (the message names it)\n"
     L"  2  bad command line or instance name, or no NAME given\n"
     L"  4  a listener for NAME is already running\n"
-    L"  7  NAME is taken by an object that is not a listener's mapping";
-
-/* Set by the console control handler; read by the main loop between units. */
-static volatile LONG g_ctrl_stop = 0;
-/* Signalled when the last unit has finished, so a closing console waits for it. */
-static HANDLE g_finished = NULL;
-
-/*
- * Ctrl+C and Ctrl+Break ask for the same graceful stop as the close message.
- * For closing the window, log-off and shutdown Windows ends the process as soon
- * as this handler returns (or after a few seconds), so the handler holds on until
- * the running unit has finished; that is all the time Windows gives us.
- */
-static BOOL WINAPI CtrlHandler(DWORD type)
-{
-    InterlockedExchange(&g_ctrl_stop, 1);
-    if (type == CTRL_CLOSE_EVENT || type == CTRL_LOGOFF_EVENT || type == CTRL_SHUTDOWN_EVENT) {
-        if (g_finished != NULL) {
-            WaitForSingleObject(g_finished, INFINITE);
-        }
-    }
-    return TRUE;
-}
+    L"  7  NAME is taken by an object that is not a listener's mapping, or by another user";
 
 /* Launched by our controller: it sets this variable in its environment for its children. */
 static BOOL LaunchedByController(void)
@@ -63,72 +44,6 @@ static BOOL LaunchedByController(void)
     wchar_t value[32];
     DWORD n = GetEnvironmentVariableW(IPC_ENV_CONTROLLER_PID, value, (DWORD)(sizeof(value) / sizeof(value[0])));
     return n > 0 && n < (DWORD)(sizeof(value) / sizeof(value[0]));
-}
-
-/* The pid of the listener that already serves NAME, for the refusal message (0 when unknown). */
-static DWORD RunningListenerPid(const wchar_t *name)
-{
-    IpcMapping m = {0};
-    IpcHeader h;
-    DWORD pid = 0;
-
-    if (IpcMappingOpen(name, &m) != ERROR_SUCCESS) {
-        return 0;
-    }
-    switch (IpcMappingSnapshot(&m, &h, NULL)) {
-    case IPC_LAYOUT_OURS:
-        pid = h.listener_pid;
-        break;
-    case IPC_LAYOUT_SEED:
-        pid = h.message > 0 ? (DWORD)h.message : 0;
-        break;
-    default:
-        break;
-    }
-    IpcMappingClose(&m);
-    return pid;
-}
-
-/*
- * Publishes our pid at offset 0 without ever replacing a pending close message.
- * A -1 is stale, and may be replaced, only when our header shows that the last
- * listener stopped (last_stopped, read before we overwrote the state) and
- * consumed every stop request. Returns FALSE when a close
- * message is pending: the caller then stops without doing any work.
- */
-static BOOL PublishPid(const IpcMapping *m, volatile IpcHeader *h, BOOL last_stopped, LONG pid)
-{
-    for (;;) {
-        LONG seen = IpcMappingReadMessage(m);
-        if (seen == IPC_CLOSE_MESSAGE) {
-            BOOL stale = h != NULL && last_stopped && h->stop_requests == h->stop_acked;
-            if (!stale) {
-                return FALSE;
-            }
-        }
-        if (IpcMappingCompareExchangeMessage(m, pid, seen) == seen) {
-            return TRUE;
-        }
-        /* Someone wrote in between (a stop, most likely): look again. */
-    }
-}
-
-/* The seed's ShouldClose, plus the stop counter and Ctrl+C. */
-static BOOL ShouldClose(const IpcMapping *m, volatile IpcHeader *h)
-{
-    BOOL close = IpcMappingReadMessage(m) == IPC_CLOSE_MESSAGE;
-    if (!close && h != NULL && h->stop_requests != h->stop_acked) {
-        close = TRUE;
-    }
-    if (close) {
-        IpcPrint(L"Received shutdown message");
-        return TRUE;
-    }
-    if (InterlockedCompareExchange(&g_ctrl_stop, 0, 0) != 0) {
-        IpcPrint(L"Stop requested from the console (Ctrl+C or the window closing)");
-        return TRUE;
-    }
-    return FALSE;
 }
 
 /*
@@ -155,21 +70,111 @@ static void Journal(HANDLE journal, unsigned long unit, const char *event)
     }
 }
 
-static void PerformProcessing(volatile IpcHeader *h, DWORD work_ms, HANDLE journal, unsigned long unit)
+/*
+ * A job that kills its processes when its last handle closes: if this listener
+ * is killed, the command it runs dies with it, so a relaunched listener never
+ * runs a second unit beside an orphaned one. NULL when jobs are not available
+ * (Windows 7 cannot nest jobs, and Task Scheduler runs tasks in one); the
+ * command then runs without it.
+ */
+static HANDLE CreateKillJob(void)
+{
+    JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits;
+    HANDLE job = CreateJobObjectW(NULL, NULL);
+    if (job == NULL) {
+        return NULL;
+    }
+    ZeroMemory(&limits, sizeof(limits));
+    limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+    if (!SetInformationJobObject(job, JobObjectExtendedLimitInformation, &limits, (DWORD)sizeof(limits))) {
+        CloseHandle(job);
+        return NULL;
+    }
+    return job;
+}
+
+/*
+ * One unit of --run: CreateProcessW on the command line, waited for. Its output
+ * goes where ours goes. Returns FALSE (after reporting) when it could not start.
+ */
+static BOOL RunCommand(const wchar_t *command, HANDLE job)
+{
+    STARTUPINFOW si;
+    PROCESS_INFORMATION pi;
+    wchar_t *cmd = NULL;
+    size_t bytes = (wcslen(command) + 1) * sizeof(wchar_t);
+    DWORD code;
+    DWORD exit_code = 0;
+    ULONGLONG started;
+    BOOL ok = FALSE;
+
+    ZeroMemory(&si, sizeof(si));
+    ZeroMemory(&pi, sizeof(pi));
+    si.cb = sizeof(si);
+    si.dwFlags = STARTF_USESTDHANDLES;
+    si.hStdInput = GetStdHandle(STD_INPUT_HANDLE);
+    si.hStdOutput = GetStdHandle(STD_OUTPUT_HANDLE);
+    si.hStdError = GetStdHandle(STD_ERROR_HANDLE);
+    SetHandleInformation(si.hStdOutput, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
+    SetHandleInformation(si.hStdError, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
+
+    /* CreateProcessW may write into the command line, so it gets a copy. */
+    cmd = (wchar_t *)HeapAlloc(GetProcessHeap(), 0, bytes);
+    if (cmd == NULL) {
+        IpcReportError(L"HeapAlloc", ERROR_NOT_ENOUGH_MEMORY, L"cannot run '%ls'", command);
+        goto cleanup;
+    }
+    CopyMemory(cmd, command, bytes);
+    IpcPrint(L"Running: %ls", command);
+    started = GetTickCount64();
+    if (!CreateProcessW(NULL, cmd, NULL, NULL, TRUE, CREATE_SUSPENDED, NULL, NULL, &si, &pi)) {
+        code = GetLastError();
+        IpcReportError(L"CreateProcessW", code, L"cannot run '%ls'", command);
+        goto cleanup;
+    }
+    if (job != NULL) {
+        AssignProcessToJobObject(job, pi.hProcess);
+    }
+    ResumeThread(pi.hThread);
+    WaitForSingleObject(pi.hProcess, INFINITE);
+    if (!GetExitCodeProcess(pi.hProcess, &exit_code)) {
+        exit_code = STILL_ACTIVE;
+    }
+    IpcPrint(L"Command exited with code %lu after %lu ms", (unsigned long)exit_code,
+             (unsigned long)(GetTickCount64() - started));
+    ok = TRUE;
+
+cleanup:
+    if (pi.hThread != NULL) {
+        CloseHandle(pi.hThread);
+    }
+    if (pi.hProcess != NULL) {
+        CloseHandle(pi.hProcess);
+    }
+    if (cmd != NULL) {
+        HeapFree(GetProcessHeap(), 0, cmd);
+    }
+    return ok;
+}
+
+/* The seed's PerformProcessing: its sleep, or with --run one command. */
+static void PerformProcessing(IpcListener *l, const IpcListenerOptions *opt, HANDLE job, HANDLE journal,
+                              unsigned long unit)
 {
     IpcPrint(L"Performing processing");
-    if (h != NULL) {
-        h->state = IPC_STATE_WORKING;
-    }
+    IpcListenerUnitStarted(l);
     Journal(journal, unit, "start");
-    /* In this case, just sleep. In real world, processing code goes here (the seed's words). */
-    Sleep(work_ms);
-    Journal(journal, unit, "end");
-    if (h != NULL) {
-        h->units = h->units + 1;
-        h->last_progress = IpcNowU64();
-        h->state = IPC_STATE_RUNNING;
+    if (opt->run != NULL) {
+        if (!RunCommand(opt->run, job)) {
+            /* A command that cannot start would fail again at once: do not spin. */
+            Sleep(opt->work_ms < 1000 ? 1000 : opt->work_ms);
+        }
+    } else {
+        /* In this case, just sleep. In real world, processing code goes here (the seed's words). */
+        Sleep((DWORD)opt->work_ms);
     }
+    Journal(journal, unit, "end");
+    IpcListenerUnitDone(l);
 }
 
 int wmain(int argc, wchar_t **argv)
@@ -177,16 +182,12 @@ int wmain(int argc, wchar_t **argv)
     int rc = IPC_EXIT_FAILURE;
     IpcListenerOptions opt;
     wchar_t err[IPC_ERROR_TEXT_MAX];
-    HANDLE mutex = NULL;
-    IpcMapping m = {0};
-    volatile IpcHeader *h = NULL;
+    IpcListener *l = NULL;
     DWORD code;
-    uint64_t created = 0;
     BOOL wait_for_enter = FALSE;
-    BOOL last_stopped = FALSE;
     HANDLE journal = NULL;
+    HANDLE job = NULL;
     unsigned long unit = 0;
-    const wchar_t *why = L"";
 
     switch (IpcParseListenerArgs(argc, argv, &opt, err, IPC_ERROR_TEXT_MAX)) {
     case IPC_PARSE_HELP:
@@ -226,89 +227,30 @@ int wmain(int argc, wchar_t **argv)
             goto done;
         }
     }
+    if (opt.run != NULL) {
+        job = CreateKillJob();
+    }
 
-    g_finished = CreateEventW(NULL, TRUE, FALSE, NULL);
-    if (g_finished == NULL) {
-        code = GetLastError();
-        IpcReportError(L"CreateEventW", code, L"cannot create an event");
+    rc = IpcListenerOpen(opt.name, &l);
+    if (rc != IPC_EXIT_OK) {
         goto done;
     }
-    SetConsoleCtrlHandler(CtrlHandler, TRUE);
-
-    code = IpcNamedMutexTryAcquire(opt.name, IPC_SUFFIX_LISTENER_MUTEX, &mutex);
-    if (code == ERROR_ALREADY_EXISTS) {
-        DWORD other = RunningListenerPid(opt.name);
-        if (other != 0) {
-            IpcPrintErr(L"Error: a listener for '%ls' is already running (pid %lu).", opt.name, (unsigned long)other);
-        } else {
-            IpcPrintErr(L"Error: a listener for '%ls' is already running.", opt.name);
-        }
-        rc = IPC_EXIT_LISTENER_RUNNING;
-        goto done;
+    while (!IpcListenerShouldClose(l)) {
+        IpcPrint(L"Close message not received, beginning to process");
+        PerformProcessing(l, &opt, job, journal, ++unit);
     }
-    if (code != ERROR_SUCCESS) {
-        wchar_t lock[MAX_PATH];
-        IpcDerivedName(opt.name, IPC_SUFFIX_LISTENER_MUTEX, lock, MAX_PATH);
-        rc = IpcReportNameError(L"CreateMutexW", code, lock, L"mutex");
-        goto done;
-    }
-
-    code = IpcMappingCreate(opt.name, &m);
-    if (code != ERROR_SUCCESS) {
-        rc = IpcReportNameError(L"CreateFileMappingW", code, opt.name, L"file mapping");
-        goto done;
-    }
-    if (m.kind == IPC_LAYOUT_INVALID) {
-        IpcMappingSnapshot(&m, NULL, &why);
-        IpcPrintErr(L"Error: the mapping '%ls' exists but does not hold a listener's data: %ls.", opt.name, why);
-        rc = IPC_EXIT_NAME_IN_USE;
-        goto done;
-    }
-    /* Our header when we created the mapping or found one of ours; NULL for the seed's 4-byte format. */
-    h = IpcMappingHeader(&m);
-
-    if (h != NULL) {
-        code = IpcProcessCreationTime(GetCurrentProcess(), &created);
-        if (code != ERROR_SUCCESS) {
-            IpcReportError(L"GetProcessTimes", code, L"cannot read this process's start time");
-            goto done;
-        }
-        last_stopped = h->state == IPC_STATE_STOPPED;
-        /* Identity first, pid second: a reader that sees our pid can then always verify it. */
-        h->units = 0;
-        h->last_progress = 0;
-        h->listener_created = created;
-        h->listener_pid = GetCurrentProcessId();
-        h->state = IPC_STATE_RUNNING;
-    }
-
-    if (PublishPid(&m, h, last_stopped, (LONG)GetCurrentProcessId())) {
-        while (!ShouldClose(&m, h)) {
-            IpcPrint(L"Close message not received, beginning to process");
-            PerformProcessing(h, opt.work_ms, journal, ++unit);
-        }
-    } else {
-        IpcPrint(L"Received shutdown message");
-    }
-
-    if (h != NULL) {
-        h->state = IPC_STATE_STOPPED;
-        h->stop_acked = h->stop_requests;
-    }
+    /* Let go of NAME before any wait for Enter, so a new listener can start meanwhile. */
+    IpcListenerClose(l);
+    l = NULL;
     IpcPrint(L"Close message received. Hit Enter to close");
     wait_for_enter = IpcStdinIsConsole() && !LaunchedByController();
     rc = IPC_EXIT_OK;
 
 done:
-    if (g_finished != NULL) {
-        SetEvent(g_finished);
-    }
-    /* Let go of NAME before any wait for Enter, so a new listener can start meanwhile. */
-    IpcMappingClose(&m);
-    if (mutex != NULL) {
-        ReleaseMutex(mutex);
-        CloseHandle(mutex);
-        mutex = NULL;
+    IpcListenerClose(l);
+    if (job != NULL) {
+        CloseHandle(job);
+        job = NULL;
     }
     if (journal != NULL) {
         CloseHandle(journal);

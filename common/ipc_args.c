@@ -193,6 +193,7 @@ IpcParseResult IpcParseListenerArgs(int argc, wchar_t **argv, IpcListenerOptions
     o.name = NULL;
     o.work_ms = IPC_DEFAULT_WORK_MS;
     o.journal = NULL;
+    o.run = NULL;
     for (i = 1; i < argc; i++) {
         const wchar_t *arg = argv[i];
         if (IsHelp(arg)) {
@@ -215,6 +216,17 @@ IpcParseResult IpcParseListenerArgs(int argc, wchar_t **argv, IpcListenerOptions
                 return MissingValue(err, err_cap, L"--journal");
             }
             o.journal = value;
+            continue;
+        }
+        if (MatchValueOption(argc, argv, &i, L"--run", &value)) {
+            if (value == NULL || value[0] == L'\0') {
+                return MissingValue(err, err_cap, L"--run");
+            }
+            if (wcslen(value) >= IPC_MAX_COMMAND_LINE) {
+                SetText(err, err_cap, L"--run: the command line is longer than %d characters", IPC_MAX_COMMAND_LINE - 1);
+                return IPC_PARSE_ERROR;
+            }
+            o.run = value;
             continue;
         }
         if (IsOption(arg)) {

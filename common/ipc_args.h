@@ -62,10 +62,11 @@ typedef struct IpcListenerOptions {
     const wchar_t *name;    /* NULL when no NAME was given (the seed's error case) */
     unsigned long work_ms;  /* length of one unit of work */
     const wchar_t *journal; /* --journal FILE: a line at the start and end of every unit; NULL for none */
+    const wchar_t *run;     /* --run "COMMAND LINE": each unit runs it to completion; NULL: the seed's sleep */
 } IpcListenerOptions;
 
 /*
- * IpcParseListenerArgs - ConsoleAppListener NAME [--work-ms N] [--journal FILE].
+ * IpcParseListenerArgs - ConsoleAppListener NAME [--work-ms N] [--journal FILE] [--run "COMMAND LINE"].
  * argv[0] is the program. On IPC_PARSE_OK *out is filled in (pointers into
  * argv); on IPC_PARSE_ERROR err holds the message and *out is untouched.
  * A missing NAME is not an error here (name is NULL) so the caller can print

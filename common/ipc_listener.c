@@ -1,0 +1,239 @@
+/*
+ * ipc_listener.c - the listener's side of the protocol (see ipc_listener.h).
+ */
+#include "ipc_listener.h"
+
+struct IpcListener {
+    HANDLE lock;            /* NAME.listener, owned while we live: one listener per NAME */
+    IpcMapping map;
+    volatile IpcHeader *h;  /* our header; NULL on a seed-format 4-byte mapping */
+    BOOL published;         /* FALSE when a close message was pending at start */
+    BOOL said_close;        /* "Received shutdown message" already printed */
+};
+
+/* Set by the console control handler; read between units. */
+static volatile LONG g_ctrl_stop = 0;
+/* Signalled by IpcListenerClose, so a closing console waits for the running unit. */
+static HANDLE g_finished = NULL;
+
+/*
+ * Ctrl+C and Ctrl+Break ask for the same graceful stop as the close message.
+ * For closing the window, log-off and shutdown Windows ends the process soon
+ * after this handler returns, so the handler holds on until the running unit has
+ * finished (IpcListenerClose); that is all the time Windows gives.
+ */
+static BOOL WINAPI CtrlHandler(DWORD type)
+{
+    InterlockedExchange(&g_ctrl_stop, 1);
+    if (type == CTRL_CLOSE_EVENT || type == CTRL_LOGOFF_EVENT || type == CTRL_SHUTDOWN_EVENT) {
+        if (g_finished != NULL) {
+            WaitForSingleObject(g_finished, INFINITE);
+        }
+    }
+    return TRUE;
+}
+
+/* The pid of the listener that already serves NAME, for the refusal message (0 when unknown). */
+static DWORD RunningListenerPid(const wchar_t *name)
+{
+    IpcMapping m = {0};
+    IpcHeader h;
+    DWORD pid = 0;
+
+    if (IpcMappingOpen(name, &m) != ERROR_SUCCESS) {
+        return 0;
+    }
+    switch (IpcMappingSnapshot(&m, &h, NULL)) {
+    case IPC_LAYOUT_OURS:
+        pid = h.listener_pid;
+        break;
+    case IPC_LAYOUT_SEED:
+        pid = h.message > 0 ? (DWORD)h.message : 0;
+        break;
+    default:
+        break;
+    }
+    IpcMappingClose(&m);
+    return pid;
+}
+
+/*
+ * Publishes our pid at offset 0 without ever replacing a pending close message.
+ * A -1 is stale, and may be replaced, only when our header shows that the last
+ * listener stopped (last_stopped, read before we overwrote the state) and
+ * consumed every stop request. Returns FALSE when a close message is pending.
+ */
+static BOOL PublishPid(const IpcMapping *m, volatile IpcHeader *h, BOOL last_stopped, LONG pid)
+{
+    for (;;) {
+        LONG seen = IpcMappingReadMessage(m);
+        if (seen == IPC_CLOSE_MESSAGE) {
+            BOOL stale = h != NULL && last_stopped && h->stop_requests == h->stop_acked;
+            if (!stale) {
+                return FALSE;
+            }
+        }
+        if (IpcMappingCompareExchangeMessage(m, pid, seen) == seen) {
+            return TRUE;
+        }
+        /* Someone wrote in between (a stop, most likely): look again. */
+    }
+}
+
+int IpcListenerOpen(const wchar_t *name, IpcListener **out)
+{
+    int rc = IPC_EXIT_FAILURE;
+    IpcListener *l = NULL;
+    DWORD code;
+    uint64_t created = 0;
+    BOOL last_stopped = FALSE;
+    const wchar_t *why = L"";
+    wchar_t reason[IPC_ERROR_TEXT_MAX];
+
+    if (!IpcCheckName(name, reason, IPC_ERROR_TEXT_MAX)) {
+        IpcPrintErr(L"Error: %ls.", reason);
+        rc = IPC_EXIT_USAGE;
+        goto cleanup;
+    }
+    l = (IpcListener *)HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, sizeof(*l));
+    if (l == NULL) {
+        IpcReportError(L"HeapAlloc", ERROR_NOT_ENOUGH_MEMORY, L"cannot start the listener");
+        goto cleanup;
+    }
+    if (g_finished == NULL) {
+        g_finished = CreateEventW(NULL, TRUE, FALSE, NULL);
+        if (g_finished == NULL) {
+            code = GetLastError();
+            IpcReportError(L"CreateEventW", code, L"cannot create an event");
+            goto cleanup;
+        }
+    }
+    SetConsoleCtrlHandler(CtrlHandler, TRUE);
+
+    code = IpcNamedMutexTryAcquire(name, IPC_SUFFIX_LISTENER_MUTEX, &l->lock);
+    if (code == ERROR_ALREADY_EXISTS) {
+        DWORD other = RunningListenerPid(name);
+        if (other != 0) {
+            IpcPrintErr(L"Error: a listener for '%ls' is already running (pid %lu).", name, (unsigned long)other);
+        } else {
+            IpcPrintErr(L"Error: a listener for '%ls' is already running.", name);
+        }
+        rc = IPC_EXIT_LISTENER_RUNNING;
+        goto cleanup;
+    }
+    if (code != ERROR_SUCCESS) {
+        wchar_t lock[MAX_PATH];
+        IpcDerivedName(name, IPC_SUFFIX_LISTENER_MUTEX, lock, MAX_PATH);
+        rc = IpcReportNameError(L"CreateMutexW", code, lock, L"mutex");
+        goto cleanup;
+    }
+
+    code = IpcMappingCreate(name, &l->map);
+    if (code != ERROR_SUCCESS) {
+        rc = IpcReportNameError(L"CreateFileMappingW", code, name, L"file mapping");
+        goto cleanup;
+    }
+    if (l->map.kind == IPC_LAYOUT_INVALID) {
+        IpcMappingSnapshot(&l->map, NULL, &why);
+        IpcPrintErr(L"Error: the mapping '%ls' exists but does not hold a listener's data: %ls.", name, why);
+        rc = IPC_EXIT_NAME_IN_USE;
+        goto cleanup;
+    }
+    /* Our header when we created the mapping or found one of ours; NULL for the seed's 4-byte format. */
+    l->h = IpcMappingHeader(&l->map);
+    if (l->h != NULL) {
+        code = IpcProcessCreationTime(GetCurrentProcess(), &created);
+        if (code != ERROR_SUCCESS) {
+            IpcReportError(L"GetProcessTimes", code, L"cannot read this process's start time");
+            goto cleanup;
+        }
+        last_stopped = l->h->state == IPC_STATE_STOPPED;
+        /* Identity first, pid second: a reader that sees our pid can then always verify it. */
+        l->h->units = 0;
+        l->h->last_progress = 0;
+        l->h->listener_created = created;
+        l->h->listener_pid = GetCurrentProcessId();
+        l->h->state = IPC_STATE_RUNNING;
+    }
+    l->published = PublishPid(&l->map, l->h, last_stopped, (LONG)GetCurrentProcessId());
+    *out = l;
+    l = NULL;
+    rc = IPC_EXIT_OK;
+
+cleanup:
+    if (l != NULL) {
+        IpcMappingClose(&l->map);
+        if (l->lock != NULL) {
+            ReleaseMutex(l->lock);
+            CloseHandle(l->lock);
+            l->lock = NULL;
+        }
+        HeapFree(GetProcessHeap(), 0, l);
+    }
+    return rc;
+}
+
+BOOL IpcListenerShouldClose(IpcListener *l)
+{
+    BOOL close = !l->published || IpcMappingReadMessage(&l->map) == IPC_CLOSE_MESSAGE;
+    if (!close && l->h != NULL && l->h->stop_requests != l->h->stop_acked) {
+        close = TRUE;
+    }
+    if (close) {
+        if (!l->said_close) {
+            IpcPrint(L"Received shutdown message");
+            l->said_close = TRUE;
+        }
+        return TRUE;
+    }
+    if (InterlockedCompareExchange(&g_ctrl_stop, 0, 0) != 0) {
+        if (!l->said_close) {
+            IpcPrint(L"Stop requested from the console (Ctrl+C or the window closing)");
+            l->said_close = TRUE;
+        }
+        return TRUE;
+    }
+    return FALSE;
+}
+
+void IpcListenerUnitStarted(IpcListener *l)
+{
+    if (l->h != NULL) {
+        l->h->state = IPC_STATE_WORKING;
+    }
+}
+
+void IpcListenerUnitDone(IpcListener *l)
+{
+    if (l->h != NULL) {
+        l->h->units = l->h->units + 1;
+        l->h->last_progress = IpcNowU64();
+        l->h->state = IPC_STATE_RUNNING;
+    }
+}
+
+uint64_t IpcListenerUnits(const IpcListener *l)
+{
+    return l->h != NULL ? l->h->units : 0;
+}
+
+void IpcListenerClose(IpcListener *l)
+{
+    if (l == NULL) {
+        return;
+    }
+    if (l->h != NULL) {
+        l->h->state = IPC_STATE_STOPPED;
+        l->h->stop_acked = l->h->stop_requests;
+    }
+    IpcMappingClose(&l->map);
+    if (l->lock != NULL) {
+        ReleaseMutex(l->lock);
+        CloseHandle(l->lock);
+        l->lock = NULL;
+    }
+    HeapFree(GetProcessHeap(), 0, l);
+    if (g_finished != NULL) {
+        SetEvent(g_finished);
+    }
+}
