@@ -24,6 +24,7 @@ static const wchar_t kUsage[] =
     L"                            [--hang-timeout MS] [--restart-delay MS]\n"
     L"                            [--restart-delay-max MS] [-- LISTENER ARGS...]\n"
     L"       ConsoleAppController --stop NAME [--timeout MS] [--force]\n"
+    L"       ConsoleAppController --status NAME\n"
     L"\n"
     L"Launches ConsoleAppListener NAME (or adopts the one already running), relaunches\n"
     L"it whenever it exits, and sends it the close message when a key is pressed.\n"
@@ -44,7 +45,12 @@ static const wchar_t kUsage[] =
     L"  --timeout MS      how long --stop waits (default 60000)\n"
     L"  --force           with --stop: terminate the listener if it is still running\n"
     L"                    when the timeout ends (a unit in progress is then lost)\n"
+    L"  --status NAME     report the listener (pid, state, run time, units, time\n"
+    L"                    since the last unit), its controller, restarts and last exit code\n"
     L"  --help, -h, /?    this text;  --version  the version\n"
+    L"\n"
+    L"--stop and --status given a plain NAME also look for Global\\NAME when NAME is\n"
+    L"not found in this session (a task running in session 0 creates it there).\n"
     L"\n"
     L"A listener that ran at least 1 s is relaunched at once; one that exits sooner\n"
     L"is relaunched after a pause that doubles (0.5 s up to 32 s by default). When standard\n"
@@ -54,6 +60,7 @@ static const wchar_t kUsage[] =
     L"  0  stopped gracefully (or --stop: the listener finished and exited, or none ran)\n"
     L"  1  a Windows call failed (the message names it)\n"
     L"  2  bad command line or instance name\n"
+    L"  3  --status: no listener is running for NAME\n"
     L"  5  another controller already supervises NAME\n"
     L"  6  --stop: the listener did not exit within --timeout\n"
     L"  7  NAME is taken by an object that is not a listener's mapping\n"
@@ -836,6 +843,167 @@ static DWORD WaitUntil(HANDLE process, ULONGLONG deadline, DWORD *exit_code)
     return ERROR_SUCCESS;
 }
 
+/*
+ * Opens NAME's mapping for --stop and --status. A task that runs whether or not
+ * a user is logged on runs in session 0, whose plain names live in the global
+ * namespace, while the same plain name typed in a desktop session means that
+ * session's namespace. So a plain NAME not found here is looked for as
+ * Global\NAME too, and the caller says where it was found. resolved receives the
+ * name that was opened (cap >= MAX_PATH). On failure *m and resolved are
+ * untouched and the error of the first lookup is returned.
+ */
+static DWORD OpenForQuery(const wchar_t *name, IpcMapping *m, wchar_t *resolved, size_t cap)
+{
+    DWORD code = IpcMappingOpen(name, m);
+    wchar_t global[MAX_PATH];
+
+    if (code == ERROR_SUCCESS) {
+        swprintf(resolved, cap, L"%ls", name);
+        return code;
+    }
+    if (code != ERROR_FILE_NOT_FOUND || wcschr(name, L'\\') != NULL) {
+        return code;
+    }
+    if (!IpcDerivedName(L"Global\\", name, global, MAX_PATH)) {
+        return code;
+    }
+    if (IpcMappingOpen(global, m) != ERROR_SUCCESS) {
+        return code;
+    }
+    swprintf(resolved, cap, L"%ls", global);
+    IpcPrint(L"'%ls' is not in this session; found '%ls' in the global namespace", name, global);
+    return ERROR_SUCCESS;
+}
+
+/* "1 h 02 min 03 s", "4 min 05 s", "2.5 s" */
+static void FormatDuration(uint64_t ms, wchar_t *buf, size_t cap)
+{
+    uint64_t s = ms / 1000;
+    if (s >= 3600) {
+        swprintf(buf, cap, L"%lu h %02u min %02u s", (unsigned long)(s / 3600), (unsigned)(s / 60 % 60),
+                 (unsigned)(s % 60));
+    } else if (s >= 60) {
+        swprintf(buf, cap, L"%u min %02u s", (unsigned)(s / 60), (unsigned)(s % 60));
+    } else {
+        swprintf(buf, cap, L"%u.%u s", (unsigned)s, (unsigned)(ms % 1000 / 100));
+    }
+}
+
+/* ConsoleAppController --status NAME: what the mapping and the processes say. Never writes anything. */
+static int RunStatus(const IpcControllerOptions *opt)
+{
+    int rc = IPC_EXIT_FAILURE;
+    IpcMapping m = {0};
+    IpcHeader hdr;
+    IpcLayoutKind kind;
+    const wchar_t *why = L"";
+    wchar_t name[MAX_PATH];
+    wchar_t reason[IPC_ERROR_TEXT_MAX];
+    wchar_t text[64];
+    wchar_t when[64];
+    wchar_t image[MAX_PATH * 2];
+    DWORD image_len = (DWORD)(sizeof(image) / sizeof(image[0]));
+    HANDLE listener = NULL;
+    HANDLE controller = NULL;
+    DWORD pid = 0;
+    DWORD code;
+    LONG message;
+    uint64_t now = IpcNowU64();
+    uint64_t started = 0;
+    BOOL ours;
+
+    code = OpenForQuery(opt->name, &m, name, MAX_PATH);
+    if (code == ERROR_FILE_NOT_FOUND) {
+        IpcPrint(L"Instance:   %ls", opt->name);
+        IpcPrint(L"Listener:   not running (no mapping named '%ls'%ls)", opt->name,
+                 wcschr(opt->name, L'\\') == NULL ? L" in this session or in Global\\" : L"");
+        rc = IPC_EXIT_NOT_RUNNING;
+        goto cleanup;
+    }
+    if (code != ERROR_SUCCESS) {
+        rc = IpcReportNameError(L"OpenFileMappingW", code, opt->name, L"file mapping");
+        goto cleanup;
+    }
+    kind = IpcMappingSnapshot(&m, &hdr, &why);
+    if (kind == IPC_LAYOUT_INVALID) {
+        IpcPrintErr(L"Error: the mapping '%ls' exists but does not hold a listener's data: %ls.", name, why);
+        rc = IPC_EXIT_NAME_IN_USE;
+        goto cleanup;
+    }
+    ours = kind == IPC_LAYOUT_OURS;
+    message = hdr.message;
+    IpcPrint(L"Instance:   %ls", name);
+    IpcPrint(L"Layout:     %ls", ours ? L"listener header, version 1" : L"the seed's format (pid only)");
+
+    /* The listener: the pid at offset 0, or after a close message the one the header remembers. */
+    if (message > 0) {
+        pid = (DWORD)message;
+    } else if (ours && hdr.listener_pid != 0) {
+        pid = hdr.listener_pid;
+    }
+    if (pid != 0) {
+        uint64_t created = ours && hdr.listener_pid == pid ? hdr.listener_created : 0;
+        code = IpcProcessOpenVerified(pid, created, NULL, 0, &listener, reason, IPC_ERROR_TEXT_MAX);
+    }
+    if (listener == NULL) {
+        if (pid != 0) {
+            IpcPrint(L"Listener:   not running (%ls)", reason);
+        } else {
+            IpcPrint(L"Listener:   not running (none has published its pid)");
+        }
+        rc = IPC_EXIT_NOT_RUNNING;
+    } else {
+        const wchar_t *state;
+        if (message == IPC_CLOSE_MESSAGE || (ours && hdr.stop_requests != hdr.stop_acked)) {
+            state = L"stopping (a close message is pending; it finishes its unit first)";
+        } else if (ours && hdr.state == IPC_STATE_WORKING) {
+            state = L"running (inside a unit of work)";
+        } else {
+            state = L"running";
+        }
+        if (!QueryFullProcessImageNameW(listener, 0, image, &image_len)) {
+            swprintf(image, sizeof(image) / sizeof(image[0]), L"?");
+        }
+        IpcPrint(L"Listener:   pid %lu, %ls", (unsigned long)pid, state);
+        IpcPrint(L"Image:      %ls", image);
+        if (IpcProcessCreationTime(listener, &started) == ERROR_SUCCESS) {
+            IpcFormatTime(started, when, sizeof(when) / sizeof(when[0]));
+            FormatDuration(now > started ? (now - started) / 10000 : 0, text, sizeof(text) / sizeof(text[0]));
+            IpcPrint(L"Started:    %ls (running for %ls)", when, text);
+        }
+        rc = IPC_EXIT_OK;
+    }
+    if (ours) {
+        if (hdr.last_progress != 0) {
+            FormatDuration(now > hdr.last_progress ? (now - hdr.last_progress) / 10000 : 0, text,
+                           sizeof(text) / sizeof(text[0]));
+            IpcPrint(L"Units:      %llu completed; the last one ended %ls ago", (unsigned long long)hdr.units, text);
+        } else {
+            IpcPrint(L"Units:      %llu completed", (unsigned long long)hdr.units);
+        }
+        if (hdr.controller_pid != 0 && IpcProcessOpenVerified(hdr.controller_pid, hdr.controller_created, NULL, 0,
+                                                              &controller, NULL, 0) == ERROR_SUCCESS) {
+            IpcPrint(L"Controller: pid %lu, running", (unsigned long)hdr.controller_pid);
+        } else {
+            IpcPrint(L"Controller: none");
+        }
+        IpcPrint(L"Restarts:   %lu (last exit code %lu)", (unsigned long)hdr.restarts,
+                 (unsigned long)hdr.last_exit_code);
+    }
+
+cleanup:
+    if (controller != NULL) {
+        CloseHandle(controller);
+        controller = NULL;
+    }
+    if (listener != NULL) {
+        CloseHandle(listener);
+        listener = NULL;
+    }
+    IpcMappingClose(&m);
+    return rc;
+}
+
 /* ConsoleAppController --stop NAME: the seed's WantProcessToShutDown from another process, then a wait. */
 static int RunStop(const IpcControllerOptions *opt)
 {
@@ -854,10 +1022,11 @@ static int RunStop(const IpcControllerOptions *opt)
     DWORD exit_code = 0;
     wchar_t stop_name[MAX_PATH];
     wchar_t reason[IPC_ERROR_TEXT_MAX];
+    wchar_t name[MAX_PATH];
     ULONGLONG deadline = GetTickCount64() + opt->timeout_ms;
     BOOL forced = FALSE;
 
-    code = IpcMappingOpen(opt->name, &m);
+    code = OpenForQuery(opt->name, &m, name, MAX_PATH);
     if (code == ERROR_FILE_NOT_FOUND) {
         IpcPrint(L"No listener named '%ls' is running; nothing to stop", opt->name);
         rc = IPC_EXIT_OK;
@@ -869,7 +1038,7 @@ static int RunStop(const IpcControllerOptions *opt)
     }
     kind = IpcMappingSnapshot(&m, &hdr, &why);
     if (kind == IPC_LAYOUT_INVALID) {
-        IpcPrintErr(L"Error: the mapping '%ls' exists but does not hold a listener's data: %ls.", opt->name, why);
+        IpcPrintErr(L"Error: the mapping '%ls' exists but does not hold a listener's data: %ls.", name, why);
         rc = IPC_EXIT_NAME_IN_USE;
         goto cleanup;
     }
@@ -877,7 +1046,7 @@ static int RunStop(const IpcControllerOptions *opt)
     before = IpcMappingSendClose(&m);
     IpcPrint(L"Sent message to shut down");
     /* Wake the supervising controller, so that it stops relaunching even during a pause. */
-    if (IpcDerivedName(opt->name, IPC_SUFFIX_STOP_EVENT, stop_name, MAX_PATH)) {
+    if (IpcDerivedName(name, IPC_SUFFIX_STOP_EVENT, stop_name, MAX_PATH)) {
         event = OpenEventW(EVENT_MODIFY_STATE, FALSE, stop_name);
         if (event != NULL) {
             SetEvent(event);
@@ -905,7 +1074,7 @@ static int RunStop(const IpcControllerOptions *opt)
         IpcProcessOpenVerified(hdr.controller_pid, hdr.controller_created, NULL, 0, &controller, NULL, 0);
     }
     if (listener == NULL && controller == NULL) {
-        IpcPrint(L"No listener is running for '%ls'; the close message is recorded", opt->name);
+        IpcPrint(L"No listener is running for '%ls'; the close message is recorded", name);
         rc = IPC_EXIT_OK;
         goto cleanup;
     }
@@ -990,5 +1159,12 @@ int wmain(int argc, wchar_t **argv)
     case IPC_PARSE_OK:
         break;
     }
-    return opt.mode == IPC_MODE_STOP ? RunStop(&opt) : RunSupervisor(&opt);
+    switch (opt.mode) {
+    case IPC_MODE_STOP:
+        return RunStop(&opt);
+    case IPC_MODE_STATUS:
+        return RunStatus(&opt);
+    default:
+        return RunSupervisor(&opt);
+    }
 }

@@ -257,6 +257,7 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
     int i;
     const wchar_t *value;
     const wchar_t *stop_name = NULL;
+    const wchar_t *status_name = NULL;
     const wchar_t *supervise_only = NULL; /* the first option that makes no sense with --stop */
     int timeout_given = 0;
     int delay_max_given = 0;
@@ -293,6 +294,17 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
                 return IPC_PARSE_ERROR;
             }
             stop_name = value;
+            continue;
+        }
+        if (MatchValueOption(argc, argv, &i, L"--status", &value)) {
+            if (value == NULL) {
+                return MissingValue(err, err_cap, L"--status");
+            }
+            if (status_name != NULL) {
+                SetText(err, err_cap, L"--status is given twice");
+                return IPC_PARSE_ERROR;
+            }
+            status_name = value;
             continue;
         }
         if (MatchValueOption(argc, argv, &i, L"--timeout", &value)) {
@@ -386,7 +398,23 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
         o.name = arg;
     }
 
-    if (stop_name != NULL) {
+    if (stop_name != NULL && status_name != NULL) {
+        SetText(err, err_cap, L"--stop and --status cannot be used together");
+        return IPC_PARSE_ERROR;
+    }
+    if (status_name != NULL) {
+        if (o.name != NULL) {
+            SetText(err, err_cap, L"give the instance name once: either NAME or --status NAME");
+            return IPC_PARSE_ERROR;
+        }
+        if (supervise_only != NULL || timeout_given || o.force) {
+            SetText(err, err_cap, L"%ls cannot be used with --status",
+                    supervise_only != NULL ? supervise_only : (timeout_given ? L"--timeout" : L"--force"));
+            return IPC_PARSE_ERROR;
+        }
+        o.mode = IPC_MODE_STATUS;
+        o.name = status_name;
+    } else if (stop_name != NULL) {
         if (o.name != NULL) {
             SetText(err, err_cap, L"give the instance name once: either NAME or --stop NAME");
             return IPC_PARSE_ERROR;

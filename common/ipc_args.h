@@ -76,7 +76,8 @@ IpcParseResult IpcParseListenerArgs(int argc, wchar_t **argv, IpcListenerOptions
 
 typedef enum IpcControllerMode {
     IPC_MODE_SUPERVISE = 0, /* launch or adopt the listener and keep it running */
-    IPC_MODE_STOP = 1       /* --stop NAME: send the close message and wait */
+    IPC_MODE_STOP = 1,      /* --stop NAME: send the close message and wait */
+    IPC_MODE_STATUS = 2     /* --status NAME: report what the mapping and the processes say */
 } IpcControllerMode;
 
 typedef enum IpcConsoleMode {
@@ -102,7 +103,8 @@ typedef struct IpcControllerOptions {
 /*
  * IpcParseControllerArgs - ConsoleAppController [NAME] [--listener PATH]
  * [--console new|shared|none] [--hang-timeout MS] [--restart-delay MS]
- * [--restart-delay-max MS] [-- LISTENER ARGS...], or --stop NAME [--timeout MS] [--force].
+ * [--restart-delay-max MS] [-- LISTENER ARGS...], or --stop NAME [--timeout MS] [--force],
+ * or --status NAME.
  * Same contract as IpcParseListenerArgs.
  */
 IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOptions *out, wchar_t *err, size_t err_cap);

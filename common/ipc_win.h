@@ -56,6 +56,13 @@ void IpcReportError(const wchar_t *api, DWORD code, const wchar_t *what, ...);
  */
 int IpcReportNameError(const wchar_t *api, DWORD code, const wchar_t *object_name, const wchar_t *kind);
 
+/*
+ * IpcFormatTime - a FILETIME (UTC) as local ISO 8601 with the UTC offset,
+ * e.g. 2026-11-24T03:15:24.595+01:00, into buf (at least 32 characters).
+ * Writes "?" when the time cannot be converted.
+ */
+void IpcFormatTime(uint64_t utc, wchar_t *buf, size_t cap);
+
 /* IpcStdinIsConsole - TRUE when standard input is an interactive console (GetConsoleMode succeeds). */
 BOOL IpcStdinIsConsole(void);
 
