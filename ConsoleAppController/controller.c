@@ -22,7 +22,8 @@
 static const wchar_t kUsage[] =
     L"Usage: ConsoleAppController [NAME] [--listener PATH] [--console new|shared|none]\n"
     L"                            [--hang-timeout MS] [--restart-delay MS]\n"
-    L"                            [--restart-delay-max MS] [-- LISTENER ARGS...]\n"
+    L"                            [--restart-delay-max MS] [--log FILE [--log-max-bytes N]]\n"
+    L"                            [-- LISTENER ARGS...]\n"
     L"       ConsoleAppController --stop NAME [--timeout MS] [--force]\n"
     L"       ConsoleAppController --status NAME\n"
     L"\n"
@@ -39,6 +40,11 @@ static const wchar_t kUsage[] =
     L"  --restart-delay MS      first pause before relaunching a listener that ran\n"
     L"                    less than 1 s (default 500); it doubles after each such exit\n"
     L"  --restart-delay-max MS  the longest pause (default 32000)\n"
+    L"  --log FILE        every line also goes to FILE, timestamped (ISO 8601 with\n"
+    L"                    offset); listeners log to FILE's .listener sibling\n"
+    L"                    (svc.log -> svc.listener.log)\n"
+    L"  --log-max-bytes N rotate logs beyond N bytes, keeping 3 old files (FILE.1..3);\n"
+    L"                    default 10485760, 0 never rotates\n"
     L"  -- ARGS...        passed to the listener after NAME, e.g. -- --work-ms 1000\n"
     L"  --stop NAME       send the close message to NAME's listener, wait for it to\n"
     L"                    finish its unit of work and exit\n"
@@ -681,6 +687,28 @@ static int RunSupervisor(const IpcControllerOptions *opt)
     }
     c->opt = opt;
     c->interactive = IpcStdinIsConsole();
+
+    if (opt->log != NULL) {
+        wchar_t full[MAX_PATH * 2];
+        wchar_t sibling[MAX_PATH * 2 + 16] = L"(none)";
+        DWORD n = GetFullPathNameW(opt->log, (DWORD)(sizeof(full) / sizeof(full[0])), full, NULL);
+        code = n == 0 ? GetLastError() : (n >= sizeof(full) / sizeof(full[0]) ? ERROR_FILENAME_EXCED_RANGE : ERROR_SUCCESS);
+        if (code == ERROR_SUCCESS) {
+            code = IpcLogOpen(full, opt->log_max_bytes);
+        }
+        if (code != ERROR_SUCCESS) {
+            IpcReportError(L"CreateFileW", code, L"cannot open the log '%ls'", opt->log);
+            goto cleanup;
+        }
+        /* Full paths: the listener runs in its own folder. */
+        if (IpcLogSibling(full, L".listener", sibling, sizeof(sibling) / sizeof(sibling[0]))) {
+            SetEnvironmentVariableW(IPC_ENV_LISTENER_LOG, sibling);
+            swprintf(text, sizeof(text) / sizeof(text[0]), L"%lu", opt->log_max_bytes);
+            SetEnvironmentVariableW(IPC_ENV_LISTENER_LOG_MAX_BYTES, text);
+        }
+        IpcPrint(L"Controller (pid %lu) %ls supervising '%ls'; listener log: %ls", (unsigned long)GetCurrentProcessId(),
+                 IPC_VERSION_TEXT, opt->name, sibling);
+    }
 
     rc = PrepareListener(c);
     if (rc != IPC_EXIT_OK) {

@@ -19,6 +19,7 @@
 
 static const wchar_t kUsage[] =
     L"Usage: ConsoleAppListener NAME [--work-ms N] [--run \"COMMAND LINE\"] [--journal FILE]\n"
+    L"                          [--log FILE] [--log-max-bytes N]\n"
     L"\n"
     L"Does units of work until the close message (-1) appears at offset 0 of the\n"
     L"named memory-mapped file NAME, where it publishes its process id.\n"
@@ -27,6 +28,10 @@ static const wchar_t kUsage[] =
     L"  --work-ms N   length of one unit of work in milliseconds (default 6000)\n"
     L"  --run \"CMD\"   each unit runs CMD to completion and reports its exit code and\n"
     L"                duration; the close message is checked between commands\n"
+    L"  --log FILE    every line printed also goes to FILE, timestamped (default: the\n"
+    L"                log a controller's --log names for its listeners)\n"
+    L"  --log-max-bytes N  rotate the log beyond N bytes, keeping 3 old files\n"
+    L"                (default 10485760; 0 never rotates)\n"
     L"  --journal FILE  append a line when each unit starts and ends, so that an\n"
     L"                observer can check that no started unit was lost\n"
     L"  --help, -h, /?  this text;  --version  the version\n"
@@ -71,6 +76,92 @@ static void Journal(HANDLE journal, unsigned long unit, const char *event)
 }
 
 /*
+ * --log FILE, or else the log a controller asked for through the environment
+ * (the .listener sibling of its own log). A listener keeps the log it opened
+ * when a new controller adopts it. Returns ERROR_SUCCESS or the reported error.
+ */
+static DWORD OpenLog(const IpcListenerOptions *opt)
+{
+    wchar_t path[MAX_PATH * 2 + 16];
+    wchar_t number[32];
+    const wchar_t *file = opt->log;
+    unsigned long max_bytes = opt->log_max_bytes;
+    DWORD n;
+    DWORD code;
+
+    if (file == NULL) {
+        n = GetEnvironmentVariableW(IPC_ENV_LISTENER_LOG, path, (DWORD)(sizeof(path) / sizeof(path[0])));
+        if (n == 0 || n >= sizeof(path) / sizeof(path[0])) {
+            return ERROR_SUCCESS;
+        }
+        file = path;
+        n = GetEnvironmentVariableW(IPC_ENV_LISTENER_LOG_MAX_BYTES, number, (DWORD)(sizeof(number) / sizeof(number[0])));
+        if (n > 0 && n < sizeof(number) / sizeof(number[0])) {
+            IpcParseUnsigned(number, 0, IPC_MAX_LOG_BYTES, &max_bytes);
+        }
+    }
+    code = IpcLogOpen(file, max_bytes);
+    if (code != ERROR_SUCCESS) {
+        IpcReportError(L"CreateFileW", code, L"cannot open the log '%ls'", file);
+        return code;
+    }
+    IpcPrint(L"Listener (pid %lu) %ls started", (unsigned long)GetCurrentProcessId(), IPC_VERSION_TEXT);
+    return ERROR_SUCCESS;
+}
+
+/* One line of a command's output, without its line ending. */
+static void PrintBytes(const char *bytes, size_t n)
+{
+    wchar_t text[2048];
+    int len;
+
+    while (n > 0 && (bytes[n - 1] == '\r' || bytes[n - 1] == '\n')) {
+        n--;
+    }
+    len = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, bytes, (int)n, text, 2047);
+    if (len <= 0 && n > 0) {
+        len = MultiByteToWideChar(CP_ACP, 0, bytes, (int)n, text, 2047);
+    }
+    text[len > 0 ? len : 0] = L'\0';
+    IpcPrint(L"%ls", text);
+}
+
+/*
+ * Prints what the command wrote, line by line, through IpcPrint, so that it
+ * reaches the log too. Text is taken as UTF-8 when it is valid UTF-8, else in
+ * the ANSI code page (what most console programs write to a pipe).
+ */
+static void RelayOutput(HANDLE pipe)
+{
+    char buf[4096];
+    char line[2048];
+    size_t used = 0;
+    DWORD got = 0;
+    DWORD i;
+
+    for (;;) {
+        BOOL more = ReadFile(pipe, buf, (DWORD)sizeof(buf), &got, NULL) && got > 0;
+        for (i = 0; more && i < got; i++) {
+            if (buf[i] != '\n' && used < sizeof(line) - 1) {
+                line[used++] = buf[i];
+                continue;
+            }
+            if (buf[i] != '\n') {
+                continue; /* an over-long line is cut, not split */
+            }
+            PrintBytes(line, used);
+            used = 0;
+        }
+        if (!more) {
+            break;
+        }
+    }
+    if (used > 0) {
+        PrintBytes(line, used);
+    }
+}
+
+/*
  * A job that kills its processes when its last handle closes: if this listener
  * is killed, the command it runs dies with it, so a relaunched listener never
  * runs a second unit beside an orphaned one. NULL when jobs are not available
@@ -107,16 +198,31 @@ static BOOL RunCommand(const wchar_t *command, HANDLE job)
     DWORD exit_code = 0;
     ULONGLONG started;
     BOOL ok = FALSE;
+    HANDLE pipe_read = NULL;
+    HANDLE pipe_write = NULL;
 
     ZeroMemory(&si, sizeof(si));
     ZeroMemory(&pi, sizeof(pi));
     si.cb = sizeof(si);
     si.dwFlags = STARTF_USESTDHANDLES;
     si.hStdInput = GetStdHandle(STD_INPUT_HANDLE);
-    si.hStdOutput = GetStdHandle(STD_OUTPUT_HANDLE);
-    si.hStdError = GetStdHandle(STD_ERROR_HANDLE);
-    SetHandleInformation(si.hStdOutput, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
-    SetHandleInformation(si.hStdError, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
+    if (IpcLogIsOpen()) {
+        /* Through a pipe, so that the command's lines reach the log as well. */
+        SECURITY_ATTRIBUTES inherit = {sizeof(inherit), NULL, TRUE};
+        if (!CreatePipe(&pipe_read, &pipe_write, &inherit, 0)) {
+            code = GetLastError();
+            IpcReportError(L"CreatePipe", code, L"cannot capture the output of '%ls'", command);
+            goto cleanup;
+        }
+        SetHandleInformation(pipe_read, HANDLE_FLAG_INHERIT, 0);
+        si.hStdOutput = pipe_write;
+        si.hStdError = pipe_write;
+    } else {
+        si.hStdOutput = GetStdHandle(STD_OUTPUT_HANDLE);
+        si.hStdError = GetStdHandle(STD_ERROR_HANDLE);
+        SetHandleInformation(si.hStdOutput, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
+        SetHandleInformation(si.hStdError, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
+    }
 
     /* CreateProcessW may write into the command line, so it gets a copy. */
     cmd = (wchar_t *)HeapAlloc(GetProcessHeap(), 0, bytes);
@@ -136,6 +242,12 @@ static BOOL RunCommand(const wchar_t *command, HANDLE job)
         AssignProcessToJobObject(job, pi.hProcess);
     }
     ResumeThread(pi.hThread);
+    if (pipe_read != NULL) {
+        /* Our copy of the write end must go, or the read below never sees the end. */
+        CloseHandle(pipe_write);
+        pipe_write = NULL;
+        RelayOutput(pipe_read);
+    }
     WaitForSingleObject(pi.hProcess, INFINITE);
     if (!GetExitCodeProcess(pi.hProcess, &exit_code)) {
         exit_code = STILL_ACTIVE;
@@ -145,6 +257,12 @@ static BOOL RunCommand(const wchar_t *command, HANDLE job)
     ok = TRUE;
 
 cleanup:
+    if (pipe_write != NULL) {
+        CloseHandle(pipe_write);
+    }
+    if (pipe_read != NULL) {
+        CloseHandle(pipe_read);
+    }
     if (pi.hThread != NULL) {
         CloseHandle(pi.hThread);
     }
@@ -216,6 +334,10 @@ int wmain(int argc, wchar_t **argv)
         goto done;
     }
 
+    code = OpenLog(&opt);
+    if (code != ERROR_SUCCESS) {
+        goto done;
+    }
     if (opt.journal != NULL) {
         /* FILE_APPEND_DATA alone makes every write land at the end, even with several writers. */
         journal = CreateFileW(opt.journal, FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,

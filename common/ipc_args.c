@@ -104,7 +104,7 @@ int IpcDerivedName(const wchar_t *name, const wchar_t *suffix, wchar_t *out, siz
     return 1;
 }
 
-int IpcParseMs(const wchar_t *text, unsigned long min, unsigned long max, unsigned long *out)
+int IpcParseUnsigned(const wchar_t *text, unsigned long min, unsigned long max, unsigned long *out)
 {
     unsigned long value = 0;
     const wchar_t *p;
@@ -184,6 +184,12 @@ static IpcParseResult BadMs(wchar_t *err, size_t cap, const wchar_t *opt, const 
     return IPC_PARSE_ERROR;
 }
 
+static IpcParseResult BadBytes(wchar_t *err, size_t cap, const wchar_t *value)
+{
+    SetText(err, cap, L"--log-max-bytes: '%ls' is not a whole number of bytes from 0 to %lu", value, IPC_MAX_LOG_BYTES);
+    return IPC_PARSE_ERROR;
+}
+
 IpcParseResult IpcParseListenerArgs(int argc, wchar_t **argv, IpcListenerOptions *out, wchar_t *err, size_t err_cap)
 {
     IpcListenerOptions o;
@@ -194,6 +200,8 @@ IpcParseResult IpcParseListenerArgs(int argc, wchar_t **argv, IpcListenerOptions
     o.work_ms = IPC_DEFAULT_WORK_MS;
     o.journal = NULL;
     o.run = NULL;
+    o.log = NULL;
+    o.log_max_bytes = IPC_DEFAULT_LOG_MAX_BYTES;
     for (i = 1; i < argc; i++) {
         const wchar_t *arg = argv[i];
         if (IsHelp(arg)) {
@@ -206,7 +214,7 @@ IpcParseResult IpcParseListenerArgs(int argc, wchar_t **argv, IpcListenerOptions
             if (value == NULL) {
                 return MissingValue(err, err_cap, L"--work-ms");
             }
-            if (!IpcParseMs(value, 0, IPC_MAX_MS, &o.work_ms)) {
+            if (!IpcParseUnsigned(value, 0, IPC_MAX_MS, &o.work_ms)) {
                 return BadMs(err, err_cap, L"--work-ms", value, 0);
             }
             continue;
@@ -227,6 +235,22 @@ IpcParseResult IpcParseListenerArgs(int argc, wchar_t **argv, IpcListenerOptions
                 return IPC_PARSE_ERROR;
             }
             o.run = value;
+            continue;
+        }
+        if (MatchValueOption(argc, argv, &i, L"--log-max-bytes", &value)) {
+            if (value == NULL) {
+                return MissingValue(err, err_cap, L"--log-max-bytes");
+            }
+            if (!IpcParseUnsigned(value, 0, IPC_MAX_LOG_BYTES, &o.log_max_bytes)) {
+                return BadBytes(err, err_cap, value);
+            }
+            continue;
+        }
+        if (MatchValueOption(argc, argv, &i, L"--log", &value)) {
+            if (value == NULL || value[0] == L'\0') {
+                return MissingValue(err, err_cap, L"--log");
+            }
+            o.log = value;
             continue;
         }
         if (IsOption(arg)) {
@@ -269,6 +293,7 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
     o.console = IPC_CONSOLE_NEW;
     o.restart_delay_ms = IPC_DEFAULT_RESTART_DELAY_MS;
     o.restart_delay_max_ms = IPC_DEFAULT_RESTART_DELAY_MAX_MS;
+    o.log_max_bytes = IPC_DEFAULT_LOG_MAX_BYTES;
     for (i = 1; i < argc; i++) {
         const wchar_t *arg = argv[i];
         if (wcscmp(arg, L"--") == 0) {
@@ -311,7 +336,7 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
             if (value == NULL) {
                 return MissingValue(err, err_cap, L"--timeout");
             }
-            if (!IpcParseMs(value, 0, IPC_MAX_MS, &o.timeout_ms)) {
+            if (!IpcParseUnsigned(value, 0, IPC_MAX_MS, &o.timeout_ms)) {
                 return BadMs(err, err_cap, L"--timeout", value, 0);
             }
             timeout_given = 1;
@@ -325,7 +350,7 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
             if (value == NULL) {
                 return MissingValue(err, err_cap, L"--hang-timeout");
             }
-            if (!IpcParseMs(value, 1, IPC_MAX_MS, &o.hang_timeout_ms)) {
+            if (!IpcParseUnsigned(value, 1, IPC_MAX_MS, &o.hang_timeout_ms)) {
                 return BadMs(err, err_cap, L"--hang-timeout", value, 1);
             }
             if (supervise_only == NULL) {
@@ -337,7 +362,7 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
             if (value == NULL) {
                 return MissingValue(err, err_cap, L"--restart-delay-max");
             }
-            if (!IpcParseMs(value, 1, IPC_MAX_MS, &o.restart_delay_max_ms)) {
+            if (!IpcParseUnsigned(value, 1, IPC_MAX_MS, &o.restart_delay_max_ms)) {
                 return BadMs(err, err_cap, L"--restart-delay-max", value, 1);
             }
             delay_max_given = 1;
@@ -350,11 +375,33 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
             if (value == NULL) {
                 return MissingValue(err, err_cap, L"--restart-delay");
             }
-            if (!IpcParseMs(value, 1, IPC_MAX_MS, &o.restart_delay_ms)) {
+            if (!IpcParseUnsigned(value, 1, IPC_MAX_MS, &o.restart_delay_ms)) {
                 return BadMs(err, err_cap, L"--restart-delay", value, 1);
             }
             if (supervise_only == NULL) {
                 supervise_only = L"--restart-delay";
+            }
+            continue;
+        }
+        if (MatchValueOption(argc, argv, &i, L"--log-max-bytes", &value)) {
+            if (value == NULL) {
+                return MissingValue(err, err_cap, L"--log-max-bytes");
+            }
+            if (!IpcParseUnsigned(value, 0, IPC_MAX_LOG_BYTES, &o.log_max_bytes)) {
+                return BadBytes(err, err_cap, value);
+            }
+            if (supervise_only == NULL) {
+                supervise_only = L"--log-max-bytes";
+            }
+            continue;
+        }
+        if (MatchValueOption(argc, argv, &i, L"--log", &value)) {
+            if (value == NULL || value[0] == L'\0') {
+                return MissingValue(err, err_cap, L"--log");
+            }
+            o.log = value;
+            if (supervise_only == NULL) {
+                supervise_only = L"--log";
             }
             continue;
         }

@@ -17,6 +17,8 @@
 #define IPC_DEFAULT_RESTART_DELAY_MS 500ul
 #define IPC_DEFAULT_RESTART_DELAY_MAX_MS 32000ul
 #define IPC_MAX_MS 86400000ul /* one day: the largest time any option takes */
+#define IPC_DEFAULT_LOG_MAX_BYTES 10485760ul /* 10 MiB before a log is rotated */
+#define IPC_MAX_LOG_BYTES 1073741824ul       /* 1 GiB: the largest --log-max-bytes */
 /*
  * Kernel object names are limited to MAX_PATH (260) characters, and we derive
  * names for a mutex and an event by appending up to IPC_NAME_SUFFIX_MAX
@@ -45,11 +47,11 @@ int IpcCheckName(const wchar_t *name, wchar_t *why, size_t why_cap);
 int IpcDerivedName(const wchar_t *name, const wchar_t *suffix, wchar_t *out, size_t cap);
 
 /*
- * IpcParseMs - parse a decimal millisecond count in [min, max].
+ * IpcParseUnsigned - parse a decimal count (milliseconds, bytes) in [min, max].
  * Returns 1 and sets *out; returns 0, *out untouched, for anything else
  * (empty, signs, spaces, non-digits, overflow, out of range).
  */
-int IpcParseMs(const wchar_t *text, unsigned long min, unsigned long max, unsigned long *out);
+int IpcParseUnsigned(const wchar_t *text, unsigned long min, unsigned long max, unsigned long *out);
 
 typedef enum IpcParseResult {
     IPC_PARSE_OK = 0,   /* options filled in; run */
@@ -63,10 +65,13 @@ typedef struct IpcListenerOptions {
     unsigned long work_ms;  /* length of one unit of work */
     const wchar_t *journal; /* --journal FILE: a line at the start and end of every unit; NULL for none */
     const wchar_t *run;     /* --run "COMMAND LINE": each unit runs it to completion; NULL: the seed's sleep */
+    const wchar_t *log;     /* --log FILE: every line also goes there, timestamped; NULL for none */
+    unsigned long log_max_bytes; /* --log-max-bytes: rotate beyond this; 0 never */
 } IpcListenerOptions;
 
 /*
- * IpcParseListenerArgs - ConsoleAppListener NAME [--work-ms N] [--journal FILE] [--run "COMMAND LINE"].
+ * IpcParseListenerArgs - ConsoleAppListener NAME [--work-ms N] [--journal FILE] [--run "COMMAND LINE"]
+ * [--log FILE] [--log-max-bytes N].
  * argv[0] is the program. On IPC_PARSE_OK *out is filled in (pointers into
  * argv); on IPC_PARSE_ERROR err holds the message and *out is untouched.
  * A missing NAME is not an error here (name is NULL) so the caller can print
@@ -98,12 +103,15 @@ typedef struct IpcControllerOptions {
     unsigned long hang_timeout_ms;    /* --hang-timeout: 0 = off; else relaunch a listener without progress this long */
     unsigned long restart_delay_ms;   /* --restart-delay: first pause after a listener that died within 1 s */
     unsigned long restart_delay_max_ms; /* --restart-delay-max: the pause doubles up to this */
+    const wchar_t *log;           /* --log FILE: every line also goes there, timestamped; NULL for none */
+    unsigned long log_max_bytes;  /* --log-max-bytes: rotate beyond this; 0 never */
 } IpcControllerOptions;
 
 /*
  * IpcParseControllerArgs - ConsoleAppController [NAME] [--listener PATH]
  * [--console new|shared|none] [--hang-timeout MS] [--restart-delay MS]
- * [--restart-delay-max MS] [-- LISTENER ARGS...], or --stop NAME [--timeout MS] [--force],
+ * [--restart-delay-max MS] [--log FILE] [--log-max-bytes N] [-- LISTENER ARGS...],
+ * or --stop NAME [--timeout MS] [--force],
  * or --status NAME.
  * Same contract as IpcParseListenerArgs.
  */

@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #define IPC_LINE_MAX 2048
 
@@ -34,6 +35,125 @@ static void WriteLine(DWORD which, const wchar_t *text, int len)
     }
 }
 
+/* The log of IpcLogOpen; every write and rotation happens under the lock. */
+static SRWLOCK g_log_lock = SRWLOCK_INIT;
+static HANDLE g_log = NULL;
+static wchar_t g_log_path[MAX_PATH * 2];
+static uint64_t g_log_max = 0;
+
+static HANDLE OpenLogFile(const wchar_t *path)
+{
+    /* Readers may tail it, and FILE_SHARE_DELETE lets another process rotate it under us. */
+    return CreateFileW(path, FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                       OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+}
+
+/* Shifts PATH.N up by one, dropping the oldest, and starts PATH anew. Called under the lock. */
+static void RotateLog(void)
+{
+    wchar_t from[MAX_PATH * 2 + 8];
+    wchar_t to[MAX_PATH * 2 + 8];
+    int i;
+    HANDLE fresh;
+
+    CloseHandle(g_log);
+    g_log = NULL;
+    for (i = IPC_LOG_KEEP; i >= 1; i--) {
+        if (i == 1) {
+            swprintf(from, sizeof(from) / sizeof(from[0]), L"%ls", g_log_path);
+        } else {
+            swprintf(from, sizeof(from) / sizeof(from[0]), L"%ls.%d", g_log_path, i - 1);
+        }
+        swprintf(to, sizeof(to) / sizeof(to[0]), L"%ls.%d", g_log_path, i);
+        /* MOVEFILE_REPLACE_EXISTING drops the oldest; a missing source is simply skipped. */
+        MoveFileExW(from, to, MOVEFILE_REPLACE_EXISTING);
+    }
+    fresh = OpenLogFile(g_log_path);
+    g_log = fresh == INVALID_HANDLE_VALUE ? NULL : fresh;
+}
+
+static void LogLine(const wchar_t *text, int len)
+{
+    wchar_t stamp[48];
+    char utf8[IPC_LINE_MAX * 3 + 64];
+    int head;
+    int body;
+    DWORD written;
+    LARGE_INTEGER size;
+
+    if (g_log == NULL) {
+        return;
+    }
+    IpcFormatTime(IpcNowU64(), stamp, sizeof(stamp) / sizeof(stamp[0]));
+    head = WideCharToMultiByte(CP_UTF8, 0, stamp, -1, utf8, (int)sizeof(utf8), NULL, NULL);
+    if (head <= 0) {
+        return;
+    }
+    utf8[head - 1] = ' '; /* the terminating NUL becomes the separator */
+    body = WideCharToMultiByte(CP_UTF8, 0, text, len, utf8 + head, (int)sizeof(utf8) - head, NULL, NULL);
+    if (body <= 0) {
+        return;
+    }
+    AcquireSRWLockExclusive(&g_log_lock);
+    if (g_log != NULL && g_log_max != 0 && GetFileSizeEx(g_log, &size) &&
+        (uint64_t)size.QuadPart + (uint64_t)(head + body) > g_log_max && size.QuadPart > 0) {
+        RotateLog();
+    }
+    if (g_log != NULL) {
+        WriteFile(g_log, utf8, (DWORD)(head + body), &written, NULL);
+    }
+    ReleaseSRWLockExclusive(&g_log_lock);
+}
+
+DWORD IpcLogOpen(const wchar_t *path, uint64_t max_bytes)
+{
+    HANDLE h;
+    DWORD full;
+
+    full = GetFullPathNameW(path, (DWORD)(sizeof(g_log_path) / sizeof(g_log_path[0])), g_log_path, NULL);
+    if (full == 0 || full >= sizeof(g_log_path) / sizeof(g_log_path[0])) {
+        return full == 0 ? GetLastError() : ERROR_FILENAME_EXCED_RANGE;
+    }
+    h = OpenLogFile(g_log_path);
+    if (h == INVALID_HANDLE_VALUE) {
+        return GetLastError();
+    }
+    AcquireSRWLockExclusive(&g_log_lock);
+    if (g_log != NULL) {
+        CloseHandle(g_log);
+    }
+    g_log = h;
+    g_log_max = max_bytes;
+    ReleaseSRWLockExclusive(&g_log_lock);
+    return ERROR_SUCCESS;
+}
+
+BOOL IpcLogIsOpen(void)
+{
+    BOOL open;
+    AcquireSRWLockShared(&g_log_lock);
+    open = g_log != NULL;
+    ReleaseSRWLockShared(&g_log_lock);
+    return open;
+}
+
+int IpcLogSibling(const wchar_t *path, const wchar_t *suffix, wchar_t *out, size_t cap)
+{
+    const wchar_t *file = IpcPathFileName(path);
+    const wchar_t *dot = wcsrchr(file, L'.');
+    size_t stem = dot != NULL && dot != file ? (size_t)(dot - path) : wcslen(path);
+    size_t suffix_len = wcslen(suffix);
+    size_t rest = wcslen(path + stem);
+
+    if (stem + suffix_len + rest + 1 > cap) {
+        return 0;
+    }
+    memcpy(out, path, stem * sizeof(wchar_t));
+    memcpy(out + stem, suffix, suffix_len * sizeof(wchar_t));
+    memcpy(out + stem + suffix_len, path + stem, (rest + 1) * sizeof(wchar_t));
+    return 1;
+}
+
 static void VPrintLine(DWORD which, const wchar_t *fmt, va_list ap)
 {
     wchar_t line[IPC_LINE_MAX];
@@ -46,6 +166,7 @@ static void VPrintLine(DWORD which, const wchar_t *fmt, va_list ap)
     line[len++] = L'\r';
     line[len++] = L'\n';
     WriteLine(which, line, len);
+    LogLine(line, len);
 }
 
 void IpcPrint(const wchar_t *fmt, ...)

@@ -26,6 +26,13 @@
 
 /* Environment variable a controller sets for the listeners it launches (its pid). */
 #define IPC_ENV_CONTROLLER_PID L"IPC_CONTROLLER_PID"
+/*
+ * With --log, the controller also tells its listeners where to log (the
+ * .listener sibling of its own log) and when to rotate, through the environment:
+ * a seed listener, which takes no options, is not disturbed by them.
+ */
+#define IPC_ENV_LISTENER_LOG L"IPC_LISTENER_LOG"
+#define IPC_ENV_LISTENER_LOG_MAX_BYTES L"IPC_LISTENER_LOG_MAX_BYTES"
 
 /* ---- console output and errors (ipc_console.c) ---- */
 
@@ -55,6 +62,29 @@ void IpcReportError(const wchar_t *api, DWORD code, const wchar_t *what, ...);
  * (ERROR_ACCESS_DENIED); otherwise IpcReportError(api, code) and IPC_EXIT_FAILURE.
  */
 int IpcReportNameError(const wchar_t *api, DWORD code, const wchar_t *object_name, const wchar_t *kind);
+
+/*
+ * IpcLogOpen - from now on every line printed with IpcPrint or IpcPrintErr also
+ * goes to the file PATH, after the local time in ISO 8601 with its UTC offset.
+ * Each line is one WriteFile on a handle opened for appending, so what was
+ * printed is in the file even if the process is killed right after. When
+ * max_bytes is not 0 and a line would take the file past it, the file is
+ * rotated first: PATH.3 is dropped, PATH.2 becomes PATH.3, PATH.1 PATH.2 and
+ * PATH PATH.1 (IPC_LOG_KEEP old files). Returns the CreateFileW error on
+ * failure, logging nothing. One log per process; thread-safe.
+ */
+#define IPC_LOG_KEEP 3
+DWORD IpcLogOpen(const wchar_t *path, uint64_t max_bytes);
+
+/* IpcLogIsOpen - TRUE after a successful IpcLogOpen. */
+BOOL IpcLogIsOpen(void);
+
+/*
+ * IpcLogSibling - the name of a companion log next to PATH: SUFFIX inserted
+ * before PATH's extension (svc.log + ".listener" = svc.listener.log), or
+ * appended when it has none. Returns 0, out untouched, when it does not fit.
+ */
+int IpcLogSibling(const wchar_t *path, const wchar_t *suffix, wchar_t *out, size_t cap);
 
 /*
  * IpcFormatTime - a FILETIME (UTC) as local ISO 8601 with the UTC offset,

@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CheckName(words[i]);
     }
     if (n > 0) {
-        if (IpcParseMs(words[0], 0, IPC_MAX_MS, &ms)) {
+        if (IpcParseUnsigned(words[0], 0, IPC_MAX_MS, &ms)) {
             FUZZ_CHECK(ms <= IPC_MAX_MS);
             FUZZ_CHECK(words[0][0] >= L'0' && words[0][0] <= L'9');
         } else {
