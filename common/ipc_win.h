@@ -17,7 +17,9 @@
 #include "ipc_exit.h"
 #include "ipc_layout.h"
 
-#define IPC_VERSION_TEXT L"1.0.0"
+#include "ipc_version.h"
+
+#define IPC_VERSION_TEXT IPC_VERSION_WIDE
 
 /* Suffixes of the companion objects; each is at most IPC_NAME_SUFFIX_MAX characters. */
 #define IPC_SUFFIX_CONTROLLER_MUTEX L".controller"
