@@ -190,9 +190,9 @@ if not defined OBJS (
 )
 echo link bin\%~2.exe
 if "%TOOL%"=="cl" (
-    cl /nologo /Fe"bin\%~2.exe" !OBJS! !COMMON_OBJS! kernel32.lib advapi32.lib /link /SUBSYSTEM:CONSOLE
+    cl /nologo /Fe"bin\%~2.exe" !OBJS! !COMMON_OBJS! kernel32.lib advapi32.lib ole32.lib oleaut32.lib /link /SUBSYSTEM:CONSOLE
 ) else (
-    gcc -municode -static -s -o "bin\%~2.exe" !OBJS! !COMMON_OBJS! -ladvapi32
+    gcc -municode -static -s -o "bin\%~2.exe" !OBJS! !COMMON_OBJS! -ladvapi32 -lole32 -loleaut32
 )
 if errorlevel 1 exit /b 1
 exit /b 0

@@ -15,6 +15,7 @@
  * pause instead of in a tight loop; one controller per NAME.
  */
 #include "ipc_win.h"
+#include "task.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -26,6 +27,8 @@ static const wchar_t kUsage[] =
     L"                            [-- LISTENER ARGS...]\n"
     L"       ConsoleAppController --stop NAME [--timeout MS] [--force]\n"
     L"       ConsoleAppController --status NAME\n"
+    L"       ConsoleAppController --install NAME [--at-startup | --at-logon] [options] [-- ARGS...]\n"
+    L"       ConsoleAppController --uninstall NAME\n"
     L"\n"
     L"Launches ConsoleAppListener NAME (or adopts the one already running), relaunches\n"
     L"it whenever it exits, and sends it the close message when a key is pressed.\n"
@@ -53,6 +56,13 @@ static const wchar_t kUsage[] =
     L"                    when the timeout ends (a unit in progress is then lost)\n"
     L"  --status NAME     report the listener (pid, state, run time, units, time\n"
     L"                    since the last unit), its controller, restarts and last exit code\n"
+    L"  --install NAME    register a Task Scheduler task that runs this controller for\n"
+    L"                    NAME with the options given (no time limit, IgnoreNew,\n"
+    L"                    restart on failure); --at-logon (default): when you log on;\n"
+    L"                    --at-startup: at boot, as you, whether or not anyone logs on\n"
+    L"                    (needs an elevated prompt)\n"
+    L"  --dry-run         with --install: print the task definition (XML), register nothing\n"
+    L"  --uninstall NAME  remove that task\n"
     L"  --help, -h, /?    this text;  --version  the version\n"
     L"\n"
     L"--stop and --status given a plain NAME also look for Global\\NAME when NAME is\n"
@@ -71,7 +81,8 @@ static const wchar_t kUsage[] =
     L"  6  --stop: the listener did not exit within --timeout\n"
     L"  7  NAME is taken by an object that is not a listener's mapping\n"
     L"  8  the listener executable could not be started\n"
-    L"  9  --stop --force: the listener did not exit in time and was terminated";
+    L"  9  --stop --force: the listener did not exit in time and was terminated\n"
+    L"  10 --install/--uninstall: Task Scheduler refused (not enough rights)";
 
 #define HEALTHY_RUN_MS 1000u      /* a listener that ran this long is relaunched at once */
 #define LISTENER_EXE L"ConsoleAppListener.exe"
@@ -1169,6 +1180,97 @@ cleanup:
     return rc;
 }
 
+/*
+ * The task's arguments: this command line without --install NAME and the
+ * trigger, NAME first, and --listener/--log made absolute (the task runs in
+ * the controller's folder). Everything after "--" is the listener's, verbatim.
+ */
+static BOOL InstallArguments(int argc, wchar_t **argv, const wchar_t *name, wchar_t *out, size_t cap)
+{
+    size_t len = 0;
+    int i;
+    BOOL listener_args = FALSE;
+    wchar_t full[MAX_PATH * 2];
+
+    out[0] = L'\0';
+    if (!IpcAppendQuotedArg(out, cap, &len, name)) {
+        return FALSE;
+    }
+    for (i = 1; i < argc; i++) {
+        const wchar_t *arg = argv[i];
+        BOOL path_value = FALSE;
+        if (!listener_args) {
+            if (wcscmp(arg, L"--") == 0) {
+                listener_args = TRUE;
+            } else if (wcscmp(arg, L"--install") == 0) {
+                i++; /* and its NAME */
+                continue;
+            } else if (wcsncmp(arg, L"--install=", 10) == 0 || wcscmp(arg, L"--at-startup") == 0 ||
+                       wcscmp(arg, L"--at-logon") == 0 || wcscmp(arg, L"--dry-run") == 0) {
+                continue;
+            } else if ((wcscmp(arg, L"--listener") == 0 || wcscmp(arg, L"--log") == 0) && i + 1 < argc) {
+                path_value = TRUE;
+            }
+        }
+        if (!IpcAppendQuotedArg(out, cap, &len, arg)) {
+            return FALSE;
+        }
+        if (path_value) {
+            DWORD n = GetFullPathNameW(argv[++i], (DWORD)(sizeof(full) / sizeof(full[0])), full, NULL);
+            if (n == 0 || n >= sizeof(full) / sizeof(full[0]) || !IpcAppendQuotedArg(out, cap, &len, full)) {
+                return FALSE;
+            }
+        }
+    }
+    return TRUE;
+}
+
+/* --install NAME: registers the task that runs this controller for NAME. */
+static int RunInstall(const IpcControllerOptions *opt, int argc, wchar_t **argv)
+{
+    wchar_t self[MAX_PATH * 2];
+    wchar_t listener[MAX_PATH * 2];
+    wchar_t *args = NULL;
+    DWORD n = GetModuleFileNameW(NULL, self, (DWORD)(sizeof(self) / sizeof(self[0])));
+    DWORD attrs;
+    DWORD code;
+    int rc = IPC_EXIT_FAILURE;
+
+    if (n == 0 || n >= sizeof(self) / sizeof(self[0])) {
+        code = n == 0 ? GetLastError() : ERROR_INSUFFICIENT_BUFFER;
+        IpcReportError(L"GetModuleFileNameW", code, L"cannot find this program's path");
+        goto cleanup;
+    }
+    /* A task that could only fail at every boot is caught now, while someone is watching. */
+    if (opt->listener_path != NULL) {
+        n = GetFullPathNameW(opt->listener_path, (DWORD)(sizeof(listener) / sizeof(listener[0])), listener, NULL);
+        code = n == 0 || n >= sizeof(listener) / sizeof(listener[0]) ? ERROR_FILENAME_EXCED_RANGE : ERROR_SUCCESS;
+    } else {
+        code = IpcSelfDirectoryFile(LISTENER_EXE, listener, (DWORD)(sizeof(listener) / sizeof(listener[0])));
+    }
+    attrs = code == ERROR_SUCCESS ? GetFileAttributesW(listener) : INVALID_FILE_ATTRIBUTES;
+    if (attrs == INVALID_FILE_ATTRIBUTES || (attrs & FILE_ATTRIBUTE_DIRECTORY) != 0) {
+        IpcPrintErr(L"Error: the listener executable '%ls' does not exist; not registering a task that would fail.",
+                    code == ERROR_SUCCESS ? listener : opt->listener_path);
+        rc = IPC_EXIT_LAUNCH_FAILED;
+        goto cleanup;
+    }
+    args = (wchar_t *)HeapAlloc(GetProcessHeap(), 0, (IPC_MAX_COMMAND_LINE + 1) * sizeof(wchar_t));
+    if (args == NULL || !InstallArguments(argc, argv, opt->name, args, IPC_MAX_COMMAND_LINE + 1)) {
+        IpcPrintErr(L"Error: the task's command line would be longer than %d characters.", IPC_MAX_COMMAND_LINE);
+        rc = IPC_EXIT_USAGE;
+        goto cleanup;
+    }
+    rc = IpcTaskInstall(opt->name, self, args, opt->at_startup ? IPC_TASK_AT_STARTUP : IPC_TASK_AT_LOGON,
+                        opt->dry_run);
+
+cleanup:
+    if (args != NULL) {
+        HeapFree(GetProcessHeap(), 0, args);
+    }
+    return rc;
+}
+
 int wmain(int argc, wchar_t **argv)
 {
     IpcControllerOptions opt;
@@ -1192,6 +1294,10 @@ int wmain(int argc, wchar_t **argv)
         return RunStop(&opt);
     case IPC_MODE_STATUS:
         return RunStatus(&opt);
+    case IPC_MODE_INSTALL:
+        return RunInstall(&opt, argc, argv);
+    case IPC_MODE_UNINSTALL:
+        return IpcTaskUninstall(opt.name);
     default:
         return RunSupervisor(&opt);
     }

@@ -282,6 +282,10 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
     const wchar_t *value;
     const wchar_t *stop_name = NULL;
     const wchar_t *status_name = NULL;
+    const wchar_t *install_name = NULL;
+    const wchar_t *uninstall_name = NULL;
+    const wchar_t *trigger = NULL; /* --at-startup or --at-logon, as given */
+    int modes;
     const wchar_t *supervise_only = NULL; /* the first option that makes no sense with --stop */
     int timeout_given = 0;
     int delay_max_given = 0;
@@ -319,6 +323,33 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
                 return IPC_PARSE_ERROR;
             }
             stop_name = value;
+            continue;
+        }
+        if (wcscmp(arg, L"--dry-run") == 0) {
+            o.dry_run = 1;
+            continue;
+        }
+        if (wcscmp(arg, L"--at-startup") == 0 || wcscmp(arg, L"--at-logon") == 0) {
+            if (trigger != NULL && wcscmp(trigger, arg) != 0) {
+                SetText(err, err_cap, L"--at-startup and --at-logon cannot be used together");
+                return IPC_PARSE_ERROR;
+            }
+            trigger = arg;
+            o.at_startup = wcscmp(arg, L"--at-startup") == 0;
+            continue;
+        }
+        if (MatchValueOption(argc, argv, &i, L"--install", &value)) {
+            if (value == NULL) {
+                return MissingValue(err, err_cap, L"--install");
+            }
+            install_name = value;
+            continue;
+        }
+        if (MatchValueOption(argc, argv, &i, L"--uninstall", &value)) {
+            if (value == NULL) {
+                return MissingValue(err, err_cap, L"--uninstall");
+            }
+            uninstall_name = value;
             continue;
         }
         if (MatchValueOption(argc, argv, &i, L"--status", &value)) {
@@ -445,11 +476,30 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
         o.name = arg;
     }
 
-    if (stop_name != NULL && status_name != NULL) {
-        SetText(err, err_cap, L"--stop and --status cannot be used together");
+    modes = (stop_name != NULL) + (status_name != NULL) + (install_name != NULL) + (uninstall_name != NULL);
+    if (modes > 1) {
+        SetText(err, err_cap, L"use only one of --stop, --status, --install and --uninstall");
         return IPC_PARSE_ERROR;
     }
-    if (status_name != NULL) {
+    if ((trigger != NULL || o.dry_run) && install_name == NULL) {
+        SetText(err, err_cap, L"%ls goes with --install", trigger != NULL ? trigger : L"--dry-run");
+        return IPC_PARSE_ERROR;
+    }
+    if (install_name != NULL || uninstall_name != NULL) {
+        if (o.name != NULL) {
+            SetText(err, err_cap, L"give the instance name once: either NAME or %ls NAME",
+                    install_name != NULL ? L"--install" : L"--uninstall");
+            return IPC_PARSE_ERROR;
+        }
+        if (timeout_given || o.force || (uninstall_name != NULL && supervise_only != NULL)) {
+            SetText(err, err_cap, L"%ls cannot be used with %ls",
+                    timeout_given ? L"--timeout" : (o.force ? L"--force" : supervise_only),
+                    install_name != NULL ? L"--install" : L"--uninstall");
+            return IPC_PARSE_ERROR;
+        }
+        o.mode = install_name != NULL ? IPC_MODE_INSTALL : IPC_MODE_UNINSTALL;
+        o.name = install_name != NULL ? install_name : uninstall_name;
+    } else if (status_name != NULL) {
         if (o.name != NULL) {
             SetText(err, err_cap, L"give the instance name once: either NAME or --status NAME");
             return IPC_PARSE_ERROR;

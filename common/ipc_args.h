@@ -82,7 +82,9 @@ IpcParseResult IpcParseListenerArgs(int argc, wchar_t **argv, IpcListenerOptions
 typedef enum IpcControllerMode {
     IPC_MODE_SUPERVISE = 0, /* launch or adopt the listener and keep it running */
     IPC_MODE_STOP = 1,      /* --stop NAME: send the close message and wait */
-    IPC_MODE_STATUS = 2     /* --status NAME: report what the mapping and the processes say */
+    IPC_MODE_STATUS = 2,    /* --status NAME: report what the mapping and the processes say */
+    IPC_MODE_INSTALL = 3,   /* --install NAME: register a Task Scheduler task running the controller */
+    IPC_MODE_UNINSTALL = 4  /* --uninstall NAME: remove that task */
 } IpcControllerMode;
 
 typedef enum IpcConsoleMode {
@@ -105,6 +107,8 @@ typedef struct IpcControllerOptions {
     unsigned long restart_delay_max_ms; /* --restart-delay-max: the pause doubles up to this */
     const wchar_t *log;           /* --log FILE: every line also goes there, timestamped; NULL for none */
     unsigned long log_max_bytes;  /* --log-max-bytes: rotate beyond this; 0 never */
+    int at_startup;               /* --install: --at-startup (1) or --at-logon (0, the default) */
+    int dry_run;                  /* --install --dry-run: print the task definition, register nothing */
 } IpcControllerOptions;
 
 /*
@@ -112,7 +116,8 @@ typedef struct IpcControllerOptions {
  * [--console new|shared|none] [--hang-timeout MS] [--restart-delay MS]
  * [--restart-delay-max MS] [--log FILE] [--log-max-bytes N] [-- LISTENER ARGS...],
  * or --stop NAME [--timeout MS] [--force],
- * or --status NAME.
+ * or --status NAME, or --install NAME [--at-startup|--at-logon] [supervision options]
+ * [-- LISTENER ARGS...], or --uninstall NAME.
  * Same contract as IpcParseListenerArgs.
  */
 IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOptions *out, wchar_t *err, size_t err_cap);

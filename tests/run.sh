@@ -83,7 +83,8 @@ fi
 CFLAGS=(-std=c11 -municode -DUNICODE -D_UNICODE -DWIN32_LEAN_AND_MEAN -D_WIN32_WINNT=0x0601
     -Wall -Wextra -Werror -O2 -Icommon)
 LDFLAGS=(-municode -static -s)
-LIBS=(-ladvapi32)
+# ole32/oleaut32: the controller's Task Scheduler registration (COM); system DLLs like the others.
+LIBS=(-ladvapi32 -lole32 -loleaut32)
 PROGRAMS=(ConsoleAppListener ConsoleAppController)
 
 # ---------------------------------------------------------------------------
@@ -187,7 +188,7 @@ check_imports() {
         while IFS= read -r dll; do
             case "$(echo "$dll" | tr 'A-Z' 'a-z')" in
             kernel32.dll | advapi32.dll | msvcrt.dll | ucrtbase.dll | ntdll.dll | user32.dll | \
-                shell32.dll | api-ms-win-*.dll) ;;
+                shell32.dll | ole32.dll | oleaut32.dll | api-ms-win-*.dll) ;;
             *)
                 echo "run.sh: $exe imports $dll, which is not a Windows system DLL" >&2
                 bad=1

@@ -1,0 +1,411 @@
+/*
+ * task.c - the controller's Task Scheduler registration, over the Task
+ * Scheduler 2.0 COM API (ITaskService, ITaskFolder::RegisterTask with XML).
+ *
+ * Why these settings: a supervisor must not be killed by the scheduler's own
+ * limits. The default ExecutionTimeLimit of 72 hours would end the controller
+ * after three days, so it is PT0S (none); a second trigger while it runs must
+ * not start a rival controller (IgnoreNew; the controller would refuse anyway,
+ * exit 5); if the controller itself fails, the scheduler restarts it; and
+ * battery, idle and network conditions must not stop it.
+ */
+#define COBJMACROS
+#include "task.h"
+
+#include <objbase.h>
+#include <oleauto.h>
+#include <sddl.h>
+#include <stdio.h>
+#include <string.h>
+#include <taskschd.h>
+
+/* The GUIDs of taskschd.h, here so that no import library beyond ole32/oleaut32 is needed. */
+static const GUID kClsidTaskScheduler = {0x0f87369f, 0xa4e5, 0x4cfc, {0xbd, 0x3e, 0x73, 0xe6, 0x15, 0x45, 0x72, 0xdd}};
+static const GUID kIidTaskService = {0x2faba4c7, 0x4da9, 0x4013, {0x96, 0x97, 0x20, 0xcc, 0x3f, 0xd4, 0x0f, 0x85}};
+
+#define TASK_XML_MAX 65536
+
+int IpcTaskName(const wchar_t *name, wchar_t *out, size_t cap)
+{
+    static const wchar_t prefix[] = L"ConsoleAppController-";
+    size_t p = wcslen(prefix);
+    size_t n = wcslen(name);
+    size_t i;
+
+    if (p + n + 1 > cap) {
+        return 0;
+    }
+    memcpy(out, prefix, p * sizeof(wchar_t));
+    for (i = 0; i < n; i++) {
+        out[p + i] = wcschr(L"\\/:*?\"<>|", name[i]) != NULL ? L'_' : name[i];
+    }
+    out[p + n] = L'\0';
+    return 1;
+}
+
+/* Appends text to buf, escaped for XML character data and attribute values. Returns 0 when it does not fit. */
+static int AppendXml(wchar_t *buf, size_t cap, size_t *len, const wchar_t *text, int escape)
+{
+    const wchar_t *p;
+    for (p = text; *p != L'\0'; p++) {
+        const wchar_t *rep = NULL;
+        wchar_t one[2] = {*p, L'\0'};
+        size_t k;
+        if (escape) {
+            switch (*p) {
+            case L'&':
+                rep = L"&amp;";
+                break;
+            case L'<':
+                rep = L"&lt;";
+                break;
+            case L'>':
+                rep = L"&gt;";
+                break;
+            case L'"':
+                rep = L"&quot;";
+                break;
+            default:
+                break;
+            }
+        }
+        if (rep == NULL) {
+            rep = one;
+        }
+        k = wcslen(rep);
+        if (*len + k + 1 > cap) {
+            return 0;
+        }
+        memcpy(buf + *len, rep, k * sizeof(wchar_t));
+        *len += k;
+    }
+    buf[*len] = L'\0';
+    return 1;
+}
+
+/* The current user's SID as a string (LocalFree it), for the principal and the log-on trigger. */
+static DWORD UserSidString(wchar_t **out)
+{
+    HANDLE token = NULL;
+    BYTE info[sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE];
+    DWORD size = 0;
+    DWORD err = ERROR_SUCCESS;
+
+    if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) {
+        return GetLastError();
+    }
+    if (!GetTokenInformation(token, TokenUser, info, (DWORD)sizeof(info), &size)) {
+        err = GetLastError();
+    } else if (!ConvertSidToStringSidW(((TOKEN_USER *)info)->User.Sid, out)) {
+        err = GetLastError();
+    }
+    CloseHandle(token);
+    return err;
+}
+
+/* Builds the task definition; see the file comment for why each setting. */
+static int BuildXml(wchar_t *xml, size_t cap, const wchar_t *name, const wchar_t *task_name, const wchar_t *command,
+                    const wchar_t *arguments, const wchar_t *directory, const wchar_t *user_sid,
+                    IpcTaskTrigger trigger)
+{
+    size_t len = 0;
+    int ok = 1;
+
+    xml[0] = L'\0';
+    ok = ok && AppendXml(xml, cap, &len,
+                         L"<?xml version=\"1.0\" encoding=\"UTF-16\"?>\r\n"
+                         L"<Task version=\"1.2\" xmlns=\"http://schemas.microsoft.com/windows/2004/02/mit/task\">\r\n"
+                         L"  <RegistrationInfo>\r\n"
+                         L"    <Description>Supervises ConsoleAppListener ",
+                         0);
+    ok = ok && AppendXml(xml, cap, &len, name, 1);
+    ok = ok && AppendXml(xml, cap, &len, L" (ConsoleAppController); stop it with ConsoleAppController --stop ", 0);
+    ok = ok && AppendXml(xml, cap, &len, name, 1);
+    ok = ok && AppendXml(xml, cap, &len, L"</Description>\r\n    <URI>\\", 0);
+    ok = ok && AppendXml(xml, cap, &len, task_name, 1);
+    ok = ok && AppendXml(xml, cap, &len, L"</URI>\r\n  </RegistrationInfo>\r\n  <Triggers>\r\n", 0);
+    if (trigger == IPC_TASK_AT_STARTUP) {
+        ok = ok && AppendXml(xml, cap, &len, L"    <BootTrigger>\r\n      <Enabled>true</Enabled>\r\n    </BootTrigger>\r\n", 0);
+    } else {
+        ok = ok && AppendXml(xml, cap, &len, L"    <LogonTrigger>\r\n      <Enabled>true</Enabled>\r\n      <UserId>", 0);
+        ok = ok && AppendXml(xml, cap, &len, user_sid, 1);
+        ok = ok && AppendXml(xml, cap, &len, L"</UserId>\r\n    </LogonTrigger>\r\n", 0);
+    }
+    ok = ok && AppendXml(xml, cap, &len, L"  </Triggers>\r\n  <Principals>\r\n    <Principal id=\"Author\">\r\n      <UserId>", 0);
+    ok = ok && AppendXml(xml, cap, &len, user_sid, 1);
+    /*
+     * The installing user, so that the private objects the controller creates
+     * stay reachable by that user's --stop and --status. At start-up nobody is
+     * logged on: S4U runs the task as the user without storing a password.
+     */
+    ok = ok && AppendXml(xml, cap, &len,
+                         trigger == IPC_TASK_AT_STARTUP ? L"</UserId>\r\n      <LogonType>S4U</LogonType>\r\n"
+                                                        : L"</UserId>\r\n      <LogonType>InteractiveToken</LogonType>\r\n",
+                         0);
+    ok = ok && AppendXml(xml, cap, &len,
+                         L"      <RunLevel>LeastPrivilege</RunLevel>\r\n"
+                         L"    </Principal>\r\n"
+                         L"  </Principals>\r\n"
+                         L"  <Settings>\r\n"
+                         L"    <MultipleInstancesPolicy>IgnoreNew</MultipleInstancesPolicy>\r\n"
+                         L"    <DisallowStartIfOnBatteries>false</DisallowStartIfOnBatteries>\r\n"
+                         L"    <StopIfGoingOnBatteries>false</StopIfGoingOnBatteries>\r\n"
+                         L"    <AllowHardTerminate>true</AllowHardTerminate>\r\n"
+                         L"    <StartWhenAvailable>true</StartWhenAvailable>\r\n"
+                         L"    <RunOnlyIfNetworkAvailable>false</RunOnlyIfNetworkAvailable>\r\n"
+                         L"    <IdleSettings>\r\n"
+                         L"      <StopOnIdleEnd>false</StopOnIdleEnd>\r\n"
+                         L"      <RestartOnIdle>false</RestartOnIdle>\r\n"
+                         L"    </IdleSettings>\r\n"
+                         L"    <AllowStartOnDemand>true</AllowStartOnDemand>\r\n"
+                         L"    <Enabled>true</Enabled>\r\n"
+                         L"    <Hidden>false</Hidden>\r\n"
+                         L"    <RunOnlyIfIdle>false</RunOnlyIfIdle>\r\n"
+                         L"    <WakeToRun>false</WakeToRun>\r\n"
+                         L"    <ExecutionTimeLimit>PT0S</ExecutionTimeLimit>\r\n"
+                         L"    <Priority>7</Priority>\r\n"
+                         L"    <RestartOnFailure>\r\n"
+                         L"      <Interval>PT1M</Interval>\r\n"
+                         L"      <Count>999</Count>\r\n"
+                         L"    </RestartOnFailure>\r\n"
+                         L"  </Settings>\r\n"
+                         L"  <Actions Context=\"Author\">\r\n"
+                         L"    <Exec>\r\n"
+                         L"      <Command>",
+                         0);
+    ok = ok && AppendXml(xml, cap, &len, command, 1);
+    ok = ok && AppendXml(xml, cap, &len, L"</Command>\r\n      <Arguments>", 0);
+    ok = ok && AppendXml(xml, cap, &len, arguments, 1);
+    ok = ok && AppendXml(xml, cap, &len, L"</Arguments>\r\n      <WorkingDirectory>", 0);
+    ok = ok && AppendXml(xml, cap, &len, directory, 1);
+    ok = ok && AppendXml(xml, cap, &len, L"</WorkingDirectory>\r\n    </Exec>\r\n  </Actions>\r\n</Task>\r\n", 0);
+    return ok;
+}
+
+/* Prints a failed COM call and returns the exit code for it. */
+static int ReportHr(const wchar_t *call, HRESULT hr, const wchar_t *what)
+{
+    wchar_t text[512];
+    DWORD n = FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS | FORMAT_MESSAGE_MAX_WIDTH_MASK,
+                             NULL, (DWORD)hr, 0, text, (DWORD)(sizeof(text) / sizeof(text[0])), NULL);
+    while (n > 0 && (text[n - 1] == L' ' || text[n - 1] == L'.')) {
+        n--;
+    }
+    text[n] = L'\0';
+    IpcPrintErr(L"Error: %ls: %ls failed with 0x%08lX: %ls", what, call, (unsigned long)hr,
+                n > 0 ? text : L"(no description)");
+    if (hr == E_ACCESSDENIED || hr == HRESULT_FROM_WIN32(ERROR_PRIVILEGE_NOT_HELD)) {
+        IpcPrintErr(L"Task Scheduler refused: registering a task that runs at start-up, or changing one created by "
+                    L"an administrator, needs an elevated prompt (\"Run as administrator\"); --at-logon does not.");
+        return IPC_EXIT_TASK_DENIED;
+    }
+    return IPC_EXIT_FAILURE;
+}
+
+/* Connects to the local Task Scheduler and opens its root folder. */
+static int OpenRoot(ITaskService **service, ITaskFolder **root, const wchar_t *what)
+{
+    HRESULT hr;
+    VARIANT empty;
+    BSTR slash = NULL;
+    int rc = IPC_EXIT_FAILURE;
+
+    VariantInit(&empty);
+    hr = CoCreateInstance(&kClsidTaskScheduler, NULL, CLSCTX_INPROC_SERVER, &kIidTaskService, (void **)service);
+    if (FAILED(hr)) {
+        rc = ReportHr(L"CoCreateInstance(TaskScheduler)", hr, what);
+        goto cleanup;
+    }
+    hr = ITaskService_Connect(*service, empty, empty, empty, empty);
+    if (FAILED(hr)) {
+        rc = ReportHr(L"ITaskService::Connect", hr, what);
+        goto cleanup;
+    }
+    slash = SysAllocString(L"\\");
+    if (slash == NULL) {
+        rc = ReportHr(L"SysAllocString", E_OUTOFMEMORY, what);
+        goto cleanup;
+    }
+    hr = ITaskService_GetFolder(*service, slash, root);
+    if (FAILED(hr)) {
+        rc = ReportHr(L"ITaskService::GetFolder", hr, what);
+        goto cleanup;
+    }
+    rc = IPC_EXIT_OK;
+
+cleanup:
+    if (slash != NULL) {
+        SysFreeString(slash);
+    }
+    return rc;
+}
+
+int IpcTaskInstall(const wchar_t *name, const wchar_t *controller_path, const wchar_t *arguments,
+                   IpcTaskTrigger trigger, BOOL dry_run)
+{
+    int rc = IPC_EXIT_FAILURE;
+    HRESULT hr;
+    BOOL com = FALSE;
+    ITaskService *service = NULL;
+    ITaskFolder *root = NULL;
+    IRegisteredTask *task = NULL;
+    wchar_t task_name[MAX_PATH];
+    wchar_t directory[MAX_PATH * 2];
+    wchar_t *user_sid = NULL;
+    wchar_t *xml = NULL;
+    BSTR bname = NULL;
+    BSTR bxml = NULL;
+    VARIANT empty;
+    VARIANT sddl;
+    DWORD code;
+
+    VariantInit(&empty);
+    VariantInit(&sddl);
+    if (!IpcTaskName(name, task_name, MAX_PATH)) {
+        IpcPrintErr(L"Error: the task name for '%ls' is too long.", name);
+        rc = IPC_EXIT_USAGE;
+        goto cleanup;
+    }
+    memcpy(directory, controller_path, (wcslen(controller_path) + 1) * sizeof(wchar_t));
+    directory[IpcPathFileName(directory) - directory] = L'\0';
+    code = UserSidString(&user_sid);
+    if (code != ERROR_SUCCESS) {
+        IpcReportError(L"GetTokenInformation", code, L"cannot read the current user");
+        goto cleanup;
+    }
+    xml = (wchar_t *)HeapAlloc(GetProcessHeap(), 0, TASK_XML_MAX * sizeof(wchar_t));
+    if (xml == NULL ||
+        !BuildXml(xml, TASK_XML_MAX, name, task_name, controller_path, arguments, directory, user_sid, trigger)) {
+        IpcPrintErr(L"Error: the task definition for '%ls' does not fit in %d characters.", name, TASK_XML_MAX);
+        goto cleanup;
+    }
+    if (dry_run) {
+        /* The definition ends with CRLF; IpcPrint adds the line ending of the last line itself. */
+        size_t len = wcslen(xml);
+        while (len > 0 && (xml[len - 1] == L'\r' || xml[len - 1] == L'\n')) {
+            xml[--len] = L'\0';
+        }
+        IpcPrint(L"%ls", xml);
+        rc = IPC_EXIT_OK;
+        goto cleanup;
+    }
+
+    hr = CoInitializeEx(NULL, COINIT_MULTITHREADED);
+    if (FAILED(hr)) {
+        rc = ReportHr(L"CoInitializeEx", hr, L"cannot start COM");
+        goto cleanup;
+    }
+    com = TRUE;
+    rc = OpenRoot(&service, &root, L"cannot reach Task Scheduler");
+    if (rc != IPC_EXIT_OK) {
+        goto cleanup;
+    }
+    bname = SysAllocString(task_name);
+    bxml = SysAllocString(xml);
+    if (bname == NULL || bxml == NULL) {
+        rc = ReportHr(L"SysAllocString", E_OUTOFMEMORY, L"cannot register the task");
+        goto cleanup;
+    }
+    /* TASK_LOGON_NONE: the principal and its logon type come from the XML. */
+    hr = ITaskFolder_RegisterTask(root, bname, bxml, TASK_CREATE_OR_UPDATE, empty, empty, TASK_LOGON_NONE, sddl,
+                                  &task);
+    if (FAILED(hr)) {
+        rc = ReportHr(L"ITaskFolder::RegisterTask", hr, L"cannot register the task");
+        goto cleanup;
+    }
+    IpcPrint(L"Registered task '\\%ls' (%ls): %ls %ls", task_name,
+             trigger == IPC_TASK_AT_STARTUP ? L"at start-up, as this user, whether or not anyone logs on"
+                                            : L"when this user logs on",
+             controller_path, arguments);
+    IpcPrint(L"Settings: no execution time limit, IgnoreNew, restart on failure every minute; "
+             L"remove it with ConsoleAppController --uninstall %ls",
+             name);
+    rc = IPC_EXIT_OK;
+
+cleanup:
+    if (task != NULL) {
+        IRegisteredTask_Release(task);
+    }
+    if (root != NULL) {
+        ITaskFolder_Release(root);
+    }
+    if (service != NULL) {
+        ITaskService_Release(service);
+    }
+    if (com) {
+        CoUninitialize();
+    }
+    if (bxml != NULL) {
+        SysFreeString(bxml);
+    }
+    if (bname != NULL) {
+        SysFreeString(bname);
+    }
+    if (xml != NULL) {
+        HeapFree(GetProcessHeap(), 0, xml);
+    }
+    if (user_sid != NULL) {
+        LocalFree(user_sid);
+    }
+    return rc;
+}
+
+int IpcTaskUninstall(const wchar_t *name)
+{
+    int rc = IPC_EXIT_FAILURE;
+    HRESULT hr;
+    BOOL com = FALSE;
+    ITaskService *service = NULL;
+    ITaskFolder *root = NULL;
+    wchar_t task_name[MAX_PATH];
+    BSTR bname = NULL;
+
+    if (!IpcTaskName(name, task_name, MAX_PATH)) {
+        IpcPrintErr(L"Error: the task name for '%ls' is too long.", name);
+        rc = IPC_EXIT_USAGE;
+        goto cleanup;
+    }
+    hr = CoInitializeEx(NULL, COINIT_MULTITHREADED);
+    if (FAILED(hr)) {
+        rc = ReportHr(L"CoInitializeEx", hr, L"cannot start COM");
+        goto cleanup;
+    }
+    com = TRUE;
+    rc = OpenRoot(&service, &root, L"cannot reach Task Scheduler");
+    if (rc != IPC_EXIT_OK) {
+        goto cleanup;
+    }
+    bname = SysAllocString(task_name);
+    if (bname == NULL) {
+        rc = ReportHr(L"SysAllocString", E_OUTOFMEMORY, L"cannot remove the task");
+        goto cleanup;
+    }
+    hr = ITaskFolder_DeleteTask(root, bname, 0);
+    if (hr == HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND)) {
+        IpcPrint(L"No task '\\%ls' is registered; nothing to remove", task_name);
+        rc = IPC_EXIT_OK;
+        goto cleanup;
+    }
+    if (FAILED(hr)) {
+        rc = ReportHr(L"ITaskFolder::DeleteTask", hr, L"cannot remove the task");
+        goto cleanup;
+    }
+    IpcPrint(L"Removed task '\\%ls'. A controller it started keeps running until ConsoleAppController --stop %ls",
+             task_name, name);
+    rc = IPC_EXIT_OK;
+
+cleanup:
+    if (bname != NULL) {
+        SysFreeString(bname);
+    }
+    if (root != NULL) {
+        ITaskFolder_Release(root);
+    }
+    if (service != NULL) {
+        ITaskService_Release(service);
+    }
+    if (com) {
+        CoUninitialize();
+    }
+    return rc;
+}
