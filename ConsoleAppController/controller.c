@@ -114,24 +114,28 @@ typedef struct Controller {
 
 /* Signalled by the console control handler; the main loop sends the close message. */
 static HANDLE g_ctrl_event = NULL;
-/* The mapping the control handler writes -1 into when Windows is about to end us. */
+/* The mapping the control handler writes -1 into. */
 static volatile IpcHeader *volatile g_view = NULL;
+/* Set once the control handler has sent the close message. */
+static volatile LONG g_ctrl_sent = 0;
 
 /*
- * Ctrl+C and Ctrl+Break are handled on the main thread. For closing the window,
- * log-off and shutdown, Windows ends the process soon after this returns, so the
- * close message is written here, at once: the listener then finishes its unit
- * and exits instead of being orphaned with no stop on record.
+ * Every console control event (Ctrl+C, Ctrl+Break, closing the window, log-off,
+ * shutdown) writes the close message here, at once, and the main thread then
+ * reports it. At once, because for the last three Windows ends the process soon
+ * after this returns, and because with a shared console the listener gets the
+ * same Ctrl+C and may exit before the main thread runs: the -1 already in the
+ * mapping then tells OnExit this was a stop, not a crash to relaunch. Writing an
+ * aligned int32 with an Interlocked call is safe from any thread.
  */
 static BOOL WINAPI CtrlHandler(DWORD type)
 {
-    if (type == CTRL_CLOSE_EVENT || type == CTRL_LOGOFF_EVENT || type == CTRL_SHUTDOWN_EVENT) {
-        volatile IpcHeader *view = g_view;
-        if (view != NULL) {
-            IpcMapping m = {0};
-            m.view = view;
-            IpcMappingSendClose(&m);
-        }
+    volatile IpcHeader *view = g_view;
+    (void)type;
+    if (InterlockedExchange(&g_ctrl_sent, 1) == 0 && view != NULL) {
+        IpcMapping m = {0};
+        m.view = view;
+        IpcMappingSendClose(&m);
     }
     if (g_ctrl_event != NULL) {
         SetEvent(g_ctrl_event);
@@ -541,7 +545,7 @@ static BOOL OnExit(Controller *c)
     if (h != NULL) {
         h->last_exit_code = exit_code;
     }
-    if (c->shutting_down) {
+    if (c->shutting_down || InterlockedCompareExchange(&g_ctrl_sent, 0, 0) != 0) {
         return !c->awaiting_enter;
     }
     if (CloseRequested(c)) {
@@ -612,10 +616,11 @@ static int Supervise(Controller *c)
     HANDLE in = GetStdHandle(STD_INPUT_HANDLE);
 
     for (;;) {
+        /* Stops first: when the listener exit and a stop are both signalled, the stop explains the exit. */
         count = 0;
-        handles[count++] = c->exit_event;
         handles[count++] = g_ctrl_event;
         handles[count++] = c->stop_event;
+        handles[count++] = c->exit_event;
         if (c->interactive) {
             handles[count++] = in;
         }
@@ -638,22 +643,31 @@ static int Supervise(Controller *c)
                 }
                 Relaunch(c);
             }
-        } else if (r == WAIT_OBJECT_0) {
+        } else if (r == WAIT_OBJECT_0 + 2) {
             if (OnExit(c)) {
                 return IPC_EXIT_OK;
             }
-        } else if (r == WAIT_OBJECT_0 + 1) {
+        } else if (r == WAIT_OBJECT_0) {
             ResetEvent(g_ctrl_event);
             if (!c->shutting_down) {
+                /*
+                 * The handler wrote the close message, unless the event came before
+                 * the mapping was open: then it is written now.
+                 */
+                if (IpcMappingReadMessage(&c->map) != IPC_CLOSE_MESSAGE) {
+                    IpcMappingSendClose(&c->map);
+                }
                 IpcPrint(L"Console control event received");
                 c->awaiting_enter = FALSE;
-                SendShutdown(c);
+                c->shutting_down = TRUE;
+                c->relaunch_tick = 0;
+                IpcPrint(L"Sent message to shut down");
             }
             if (c->process == NULL) {
                 return IPC_EXIT_OK;
             }
             /* A second Ctrl+C does not abandon the unit in progress: we still wait for the listener. */
-        } else if (r == WAIT_OBJECT_0 + 2) {
+        } else if (r == WAIT_OBJECT_0 + 1) {
             /* --stop from another process: it wrote -1 itself; we stop relaunching. */
             c->relaunch_tick = 0;
             if (c->process == NULL) {

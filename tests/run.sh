@@ -201,6 +201,14 @@ check_imports() {
 }
 
 step "b. build bin/ (x86_64-w64-mingw32-gcc)"
+# One build at a time in this tree: two runs at once (two terminals, or several
+# developers' sessions) would delete each other's objects. The lock is released
+# when this script exits.
+mkdir -p bin
+exec 9>bin/.build.lock
+if command -v flock >/dev/null 2>&1; then
+    flock 9
+fi
 build_arch x86_64-w64-mingw32 bin
 check_imports bin/ConsoleAppListener.exe bin/ConsoleAppController.exe bin/ipc_tests.exe
 
@@ -218,6 +226,7 @@ if [ "$MODE" = bench ]; then
     mapfile -t common_objs < <(ls bin/obj/x86_64-w64-mingw32/common/*.o)
     x86_64-w64-mingw32-gcc "${LDFLAGS[@]}" -o bin/ipc_bench.exe "${OBJS[@]}" "${common_objs[@]}" "${LIBS[@]}"
     check_imports bin/ipc_bench.exe
+    exec 9>&- # the build lock; wineserver must not inherit it
     timeout 300 wine cmd /c exit </dev/null >/dev/null 2>&1 || true
     DONE=1
     exec timeout -k 10 "${IPC_TEST_TIMEOUT:-1200}" wine bin/ipc_bench.exe </dev/null
@@ -331,6 +340,10 @@ echo "  no MSVC-deprecated CRT calls"
 # ---------------------------------------------------------------------------
 step "e. project consistency (tests/check_projects.sh)"
 bash tests/check_projects.sh
+
+# Release the build lock before anything runs under Wine: the wineserver that
+# the first wine call starts would inherit the descriptor and hold it for ever.
+exec 9>&-
 
 if [ "$MODE" = build ]; then
     DONE=1
