@@ -169,11 +169,11 @@ for %%f in (%~1\*.c) do (
 for %%f in (%~1\*.rc) do (
     echo %%f
     if "%TOOL%"=="cl" (
-        rc /nologo /DUNICODE /D_UNICODE /Icommon /fo"%OUT%\%%~nf.res" "%%f"
+        rc /nologo /DUNICODE /D_UNICODE /Icommon /I%~1 /fo"%OUT%\%%~nf.res" "%%f"
         if errorlevel 1 exit /b 1
         set "OBJS=!OBJS! "%OUT%\%%~nf.res""
     ) else (
-        windres -DUNICODE -D_UNICODE -Icommon -O coff -i "%%f" -o "%OUT%\%%~nf.res.o"
+        windres -DUNICODE -D_UNICODE -Icommon -I%~1 -O coff -i "%%f" -o "%OUT%\%%~nf.res.o"
         if errorlevel 1 exit /b 1
         set "OBJS=!OBJS! "%OUT%\%%~nf.res.o""
     )
@@ -181,6 +181,7 @@ for %%f in (%~1\*.rc) do (
 exit /b 0
 
 rem :program DIR NAME - compile DIR and link it with common\ into bin\NAME.exe.
+rem /MANIFEST:NO: the .rc already embeds the manifest; the linker must not add another.
 :program
 call :compile %~1
 if errorlevel 1 exit /b 1
@@ -190,7 +191,7 @@ if not defined OBJS (
 )
 echo link bin\%~2.exe
 if "%TOOL%"=="cl" (
-    cl /nologo /Fe"bin\%~2.exe" !OBJS! !COMMON_OBJS! kernel32.lib advapi32.lib ole32.lib oleaut32.lib /link /SUBSYSTEM:CONSOLE
+    cl /nologo /Fe"bin\%~2.exe" !OBJS! !COMMON_OBJS! kernel32.lib advapi32.lib ole32.lib oleaut32.lib /link /SUBSYSTEM:CONSOLE /MANIFEST:NO
 ) else (
     gcc -municode -static -s -o "bin\%~2.exe" !OBJS! !COMMON_OBJS! -ladvapi32 -lole32 -loleaut32
 )
