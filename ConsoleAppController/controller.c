@@ -430,8 +430,7 @@ static int Locate(Controller *c, BOOL *launch)
     IpcPrint(L"Broadcast '%ld' received", (long)message);
     kind = IpcMappingSnapshot(&c->map, &hdr, &why);
     if (kind == IPC_LAYOUT_INVALID) {
-        IpcPrintErr(L"Error: the mapping '%ls' exists but does not hold a listener's data: %ls.", name, why);
-        rc = IPC_EXIT_NAME_IN_USE;
+        rc = IpcReportInvalidLayout(name, why);
         goto done;
     }
 
@@ -901,11 +900,11 @@ static DWORD WaitUntil(HANDLE process, ULONGLONG deadline, DWORD *exit_code)
  * a user is logged on runs in session 0, whose plain names live in the global
  * namespace, while the same plain name typed in a desktop session means that
  * session's namespace. So a plain NAME not found here is looked for as
- * Global\NAME too, and the caller says where it was found. resolved receives the
- * name that was opened (cap >= MAX_PATH). On failure *m and resolved are
- * untouched and the error of the first lookup is returned.
+ * Global\NAME too, and it says where it was found. resolved receives the name
+ * that was opened (cap >= MAX_PATH). On failure *m and resolved are untouched
+ * and the error of the first lookup is returned.
  */
-static DWORD OpenForQuery(const wchar_t *name, IpcMapping *m, wchar_t *resolved, size_t cap)
+static DWORD OpenMapping(const wchar_t *name, IpcMapping *m, wchar_t *resolved, size_t cap)
 {
     DWORD code = IpcMappingOpen(name, m);
     wchar_t global[MAX_PATH];
@@ -926,6 +925,32 @@ static DWORD OpenForQuery(const wchar_t *name, IpcMapping *m, wchar_t *resolved,
     swprintf(resolved, cap, L"%ls", global);
     IpcPrint(L"'%ls' is not in this session; found '%ls' in the global namespace", name, global);
     return ERROR_SUCCESS;
+}
+
+/*
+ * OpenMapping for --stop and --status, then the layout check. Returns
+ * IPC_EXIT_OK with *m, *hdr and *kind set; IPC_EXIT_NOT_RUNNING, printing
+ * nothing, when there is no such mapping; otherwise the exit code of the
+ * problem it reported (another object, another owner, not a listener's data).
+ */
+static int OpenForQuery(const wchar_t *name, IpcMapping *m, IpcHeader *hdr, IpcLayoutKind *kind, wchar_t *resolved,
+                        size_t cap)
+{
+    DWORD code = OpenMapping(name, m, resolved, cap);
+    const wchar_t *why = L"";
+
+    if (code == ERROR_FILE_NOT_FOUND) {
+        return IPC_EXIT_NOT_RUNNING;
+    }
+    if (code != ERROR_SUCCESS) {
+        return IpcReportNameError(L"OpenFileMappingW", code, name, L"file mapping");
+    }
+    *kind = IpcMappingSnapshot(m, hdr, &why);
+    if (*kind == IPC_LAYOUT_INVALID) {
+        IpcMappingClose(m);
+        return IpcReportInvalidLayout(resolved, why);
+    }
+    return IPC_EXIT_OK;
 }
 
 /* "1 h 02 min 03 s", "4 min 05 s", "2.5 s" */
@@ -949,7 +974,6 @@ static int RunStatus(const IpcControllerOptions *opt)
     IpcMapping m = {0};
     IpcHeader hdr;
     IpcLayoutKind kind;
-    const wchar_t *why = L"";
     wchar_t name[MAX_PATH];
     wchar_t reason[IPC_ERROR_TEXT_MAX];
     wchar_t text[64];
@@ -959,28 +983,18 @@ static int RunStatus(const IpcControllerOptions *opt)
     HANDLE listener = NULL;
     HANDLE controller = NULL;
     DWORD pid = 0;
-    DWORD code;
     LONG message;
     uint64_t now = IpcNowU64();
     uint64_t started = 0;
     BOOL ours;
 
-    code = OpenForQuery(opt->name, &m, name, MAX_PATH);
-    if (code == ERROR_FILE_NOT_FOUND) {
+    rc = OpenForQuery(opt->name, &m, &hdr, &kind, name, MAX_PATH);
+    if (rc == IPC_EXIT_NOT_RUNNING) {
         IpcPrint(L"Instance:   %ls", opt->name);
         IpcPrint(L"Listener:   not running (no mapping named '%ls'%ls)", opt->name,
                  wcschr(opt->name, L'\\') == NULL ? L" in this session or in Global\\" : L"");
-        rc = IPC_EXIT_NOT_RUNNING;
-        goto cleanup;
     }
-    if (code != ERROR_SUCCESS) {
-        rc = IpcReportNameError(L"OpenFileMappingW", code, opt->name, L"file mapping");
-        goto cleanup;
-    }
-    kind = IpcMappingSnapshot(&m, &hdr, &why);
-    if (kind == IPC_LAYOUT_INVALID) {
-        IpcPrintErr(L"Error: the mapping '%ls' exists but does not hold a listener's data: %ls.", name, why);
-        rc = IPC_EXIT_NAME_IN_USE;
+    if (rc != IPC_EXIT_OK) {
         goto cleanup;
     }
     ours = kind == IPC_LAYOUT_OURS;
@@ -996,7 +1010,7 @@ static int RunStatus(const IpcControllerOptions *opt)
     }
     if (pid != 0) {
         uint64_t created = ours && hdr.listener_pid == pid ? hdr.listener_created : 0;
-        code = IpcProcessOpenVerified(pid, created, NULL, 0, &listener, reason, IPC_ERROR_TEXT_MAX);
+        IpcProcessOpenVerified(pid, created, NULL, 0, &listener, reason, IPC_ERROR_TEXT_MAX);
     }
     if (listener == NULL) {
         if (pid != 0) {
@@ -1064,7 +1078,6 @@ static int RunStop(const IpcControllerOptions *opt)
     IpcMapping m = {0};
     IpcHeader hdr;
     IpcLayoutKind kind;
-    const wchar_t *why = L"";
     DWORD code;
     LONG before;
     DWORD listener_pid = 0;
@@ -1079,22 +1092,16 @@ static int RunStop(const IpcControllerOptions *opt)
     ULONGLONG deadline = GetTickCount64() + opt->timeout_ms;
     BOOL forced = FALSE;
 
-    code = OpenForQuery(opt->name, &m, name, MAX_PATH);
-    if (code == ERROR_FILE_NOT_FOUND) {
+    rc = OpenForQuery(opt->name, &m, &hdr, &kind, name, MAX_PATH);
+    if (rc == IPC_EXIT_NOT_RUNNING) {
         IpcPrint(L"No listener named '%ls' is running; nothing to stop", opt->name);
         rc = IPC_EXIT_OK;
         goto cleanup;
     }
-    if (code != ERROR_SUCCESS) {
-        rc = IpcReportNameError(L"OpenFileMappingW", code, opt->name, L"file mapping");
+    if (rc != IPC_EXIT_OK) {
         goto cleanup;
     }
-    kind = IpcMappingSnapshot(&m, &hdr, &why);
-    if (kind == IPC_LAYOUT_INVALID) {
-        IpcPrintErr(L"Error: the mapping '%ls' exists but does not hold a listener's data: %ls.", name, why);
-        rc = IPC_EXIT_NAME_IN_USE;
-        goto cleanup;
-    }
+    rc = IPC_EXIT_FAILURE;
 
     before = IpcMappingSendClose(&m);
     IpcPrint(L"Sent message to shut down");

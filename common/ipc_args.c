@@ -176,25 +176,91 @@ static IpcParseResult MissingValue(wchar_t *err, size_t cap, const wchar_t *opt)
     return IPC_PARSE_ERROR;
 }
 
-static IpcParseResult BadMs(wchar_t *err, size_t cap, const wchar_t *opt, const wchar_t *value,
-                            unsigned long min)
-{
-    SetText(err, cap, L"%ls: '%ls' is not a whole number of milliseconds from %lu to %lu", opt, value, min,
-            IPC_MAX_MS);
-    return IPC_PARSE_ERROR;
-}
+/* How an option's value is read. */
+typedef enum OptionKind {
+    OPTION_TEXT,  /* any non-empty text */
+    OPTION_NAME,  /* an instance name: may be empty here (IpcCheckName says why it is bad), once only */
+    OPTION_MS,    /* milliseconds in [min, IPC_MAX_MS] */
+    OPTION_BYTES  /* bytes in [min, IPC_MAX_LOG_BYTES] */
+} OptionKind;
 
-static IpcParseResult BadBytes(wchar_t *err, size_t cap, const wchar_t *value)
+/* One "--opt VALUE" option of a command line, and where its value goes. */
+typedef struct OptionSpec {
+    const wchar_t *name;
+    OptionKind kind;
+    unsigned long min;
+    const wchar_t **text;  /* OPTION_TEXT, OPTION_NAME */
+    unsigned long *number; /* OPTION_MS, OPTION_BYTES */
+    int supervise_only;    /* makes no sense with --stop, --status or --uninstall */
+    int *given;            /* set to 1 when the option appears; may be NULL */
+} OptionSpec;
+
+/*
+ * Matches argv[*i] against the value options in specs and stores the value.
+ * Returns 1 when it matched, 0 when it is none of them, -1 for a missing or bad
+ * value (err holds the message). The first supervision-only option seen is
+ * remembered in *supervise_only, for the mode checks after the loop.
+ */
+static int MatchOption(int argc, wchar_t **argv, int *i, const OptionSpec *specs, size_t count,
+                       const wchar_t **supervise_only, wchar_t *err, size_t cap)
 {
-    SetText(err, cap, L"--log-max-bytes: '%ls' is not a whole number of bytes from 0 to %lu", value, IPC_MAX_LOG_BYTES);
-    return IPC_PARSE_ERROR;
+    size_t k;
+    const wchar_t *value;
+
+    for (k = 0; k < count; k++) {
+        const OptionSpec *spec = &specs[k];
+        if (!MatchValueOption(argc, argv, i, spec->name, &value)) {
+            continue;
+        }
+        if (value == NULL || (value[0] == L'\0' && spec->kind != OPTION_NAME)) {
+            MissingValue(err, cap, spec->name);
+            return -1;
+        }
+        switch (spec->kind) {
+        case OPTION_NAME:
+            if (*spec->text != NULL) {
+                SetText(err, cap, L"%ls is given twice", spec->name);
+                return -1;
+            }
+            *spec->text = value;
+            break;
+        case OPTION_TEXT:
+            *spec->text = value;
+            break;
+        case OPTION_MS:
+        case OPTION_BYTES: {
+            unsigned long max = spec->kind == OPTION_MS ? IPC_MAX_MS : IPC_MAX_LOG_BYTES;
+            if (!IpcParseUnsigned(value, spec->min, max, spec->number)) {
+                SetText(err, cap, L"%ls: '%ls' is not a whole number of %ls from %lu to %lu", spec->name, value,
+                        spec->kind == OPTION_MS ? L"milliseconds" : L"bytes", spec->min, max);
+                return -1;
+            }
+            break;
+        }
+        }
+        if (spec->given != NULL) {
+            *spec->given = 1;
+        }
+        if (spec->supervise_only && *supervise_only == NULL) {
+            *supervise_only = spec->name;
+        }
+        return 1;
+    }
+    return 0;
 }
 
 IpcParseResult IpcParseListenerArgs(int argc, wchar_t **argv, IpcListenerOptions *out, wchar_t *err, size_t err_cap)
 {
     IpcListenerOptions o;
     int i;
-    const wchar_t *value;
+    const wchar_t *ignored = NULL;
+    const OptionSpec specs[] = {
+        {L"--work-ms", OPTION_MS, 0, NULL, &o.work_ms, 0, NULL},
+        {L"--journal", OPTION_TEXT, 0, &o.journal, NULL, 0, NULL},
+        {L"--run", OPTION_TEXT, 0, &o.run, NULL, 0, NULL},
+        {L"--log-max-bytes", OPTION_BYTES, 0, NULL, &o.log_max_bytes, 0, NULL},
+        {L"--log", OPTION_TEXT, 0, &o.log, NULL, 0, NULL},
+    };
 
     o.name = NULL;
     o.work_ms = IPC_DEFAULT_WORK_MS;
@@ -210,48 +276,13 @@ IpcParseResult IpcParseListenerArgs(int argc, wchar_t **argv, IpcListenerOptions
         if (wcscmp(arg, L"--version") == 0) {
             return IPC_PARSE_VERSION;
         }
-        if (MatchValueOption(argc, argv, &i, L"--work-ms", &value)) {
-            if (value == NULL) {
-                return MissingValue(err, err_cap, L"--work-ms");
-            }
-            if (!IpcParseUnsigned(value, 0, IPC_MAX_MS, &o.work_ms)) {
-                return BadMs(err, err_cap, L"--work-ms", value, 0);
-            }
+        switch (MatchOption(argc, argv, &i, specs, sizeof(specs) / sizeof(specs[0]), &ignored, err, err_cap)) {
+        case 1:
             continue;
-        }
-        if (MatchValueOption(argc, argv, &i, L"--journal", &value)) {
-            if (value == NULL || value[0] == L'\0') {
-                return MissingValue(err, err_cap, L"--journal");
-            }
-            o.journal = value;
-            continue;
-        }
-        if (MatchValueOption(argc, argv, &i, L"--run", &value)) {
-            if (value == NULL || value[0] == L'\0') {
-                return MissingValue(err, err_cap, L"--run");
-            }
-            if (wcslen(value) >= IPC_MAX_COMMAND_LINE) {
-                SetText(err, err_cap, L"--run: the command line is longer than %d characters", IPC_MAX_COMMAND_LINE - 1);
-                return IPC_PARSE_ERROR;
-            }
-            o.run = value;
-            continue;
-        }
-        if (MatchValueOption(argc, argv, &i, L"--log-max-bytes", &value)) {
-            if (value == NULL) {
-                return MissingValue(err, err_cap, L"--log-max-bytes");
-            }
-            if (!IpcParseUnsigned(value, 0, IPC_MAX_LOG_BYTES, &o.log_max_bytes)) {
-                return BadBytes(err, err_cap, value);
-            }
-            continue;
-        }
-        if (MatchValueOption(argc, argv, &i, L"--log", &value)) {
-            if (value == NULL || value[0] == L'\0') {
-                return MissingValue(err, err_cap, L"--log");
-            }
-            o.log = value;
-            continue;
+        case -1:
+            return IPC_PARSE_ERROR;
+        default:
+            break;
         }
         if (IsOption(arg)) {
             SetText(err, err_cap, L"unknown option '%ls'", arg);
@@ -262,6 +293,10 @@ IpcParseResult IpcParseListenerArgs(int argc, wchar_t **argv, IpcListenerOptions
             return IPC_PARSE_ERROR;
         }
         o.name = arg;
+    }
+    if (o.run != NULL && wcslen(o.run) >= IPC_MAX_COMMAND_LINE) {
+        SetText(err, err_cap, L"--run: the command line is longer than %d characters", IPC_MAX_COMMAND_LINE - 1);
+        return IPC_PARSE_ERROR;
     }
     /* An empty NAME is the seed's "no name" case, reported by the caller with the seed's words. */
     if (o.name != NULL && o.name[0] == L'\0') {
@@ -289,6 +324,19 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
     const wchar_t *supervise_only = NULL; /* the first option that makes no sense with --stop */
     int timeout_given = 0;
     int delay_max_given = 0;
+    const OptionSpec specs[] = {
+        {L"--stop", OPTION_NAME, 0, &stop_name, NULL, 0, NULL},
+        {L"--status", OPTION_NAME, 0, &status_name, NULL, 0, NULL},
+        {L"--install", OPTION_NAME, 0, &install_name, NULL, 0, NULL},
+        {L"--uninstall", OPTION_NAME, 0, &uninstall_name, NULL, 0, NULL},
+        {L"--timeout", OPTION_MS, 0, NULL, &o.timeout_ms, 0, &timeout_given},
+        {L"--hang-timeout", OPTION_MS, 1, NULL, &o.hang_timeout_ms, 1, NULL},
+        {L"--restart-delay-max", OPTION_MS, 1, NULL, &o.restart_delay_max_ms, 1, &delay_max_given},
+        {L"--restart-delay", OPTION_MS, 1, NULL, &o.restart_delay_ms, 1, NULL},
+        {L"--log-max-bytes", OPTION_BYTES, 0, NULL, &o.log_max_bytes, 1, NULL},
+        {L"--log", OPTION_TEXT, 0, &o.log, NULL, 1, NULL},
+        {L"--listener", OPTION_TEXT, 0, &o.listener_path, NULL, 1, NULL},
+    };
 
     memset(&o, 0, sizeof(o));
     o.mode = IPC_MODE_SUPERVISE;
@@ -314,15 +362,8 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
         if (wcscmp(arg, L"--version") == 0) {
             return IPC_PARSE_VERSION;
         }
-        if (MatchValueOption(argc, argv, &i, L"--stop", &value)) {
-            if (value == NULL) {
-                return MissingValue(err, err_cap, L"--stop");
-            }
-            if (stop_name != NULL) {
-                SetText(err, err_cap, L"--stop is given twice");
-                return IPC_PARSE_ERROR;
-            }
-            stop_name = value;
+        if (wcscmp(arg, L"--force") == 0) {
+            o.force = 1;
             continue;
         }
         if (wcscmp(arg, L"--dry-run") == 0) {
@@ -338,113 +379,13 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
             o.at_startup = wcscmp(arg, L"--at-startup") == 0;
             continue;
         }
-        if (MatchValueOption(argc, argv, &i, L"--install", &value)) {
-            if (value == NULL) {
-                return MissingValue(err, err_cap, L"--install");
-            }
-            install_name = value;
+        switch (MatchOption(argc, argv, &i, specs, sizeof(specs) / sizeof(specs[0]), &supervise_only, err, err_cap)) {
+        case 1:
             continue;
-        }
-        if (MatchValueOption(argc, argv, &i, L"--uninstall", &value)) {
-            if (value == NULL) {
-                return MissingValue(err, err_cap, L"--uninstall");
-            }
-            uninstall_name = value;
-            continue;
-        }
-        if (MatchValueOption(argc, argv, &i, L"--status", &value)) {
-            if (value == NULL) {
-                return MissingValue(err, err_cap, L"--status");
-            }
-            if (status_name != NULL) {
-                SetText(err, err_cap, L"--status is given twice");
-                return IPC_PARSE_ERROR;
-            }
-            status_name = value;
-            continue;
-        }
-        if (MatchValueOption(argc, argv, &i, L"--timeout", &value)) {
-            if (value == NULL) {
-                return MissingValue(err, err_cap, L"--timeout");
-            }
-            if (!IpcParseUnsigned(value, 0, IPC_MAX_MS, &o.timeout_ms)) {
-                return BadMs(err, err_cap, L"--timeout", value, 0);
-            }
-            timeout_given = 1;
-            continue;
-        }
-        if (wcscmp(arg, L"--force") == 0) {
-            o.force = 1;
-            continue;
-        }
-        if (MatchValueOption(argc, argv, &i, L"--hang-timeout", &value)) {
-            if (value == NULL) {
-                return MissingValue(err, err_cap, L"--hang-timeout");
-            }
-            if (!IpcParseUnsigned(value, 1, IPC_MAX_MS, &o.hang_timeout_ms)) {
-                return BadMs(err, err_cap, L"--hang-timeout", value, 1);
-            }
-            if (supervise_only == NULL) {
-                supervise_only = L"--hang-timeout";
-            }
-            continue;
-        }
-        if (MatchValueOption(argc, argv, &i, L"--restart-delay-max", &value)) {
-            if (value == NULL) {
-                return MissingValue(err, err_cap, L"--restart-delay-max");
-            }
-            if (!IpcParseUnsigned(value, 1, IPC_MAX_MS, &o.restart_delay_max_ms)) {
-                return BadMs(err, err_cap, L"--restart-delay-max", value, 1);
-            }
-            delay_max_given = 1;
-            if (supervise_only == NULL) {
-                supervise_only = L"--restart-delay-max";
-            }
-            continue;
-        }
-        if (MatchValueOption(argc, argv, &i, L"--restart-delay", &value)) {
-            if (value == NULL) {
-                return MissingValue(err, err_cap, L"--restart-delay");
-            }
-            if (!IpcParseUnsigned(value, 1, IPC_MAX_MS, &o.restart_delay_ms)) {
-                return BadMs(err, err_cap, L"--restart-delay", value, 1);
-            }
-            if (supervise_only == NULL) {
-                supervise_only = L"--restart-delay";
-            }
-            continue;
-        }
-        if (MatchValueOption(argc, argv, &i, L"--log-max-bytes", &value)) {
-            if (value == NULL) {
-                return MissingValue(err, err_cap, L"--log-max-bytes");
-            }
-            if (!IpcParseUnsigned(value, 0, IPC_MAX_LOG_BYTES, &o.log_max_bytes)) {
-                return BadBytes(err, err_cap, value);
-            }
-            if (supervise_only == NULL) {
-                supervise_only = L"--log-max-bytes";
-            }
-            continue;
-        }
-        if (MatchValueOption(argc, argv, &i, L"--log", &value)) {
-            if (value == NULL || value[0] == L'\0') {
-                return MissingValue(err, err_cap, L"--log");
-            }
-            o.log = value;
-            if (supervise_only == NULL) {
-                supervise_only = L"--log";
-            }
-            continue;
-        }
-        if (MatchValueOption(argc, argv, &i, L"--listener", &value)) {
-            if (value == NULL || value[0] == L'\0') {
-                return MissingValue(err, err_cap, L"--listener");
-            }
-            o.listener_path = value;
-            if (supervise_only == NULL) {
-                supervise_only = L"--listener";
-            }
-            continue;
+        case -1:
+            return IPC_PARSE_ERROR;
+        default:
+            break;
         }
         if (MatchValueOption(argc, argv, &i, L"--console", &value)) {
             if (value == NULL) {

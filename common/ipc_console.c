@@ -252,6 +252,12 @@ void IpcFormatTime(uint64_t utc, wchar_t *buf, size_t cap)
              (int)((offset_min < 0 ? -offset_min : offset_min) % 60));
 }
 
+int IpcReportInvalidLayout(const wchar_t *name, const wchar_t *why)
+{
+    IpcPrintErr(L"Error: the mapping '%ls' exists but does not hold a listener's data: %ls.", name, why);
+    return IPC_EXIT_NAME_IN_USE;
+}
+
 BOOL IpcStdinIsConsole(void)
 {
     DWORD mode;

@@ -80,6 +80,18 @@ static BOOL PublishPid(const IpcMapping *m, volatile IpcHeader *h, BOOL last_sto
     }
 }
 
+/* Lets go of NAME (mapping, then lock: the reverse of taking them) and frees the listener. */
+static void Release(IpcListener *l)
+{
+    IpcMappingClose(&l->map);
+    if (l->lock != NULL) {
+        ReleaseMutex(l->lock);
+        CloseHandle(l->lock);
+        l->lock = NULL;
+    }
+    HeapFree(GetProcessHeap(), 0, l);
+}
+
 int IpcListenerOpen(const wchar_t *name, IpcListener **out)
 {
     int rc = IPC_EXIT_FAILURE;
@@ -135,8 +147,7 @@ int IpcListenerOpen(const wchar_t *name, IpcListener **out)
     }
     if (l->map.kind == IPC_LAYOUT_INVALID) {
         IpcMappingSnapshot(&l->map, NULL, &why);
-        IpcPrintErr(L"Error: the mapping '%ls' exists but does not hold a listener's data: %ls.", name, why);
-        rc = IPC_EXIT_NAME_IN_USE;
+        rc = IpcReportInvalidLayout(name, why);
         goto cleanup;
     }
     /* Our header when we created the mapping or found one of ours; NULL for the seed's 4-byte format. */
@@ -162,13 +173,7 @@ int IpcListenerOpen(const wchar_t *name, IpcListener **out)
 
 cleanup:
     if (l != NULL) {
-        IpcMappingClose(&l->map);
-        if (l->lock != NULL) {
-            ReleaseMutex(l->lock);
-            CloseHandle(l->lock);
-            l->lock = NULL;
-        }
-        HeapFree(GetProcessHeap(), 0, l);
+        Release(l);
     }
     return rc;
 }
@@ -226,13 +231,7 @@ void IpcListenerClose(IpcListener *l)
         l->h->state = IPC_STATE_STOPPED;
         l->h->stop_acked = l->h->stop_requests;
     }
-    IpcMappingClose(&l->map);
-    if (l->lock != NULL) {
-        ReleaseMutex(l->lock);
-        CloseHandle(l->lock);
-        l->lock = NULL;
-    }
-    HeapFree(GetProcessHeap(), 0, l);
+    Release(l);
     if (g_finished != NULL) {
         SetEvent(g_finished);
     }

@@ -64,13 +64,40 @@ IpcLayoutKind IpcMappingSnapshot(const IpcMapping *m, IpcHeader *out, const wcha
     return kind;
 }
 
+/*
+ * The common end of IpcMappingCreate and IpcMappingOpen: map the section, write
+ * the empty header if we created it, classify. Takes the section on success
+ * (*out filled); on failure the caller still owns it and *out is untouched.
+ */
+static DWORD MapAndClassify(HANDLE section, BOOL created, IpcMapping *out)
+{
+    volatile IpcHeader *view = NULL;
+    IpcMapping m;
+    DWORD err = MapAll(section, &view);
+
+    if (err != ERROR_SUCCESS) {
+        return err;
+    }
+    if (created) {
+        /* Only the creator writes the header, so a seed section opened here is never grown or changed. */
+        view->version = IPC_LAYOUT_VERSION;
+        view->size = IPC_MAPPING_SIZE;
+        InterlockedExchange((volatile LONG *)&view->magic, (LONG)IPC_LAYOUT_MAGIC);
+    }
+    m.section = section;
+    m.view = view;
+    m.created = created;
+    m.kind = IPC_LAYOUT_INVALID;
+    m.kind = IpcMappingSnapshot(&m, NULL, NULL);
+    *out = m;
+    return ERROR_SUCCESS;
+}
+
 DWORD IpcMappingCreate(const wchar_t *name, IpcMapping *out)
 {
     DWORD err = ERROR_SUCCESS;
     HANDLE section = NULL;
-    volatile IpcHeader *view = NULL;
     BOOL created;
-    IpcMapping m;
     SECURITY_ATTRIBUTES *sa = NULL;
 
     err = IpcPrivateAttributes(&sa);
@@ -89,30 +116,12 @@ DWORD IpcMappingCreate(const wchar_t *name, IpcMapping *out)
             goto cleanup;
         }
     }
-    err = MapAll(section, &view);
-    if (err != ERROR_SUCCESS) {
-        goto cleanup;
+    err = MapAndClassify(section, created, out);
+    if (err == ERROR_SUCCESS) {
+        section = NULL;
     }
-    if (created) {
-        /* Only the creator writes the header, so a seed section opened here is never grown or changed. */
-        view->version = IPC_LAYOUT_VERSION;
-        view->size = IPC_MAPPING_SIZE;
-        InterlockedExchange((volatile LONG *)&view->magic, (LONG)IPC_LAYOUT_MAGIC);
-    }
-    m.section = section;
-    m.view = view;
-    m.created = created;
-    m.kind = IPC_LAYOUT_INVALID;
-    m.kind = IpcMappingSnapshot(&m, NULL, NULL);
-    *out = m;
-    section = NULL;
-    view = NULL;
-    err = ERROR_SUCCESS;
 
 cleanup:
-    if (view != NULL) {
-        UnmapViewOfFile((const void *)view);
-    }
     if (section != NULL) {
         CloseHandle(section);
     }
@@ -122,11 +131,8 @@ cleanup:
 DWORD IpcMappingOpen(const wchar_t *name, IpcMapping *out)
 {
     DWORD err = ERROR_SUCCESS;
-    HANDLE section = NULL;
-    volatile IpcHeader *view = NULL;
-    IpcMapping m;
+    HANDLE section = OpenFileMappingW(FILE_MAP_READ | FILE_MAP_WRITE, FALSE, name);
 
-    section = OpenFileMappingW(FILE_MAP_READ | FILE_MAP_WRITE, FALSE, name);
     if (section == NULL) {
         err = GetLastError();
         goto cleanup;
@@ -135,23 +141,12 @@ DWORD IpcMappingOpen(const wchar_t *name, IpcMapping *out)
     if (err != ERROR_SUCCESS) {
         goto cleanup;
     }
-    err = MapAll(section, &view);
-    if (err != ERROR_SUCCESS) {
-        goto cleanup;
+    err = MapAndClassify(section, FALSE, out);
+    if (err == ERROR_SUCCESS) {
+        section = NULL;
     }
-    m.section = section;
-    m.view = view;
-    m.created = FALSE;
-    m.kind = IPC_LAYOUT_INVALID;
-    m.kind = IpcMappingSnapshot(&m, NULL, NULL);
-    *out = m;
-    section = NULL;
-    view = NULL;
 
 cleanup:
-    if (view != NULL) {
-        UnmapViewOfFile((const void *)view);
-    }
     if (section != NULL) {
         CloseHandle(section);
     }

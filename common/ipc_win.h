@@ -95,6 +95,12 @@ int IpcLogSibling(const wchar_t *path, const wchar_t *suffix, wchar_t *out, size
  */
 void IpcFormatTime(uint64_t utc, wchar_t *buf, size_t cap);
 
+/*
+ * IpcReportInvalidLayout - report that the mapping NAME exists but holds no
+ * listener's data (why: IpcLayoutClassify's reason) and return IPC_EXIT_NAME_IN_USE.
+ */
+int IpcReportInvalidLayout(const wchar_t *name, const wchar_t *why);
+
 /* IpcStdinIsConsole - TRUE when standard input is an interactive console (GetConsoleMode succeeds). */
 BOOL IpcStdinIsConsole(void);
 
