@@ -77,6 +77,7 @@ static const wchar_t kUsage[] =
     L"  1  a Windows call failed (the message names it)\n"
     L"  2  bad command line or instance name\n"
     L"  3  --status: no listener is running for NAME\n"
+    L"  4  (ConsoleAppListener only) a listener for NAME is already running\n"
     L"  5  another controller already supervises NAME\n"
     L"  6  --stop: the listener did not exit within --timeout\n"
     L"  7  NAME is taken by an object that is not a listener's mapping\n"

@@ -14,12 +14,42 @@
  * console whatever its code page; anything else (a pipe read by a script or the
  * test runner, a file) gets UTF-8, which is what such readers expect.
  */
+/*
+ * UTF-8 for text: into small when it fits, else into a heap buffer the caller
+ * frees (*heap). Returns the byte count, 0 when it cannot be converted.
+ */
+static int ToUtf8(const wchar_t *text, int len, char *small, int small_cap, char **out, char **heap)
+{
+    int bytes = WideCharToMultiByte(CP_UTF8, 0, text, len, NULL, 0, NULL, NULL);
+
+    *heap = NULL;
+    *out = small;
+    if (bytes <= 0) {
+        return 0;
+    }
+    if (bytes > small_cap) {
+        *heap = (char *)HeapAlloc(GetProcessHeap(), 0, (SIZE_T)bytes);
+        if (*heap == NULL) {
+            return 0;
+        }
+        *out = *heap;
+    }
+    return WideCharToMultiByte(CP_UTF8, 0, text, len, *out, bytes, NULL, NULL);
+}
+
+/*
+ * Writes one line to a standard handle. WriteConsoleW keeps every character on a
+ * console whatever its code page; anything else (a pipe read by a script or the
+ * test runner, a file) gets UTF-8, which is what such readers expect.
+ */
 static void WriteLine(DWORD which, const wchar_t *text, int len)
 {
     HANDLE h = GetStdHandle(which);
     DWORD mode;
     DWORD written;
-    char utf8[IPC_LINE_MAX * 3];
+    char small[1024];
+    char *utf8 = NULL;
+    char *heap = NULL;
     int bytes;
 
     if (h == NULL || h == INVALID_HANDLE_VALUE) {
@@ -29,9 +59,12 @@ static void WriteLine(DWORD which, const wchar_t *text, int len)
         WriteConsoleW(h, text, (DWORD)len, &written, NULL);
         return;
     }
-    bytes = WideCharToMultiByte(CP_UTF8, 0, text, len, utf8, (int)sizeof(utf8), NULL, NULL);
+    bytes = ToUtf8(text, len, small, (int)sizeof(small), &utf8, &heap);
     if (bytes > 0) {
         WriteFile(h, utf8, (DWORD)bytes, &written, NULL);
+    }
+    if (heap != NULL) {
+        HeapFree(GetProcessHeap(), 0, heap);
     }
 }
 
@@ -75,9 +108,12 @@ static void RotateLog(void)
 static void LogLine(const wchar_t *text, int len)
 {
     wchar_t stamp[48];
-    char utf8[IPC_LINE_MAX * 3 + 64];
-    int head;
-    int body;
+    char head[96];
+    char small[1024];
+    char *body = NULL;
+    char *heap = NULL;
+    int head_len;
+    int body_len;
     DWORD written;
     LARGE_INTEGER size;
 
@@ -85,24 +121,25 @@ static void LogLine(const wchar_t *text, int len)
         return;
     }
     IpcFormatTime(IpcNowU64(), stamp, sizeof(stamp) / sizeof(stamp[0]));
-    head = WideCharToMultiByte(CP_UTF8, 0, stamp, -1, utf8, (int)sizeof(utf8), NULL, NULL);
-    if (head <= 0) {
-        return;
+    head_len = WideCharToMultiByte(CP_UTF8, 0, stamp, -1, head, (int)sizeof(head), NULL, NULL);
+    body_len = ToUtf8(text, len, small, (int)sizeof(small), &body, &heap);
+    if (head_len > 0 && body_len > 0) {
+        head[head_len - 1] = ' '; /* the terminating NUL becomes the separator */
+        AcquireSRWLockExclusive(&g_log_lock);
+        if (g_log != NULL && g_log_max != 0 && GetFileSizeEx(g_log, &size) &&
+            (uint64_t)size.QuadPart + (uint64_t)(head_len + body_len) > g_log_max && size.QuadPart > 0) {
+            RotateLog();
+        }
+        /* Two writes under the lock, both appended: the line stays whole for every reader of this log. */
+        if (g_log != NULL) {
+            WriteFile(g_log, head, (DWORD)head_len, &written, NULL);
+            WriteFile(g_log, body, (DWORD)body_len, &written, NULL);
+        }
+        ReleaseSRWLockExclusive(&g_log_lock);
     }
-    utf8[head - 1] = ' '; /* the terminating NUL becomes the separator */
-    body = WideCharToMultiByte(CP_UTF8, 0, text, len, utf8 + head, (int)sizeof(utf8) - head, NULL, NULL);
-    if (body <= 0) {
-        return;
+    if (heap != NULL) {
+        HeapFree(GetProcessHeap(), 0, heap);
     }
-    AcquireSRWLockExclusive(&g_log_lock);
-    if (g_log != NULL && g_log_max != 0 && GetFileSizeEx(g_log, &size) &&
-        (uint64_t)size.QuadPart + (uint64_t)(head + body) > g_log_max && size.QuadPart > 0) {
-        RotateLog();
-    }
-    if (g_log != NULL) {
-        WriteFile(g_log, utf8, (DWORD)(head + body), &written, NULL);
-    }
-    ReleaseSRWLockExclusive(&g_log_lock);
 }
 
 DWORD IpcLogOpen(const wchar_t *path, uint64_t max_bytes)
@@ -154,19 +191,48 @@ int IpcLogSibling(const wchar_t *path, const wchar_t *suffix, wchar_t *out, size
     return 1;
 }
 
+/*
+ * Formats one line and writes it. Most lines fit the stack buffer; a longer one
+ * (a launch line with a long command line, the usage text) is formatted again
+ * into a buffer as large as the longest command line Windows accepts, so it is
+ * printed whole rather than cut.
+ */
 static void VPrintLine(DWORD which, const wchar_t *fmt, va_list ap)
 {
-    wchar_t line[IPC_LINE_MAX];
-    int len = vswprintf(line, IPC_LINE_MAX - 2, fmt, ap);
-    if (len < 0) {
-        /* Truncated: keep what fits rather than lose the line. */
-        line[IPC_LINE_MAX - 3] = L'\0';
-        len = (int)wcslen(line);
+    wchar_t small[IPC_LINE_MAX];
+    wchar_t *line = small;
+    wchar_t *heap = NULL;
+    size_t cap = IPC_LINE_MAX;
+    int len;
+    va_list again;
+
+    /*
+     * Truncation is len < 0 with MSVC's vswprintf, and len >= the buffer with
+     * MinGW's, which follows C99 snprintf and returns the length it needed.
+     */
+    va_copy(again, ap);
+    len = vswprintf(line, cap - 2, fmt, ap);
+    if (len < 0 || (size_t)len >= cap - 2) {
+        heap = (wchar_t *)HeapAlloc(GetProcessHeap(), 0, (IPC_MAX_COMMAND_LINE + IPC_LINE_MAX) * sizeof(wchar_t));
+        if (heap != NULL) {
+            line = heap;
+            cap = IPC_MAX_COMMAND_LINE + IPC_LINE_MAX;
+            len = vswprintf(line, cap - 2, fmt, again);
+        }
+        if (len < 0 || (size_t)len >= cap - 2) {
+            /* Still too long: keep what fits rather than lose the line. */
+            line[cap - 3] = L'\0';
+            len = (int)wcslen(line);
+        }
     }
+    va_end(again);
     line[len++] = L'\r';
     line[len++] = L'\n';
     WriteLine(which, line, len);
     LogLine(line, len);
+    if (heap != NULL) {
+        HeapFree(GetProcessHeap(), 0, heap);
+    }
 }
 
 void IpcPrint(const wchar_t *fmt, ...)

@@ -44,6 +44,7 @@ static BOOL CALLBACK InitOnce(PINIT_ONCE once, PVOID param, PVOID *context)
     wchar_t sddl[256];
     PSECURITY_DESCRIPTOR sd = NULL;
     DWORD err = ERROR_SUCCESS;
+    int n;
 
     (void)once;
     (void)param;
@@ -70,7 +71,9 @@ static BOOL CALLBACK InitOnce(PINIT_ONCE once, PVOID param, PVOID *context)
      * GENERIC_ALL for the user and SYSTEM only. The user's SID is spelled out
      * because Wine does not honour the OW (owner rights) SID.
      */
-    if (swprintf(sddl, sizeof(sddl) / sizeof(sddl[0]), L"O:%lsD:P(A;;GA;;;%ls)(A;;GA;;;SY)", user, user) < 0) {
+    n = swprintf(sddl, sizeof(sddl) / sizeof(sddl[0]), L"O:%lsD:P(A;;GA;;;%ls)(A;;GA;;;SY)", user, user);
+    /* Truncated: negative from MSVC's swprintf, the needed length from MinGW's (C99). */
+    if (n < 0 || (size_t)n >= sizeof(sddl) / sizeof(sddl[0])) {
         err = ERROR_INSUFFICIENT_BUFFER;
         goto cleanup;
     }
