@@ -7,8 +7,13 @@
  *   ipc_tests.exe --run-one NAME   run one test in this process (what the runner spawns)
  *   ipc_tests.exe --helper KIND .. act as one of the seed's programs (test_seed.c),
  *                                  or pid-alive PID / kill PID for tests/interactive.sh
+ *                                  or sleeper MS [PIDFILE] (test_unattended.c)
  *   ipc_tests.exe NAME             with IPC_TEST_HELPER=seed-listener: the seed's
  *                                  listener, as a controller launches it
+ *   ipc_tests.exe NAME ARGS...     with IPC_TEST_HELPER=echo-args: record argv, then
+ *                                  the seed's listener (test_security.c)
+ *   ipc_tests.exe NAME PLAN ...    with IPC_TEST_HELPER=crash: a listener that exits
+ *                                  after a planned time (test_faults.c)
  *
  * A child per test means an assertion can simply end the process, a hung test
  * is killed with everything it started, and no test sees another's state.
@@ -44,6 +49,9 @@ static void BuildTable(RunnerTable *table)
     AddEntries(table, TestListenerTable, TestListenerCount);
     AddEntries(table, TestControllerTable, TestControllerCount);
     AddEntries(table, TestSeedTable, TestSeedCount);
+    AddEntries(table, TestSecurityTable, TestSecurityCount);
+    AddEntries(table, TestFaultsTable, TestFaultsCount);
+    AddEntries(table, TestUnattendedTable, TestUnattendedCount);
 }
 
 static BOOL Selected(const TestEntry *entry, int argc, wchar_t **argv, int first)
@@ -304,6 +312,14 @@ int wmain(int argc, wchar_t **argv)
 {
     int code;
 
+    code = TestSecurityLaunchMain(argc, argv);
+    if (code >= 0) {
+        return code;
+    }
+    code = TestFaultsHelperLaunch(argc, argv);
+    if (code >= 0) {
+        return code;
+    }
     if (IsSeedListenerLaunch(argc, argv)) {
         return TestSeedListenerMain(argv[1], 0);
     }
@@ -311,6 +327,9 @@ int wmain(int argc, wchar_t **argv)
         code = TestSeedHelperMain(argc - 2, argv + 2);
         if (code < 0) {
             code = ProcessHelperMain(argc - 2, argv + 2);
+        }
+        if (code < 0) {
+            code = TestUnattendedHelperMain(argc - 2, argv + 2);
         }
         if (code < 0) {
             TestPrint(L"unknown helper %ls\n", argv[2]);

@@ -921,6 +921,24 @@ void TestKillTree(DWORD pid, BOOL only_descendants)
     }
 }
 
+/*
+ * Processes whose parent a test killed (a listener outliving its controller):
+ * they are no longer anyone's descendant, so TestCleanup would not find them.
+ * The creation time guards against killing a recycled pid.
+ */
+#define TEST_MAX_TRACKED 64
+static TreeNode g_tracked[TEST_MAX_TRACKED];
+static size_t g_tracked_count;
+
+void TestTrackPid(DWORD pid)
+{
+    if (g_tracked_count < TEST_MAX_TRACKED) {
+        g_tracked[g_tracked_count].pid = pid;
+        g_tracked[g_tracked_count].created = PidCreationTime(pid);
+        g_tracked_count++;
+    }
+}
+
 void TestCleanup(void)
 {
     size_t i;
@@ -929,6 +947,11 @@ void TestCleanup(void)
         TestCloseStdin(g_procs[i]);
         if (TestIsRunning(g_procs[i])) {
             TestKillTree(g_procs[i]->pid, FALSE);
+        }
+    }
+    for (i = 0; i < g_tracked_count; i++) {
+        if (g_tracked[i].created != 0 && PidCreationTime(g_tracked[i].pid) == g_tracked[i].created) {
+            TestKillTree(g_tracked[i].pid, FALSE);
         }
     }
     /* Listeners launched by a controller we spawned are our descendants too. */

@@ -35,6 +35,12 @@ extern const TestEntry TestControllerTable[];
 extern const size_t TestControllerCount;
 extern const TestEntry TestSeedTable[];
 extern const size_t TestSeedCount;
+extern const TestEntry TestSecurityTable[];
+extern const size_t TestSecurityCount;
+extern const TestEntry TestFaultsTable[];
+extern const size_t TestFaultsCount;
+extern const TestEntry TestUnattendedTable[];
+extern const size_t TestUnattendedCount;
 
 /*
  * The seed helpers of test_seed.c (the C# programs' behaviour, reproduced).
@@ -44,6 +50,20 @@ extern const size_t TestSeedCount;
 int TestSeedHelperMain(int argc, wchar_t **argv);
 /* The seed listener's loop, used for IPC_TEST_HELPER=seed-listener too; work_ms 0: from IPC_TEST_SEED_WORK_MS. */
 int TestSeedListenerMain(const wchar_t *name, DWORD work_ms);
+
+/*
+ * The echo-args listener of test_security.c: with IPC_TEST_HELPER=echo-args,
+ * "ipc_tests.exe NAME ARGS..." (as a controller launches it) records its argv
+ * and then acts as the seed listener. Returns the exit code, or -1 when this
+ * is not such a launch.
+ */
+int TestSecurityLaunchMain(int argc, wchar_t **argv);
+
+/* test_faults.c: IPC_TEST_HELPER=crash makes "ipc_tests.exe NAME PLAN COUNTER CODE" a crashing listener; else -1. */
+int TestFaultsHelperLaunch(int argc, wchar_t **argv);
+
+/* test_unattended.c: "--helper sleeper MS [PIDFILE]", a --run command to watch; -1 for other kinds. */
+int TestUnattendedHelperMain(int argc, wchar_t **argv);
 
 /* Environment: ipc_tests.exe acts as the seed listener when started as "ipc_tests.exe NAME" with this set. */
 #define TEST_ENV_HELPER L"IPC_TEST_HELPER"
@@ -275,6 +295,8 @@ size_t TestCountChildren(DWORD parent_pid, const wchar_t *image);
 DWORD TestParentPid(DWORD pid);
 /* TestKillTree - kill pid (unless only_descendants) and every process descended from it. */
 void TestKillTree(DWORD pid, BOOL only_descendants);
+/* TestTrackPid - have TestCleanup kill pid too: a listener orphaned when a test killed its controller. */
+void TestTrackPid(DWORD pid);
 
 /*
  * TestAssertLaunchLine - wait up to timeout_ms for the controller's line
