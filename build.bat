@@ -5,7 +5,8 @@ rem   build.bat               build bin\ConsoleAppController.exe, bin\ConsoleApp
 rem                           and bin\ipc_tests.exe
 rem   build.bat test          build, then run bin\ipc_tests.exe
 rem   build.bat run [ARGS]    build, then start bin\ConsoleAppController.exe ARGS
-rem   build.bat bench         build and run bin\ipc_bench.exe (needs tests\bench\)
+rem   build.bat bench [ARGS]  build and run bin\ipc_bench.exe ARGS (needs tests\bench\;
+rem                           e.g. --quick; the table also goes to bin\ipc_bench_results.md)
 rem
 rem Compiler: cl when it is on PATH; else the latest Visual Studio with the C++
 rem tools, found with vswhere.exe (its vcvars64.bat is called); else gcc
@@ -26,15 +27,21 @@ if /i "%MODE%"=="" goto mode_ok
 if /i "%MODE%"=="test" goto mode_ok
 if /i "%MODE%"=="run" goto mode_ok
 if /i "%MODE%"=="bench" goto mode_ok
->&2 echo usage: build.bat [test ^| run [ARGS...] ^| bench]
+>&2 echo usage: build.bat [test ^| run [ARGS...] ^| bench [ARGS...]]
 exit /b 2
 :mode_ok
 
 rem Arguments after "run", passed through to the controller.
 set "RUN_ARGS="
+if /i "%MODE%"=="bench" goto bench_args
 if /i not "%MODE%"=="run" goto args_done
 set "RUN_ARGS=%*"
 set "RUN_ARGS=%RUN_ARGS:*run=%"
+goto args_done
+:bench_args
+rem Arguments after "bench", passed through to the benchmark.
+set "RUN_ARGS=%*"
+set "RUN_ARGS=%RUN_ARGS:*bench=%"
 :args_done
 
 if /i not "%MODE%"=="bench" goto bench_ok
@@ -87,7 +94,7 @@ goto build
 :use_gcc
 set "TOOL=gcc"
 set "OBJ=o"
-set "CFLAGS=-std=c11 -municode -DUNICODE -D_UNICODE -DWIN32_LEAN_AND_MEAN -D_WIN32_WINNT=0x0601 -Wall -Wextra -Werror -O2 -Icommon"
+set "CFLAGS=-std=c11 -municode -DUNICODE -D_UNICODE -DWIN32_LEAN_AND_MEAN -D_WIN32_WINNT=0x0601 -D__USE_MINGW_ANSI_STDIO=0 -Wall -Wextra -Werror -O2 -Icommon"
 echo build.bat: compiler gcc
 goto build
 
@@ -140,7 +147,7 @@ exit /b %errorlevel%
 
 :do_bench
 endlocal
-bin\ipc_bench.exe
+bin\ipc_bench.exe %RUN_ARGS%
 exit /b %errorlevel%
 
 :failed
@@ -191,9 +198,9 @@ if not defined OBJS (
 )
 echo link bin\%~2.exe
 if "%TOOL%"=="cl" (
-    cl /nologo /Fe"bin\%~2.exe" !OBJS! !COMMON_OBJS! kernel32.lib advapi32.lib ole32.lib oleaut32.lib /link /SUBSYSTEM:CONSOLE /MANIFEST:NO
+    cl /nologo /Fe"bin\%~2.exe" !OBJS! !COMMON_OBJS! kernel32.lib advapi32.lib /link /SUBSYSTEM:CONSOLE /MANIFEST:NO
 ) else (
-    gcc -municode -static -s -o "bin\%~2.exe" !OBJS! !COMMON_OBJS! -ladvapi32 -lole32 -loleaut32
+    gcc -municode -static -s -o "bin\%~2.exe" !OBJS! !COMMON_OBJS! -ladvapi32
 )
 if errorlevel 1 exit /b 1
 exit /b 0

@@ -19,11 +19,118 @@
 #include <string.h>
 #include <taskschd.h>
 
-/* The GUIDs of taskschd.h, here so that no import library beyond ole32/oleaut32 is needed. */
+/* The GUIDs of taskschd.h, here so that no import library is needed for them. */
 static const GUID kClsidTaskScheduler = {0x0f87369f, 0xa4e5, 0x4cfc, {0xbd, 0x3e, 0x73, 0xe6, 0x15, 0x45, 0x72, 0xdd}};
 static const GUID kIidTaskService = {0x2faba4c7, 0x4da9, 0x4013, {0x96, 0x97, 0x20, 0xcc, 0x3f, 0xd4, 0x0f, 0x85}};
 
 #define TASK_XML_MAX 65536
+
+typedef HRESULT(WINAPI *CoInitializeExFn)(LPVOID, DWORD);
+typedef HRESULT(WINAPI *CoCreateInstanceFn)(REFCLSID, LPUNKNOWN, DWORD, REFIID, LPVOID *);
+typedef void(WINAPI *CoUninitializeFn)(void);
+typedef BSTR(WINAPI *SysAllocStringFn)(const OLECHAR *);
+typedef void(WINAPI *SysFreeStringFn)(BSTR);
+
+/*
+ * COM, loaded only for --install and --uninstall: a controller that supervises
+ * never needs ole32/oleaut32, and importing them would map both into every
+ * controller for its whole life (megabytes of memory, and start-up time).
+ */
+typedef struct Com {
+    HMODULE ole32;
+    HMODULE oleaut32;
+    CoInitializeExFn initialize;
+    CoCreateInstanceFn create;
+    CoUninitializeFn uninitialize;
+    SysAllocStringFn alloc_string;
+    SysFreeStringFn free_string;
+    BOOL initialized;
+} Com;
+
+/* Loads a DLL from the system folder only, never from the current or program folder (DLL planting). */
+static HMODULE LoadSystemDll(const wchar_t *file)
+{
+    wchar_t path[MAX_PATH];
+    UINT n = GetSystemDirectoryW(path, MAX_PATH);
+    size_t len = wcslen(file);
+
+    if (n == 0 || n + 1 + len + 1 > MAX_PATH) {
+        return NULL;
+    }
+    path[n] = L'\\';
+    memcpy(path + n + 1, file, (len + 1) * sizeof(wchar_t));
+    return LoadLibraryW(path);
+}
+
+/* GetProcAddress's FARPROC, cast through void (*)(void) as GCC's -Wcast-function-type asks. */
+typedef void (*AnyFn)(void);
+static AnyFn Proc(HMODULE module, const char *name)
+{
+    return (AnyFn)GetProcAddress(module, name);
+}
+
+static int ReportHr(const wchar_t *call, HRESULT hr, const wchar_t *what);
+
+/* Loads COM and initialises it for this thread. On failure everything is released and reported. */
+static int ComStart(Com *com)
+{
+    HRESULT hr;
+    DWORD code;
+
+    ZeroMemory(com, sizeof(*com));
+    com->ole32 = LoadSystemDll(L"ole32.dll");
+    com->oleaut32 = com->ole32 != NULL ? LoadSystemDll(L"oleaut32.dll") : NULL;
+    if (com->ole32 == NULL || com->oleaut32 == NULL) {
+        code = GetLastError();
+        IpcReportError(L"LoadLibraryW", code, L"cannot load COM (ole32.dll, oleaut32.dll)");
+        goto failed;
+    }
+    com->initialize = (CoInitializeExFn)Proc(com->ole32, "CoInitializeEx");
+    com->create = (CoCreateInstanceFn)Proc(com->ole32, "CoCreateInstance");
+    com->uninitialize = (CoUninitializeFn)Proc(com->ole32, "CoUninitialize");
+    com->alloc_string = (SysAllocStringFn)Proc(com->oleaut32, "SysAllocString");
+    com->free_string = (SysFreeStringFn)Proc(com->oleaut32, "SysFreeString");
+    if (com->initialize == NULL || com->create == NULL || com->uninitialize == NULL || com->alloc_string == NULL ||
+        com->free_string == NULL) {
+        code = GetLastError();
+        IpcReportError(L"GetProcAddress", code, L"cannot find the COM functions");
+        goto failed;
+    }
+    hr = com->initialize(NULL, COINIT_MULTITHREADED);
+    if (FAILED(hr)) {
+        ReportHr(L"CoInitializeEx", hr, L"cannot start COM");
+        goto failed;
+    }
+    com->initialized = TRUE;
+    return IPC_EXIT_OK;
+
+failed:
+    if (com->oleaut32 != NULL) {
+        FreeLibrary(com->oleaut32);
+    }
+    if (com->ole32 != NULL) {
+        FreeLibrary(com->ole32);
+    }
+    ZeroMemory(com, sizeof(*com));
+    return IPC_EXIT_FAILURE;
+}
+
+/* Undoes ComStart, in reverse order; safe on a Com that never started. */
+static void ComStop(Com *com)
+{
+    if (com->initialized) {
+        com->uninitialize();
+        com->initialized = FALSE;
+    }
+    if (com->oleaut32 != NULL) {
+        FreeLibrary(com->oleaut32);
+        com->oleaut32 = NULL;
+    }
+    if (com->ole32 != NULL) {
+        FreeLibrary(com->ole32);
+        com->ole32 = NULL;
+    }
+}
 
 int IpcTaskName(const wchar_t *name, wchar_t *out, size_t cap)
 {
@@ -203,15 +310,16 @@ static int ReportHr(const wchar_t *call, HRESULT hr, const wchar_t *what)
 }
 
 /* Connects to the local Task Scheduler and opens its root folder. */
-static int OpenRoot(ITaskService **service, ITaskFolder **root, const wchar_t *what)
+static int OpenRoot(const Com *com, ITaskService **service, ITaskFolder **root, const wchar_t *what)
 {
     HRESULT hr;
     VARIANT empty;
     BSTR slash = NULL;
     int rc = IPC_EXIT_FAILURE;
 
-    VariantInit(&empty);
-    hr = CoCreateInstance(&kClsidTaskScheduler, NULL, CLSCTX_INPROC_SERVER, &kIidTaskService, (void **)service);
+    /* VariantInit without oleaut32: an empty VARIANT is all zero (VT_EMPTY is 0). */
+    ZeroMemory(&empty, sizeof(empty));
+    hr = com->create(&kClsidTaskScheduler, NULL, CLSCTX_INPROC_SERVER, &kIidTaskService, (void **)service);
     if (FAILED(hr)) {
         rc = ReportHr(L"CoCreateInstance(TaskScheduler)", hr, what);
         goto cleanup;
@@ -221,7 +329,7 @@ static int OpenRoot(ITaskService **service, ITaskFolder **root, const wchar_t *w
         rc = ReportHr(L"ITaskService::Connect", hr, what);
         goto cleanup;
     }
-    slash = SysAllocString(L"\\");
+    slash = com->alloc_string(L"\\");
     if (slash == NULL) {
         rc = ReportHr(L"SysAllocString", E_OUTOFMEMORY, what);
         goto cleanup;
@@ -235,7 +343,7 @@ static int OpenRoot(ITaskService **service, ITaskFolder **root, const wchar_t *w
 
 cleanup:
     if (slash != NULL) {
-        SysFreeString(slash);
+        com->free_string(slash);
     }
     return rc;
 }
@@ -245,7 +353,7 @@ int IpcTaskInstall(const wchar_t *name, const wchar_t *controller_path, const wc
 {
     int rc = IPC_EXIT_FAILURE;
     HRESULT hr;
-    BOOL com = FALSE;
+    Com com;
     ITaskService *service = NULL;
     ITaskFolder *root = NULL;
     IRegisteredTask *task = NULL;
@@ -259,8 +367,9 @@ int IpcTaskInstall(const wchar_t *name, const wchar_t *controller_path, const wc
     VARIANT sddl;
     DWORD code;
 
-    VariantInit(&empty);
-    VariantInit(&sddl);
+    ZeroMemory(&com, sizeof(com));
+    ZeroMemory(&empty, sizeof(empty));
+    ZeroMemory(&sddl, sizeof(sddl));
     if (!IpcTaskName(name, task_name, MAX_PATH)) {
         IpcPrintErr(L"Error: the task name for '%ls' is too long.", name);
         rc = IPC_EXIT_USAGE;
@@ -290,18 +399,17 @@ int IpcTaskInstall(const wchar_t *name, const wchar_t *controller_path, const wc
         goto cleanup;
     }
 
-    hr = CoInitializeEx(NULL, COINIT_MULTITHREADED);
-    if (FAILED(hr)) {
-        rc = ReportHr(L"CoInitializeEx", hr, L"cannot start COM");
-        goto cleanup;
-    }
-    com = TRUE;
-    rc = OpenRoot(&service, &root, L"cannot reach Task Scheduler");
+    rc = ComStart(&com);
     if (rc != IPC_EXIT_OK) {
         goto cleanup;
     }
-    bname = SysAllocString(task_name);
-    bxml = SysAllocString(xml);
+    rc = OpenRoot(&com, &service, &root, L"cannot reach Task Scheduler");
+    if (rc != IPC_EXIT_OK) {
+        goto cleanup;
+    }
+    rc = IPC_EXIT_FAILURE;
+    bname = com.alloc_string(task_name);
+    bxml = com.alloc_string(xml);
     if (bname == NULL || bxml == NULL) {
         rc = ReportHr(L"SysAllocString", E_OUTOFMEMORY, L"cannot register the task");
         goto cleanup;
@@ -332,15 +440,13 @@ cleanup:
     if (service != NULL) {
         ITaskService_Release(service);
     }
-    if (com) {
-        CoUninitialize();
-    }
     if (bxml != NULL) {
-        SysFreeString(bxml);
+        com.free_string(bxml);
     }
     if (bname != NULL) {
-        SysFreeString(bname);
+        com.free_string(bname);
     }
+    ComStop(&com);
     if (xml != NULL) {
         HeapFree(GetProcessHeap(), 0, xml);
     }
@@ -354,28 +460,29 @@ int IpcTaskUninstall(const wchar_t *name)
 {
     int rc = IPC_EXIT_FAILURE;
     HRESULT hr;
-    BOOL com = FALSE;
+    Com com;
     ITaskService *service = NULL;
     ITaskFolder *root = NULL;
     wchar_t task_name[MAX_PATH];
     BSTR bname = NULL;
+
+    ZeroMemory(&com, sizeof(com));
 
     if (!IpcTaskName(name, task_name, MAX_PATH)) {
         IpcPrintErr(L"Error: the task name for '%ls' is too long.", name);
         rc = IPC_EXIT_USAGE;
         goto cleanup;
     }
-    hr = CoInitializeEx(NULL, COINIT_MULTITHREADED);
-    if (FAILED(hr)) {
-        rc = ReportHr(L"CoInitializeEx", hr, L"cannot start COM");
-        goto cleanup;
-    }
-    com = TRUE;
-    rc = OpenRoot(&service, &root, L"cannot reach Task Scheduler");
+    rc = ComStart(&com);
     if (rc != IPC_EXIT_OK) {
         goto cleanup;
     }
-    bname = SysAllocString(task_name);
+    rc = OpenRoot(&com, &service, &root, L"cannot reach Task Scheduler");
+    if (rc != IPC_EXIT_OK) {
+        goto cleanup;
+    }
+    rc = IPC_EXIT_FAILURE;
+    bname = com.alloc_string(task_name);
     if (bname == NULL) {
         rc = ReportHr(L"SysAllocString", E_OUTOFMEMORY, L"cannot remove the task");
         goto cleanup;
@@ -396,7 +503,7 @@ int IpcTaskUninstall(const wchar_t *name)
 
 cleanup:
     if (bname != NULL) {
-        SysFreeString(bname);
+        com.free_string(bname);
     }
     if (root != NULL) {
         ITaskFolder_Release(root);
@@ -404,8 +511,6 @@ cleanup:
     if (service != NULL) {
         ITaskService_Release(service);
     }
-    if (com) {
-        CoUninitialize();
-    }
+    ComStop(&com);
     return rc;
 }
