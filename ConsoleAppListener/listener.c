@@ -200,6 +200,15 @@ static BOOL RunCommand(const wchar_t *command, HANDLE job)
     BOOL ok = FALSE;
     HANDLE pipe_read = NULL;
     HANDLE pipe_write = NULL;
+    DWORD flags = CREATE_SUSPENDED;
+
+    /*
+     * A listener without any console (--console none) must not let a console
+     * command open a window of its own: give it a hidden one instead.
+     */
+    if (GetConsoleWindow() == NULL && GetConsoleCP() == 0) {
+        flags |= CREATE_NO_WINDOW;
+    }
 
     ZeroMemory(&si, sizeof(si));
     ZeroMemory(&pi, sizeof(pi));
@@ -233,7 +242,7 @@ static BOOL RunCommand(const wchar_t *command, HANDLE job)
     CopyMemory(cmd, command, bytes);
     IpcPrint(L"Running: %ls", command);
     started = GetTickCount64();
-    if (!CreateProcessW(NULL, cmd, NULL, NULL, TRUE, CREATE_SUSPENDED, NULL, NULL, &si, &pi)) {
+    if (!CreateProcessW(NULL, cmd, NULL, NULL, TRUE, flags, NULL, NULL, &si, &pi)) {
         code = GetLastError();
         IpcReportError(L"CreateProcessW", code, L"cannot run '%ls'", command);
         goto cleanup;

@@ -90,7 +90,7 @@ typedef enum IpcControllerMode {
 typedef enum IpcConsoleMode {
     IPC_CONSOLE_NEW = 0,    /* the listener gets a console of its own (the seed's UseShellExecute) */
     IPC_CONSOLE_SHARED = 1, /* the listener shares the controller's console and standard handles */
-    IPC_CONSOLE_NONE = 2    /* the listener runs without a console window (CREATE_NO_WINDOW) */
+    IPC_CONSOLE_NONE = 2    /* the listener runs without a console at all (DETACHED_PROCESS) */
 } IpcConsoleMode;
 
 typedef struct IpcControllerOptions {
