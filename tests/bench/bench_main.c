@@ -1,0 +1,1892 @@
+/*
+ * ipc_bench.exe - how fast the supervisor restores service, how promptly it
+ * stops, and how little it costs while it waits, measured on the real
+ * ConsoleAppController.exe and ConsoleAppListener.exe. Not part of the tests:
+ * tests/run.sh bench and build.bat bench build and run it.
+ *
+ * Every figure is set against a limit measured in the same run, on the same
+ * machine, so that the ratios hold on a noisy one:
+ *
+ *   1. restart latency: TerminateProcess on a listener that ran past the 1 s
+ *      start-up window, until the new listener's pid is at offset 0 of the
+ *      mapping; against the bench starting the same listener itself
+ *      (CreateProcessW until its pid is published), the two in turn (A B A B).
+ *   2. stop latency: ConsoleAppController --stop (and the same writes made by
+ *      the bench directly) with short units, until the listener and the
+ *      controller exit; with long units, how long after the unit's end.
+ *   3. idle cost: CPU time and wake-ups of a controller supervising a listener,
+ *      against a child of the bench that only sleeps, in the same window.
+ *   4. footprint: exe sizes; memory of controller and listener against that
+ *      sleeping child.
+ *   5. scale: 1, 8, 32 and 64 pairs at once; all listeners killed together;
+ *      against as many bare starts at once.
+ *
+ * ipc_bench [--quick] [--out FILE] [--bin DIR] [--kills N] [--only 12345]
+ *           [--bare-flags nowindow|detached] [--keep] [--api]
+ * ipc_bench --sleeper TAG     (the bench's own child: sleeps until killed)
+ * ipc_bench --signal EVENT    (the bench's own child: sets EVENT first thing, exits)
+ * ipc_bench --launch GO READY FLAGS NAME   (its child: starts one bare listener when GO is set)
+ * ipc_bench --has-console PID (its child: exit code 1 when PID has a console, 0 when not)
+ *
+ * Processes: every process the bench starts, and every listener its
+ * controllers start, is in a job that kills them when the bench exits.
+ */
+#include "bench.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HEALTHY_WAIT_MS 1200.0   /* the controller relaunches at once after 1000 ms; a margin */
+#define LONG_WORK_MS 600000ul    /* units that never end during a measurement */
+#define PUBLISH_TIMEOUT_MS 60000.0
+#define MAX_PAIRS 64
+/*
+ * How controller.c's Launch starts a --console none listener: the bare start,
+ * the limit for that mode, must start the listener the same way. Found out at
+ * the start of a run (DetectNoneFlags); --bare-flags sets it instead.
+ */
+static DWORD g_none_flags = CREATE_NO_WINDOW;
+static BOOL g_none_flags_given = FALSE;
+
+static const char *FlagName(DWORD flags)
+{
+    switch (flags) {
+    case CREATE_NO_WINDOW:
+        return "CREATE_NO_WINDOW";
+    case DETACHED_PROCESS:
+        return "DETACHED_PROCESS";
+    case CREATE_NEW_CONSOLE:
+        return "CREATE_NEW_CONSOLE";
+    default:
+        return "?";
+    }
+}
+
+/* ---- the table ---- */
+
+typedef struct Row {
+    char figure[128];
+    char result[160];
+    char reference[128];
+    char ratio[40];
+    char target[64];
+    char verdict[16];
+    char method[200];
+} Row;
+
+typedef struct Bench {
+    wchar_t bin[MAX_PATH];
+    wchar_t controller[MAX_PATH];
+    wchar_t listener[MAX_PATH];
+    wchar_t self[MAX_PATH];
+    wchar_t tmp[MAX_PATH];
+    wchar_t out_path[MAX_PATH];
+    BOOL wine;
+    BOOL api;      /* --api: read processes the Windows way even under Wine (wrong figures there; a test of that code) */
+    BOOL quick;
+    BOOL keep;
+    int kills;
+    int kills_new;
+    unsigned sections; /* bit k: section k (1-5) runs */
+    unsigned seq;
+    HANDLE nul;
+    HANDLE job;
+    Row rows[64];
+    int nrows;
+    char notes[16384];
+    size_t notes_len;
+    double started;
+} Bench;
+
+/*
+ * snprintf that always ends the text, whichever printf family is linked:
+ * msvcrt's (MinGW with __USE_MINGW_ANSI_STDIO=0) leaves a truncated one open.
+ */
+static void Fmt(char *out, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    if (cap == 0) {
+        return;
+    }
+    va_start(ap, fmt);
+    (void)vsnprintf(out, cap, fmt, ap);
+    va_end(ap);
+    out[cap - 1] = '\0';
+}
+
+static Row *AddRow(Bench *b, const char *figure)
+{
+    Row *r;
+    if (b->nrows == (int)(sizeof(b->rows) / sizeof(b->rows[0]))) {
+        b->nrows--;
+    }
+    r = &b->rows[b->nrows++];
+    memset(r, 0, sizeof(*r));
+    Fmt(r->figure, sizeof(r->figure), "%s", figure);
+    return r;
+}
+
+static void Note(Bench *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    if (b->notes_len + 2 >= sizeof(b->notes)) {
+        return;
+    }
+    va_start(ap, fmt);
+    n = vsnprintf(b->notes + b->notes_len, sizeof(b->notes) - b->notes_len - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof(b->notes) - b->notes_len - 1) {
+        b->notes[b->notes_len] = '\0'; /* a note that does not fit is left out */
+        return;
+    }
+    if (n > 0) {
+        b->notes_len += (size_t)n < sizeof(b->notes) - b->notes_len - 1 ? (size_t)n : sizeof(b->notes) - b->notes_len - 2;
+        b->notes[b->notes_len++] = '\n';
+        b->notes[b->notes_len] = '\0';
+    }
+}
+
+/* Progress on standard error, so that standard output is the table alone. */
+static void Progress(const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    DWORD written;
+    int n;
+    va_start(ap, fmt);
+    n = vsnprintf(line, sizeof(line) - 2, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        return;
+    }
+    if (n > (int)sizeof(line) - 3) {
+        n = (int)sizeof(line) - 3;
+    }
+    line[n++] = '\r';
+    line[n++] = '\n';
+    WriteFile(GetStdHandle(STD_ERROR_HANDLE), line, (DWORD)n, &written, NULL);
+}
+
+static const char *Verdict(BOOL met)
+{
+    return met ? "met" : "MISSED";
+}
+
+/* ---- processes ---- */
+
+/* Writes the quoted exe and args into cmd (cap characters). */
+static BOOL CommandLine(wchar_t *cmd, size_t cap, const wchar_t *exe, const wchar_t *args)
+{
+    size_t len = 0;
+    int n;
+    if (!IpcAppendQuotedArg(cmd, cap, &len, exe)) {
+        return FALSE;
+    }
+    n = swprintf(cmd + len, cap - len, L" %ls", args);
+    return n >= 0;
+}
+
+/*
+ * Starts exe with args in the bin folder. std: give it standard handles (input
+ * NUL, output and errors to log, or NUL), as a script or Task Scheduler would;
+ * without, it gets none, as the controller's listeners do. *t0 (if not NULL) is
+ * the time just before CreateProcessW.
+ */
+static BOOL Spawn(Bench *b, const wchar_t *exe, const wchar_t *args, DWORD flags, BOOL std, const wchar_t *log,
+                  PROCESS_INFORMATION *pi, double *t0)
+{
+    wchar_t cmd[4096];
+    STARTUPINFOW si;
+    HANDLE out = NULL;
+    BOOL ok;
+    DWORD code;
+
+    if (!CommandLine(cmd, sizeof(cmd) / sizeof(cmd[0]), exe, args)) {
+        return FALSE;
+    }
+    memset(&si, 0, sizeof(si));
+    memset(pi, 0, sizeof(*pi));
+    si.cb = sizeof(si);
+    if (std) {
+        if (log != NULL) {
+            SECURITY_ATTRIBUTES sa = {sizeof(sa), NULL, TRUE};
+            wchar_t path[MAX_PATH];
+            swprintf(path, MAX_PATH, L"%ls\\%ls.log", b->tmp, log);
+            out = CreateFileW(path, FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, &sa,
+                              OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+            if (out == INVALID_HANDLE_VALUE) {
+                out = NULL;
+            }
+        }
+        si.dwFlags = STARTF_USESTDHANDLES;
+        si.hStdInput = b->nul;
+        si.hStdOutput = out != NULL ? out : b->nul;
+        si.hStdError = out != NULL ? out : b->nul;
+    }
+    if (t0 != NULL) {
+        *t0 = BenchNowMs();
+    }
+    ok = CreateProcessW(exe, cmd, NULL, NULL, std, flags, NULL, b->bin, &si, pi);
+    code = GetLastError();
+    if (out != NULL) {
+        CloseHandle(out);
+    }
+    if (!ok) {
+        Progress("ipc_bench: CreateProcessW failed with error %lu for %ls %ls", (unsigned long)code, exe, args);
+        return FALSE;
+    }
+    CloseHandle(pi->hThread);
+    pi->hThread = NULL;
+    return TRUE;
+}
+
+static void CloseProcess(PROCESS_INFORMATION *pi)
+{
+    if (pi->hProcess != NULL) {
+        CloseHandle(pi->hProcess);
+        pi->hProcess = NULL;
+    }
+}
+
+/* Terminates a process the bench started (or one its controllers started) and waits for it. */
+static void KillAndWait(HANDLE h)
+{
+    if (h != NULL && WaitForSingleObject(h, 0) == WAIT_TIMEOUT) {
+        TerminateProcess(h, 1);
+        WaitForSingleObject(h, 10000);
+    }
+}
+
+/* A publication awaited: offset 0 of a mapping holds a pid > 0 other than old (and equal to want when set). */
+typedef struct Pub {
+    const wchar_t *name; /* opened when map has no view yet (the controller creates it) */
+    IpcMapping *map;
+    LONG old;
+    LONG want;
+    double t;            /* when it was seen; 0 while not */
+    LONG pid;
+} Pub;
+
+/* Polls every 1 ms until all are published or timeout_ms passes; returns how many were. */
+static int WaitPublished(Pub *p, int n, double timeout_ms)
+{
+    double start = BenchNowMs();
+    int done = 0;
+    int i;
+    unsigned sweep = 0;
+
+    for (;; sweep++) {
+        for (i = 0; i < n; i++) {
+            LONG msg;
+            if (p[i].t != 0.0) {
+                continue;
+            }
+            /* A mapping not there yet is looked for every 10 ms: each try is a call to the kernel (wineserver). */
+            if (p[i].map->view == NULL && (p[i].name == NULL || sweep % 10 != 0 ||
+                                           IpcMappingOpen(p[i].name, p[i].map) != ERROR_SUCCESS)) {
+                continue;
+            }
+            msg = IpcMappingReadMessage(p[i].map);
+            if (msg > 0 && msg != p[i].old && (p[i].want == 0 || msg == p[i].want)) {
+                p[i].t = BenchNowMs();
+                p[i].pid = msg;
+                done++;
+            }
+        }
+        if (done == n || BenchNowMs() - start > timeout_ms) {
+            return done;
+        }
+        Sleep(1);
+    }
+}
+
+/* ---- a controller and its listener ---- */
+
+typedef struct Pair {
+    wchar_t name[64];
+    PROCESS_INFORMATION ctl;
+    IpcMapping map;
+    LONG pid;        /* the listener last seen published */
+    double t_pub;    /* when */
+} Pair;
+
+static void NewName(Bench *b, const wchar_t *what, wchar_t *out, size_t cap)
+{
+    swprintf(out, cap, L"ipcbench%lu-%ls%u", (unsigned long)GetCurrentProcessId(), what, b->seq++);
+}
+
+/* Starts ConsoleAppController NAME --console MODE [-- --work-ms N], hidden, output to its log. */
+static BOOL PairStart(Bench *b, Pair *p, const wchar_t *what, const wchar_t *console, unsigned long work_ms)
+{
+    wchar_t args[256];
+    memset(p, 0, sizeof(*p));
+    NewName(b, what, p->name, sizeof(p->name) / sizeof(p->name[0]));
+    if (work_ms == 0) {
+        swprintf(args, 256, L"%ls --console %ls", p->name, console);
+    } else {
+        swprintf(args, 256, L"%ls --console %ls -- --work-ms %lu", p->name, console, work_ms);
+    }
+    return Spawn(b, b->controller, args, CREATE_NO_WINDOW, TRUE, p->name, &p->ctl, NULL);
+}
+
+/* Waits for the pairs' first listeners; FALSE when one did not publish in time. */
+static BOOL PairsPublished(Pair *pairs, int n, double *t_last)
+{
+    Pub pub[MAX_PAIRS];
+    int i;
+    int got;
+    memset(pub, 0, sizeof(pub));
+    for (i = 0; i < n; i++) {
+        pub[i].name = pairs[i].name;
+        pub[i].map = &pairs[i].map;
+    }
+    got = WaitPublished(pub, n, PUBLISH_TIMEOUT_MS);
+    *t_last = 0.0;
+    for (i = 0; i < n; i++) {
+        pairs[i].pid = pub[i].pid;
+        pairs[i].t_pub = pub[i].t;
+        if (pub[i].t > *t_last) {
+            *t_last = pub[i].t;
+        }
+    }
+    if (got != n) {
+        Progress("ipc_bench: %d of %d listeners did not publish their pid within %.0f s", n - got, n,
+                 PUBLISH_TIMEOUT_MS / 1000.0);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static HANDLE OpenListener(LONG pid)
+{
+    return OpenProcess(SYNCHRONIZE | PROCESS_TERMINATE | PROCESS_QUERY_LIMITED_INFORMATION, FALSE, (DWORD)pid);
+}
+
+/* What ConsoleAppController --stop NAME writes: the request counted, -1 at offset 0, NAME.stop signalled. */
+static void PairStopDirect(Pair *p)
+{
+    wchar_t stop_name[MAX_PATH];
+    HANDLE ev;
+    if (p->map.view != NULL) {
+        IpcMappingSendClose(&p->map);
+    }
+    if (IpcDerivedName(p->name, IPC_SUFFIX_STOP_EVENT, stop_name, MAX_PATH)) {
+        ev = OpenEventW(EVENT_MODIFY_STATE, FALSE, stop_name);
+        if (ev != NULL) {
+            SetEvent(ev);
+            CloseHandle(ev);
+        }
+    }
+}
+
+/*
+ * Stops the pair (if still running), waits for the controller, and kills what is
+ * left. timeout_ms 0: no graceful stop (a listener in a long unit), kill both.
+ */
+static void PairFinish(Pair *p, DWORD timeout_ms)
+{
+    if (p->ctl.hProcess != NULL && timeout_ms == 0) {
+        KillAndWait(p->ctl.hProcess);
+    }
+    if (p->ctl.hProcess != NULL && WaitForSingleObject(p->ctl.hProcess, 0) == WAIT_TIMEOUT) {
+        PairStopDirect(p);
+        if (WaitForSingleObject(p->ctl.hProcess, timeout_ms) == WAIT_TIMEOUT) {
+            Progress("ipc_bench: the controller for %ls did not stop in %lu ms; terminating it", p->name,
+                     (unsigned long)timeout_ms);
+            KillAndWait(p->ctl.hProcess);
+        }
+    }
+    /* A listener left behind (its controller was terminated) is one of ours: the pid is verified by image name. */
+    if (p->map.view != NULL) {
+        HANDLE h = NULL;
+        LONG pid = IpcMappingReadMessage(&p->map);
+        volatile IpcHeader *hdr = IpcMappingHeader(&p->map);
+        if (pid <= 0 && hdr != NULL) {
+            pid = (LONG)hdr->listener_pid;
+        }
+        if (pid > 0 && IpcProcessOpenVerified((DWORD)pid, 0, L"ConsoleAppListener.exe", PROCESS_TERMINATE, &h, NULL, 0) ==
+                           ERROR_SUCCESS) {
+            if (WaitForSingleObject(h, timeout_ms == 0 ? 0 : 2000) == WAIT_TIMEOUT) {
+                KillAndWait(h);
+            }
+            CloseHandle(h);
+        }
+    }
+    CloseProcess(&p->ctl);
+    IpcMappingClose(&p->map);
+}
+
+/* Under Wine: the host's CPU and the wineserver's, sampled around a burst of starts. */
+typedef struct CpuMark {
+    double busy;   /* host CPU busy, ms over all CPUs */
+    double total;  /* host CPU time, ms over all CPUs */
+    double server; /* wineserver on-CPU ms */
+    double t;      /* BenchNowMs */
+} CpuMark;
+
+typedef struct CpuUse {
+    double busy;
+    double total;
+    double server;
+    double wall;
+} CpuUse;
+
+static void MarkCpu(Bench *b, DWORD server, CpuMark *m)
+{
+    ProcFigures f;
+    memset(m, 0, sizeof(*m));
+    if (b->wine) {
+        BenchHostCpu(&m->busy, &m->total);
+        if (server != 0) {
+            BenchFiguresLinux(server, &f);
+            m->server = f.run_ms >= 0 ? f.run_ms : f.cpu_ms;
+        }
+    }
+    m->t = BenchNowMs();
+}
+
+static void AddUse(CpuUse *u, const CpuMark *a, const CpuMark *z)
+{
+    u->busy += z->busy - a->busy;
+    u->total += z->total - a->total;
+    u->server += z->server - a->server;
+    u->wall += z->t - a->t;
+}
+
+static void FormatUse(char *out, size_t cap, const CpuUse *u)
+{
+    if (u->total <= 0 || u->wall <= 0) {
+        Fmt(out, cap, "n/a");
+        return;
+    }
+    Fmt(out, cap, "host CPUs %.0f%% busy, wineserver %.0f%% of one CPU", 100.0 * u->busy / u->total,
+             100.0 * u->server / u->wall);
+}
+
+/* ---- a listener the bench starts itself: the limit ---- */
+
+typedef struct Bare {
+    wchar_t name[64];
+    IpcMapping map; /* created and held by the bench, as the controller holds its own */
+    PROCESS_INFORMATION pi;
+    double t0;
+    uint64_t sys0; /* the system time at t0, to set against the listener's creation time */
+} Bare;
+
+static BOOL BareInit(Bench *b, Bare *x, const wchar_t *what)
+{
+    DWORD code;
+    memset(x, 0, sizeof(*x));
+    NewName(b, what, x->name, sizeof(x->name) / sizeof(x->name[0]));
+    code = IpcMappingCreate(x->name, &x->map);
+    if (code != ERROR_SUCCESS) {
+        Progress("ipc_bench: cannot create the mapping %ls (error %lu)", x->name, (unsigned long)code);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* CreateProcessW of the listener as the controller does it (same flags, folder, no handles inherited). */
+static BOOL BareStart(Bench *b, Bare *x, DWORD flags)
+{
+    wchar_t args[128];
+    swprintf(args, 128, L"%ls --work-ms %lu", x->name, LONG_WORK_MS);
+    x->sys0 = BenchSystemTime();
+    return Spawn(b, b->listener, args, flags, FALSE, NULL, &x->pi, &x->t0);
+}
+
+static void BareStop(Bare *x)
+{
+    KillAndWait(x->pi.hProcess);
+    CloseProcess(&x->pi);
+}
+
+/*
+ * n starts at once, each by a process of its own, as n controllers make them:
+ * the bench starts n launchers (its own children, without a console), which
+ * wait for one event and then each call CreateProcessW for one bare listener.
+ * (From n threads of one process instead, a CreateProcessW call now and then
+ * never returned under Wine 8.) Adds each listener's time from the event to its
+ * pid published to out; kills the listeners. Returns how many published.
+ */
+static int BareStartMany(Bench *b, Bare *x, int n, DWORD flags, Samples *out, DWORD server, CpuUse *use)
+{
+    CpuMark m0;
+    CpuMark m1;
+    PROCESS_INFORMATION launcher[MAX_PAIRS];
+    Pub pub[MAX_PAIRS];
+    wchar_t go_name[64];
+    wchar_t ready_name[64];
+    wchar_t args[512];
+    HANDLE go;
+    HANDLE ready;
+    double t_go;
+    int i;
+    int started = 0;
+    int got = 0;
+
+    NewName(b, L"go", go_name, sizeof(go_name) / sizeof(go_name[0]));
+    NewName(b, L"ready", ready_name, sizeof(ready_name) / sizeof(ready_name[0]));
+    go = CreateEventW(NULL, TRUE, FALSE, go_name);
+    ready = CreateSemaphoreW(NULL, 0, MAX_PAIRS, ready_name);
+    if (go == NULL || ready == NULL) {
+        goto done;
+    }
+    memset(launcher, 0, sizeof(launcher));
+    memset(pub, 0, sizeof(pub));
+    for (i = 0; i < n; i++) {
+        swprintf(args, 512, L"--launch %ls %ls %lu %ls", go_name, ready_name, (unsigned long)flags, x[i].name);
+        if (!Spawn(b, b->self, args, DETACHED_PROCESS, FALSE, NULL, &launcher[i], NULL)) {
+            break;
+        }
+        pub[i].map = &x[i].map;
+        pub[i].old = IpcMappingReadMessage(&x[i].map); /* the last bare listener's, killed */
+        started++;
+    }
+    for (i = 0; i < started; i++) {
+        if (WaitForSingleObject(ready, 60000) != WAIT_OBJECT_0) {
+            Progress("ipc_bench: a launcher did not get ready within 60 s");
+            break;
+        }
+    }
+    Sleep(200); /* the launchers are in their wait */
+    MarkCpu(b, server, &m0);
+    t_go = BenchNowMs();
+    SetEvent(go);
+    got = WaitPublished(pub, started, 120000.0);
+    MarkCpu(b, server, &m1);
+    AddUse(use, &m0, &m1);
+    for (i = 0; i < started; i++) {
+        if (pub[i].t != 0.0) {
+            HANDLE h = OpenListener(pub[i].pid);
+            SamplesAdd(out, pub[i].t - t_go);
+            if (h != NULL) {
+                TerminateProcess(h, 1);
+                x[i].pi.hProcess = h; /* BareStop waits for it */
+            }
+        }
+    }
+    for (i = 0; i < started; i++) {
+        if (WaitForSingleObject(launcher[i].hProcess, 10000) == WAIT_TIMEOUT) {
+            KillAndWait(launcher[i].hProcess);
+        }
+        CloseProcess(&launcher[i]);
+        BareStop(&x[i]);
+    }
+
+done:
+    if (go != NULL) {
+        CloseHandle(go);
+    }
+    if (ready != NULL) {
+        CloseHandle(ready);
+    }
+    return got;
+}
+
+/* ipc_bench --launch GO READY FLAGS NAME: one bare start, when GO is set (in the bench's folder). */
+static int Launcher(int argc, wchar_t **argv)
+{
+    HANDLE go;
+    HANDLE ready;
+    wchar_t self[MAX_PATH];
+    wchar_t dir[MAX_PATH];
+    wchar_t listener[MAX_PATH];
+    wchar_t cmd[1024];
+    unsigned long flags = 0;
+    STARTUPINFOW si;
+    PROCESS_INFORMATION pi;
+    size_t len = 0;
+    DWORD n;
+
+    if (argc != 6 || !IpcParseUnsigned(argv[4], 0, 0xFFFFFFFFul, &flags)) {
+        return 2;
+    }
+    n = GetModuleFileNameW(NULL, self, MAX_PATH);
+    if (n == 0 || n >= MAX_PATH) {
+        return 1;
+    }
+    swprintf(dir, MAX_PATH, L"%ls", self);
+    dir[IpcPathFileName(dir) - dir] = L'\0';
+    swprintf(listener, MAX_PATH, L"%lsConsoleAppListener.exe", dir);
+    if (!IpcAppendQuotedArg(cmd, 1024, &len, listener) ||
+        swprintf(cmd + len, 1024 - len, L" %ls --work-ms %lu", argv[5], LONG_WORK_MS) < 0) {
+        return 1;
+    }
+    go = OpenEventW(SYNCHRONIZE, FALSE, argv[2]);
+    ready = OpenSemaphoreW(SEMAPHORE_MODIFY_STATE, FALSE, argv[3]);
+    if (go == NULL || ready == NULL) {
+        return 1;
+    }
+    ReleaseSemaphore(ready, 1, NULL);
+    if (WaitForSingleObject(go, 120000) != WAIT_OBJECT_0) {
+        return 1;
+    }
+    memset(&si, 0, sizeof(si));
+    si.cb = sizeof(si);
+    if (!CreateProcessW(listener, cmd, NULL, NULL, FALSE, (DWORD)flags, NULL, dir, &si, &pi)) {
+        return 1;
+    }
+    CloseHandle(pi.hThread);
+    CloseHandle(pi.hProcess);
+    return 0;
+}
+
+/*
+ * The floor: the bench's own child, which sets an event on the first line of
+ * wmain and exits; the same flags as the listener. Returns the time from
+ * CreateProcessW to the event, or -1.
+ */
+static double FloorStart(Bench *b, DWORD flags)
+{
+    wchar_t name[64];
+    wchar_t args[96];
+    PROCESS_INFORMATION pi;
+    double t0 = 0.0;
+    double ms = -1.0;
+    HANDLE ev;
+
+    NewName(b, L"floor", name, sizeof(name) / sizeof(name[0]));
+    ev = CreateEventW(NULL, TRUE, FALSE, name);
+    if (ev == NULL) {
+        return -1.0;
+    }
+    swprintf(args, 96, L"--signal %ls", name);
+    if (Spawn(b, b->self, args, flags, FALSE, NULL, &pi, &t0)) {
+        if (WaitForSingleObject(ev, 20000) == WAIT_OBJECT_0) {
+            ms = BenchNowMs() - t0;
+        }
+        if (WaitForSingleObject(pi.hProcess, 5000) == WAIT_TIMEOUT) {
+            KillAndWait(pi.hProcess);
+        }
+        CloseProcess(&pi);
+    }
+    CloseHandle(ev);
+    return ms;
+}
+
+/* ---- formatting ---- */
+
+static void FormatMedP95(char *out, size_t cap, const Samples *s)
+{
+    Fmt(out, cap, "%.1f / %.1f ms (n=%d)", SamplesQuantile(s, 0.5), SamplesQuantile(s, 0.95), s->n);
+}
+
+static void NoteSamples(Bench *b, const char *what, const Samples *s)
+{
+    char line[4096];
+    size_t len = 0;
+    int i;
+    int n = snprintf(line, sizeof(line), "%s (ms):", what);
+    if (n > 0) {
+        len = (size_t)n;
+    }
+    for (i = 0; i < s->n && len + 16 < sizeof(line); i++) {
+        n = snprintf(line + len, sizeof(line) - len, " %.1f", s->v[i]);
+        if (n > 0) {
+            len += (size_t)n;
+        }
+    }
+    Note(b, "%s", line);
+}
+
+/*
+ * Does the controller give a --console none listener a console (CREATE_NO_WINDOW)
+ * or none (DETACHED_PROCESS)? A child of the bench, itself without a console,
+ * tries AttachConsole on the listener: that fails with ERROR_INVALID_HANDLE
+ * only for a process without a console.
+ */
+static void DetectNoneFlags(Bench *b)
+{
+    Pair p;
+    PROCESS_INFORMATION probe;
+    wchar_t args[64];
+    double t_last;
+    DWORD code = 2;
+
+    if (!PairStart(b, &p, L"detect", L"none", LONG_WORK_MS) || !PairsPublished(&p, 1, &t_last)) {
+        PairFinish(&p, 0);
+        return;
+    }
+    swprintf(args, 64, L"--has-console %ld", (long)p.pid);
+    if (Spawn(b, b->self, args, DETACHED_PROCESS, FALSE, NULL, &probe, NULL)) {
+        if (WaitForSingleObject(probe.hProcess, 10000) != WAIT_OBJECT_0 || !GetExitCodeProcess(probe.hProcess, &code)) {
+            code = 2;
+        }
+        KillAndWait(probe.hProcess);
+        CloseProcess(&probe);
+    }
+    PairFinish(&p, 0);
+    if (code == 0) {
+        g_none_flags = DETACHED_PROCESS;
+    } else if (code == 1) {
+        g_none_flags = CREATE_NO_WINDOW;
+    }
+    Note(b, "a --console none listener has %s: bare starts use %s (found with AttachConsole from a child)",
+         code == 0 ? "no console" : (code == 1 ? "a console" : "an unknown console (the check failed)"),
+         FlagName(g_none_flags));
+}
+
+/* ---- 1. restart latency ---- */
+
+/*
+ * Kills a listener that ran past the start-up window and times the relaunch,
+ * then starts the same listener bare, in turn, kills times. console: the
+ * controller's --console; bare_flags: CreateProcessW flags the controller uses
+ * for it; extra_flags: a third variant started bare in the same turn (0: none).
+ */
+static void RestartSection(Bench *b, const wchar_t *console, DWORD bare_flags, DWORD extra_flags, int kills)
+{
+    Pair p;
+    Bare bare;
+    Bare extra;
+    Samples a = {0};
+    Samples bs = {0};
+    Samples c = {0};
+    Samples d = {0};
+    Samples react = {0};   /* A: kill -> the new listener's creation time (the controller's part) */
+    Samples dead = {0};    /* A: kill -> the killed listener's handle signalled (what Wine takes to end it) */
+    Samples create = {0};  /* B: CreateProcessW called -> the listener's creation time */
+    double t_last;
+    int k;
+    int backoffs = 0;
+    char figure[128];
+    char console8[16];
+    Row *r;
+
+    Fmt(console8, sizeof(console8), "%ls", console);
+    Progress("1. restart latency, --console %s: %d kills, each against a bare start (A B A B)", console8, kills);
+    memset(&bare, 0, sizeof(bare));
+    memset(&extra, 0, sizeof(extra));
+    if (!BareInit(b, &bare, L"bare") || (extra_flags != 0 && !BareInit(b, &extra, L"bare"))) {
+        IpcMappingClose(&bare.map);
+        return;
+    }
+    if (!PairStart(b, &p, L"restart", console, LONG_WORK_MS) || !PairsPublished(&p, 1, &t_last)) {
+        PairFinish(&p, 0);
+        IpcMappingClose(&bare.map);
+        IpcMappingClose(&extra.map);
+        return;
+    }
+    for (k = 0; k < kills; k++) {
+        Pub pub;
+        HANDLE h;
+        double t0;
+        double wait = p.t_pub + HEALTHY_WAIT_MS - BenchNowMs();
+        uint64_t sys_kill;
+        volatile IpcHeader *hdr;
+
+        /* A: the controller relaunches a listener that ran more than 1 s. */
+        if (wait > 0) {
+            Sleep((DWORD)wait);
+        }
+        h = OpenListener(p.pid);
+        if (h == NULL) {
+            Progress("ipc_bench: cannot open listener pid %ld (error %lu)", (long)p.pid, (unsigned long)GetLastError());
+            break;
+        }
+        memset(&pub, 0, sizeof(pub));
+        pub.map = &p.map;
+        pub.old = p.pid;
+        sys_kill = BenchSystemTime();
+        t0 = BenchNowMs();
+        TerminateProcess(h, 1);
+        /* The same wait the controller makes: when the process is seen gone. */
+        if (WaitForSingleObject(h, 20000) == WAIT_OBJECT_0) {
+            SamplesAdd(&dead, BenchNowMs() - t0);
+        }
+        if (WaitPublished(&pub, 1, 20000.0) != 1) {
+            Progress("ipc_bench: no listener was relaunched within 20 s");
+            CloseHandle(h);
+            break;
+        }
+        CloseHandle(h);
+        SamplesAdd(&a, pub.t - t0);
+        if (pub.t - t0 >= (double)IPC_DEFAULT_RESTART_DELAY_MS * 0.8) {
+            backoffs++;
+        }
+        p.pid = pub.pid;
+        p.t_pub = pub.t;
+        /* The listener writes its creation time before its pid: the controller's share of the restart. */
+        hdr = IpcMappingHeader(&p.map);
+        if (hdr != NULL && hdr->listener_pid == (uint32_t)pub.pid && hdr->listener_created > sys_kill) {
+            SamplesAdd(&react, (double)(hdr->listener_created - sys_kill) / 10000.0);
+        }
+
+        /* B: the same listener started by the bench, after the same quiet. */
+        Sleep(300);
+        if (!BareStart(b, &bare, bare_flags)) {
+            break;
+        }
+        memset(&pub, 0, sizeof(pub));
+        pub.map = &bare.map;
+        pub.want = (LONG)bare.pi.dwProcessId;
+        if (WaitPublished(&pub, 1, 20000.0) != 1) {
+            Progress("ipc_bench: the bare listener did not publish within 20 s");
+            BareStop(&bare);
+            break;
+        }
+        SamplesAdd(&bs, pub.t - bare.t0);
+        hdr = IpcMappingHeader(&bare.map);
+        if (hdr != NULL && hdr->listener_pid == (uint32_t)pub.pid && hdr->listener_created > bare.sys0) {
+            SamplesAdd(&create, (double)(hdr->listener_created - bare.sys0) / 10000.0);
+        }
+        BareStop(&bare);
+
+        if (extra_flags != 0) {
+            Sleep(150);
+            if (!BareStart(b, &extra, extra_flags)) {
+                break;
+            }
+            memset(&pub, 0, sizeof(pub));
+            pub.map = &extra.map;
+            pub.want = (LONG)extra.pi.dwProcessId;
+            if (WaitPublished(&pub, 1, 20000.0) == 1) {
+                SamplesAdd(&c, pub.t - extra.t0);
+            }
+            BareStop(&extra);
+
+            /* D: the floor, the smallest process with the listener's flags. */
+            Sleep(150);
+            {
+                double floor_ms = FloorStart(b, bare_flags);
+                if (floor_ms >= 0) {
+                    SamplesAdd(&d, floor_ms);
+                }
+            }
+        }
+    }
+    PairFinish(&p, 0); /* its listener is in a long unit */
+    IpcMappingClose(&bare.map);
+    IpcMappingClose(&extra.map);
+
+    Fmt(figure, sizeof(figure), "1. restart latency, --console %s: kill -> new pid in mapping, median / p95",
+             console8);
+    r = AddRow(b, figure);
+    FormatMedP95(r->result, sizeof(r->result), &a);
+    FormatMedP95(r->reference, sizeof(r->reference), &bs);
+    Fmt(r->reference + strlen(r->reference), sizeof(r->reference) - strlen(r->reference), " bare start (%s)",
+             FlagName(bare_flags));
+    if (a.n > 0 && bs.n > 0) {
+        double ratio = SamplesQuantile(&a, 0.5) / SamplesQuantile(&bs, 0.5);
+        /* Also the median of each turn's own A/B: the drift of the machine cancels within a turn. */
+        Samples paired = {0};
+        for (k = 0; k < a.n && k < bs.n; k++) {
+            SamplesAdd(&paired, a.v[k] / bs.v[k]);
+        }
+        Fmt(r->ratio, sizeof(r->ratio), "%.2f (turn by turn %.2f)", ratio, SamplesQuantile(&paired, 0.5));
+        SamplesFree(&paired);
+        Fmt(r->target, sizeof(r->target), "median ratio <= 1.15");
+        Fmt(r->verdict, sizeof(r->verdict), "%s", Verdict(ratio <= 1.15));
+    }
+    Fmt(r->method, sizeof(r->method), "QPC; TerminateProcess -> offset 0 polled every 1 ms; A B A B%s",
+             backoffs != 0 ? "; SOME KILLS HIT THE BACK-OFF" : "");
+    if (react.n > 0) {
+        Fmt(figure, sizeof(figure), "1. --console %s: kill -> new listener process created (the controller's share), median / p95",
+                 console8);
+        r = AddRow(b, figure);
+        FormatMedP95(r->result, sizeof(r->result), &react);
+        FormatMedP95(r->reference, sizeof(r->reference), &create);
+        Fmt(r->reference + strlen(r->reference), sizeof(r->reference) - strlen(r->reference),
+                 " bare: CreateProcessW called -> created");
+        Fmt(r->ratio, sizeof(r->ratio), "%+.1f ms", SamplesQuantile(&react, 0.5) - SamplesQuantile(&create, 0.5));
+        Fmt(r->target, sizeof(r->target), "(kill seen after %.1f ms)", SamplesQuantile(&dead, 0.5));
+        Fmt(r->verdict, sizeof(r->verdict), "info");
+        Fmt(r->method, sizeof(r->method),
+                 "header listener_created (GetProcessTimes) - system time at TerminateProcess / at CreateProcessW");
+        Fmt(figure, sizeof(figure), "restart --console %s, kill -> created", console8);
+        NoteSamples(b, figure, &react);
+        Fmt(figure, sizeof(figure), "restart --console %s, kill -> the bench sees the process gone", console8);
+        NoteSamples(b, figure, &dead);
+    }
+    Fmt(figure, sizeof(figure), "restart --console %s, A (kill -> relaunched pid)", console8);
+    NoteSamples(b, figure, &a);
+    Fmt(figure, sizeof(figure), "restart --console %s, B (bare start -> pid)", console8);
+    NoteSamples(b, figure, &bs);
+    if (c.n > 0) {
+        Fmt(figure, sizeof(figure), "1. bare start, %s (%s), median / p95", FlagName(extra_flags),
+                 extra_flags == DETACHED_PROCESS ? "no console at all" : "a hidden console");
+        r = AddRow(b, figure);
+        FormatMedP95(r->result, sizeof(r->result), &c);
+        FormatMedP95(r->reference, sizeof(r->reference), &bs);
+        Fmt(r->reference + strlen(r->reference), sizeof(r->reference) - strlen(r->reference), " bare start (%s)",
+                 FlagName(bare_flags));
+        Fmt(r->ratio, sizeof(r->ratio), "%.2f", SamplesQuantile(&c, 0.5) / SamplesQuantile(&bs, 0.5));
+        Fmt(r->target, sizeof(r->target), "(what a console costs: conhost)");
+        Fmt(r->verdict, sizeof(r->verdict), "info");
+        Fmt(r->method, sizeof(r->method), "same turns as the row above (A B C D A B C D)");
+        Fmt(figure, sizeof(figure), "bare start %s", FlagName(extra_flags));
+        NoteSamples(b, figure, &c);
+    }
+    if (d.n > 0) {
+        r = AddRow(b, "1. floor: the smallest process (bench child), CreateProcessW -> first line of wmain, median / p95");
+        FormatMedP95(r->result, sizeof(r->result), &d);
+        FormatMedP95(r->reference, sizeof(r->reference), &bs);
+        Fmt(r->reference + strlen(r->reference), sizeof(r->reference) - strlen(r->reference),
+                 " listener bare start to pid");
+        Fmt(r->ratio, sizeof(r->ratio), "%+.1f ms", SamplesQuantile(&bs, 0.5) - SamplesQuantile(&d, 0.5));
+        Fmt(r->target, sizeof(r->target), "(listener's work before publishing)");
+        Fmt(r->verdict, sizeof(r->verdict), "info");
+        Fmt(r->method, sizeof(r->method), "same flags (%s); a named event set first thing in wmain",
+                 FlagName(bare_flags));
+        NoteSamples(b, "floor (smallest process to wmain)", &d);
+    }
+    SamplesFree(&a);
+    SamplesFree(&bs);
+    SamplesFree(&c);
+    SamplesFree(&d);
+    SamplesFree(&react);
+    SamplesFree(&dead);
+    SamplesFree(&create);
+}
+
+/* ---- 2. stop latency ---- */
+
+typedef struct StopRun {
+    double listener_ms;   /* stop sent -> listener exited */
+    double controller_ms; /* stop sent -> controller exited */
+    double stopper_ms;    /* stop sent -> ConsoleAppController --stop exited (0 for a direct stop) */
+    double past_listener; /* unit's end (last_progress) -> listener exited */
+    double past_controller;
+    BOOL ok;
+} StopRun;
+
+/*
+ * One pair with units of work_ms: started, published, delay_ms later the stop is
+ * sent (by ConsoleAppController --stop NAME, or directly), then the exits are timed.
+ */
+static StopRun StopOnce(Bench *b, unsigned long work_ms, DWORD delay_ms, BOOL via_command)
+{
+    StopRun run;
+    Pair p;
+    PROCESS_INFORMATION stopper;
+    HANDLE listener = NULL;
+    HANDLE handles[3];
+    int which[3];
+    int n = 0;
+    double t0 = 0.0;
+    double t_listener = 0.0;
+    double t_controller = 0.0;
+    double t_stopper = 0.0;
+    uint64_t sys_listener = 0;
+    uint64_t sys_controller = 0;
+    double t_last;
+    volatile IpcHeader *h;
+    uint64_t last_progress;
+
+    memset(&run, 0, sizeof(run));
+    memset(&stopper, 0, sizeof(stopper));
+    if (!PairStart(b, &p, L"stop", L"none", work_ms) || !PairsPublished(&p, 1, &t_last)) {
+        PairFinish(&p, 5000);
+        return run;
+    }
+    listener = OpenListener(p.pid);
+    Sleep(delay_ms);
+    if (via_command) {
+        wchar_t args[128];
+        swprintf(args, 128, L"--stop %ls --timeout 30000", p.name);
+        if (!Spawn(b, b->controller, args, CREATE_NO_WINDOW, TRUE, NULL, &stopper, &t0)) {
+            goto done;
+        }
+    } else {
+        t0 = BenchNowMs();
+        PairStopDirect(&p);
+    }
+    if (listener != NULL) {
+        handles[n] = listener;
+        which[n++] = 0;
+    }
+    handles[n] = p.ctl.hProcess;
+    which[n++] = 1;
+    if (stopper.hProcess != NULL) {
+        handles[n] = stopper.hProcess;
+        which[n++] = 2;
+    }
+    while (n > 0) {
+        DWORD r = WaitForMultipleObjects((DWORD)n, handles, FALSE, 30000);
+        double t = BenchNowMs();
+        uint64_t sys = BenchSystemTime();
+        int i;
+        if (r >= WAIT_OBJECT_0 + (DWORD)n) {
+            Progress("ipc_bench: the stop did not complete within 30 s");
+            goto done;
+        }
+        i = (int)(r - WAIT_OBJECT_0);
+        switch (which[i]) {
+        case 0:
+            t_listener = t;
+            sys_listener = sys;
+            break;
+        case 1:
+            t_controller = t;
+            sys_controller = sys;
+            break;
+        default:
+            t_stopper = t;
+            break;
+        }
+        handles[i] = handles[n - 1];
+        which[i] = which[n - 1];
+        n--;
+    }
+    h = IpcMappingHeader(&p.map);
+    last_progress = h != NULL ? h->last_progress : 0;
+    run.listener_ms = t_listener - t0;
+    run.controller_ms = t_controller - t0;
+    run.stopper_ms = t_stopper != 0.0 ? t_stopper - t0 : 0.0;
+    if (last_progress != 0 && sys_listener != 0) {
+        run.past_listener = ((double)sys_listener - (double)last_progress) / 10000.0;
+        run.past_controller = ((double)sys_controller - (double)last_progress) / 10000.0;
+        run.ok = listener != NULL;
+    }
+
+done:
+    if (listener != NULL) {
+        CloseHandle(listener);
+    }
+    if (stopper.hProcess != NULL) {
+        WaitForSingleObject(stopper.hProcess, 10000);
+        CloseProcess(&stopper);
+    }
+    PairFinish(&p, 10000);
+    return run;
+}
+
+static void StopSection(Bench *b)
+{
+    const unsigned long short_ms = 50;
+    const unsigned long long_ms = 1500;
+    int rounds = b->quick ? 3 : 8;
+    int long_rounds = b->quick ? 2 : 5;
+    Samples ls[2] = {{0}}, cs[2] = {{0}}, ss = {0}, pl[2] = {{0}}, pc[2] = {{0}};
+    Samples lpl = {0}, lpc = {0}, lls = {0};
+    int i;
+    int m;
+    Row *r;
+
+    Progress("2. stop latency: %d + %d stops with %lu ms units, %d with %lu ms units", rounds, rounds, short_ms,
+             long_rounds, long_ms);
+    for (i = 0; i < rounds * 2; i++) {
+        /* Alternate --stop and the direct stop; spread the moment over the unit. */
+        BOOL via = i % 2 == 0;
+        StopRun run = StopOnce(b, short_ms, (DWORD)(200 + (i * 17) % 50), via);
+        m = via ? 0 : 1;
+        if (!run.ok) {
+            continue;
+        }
+        SamplesAdd(&ls[m], run.listener_ms);
+        SamplesAdd(&cs[m], run.controller_ms);
+        SamplesAdd(&pl[m], run.past_listener);
+        SamplesAdd(&pc[m], run.past_controller);
+        if (via) {
+            SamplesAdd(&ss, run.stopper_ms);
+        }
+    }
+    for (i = 0; i < long_rounds; i++) {
+        StopRun run = StopOnce(b, long_ms, 300, TRUE);
+        if (!run.ok) {
+            continue;
+        }
+        SamplesAdd(&lpl, run.past_listener);
+        SamplesAdd(&lpc, run.past_controller);
+        SamplesAdd(&lls, run.listener_ms);
+    }
+
+    for (m = 0; m < 2; m++) {
+        r = AddRow(b, m == 0 ? "2. stop, 50 ms units, by ConsoleAppController --stop: to listener exit / controller exit, median"
+                             : "2. stop, 50 ms units, the same writes made by the bench: to listener exit / controller exit, median");
+        Fmt(r->result, sizeof(r->result), "%.1f / %.1f ms (p95 %.1f / %.1f, n=%d)", SamplesQuantile(&ls[m], 0.5),
+                 SamplesQuantile(&cs[m], 0.5), SamplesQuantile(&ls[m], 0.95), SamplesQuantile(&cs[m], 0.95), ls[m].n);
+        if (m == 0) {
+            Fmt(r->reference, sizeof(r->reference), "--stop itself exits at %.1f ms", SamplesQuantile(&ss, 0.5));
+        } else {
+            Fmt(r->reference, sizeof(r->reference), "a 50 ms unit: %.1f ms to its end on average", 25.0);
+        }
+        Fmt(r->target, sizeof(r->target), "(the unit's rest + the figure below)");
+        Fmt(r->verdict, sizeof(r->verdict), "info");
+        Fmt(r->method, sizeof(r->method), "QPC; WaitForMultipleObjects on the processes");
+        r = AddRow(b, m == 0 ? "2. stop, 50 ms units, by --stop: past the unit's end to listener exit / controller exit, median / p95"
+                             : "2. stop, 50 ms units, direct: past the unit's end to listener exit / controller exit, median / p95");
+        Fmt(r->result, sizeof(r->result), "%.1f / %.1f ms (p95 %.1f / %.1f)", SamplesQuantile(&pl[m], 0.5),
+                 SamplesQuantile(&pc[m], 0.5), SamplesQuantile(&pl[m], 0.95), SamplesQuantile(&pc[m], 0.95));
+        Fmt(r->target, sizeof(r->target), "< 20 ms (p95, controller exit)");
+        Fmt(r->verdict, sizeof(r->verdict), "%s", Verdict(pc[m].n > 0 && SamplesQuantile(&pc[m], 0.95) < 20.0));
+        Fmt(r->method, sizeof(r->method), "header last_progress (GetSystemTimeAsFileTime%s) -> exit seen by the bench",
+                 b->wine ? ", precise under Wine" : ", +-1 tick on Windows");
+    }
+    r = AddRow(b, "2. stop, 1500 ms units, by --stop 300 ms into the unit: past the unit's end to listener / controller exit, median / p95");
+    Fmt(r->result, sizeof(r->result), "%.1f / %.1f ms (p95 %.1f / %.1f, n=%d)", SamplesQuantile(&lpl, 0.5),
+             SamplesQuantile(&lpc, 0.5), SamplesQuantile(&lpl, 0.95), SamplesQuantile(&lpc, 0.95), lpl.n);
+    Fmt(r->reference, sizeof(r->reference), "stop sent -> listener exit %.1f ms", SamplesQuantile(&lls, 0.5));
+    Fmt(r->target, sizeof(r->target), "< 20 ms (p95, controller exit)");
+    Fmt(r->verdict, sizeof(r->verdict), "%s", Verdict(lpc.n > 0 && SamplesQuantile(&lpc, 0.95) < 20.0));
+    Fmt(r->method, sizeof(r->method), "as above");
+    NoteSamples(b, "stop 50 ms units via --stop, past unit end to listener exit", &pl[0]);
+    NoteSamples(b, "stop 50 ms units via --stop, past unit end to controller exit", &pc[0]);
+    NoteSamples(b, "stop 50 ms units direct, past unit end to listener exit", &pl[1]);
+    NoteSamples(b, "stop 50 ms units direct, past unit end to controller exit", &pc[1]);
+    NoteSamples(b, "stop 1500 ms units, past unit end to listener exit", &lpl);
+    NoteSamples(b, "stop 1500 ms units, past unit end to controller exit", &lpc);
+    for (m = 0; m < 2; m++) {
+        SamplesFree(&ls[m]);
+        SamplesFree(&cs[m]);
+        SamplesFree(&pl[m]);
+        SamplesFree(&pc[m]);
+    }
+    SamplesFree(&ss);
+    SamplesFree(&lpl);
+    SamplesFree(&lpc);
+    SamplesFree(&lls);
+}
+
+/* ---- 3. idle cost and 4. footprint ---- */
+
+typedef struct Watched {
+    const char *label;
+    HANDLE process;
+    DWORD pid;
+    DWORD linux_pid;
+    ProcFigures before;
+    ProcFigures after;
+} Watched;
+
+static void Read(Bench *b, Watched *w, ProcFigures *f)
+{
+    if (b->wine && !b->api) {
+        BenchFiguresLinux(w->linux_pid, f);
+    } else {
+        BenchFiguresApi(w->process, w->pid, f);
+    }
+}
+
+static double Delta(double after, double before)
+{
+    return after < 0 || before < 0 ? -1.0 : after - before;
+}
+
+static void FileSizeRow(Bench *b, const wchar_t *path)
+{
+    WIN32_FILE_ATTRIBUTE_DATA fa;
+    char figure[128];
+    Row *r;
+    double kib;
+
+    Fmt(figure, sizeof(figure), "4. size of %ls", IpcPathFileName(path));
+    r = AddRow(b, figure);
+    if (!GetFileAttributesExW(path, GetFileExInfoStandard, &fa)) {
+        Fmt(r->result, sizeof(r->result), "missing");
+        return;
+    }
+    kib = (double)(((uint64_t)fa.nFileSizeHigh << 32) | fa.nFileSizeLow) / 1024.0;
+    Fmt(r->result, sizeof(r->result), "%.1f KiB", kib);
+    Fmt(r->target, sizeof(r->target), "< 100 KiB");
+    Fmt(r->verdict, sizeof(r->verdict), "%s", Verdict(kib < 100.0));
+    Fmt(r->method, sizeof(r->method), "the file as built (tests/run.sh: -O2 -s -static)");
+}
+
+static void IdleSection(Bench *b)
+{
+    Pair p;
+    PROCESS_INFORMATION sleeper;
+    Watched w[3];
+    wchar_t tag[64];
+    wchar_t args[128];
+    double t_last;
+    DWORD window = b->quick ? 3000 : 10000;
+    int i;
+    Row *r;
+    HANDLE listener = NULL;
+    BOOL linux_way = b->wine && !b->api;
+
+    Progress("3. idle cost and 4. footprint: %lu s of a controller and its listener, beside a sleeping child",
+             (unsigned long)window / 1000);
+    memset(&sleeper, 0, sizeof(sleeper));
+    memset(w, 0, sizeof(w));
+    NewName(b, L"sleeper", tag, sizeof(tag) / sizeof(tag[0]));
+    swprintf(args, 128, L"--sleeper %ls", tag);
+    if (!PairStart(b, &p, L"idle", L"none", 0) || !Spawn(b, b->self, args, g_none_flags, TRUE, NULL, &sleeper, NULL) ||
+        !PairsPublished(&p, 1, &t_last)) {
+        goto done;
+    }
+    listener = OpenListener(p.pid);
+    Sleep(2000); /* start-up is over */
+    w[0].label = "controller";
+    w[0].process = p.ctl.hProcess;
+    w[0].pid = p.ctl.dwProcessId;
+    w[1].label = "listener";
+    w[1].process = listener;
+    w[1].pid = (DWORD)p.pid;
+    w[2].label = "sleeper";
+    w[2].process = sleeper.hProcess;
+    w[2].pid = sleeper.dwProcessId;
+    if (b->wine) {
+        w[0].linux_pid = BenchLinuxPid(IpcPathFileName(b->controller), p.name);
+        w[1].linux_pid = BenchLinuxPid(IpcPathFileName(b->listener), p.name);
+        w[2].linux_pid = BenchLinuxPid(IpcPathFileName(b->self), tag);
+        for (i = 0; i < 3; i++) {
+            if (w[i].linux_pid == 0) {
+                Progress("ipc_bench: the Linux process of the %s was not found in /proc", w[i].label);
+            }
+        }
+        Note(b, "idle: Linux pids controller %lu, listener %lu, sleeper %lu", (unsigned long)w[0].linux_pid,
+             (unsigned long)w[1].linux_pid, (unsigned long)w[2].linux_pid);
+    }
+    for (i = 0; i < 3; i++) {
+        Read(b, &w[i], &w[i].before);
+        Note(b, "CPU since its start (start-up, then 2 s idle) of the %s: %.0f ms (utime+stime)%s", w[i].label,
+             w[i].before.cpu_ms, linux_way ? ", conhost and wineserver not included" : "");
+    }
+    Sleep(window);
+    for (i = 0; i < 3; i++) {
+        Read(b, &w[i], &w[i].after);
+    }
+    if (b->wine) {
+        /* The evidence for reading /proc: what the Windows calls say about the same processes. */
+        for (i = 0; i < 3; i++) {
+            ProcFigures api;
+            BenchFiguresApi(w[i].process, w[i].pid, &api);
+            Note(b, "under Wine, GetProcessTimes/GetProcessMemoryInfo of the %s: CPU %.1f ms, working set %.0f KiB, private %.0f KiB",
+                 w[i].label, api.cpu_ms, api.rss_kib, api.private_kib);
+        }
+    }
+
+    for (i = 0; i < 2; i++) {
+        Watched *x = &w[i];
+        Watched *s = &w[2];
+        double run = Delta(x->after.run_ms, x->before.run_ms);
+        double cpu = Delta(x->after.cpu_ms, x->before.cpu_ms);
+        double srun = Delta(s->after.run_ms, s->before.run_ms);
+        double scpu = Delta(s->after.cpu_ms, s->before.cpu_ms);
+        double sw = Delta(x->after.switches, x->before.switches);
+        double ssw = Delta(s->after.switches, s->before.switches);
+        char figure[128];
+        double best = run >= 0 ? run : cpu;
+
+        Fmt(figure, sizeof(figure), "3. idle CPU of the %s in %lu s", x->label, (unsigned long)window / 1000);
+        r = AddRow(b, figure);
+        if (run >= 0) {
+            Fmt(r->result, sizeof(r->result), "%.2f ms on-CPU (utime+stime %.0f ms)", run, cpu);
+            Fmt(r->reference, sizeof(r->reference), "sleeper %.2f ms (utime+stime %.0f ms)", srun, scpu);
+        } else {
+            Fmt(r->result, sizeof(r->result), "%.2f ms", cpu);
+            Fmt(r->reference, sizeof(r->reference), "sleeper %.2f ms", scpu);
+        }
+        if (i == 0) {
+            Fmt(r->target, sizeof(r->target), "< %lu ms", (unsigned long)window / 1000);
+            Fmt(r->verdict, sizeof(r->verdict), "%s", Verdict(best >= 0 && best < (double)window / 1000.0));
+        } else {
+            Fmt(r->target, sizeof(r->target), "(a unit every 6 s)");
+            Fmt(r->verdict, sizeof(r->verdict), "info");
+        }
+        Fmt(r->method, sizeof(r->method), "%s", linux_way ? "/proc/PID/task/*/schedstat (ns) and /proc/PID/stat (10 ms ticks)" : "GetProcessTimes");
+
+        Fmt(figure, sizeof(figure), "3. wake-ups of the %s in %lu s (context switches, all threads)", x->label,
+                 (unsigned long)window / 1000);
+        r = AddRow(b, figure);
+        if (sw >= 0 && linux_way) {
+            Fmt(r->result, sizeof(r->result), "%.0f (voluntary %.0f)", sw,
+                     Delta(x->after.vol_switches, x->before.vol_switches));
+            Fmt(r->reference, sizeof(r->reference), "sleeper %.0f (voluntary %.0f)", ssw,
+                     Delta(s->after.vol_switches, s->before.vol_switches));
+        } else if (sw >= 0) {
+            Fmt(r->result, sizeof(r->result), "%.0f", sw);
+            Fmt(r->reference, sizeof(r->reference), "sleeper %.0f", ssw);
+        }
+        if (sw >= 0) {
+            if (i == 0) {
+                Fmt(r->ratio, sizeof(r->ratio), "%+.0f", sw - ssw);
+                Fmt(r->target, sizeof(r->target), "no polling: about the sleeper's");
+                /* A poll at even 1 Hz would show as window/1000 more. */
+                Fmt(r->verdict, sizeof(r->verdict), "%s", Verdict(sw - ssw < (double)window / 1000.0));
+            } else {
+                Fmt(r->target, sizeof(r->target), "(%lu units)", (unsigned long)window / 6000);
+                Fmt(r->verdict, sizeof(r->verdict), "info");
+            }
+        } else {
+            Fmt(r->result, sizeof(r->result), "not available");
+        }
+        Fmt(r->method, sizeof(r->method), "%s", linux_way ? "/proc/PID/task/*/status ctxt_switches (Wine's own threads included)" : "NtQuerySystemInformation thread ContextSwitches");
+    }
+
+    FileSizeRow(b, b->controller);
+    FileSizeRow(b, b->listener);
+    for (i = 0; i < 2; i++) {
+        Watched *x = &w[i];
+        Watched *s = &w[2];
+        char figure[128];
+        double d = Delta(x->after.rss_kib, s->after.rss_kib);
+        Fmt(figure, sizeof(figure), "4. memory of the %s (%s)", x->label, linux_way ? "VmRSS" : "working set");
+        r = AddRow(b, figure);
+        Fmt(r->result, sizeof(r->result), "%.0f KiB (private %.0f KiB, %d threads)", x->after.rss_kib,
+                 x->after.private_kib, x->after.threads);
+        Fmt(r->reference, sizeof(r->reference), "sleeper %.0f KiB (private %.0f KiB, %d threads)", s->after.rss_kib,
+                 s->after.private_kib, s->after.threads);
+        Fmt(r->ratio, sizeof(r->ratio), "%+.0f KiB", d);
+        Fmt(r->target, sizeof(r->target), "within 1024 KiB of the sleeper");
+        Fmt(r->verdict, sizeof(r->verdict), "%s", Verdict(d >= -1024.0 && d <= 1024.0));
+        Fmt(r->method, sizeof(r->method), "%s", linux_way ? "/proc/PID/status VmRSS, RssAnon, Threads" : "GetProcessMemoryInfo WorkingSetSize, PrivateUsage");
+    }
+
+done:
+    if (listener != NULL) {
+        CloseHandle(listener);
+    }
+    PairFinish(&p, 0);
+    KillAndWait(sleeper.hProcess);
+    CloseProcess(&sleeper);
+}
+
+/* ---- 5. scale ---- */
+
+typedef struct ScaleResult {
+    int n;
+    double start_all;
+    Samples restart;
+    Samples bare;
+    double stop_all;
+    CpuUse use_restart;
+    CpuUse use_bare;
+    BOOL ok;
+} ScaleResult;
+
+static void ScaleOne(Bench *b, int n, int rounds, unsigned long work_ms, ScaleResult *res)
+{
+    static Pair pairs[MAX_PAIRS];
+    static Bare bare[MAX_PAIRS];
+    Pub pub[MAX_PAIRS];
+    HANDLE h[MAX_PAIRS];
+    double t_kill[MAX_PAIRS];
+    double t0;
+    double t_last;
+    double t_end;
+    int i;
+    int round;
+    int started = 0;
+
+    DWORD server = b->wine ? BenchWineserverPid() : 0;
+    CpuMark m0;
+    CpuMark m1;
+
+    memset(res, 0, sizeof(*res));
+    res->n = n;
+    Progress("5. scale: %d pair%s, %d round%s of kills", n, n == 1 ? "" : "s", rounds, rounds == 1 ? "" : "s");
+    t0 = BenchNowMs();
+    for (i = 0; i < n; i++) {
+        if (!PairStart(b, &pairs[i], L"scale", L"none", work_ms)) {
+            break;
+        }
+        started++;
+    }
+    if (started != n || !PairsPublished(pairs, n, &t_last)) {
+        goto done;
+    }
+    res->start_all = t_last - t0;
+    for (i = 0; i < n; i++) {
+        if (!BareInit(b, &bare[i], L"sbare")) {
+            goto done;
+        }
+    }
+    for (round = 0; round < rounds; round++) {
+        double wait;
+        int got;
+
+        /* Every listener past the start-up window. */
+        t_last = 0.0;
+        for (i = 0; i < n; i++) {
+            t_last = pairs[i].t_pub > t_last ? pairs[i].t_pub : t_last;
+        }
+        wait = t_last + HEALTHY_WAIT_MS - BenchNowMs();
+        if (wait > 0) {
+            Sleep((DWORD)wait);
+        }
+        for (i = 0; i < n; i++) {
+            h[i] = OpenListener(pairs[i].pid);
+        }
+        memset(pub, 0, sizeof(pub));
+        MarkCpu(b, server, &m0);
+        for (i = 0; i < n; i++) {
+            pub[i].map = &pairs[i].map;
+            pub[i].old = pairs[i].pid;
+            t_kill[i] = BenchNowMs();
+            if (h[i] != NULL) {
+                TerminateProcess(h[i], 1);
+            }
+        }
+        got = WaitPublished(pub, n, 120000.0);
+        MarkCpu(b, server, &m1);
+        AddUse(&res->use_restart, &m0, &m1);
+        for (i = 0; i < n; i++) {
+            if (h[i] != NULL) {
+                CloseHandle(h[i]);
+            }
+            if (pub[i].t != 0.0) {
+                SamplesAdd(&res->restart, pub[i].t - t_kill[i]);
+                pairs[i].pid = pub[i].pid;
+                pairs[i].t_pub = pub[i].t;
+            }
+        }
+        if (got != n) {
+            Progress("ipc_bench: %d of %d listeners were not relaunched within 120 s", n - got, n);
+            goto done;
+        }
+
+        /* The limit: as many bare starts at once, from as many threads. */
+        Sleep(300);
+        BareStartMany(b, bare, n, g_none_flags, &res->bare, server, &res->use_bare);
+        Sleep(300);
+    }
+
+    /* Stop them all at once, as --stop does for each. */
+    t0 = BenchNowMs();
+    for (i = 0; i < n; i++) {
+        PairStopDirect(&pairs[i]);
+    }
+    t_end = t0;
+    for (i = 0; i < n; i++) {
+        if (WaitForSingleObject(pairs[i].ctl.hProcess, 60000) != WAIT_OBJECT_0) {
+            Progress("ipc_bench: a controller did not stop within 60 s");
+            goto done;
+        }
+    }
+    t_end = BenchNowMs();
+    res->stop_all = t_end - t0;
+    res->ok = TRUE;
+
+done:
+    for (i = 0; i < started; i++) {
+        PairFinish(&pairs[i], res->ok ? 10000 : 0); /* after a failure, no graceful stops of 10 s each */
+    }
+    for (i = 0; i < n; i++) {
+        IpcMappingClose(&bare[i].map);
+    }
+}
+
+static void ScaleSection(Bench *b)
+{
+    static const int counts[] = {1, 8, 32, 64};
+    int rounds_full[] = {10, 4, 2, 2};
+    int rounds_quick[] = {3, 1, 1, 1};
+    ScaleResult res[4];
+    int k;
+    int last = b->quick ? 2 : 4;
+    const unsigned long work_ms = 1000;
+    Row *r;
+
+    memset(res, 0, sizeof(res));
+    for (k = 0; k < last; k++) {
+        ScaleOne(b, counts[k], b->quick ? rounds_quick[k] : rounds_full[k], work_ms, &res[k]);
+        Sleep(1000);
+    }
+    for (k = 0; k < last; k++) {
+        char figure[128];
+        char what[64];
+        ScaleResult *s = &res[k];
+        if (!s->ok && s->restart.n == 0) {
+            continue;
+        }
+        Fmt(figure, sizeof(figure), "5. scale, %d pair%s: start all / stop all (units of %lu ms)", s->n,
+                 s->n == 1 ? "" : "s", work_ms);
+        r = AddRow(b, figure);
+        Fmt(r->result, sizeof(r->result), "%.0f ms / %.0f ms", s->start_all, s->stop_all);
+        Fmt(r->target, sizeof(r->target), "(stop includes the unit in progress)");
+        Fmt(r->verdict, sizeof(r->verdict), "info");
+        Fmt(r->method, sizeof(r->method), "start: CreateProcessW of the controllers -> every pid published; stop: the --stop writes for all -> every controller exited");
+        Fmt(figure, sizeof(figure), "5. scale, %d pair%s: all listeners killed at once -> relaunched, p50 / p95", s->n,
+                 s->n == 1 ? "" : "s");
+        r = AddRow(b, figure);
+        Fmt(r->result, sizeof(r->result), "%.1f / %.1f ms (n=%d)", SamplesQuantile(&s->restart, 0.5),
+                 SamplesQuantile(&s->restart, 0.95), s->restart.n);
+        Fmt(r->reference, sizeof(r->reference), "%d bare starts at once (a launcher process each): %.1f / %.1f ms", s->n,
+                 SamplesQuantile(&s->bare, 0.5), SamplesQuantile(&s->bare, 0.95));
+        if (s->bare.n > 0) {
+            Fmt(r->ratio, sizeof(r->ratio), "%.2f (p95)", SamplesQuantile(&s->restart, 0.95) / SamplesQuantile(&s->bare, 0.95));
+        }
+        if (k > 0 && res[0].restart.n > 0) {
+            double x = SamplesQuantile(&s->restart, 0.95) / SamplesQuantile(&res[0].restart, 0.95);
+            Fmt(r->target, sizeof(r->target), "p95 %.2fx the single pair's%s", x, s->n == 64 ? " (<= 3x)" : "");
+            Fmt(r->verdict, sizeof(r->verdict), "%s", s->n == 64 ? Verdict(x <= 3.0) : "info");
+        } else {
+            Fmt(r->verdict, sizeof(r->verdict), "info");
+        }
+        Fmt(r->method, sizeof(r->method), "QPC; each mapping polled every 1 ms");
+        if (b->wine) {
+            char u1[96];
+            char u2[96];
+            FormatUse(u1, sizeof(u1), &s->use_restart);
+            FormatUse(u2, sizeof(u2), &s->use_bare);
+            Note(b, "scale %d: during the relaunches %s; during the bare starts %s", s->n, u1, u2);
+        }
+        Fmt(what, sizeof(what), "scale %d, restart", s->n);
+        NoteSamples(b, what, &s->restart);
+        Fmt(what, sizeof(what), "scale %d, bare", s->n);
+        NoteSamples(b, what, &s->bare);
+    }
+    for (k = 0; k < 4; k++) {
+        SamplesFree(&res[k].restart);
+        SamplesFree(&res[k].bare);
+    }
+}
+
+/* ---- output ---- */
+
+typedef struct Text {
+    char *p;
+    size_t len;
+    size_t cap;
+} Text;
+
+static void Put(Text *t, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    if (t->cap - t->len < 4096) {
+        size_t cap = t->cap * 2 + 65536;
+        char *p = (char *)realloc(t->p, cap);
+        if (p == NULL) {
+            return;
+        }
+        t->p = p;
+        t->cap = cap;
+    }
+    va_start(ap, fmt);
+    n = vsnprintf(t->p + t->len, t->cap - t->len, fmt, ap);
+    va_end(ap);
+    if (n > 0) {
+        t->len += (size_t)n < t->cap - t->len ? (size_t)n : t->cap - t->len - 1;
+    }
+}
+
+static void PutCell(Text *t, const char *s, size_t width)
+{
+    size_t n = strlen(s);
+    Put(t, " %s", s);
+    while (n++ < width) {
+        Put(t, " ");
+    }
+    Put(t, " |");
+}
+
+static void RowCells(const Row *r, const char *cells[7])
+{
+    cells[0] = r->figure;
+    cells[1] = r->result;
+    cells[2] = r->reference;
+    cells[3] = r->ratio;
+    cells[4] = r->target;
+    cells[5] = r->verdict;
+    cells[6] = r->method;
+}
+
+static void Render(Bench *b, Text *t, const char *machine)
+{
+    static const char *heads[7] = {"figure", "result", "limit measured in the same run", "ratio", "target", "verdict", "how"};
+    size_t width[7];
+    int i;
+    int c;
+    SYSTEMTIME st;
+
+    GetSystemTime(&st);
+    Put(t, "ipc_bench %s, %04u-%02u-%02u %02u:%02u UTC, %.0f s%s\n", IPC_VERSION_STRING, st.wYear, st.wMonth, st.wDay,
+        st.wHour, st.wMinute, (BenchNowMs() - b->started) / 1000.0, b->quick ? " (--quick)" : "");
+    Put(t, "machine: %s\n", machine);
+    Put(t, "programs: %ls\n\n", b->bin);
+    for (c = 0; c < 7; c++) {
+        width[c] = strlen(heads[c]);
+    }
+    for (i = 0; i < b->nrows; i++) {
+        const char *cells[7];
+        RowCells(&b->rows[i], cells);
+        for (c = 0; c < 7; c++) {
+            if (strlen(cells[c]) > width[c]) {
+                width[c] = strlen(cells[c]);
+            }
+        }
+    }
+    Put(t, "|");
+    for (c = 0; c < 7; c++) {
+        PutCell(t, heads[c], width[c]);
+    }
+    Put(t, "\n|");
+    for (c = 0; c < 7; c++) {
+        size_t k;
+        Put(t, " ");
+        for (k = 0; k < width[c]; k++) {
+            Put(t, "-");
+        }
+        Put(t, " |");
+    }
+    Put(t, "\n");
+    for (i = 0; i < b->nrows; i++) {
+        const char *cells[7];
+        RowCells(&b->rows[i], cells);
+        Put(t, "|");
+        for (c = 0; c < 7; c++) {
+            PutCell(t, cells[c], width[c]);
+        }
+        Put(t, "\n");
+    }
+    Put(t, "\nsamples and notes:\n%s", b->notes);
+}
+
+static void WriteAll(HANDLE h, const char *p, size_t len)
+{
+    DWORD written;
+    while (len > 0) {
+        DWORD chunk = len > 65536 ? 65536 : (DWORD)len;
+        if (!WriteFile(h, p, chunk, &written, NULL) || written == 0) {
+            return;
+        }
+        p += written;
+        len -= written;
+    }
+}
+
+/* ---- main ---- */
+
+static const wchar_t kUsage[] =
+    L"Usage: ipc_bench [--quick] [--out FILE] [--bin DIR] [--kills N] [--only 12345]\n"
+    L"                 [--bare-flags nowindow|detached] [--keep] [--api]\n"
+    L"\n"
+    L"Measures ConsoleAppController.exe and ConsoleAppListener.exe (beside this program,\n"
+    L"or in DIR) and prints a table, also written to FILE (default ipc_bench_results.md\n"
+    L"beside this program). --quick: fewer samples and a 3 s idle window (a smoke test).\n"
+    L"--kills N: restart samples with --console none (default 30; 15 with --console new).\n"
+    L"--only: run only the sections named by their digits (3 and 4 run together).\n"
+    L"--bare-flags nowindow|detached: start bare listeners with CREATE_NO_WINDOW or\n"
+    L"DETACHED_PROCESS (default: as the controller starts a --console none listener,\n"
+    L"found out at the start of the run).\n"
+    L"--keep: keep the programs' logs (in %TEMP%\\ipcbench-PID).\n"
+    L"--api: read other processes the Windows way even under Wine (a test of that code;\n"
+    L"its figures are wrong there).\n";
+
+static BOOL Setup(Bench *b, int argc, wchar_t **argv)
+{
+    int i;
+    DWORD n;
+    SECURITY_ATTRIBUTES sa = {sizeof(sa), NULL, TRUE};
+    JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits;
+    unsigned long v;
+
+    b->kills = 30;
+    b->kills_new = 15;
+    b->sections = 0x3E;
+    n = GetModuleFileNameW(NULL, b->self, MAX_PATH);
+    if (n == 0 || n >= MAX_PATH) {
+        return FALSE;
+    }
+    swprintf(b->bin, MAX_PATH, L"%ls", b->self);
+    b->bin[IpcPathFileName(b->bin) - b->bin] = L'\0';
+    for (i = 1; i < argc; i++) {
+        if (wcscmp(argv[i], L"--quick") == 0) {
+            b->quick = TRUE;
+        } else if (wcscmp(argv[i], L"--api") == 0) {
+            b->api = TRUE;
+        } else if (wcscmp(argv[i], L"--keep") == 0) {
+            b->keep = TRUE;
+        } else if (wcscmp(argv[i], L"--out") == 0 && i + 1 < argc) {
+            n = GetFullPathNameW(argv[++i], MAX_PATH, b->out_path, NULL);
+            if (n == 0 || n >= MAX_PATH) {
+                return FALSE;
+            }
+        } else if (wcscmp(argv[i], L"--bin") == 0 && i + 1 < argc) {
+            n = GetFullPathNameW(argv[++i], MAX_PATH - 1, b->bin, NULL);
+            if (n == 0 || n >= MAX_PATH - 1) {
+                return FALSE;
+            }
+            if (b->bin[wcslen(b->bin) - 1] != L'\\') {
+                size_t len = wcslen(b->bin);
+                b->bin[len] = L'\\';
+                b->bin[len + 1] = L'\0';
+            }
+        } else if (wcscmp(argv[i], L"--bare-flags") == 0 && i + 1 < argc) {
+            i++;
+            g_none_flags_given = TRUE;
+            if (wcscmp(argv[i], L"detached") == 0) {
+                g_none_flags = DETACHED_PROCESS;
+            } else if (wcscmp(argv[i], L"nowindow") == 0) {
+                g_none_flags = CREATE_NO_WINDOW;
+            } else {
+                IpcPrintErr(L"%ls", kUsage);
+                return FALSE;
+            }
+        } else if (wcscmp(argv[i], L"--only") == 0 && i + 1 < argc) {
+            const wchar_t *q;
+            b->sections = 0;
+            for (q = argv[++i]; *q != L'\0'; q++) {
+                if (*q >= L'1' && *q <= L'5') {
+                    b->sections |= 1u << (*q - L'0');
+                }
+            }
+        } else if (wcscmp(argv[i], L"--kills") == 0 && i + 1 < argc && IpcParseUnsigned(argv[++i], 1, 1000, &v)) {
+            b->kills = (int)v;
+            b->kills_new = (int)(v + 1) / 2;
+        } else {
+            IpcPrintErr(L"%ls", kUsage);
+            return FALSE;
+        }
+    }
+    if (b->quick && b->kills == 30) {
+        b->kills = 6;
+        b->kills_new = 3;
+    }
+    swprintf(b->controller, MAX_PATH, L"%lsConsoleAppController.exe", b->bin);
+    swprintf(b->listener, MAX_PATH, L"%lsConsoleAppListener.exe", b->bin);
+    if (GetFileAttributesW(b->controller) == INVALID_FILE_ATTRIBUTES ||
+        GetFileAttributesW(b->listener) == INVALID_FILE_ATTRIBUTES) {
+        IpcPrintErr(L"ipc_bench: %ls or %ls is missing", b->controller, b->listener);
+        return FALSE;
+    }
+    if (b->out_path[0] == L'\0') {
+        swprintf(b->out_path, MAX_PATH, L"%ls", b->self);
+        swprintf(b->out_path + (IpcPathFileName(b->out_path) - b->out_path), MAX_PATH, L"ipc_bench_results.md");
+    }
+    n = GetTempPathW(MAX_PATH - 40, b->tmp);
+    if (n == 0 || n >= MAX_PATH - 40) {
+        return FALSE;
+    }
+    swprintf(b->tmp + n, MAX_PATH - n, L"ipcbench-%lu", (unsigned long)GetCurrentProcessId());
+    CreateDirectoryW(b->tmp, NULL);
+    b->nul = CreateFileW(L"NUL", GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, &sa, OPEN_EXISTING, 0,
+                         NULL);
+    if (b->nul == INVALID_HANDLE_VALUE) {
+        return FALSE;
+    }
+    /*
+     * Everything the bench starts, and what its controllers start, dies with it:
+     * the bench puts itself in a kill-on-close job, which children inherit. Not
+     * possible when already in a job that forbids it (Windows 7); then the
+     * bench cleans up after itself only.
+     */
+    b->job = CreateJobObjectW(NULL, NULL);
+    if (b->job != NULL) {
+        memset(&limits, 0, sizeof(limits));
+        limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+        if (!SetInformationJobObject(b->job, JobObjectExtendedLimitInformation, &limits, (DWORD)sizeof(limits)) ||
+            !AssignProcessToJobObject(b->job, GetCurrentProcess())) {
+            CloseHandle(b->job);
+            b->job = NULL;
+        }
+    }
+    return TRUE;
+}
+
+static void RemoveTmp(Bench *b)
+{
+    wchar_t pattern[MAX_PATH];
+    wchar_t path[MAX_PATH];
+    WIN32_FIND_DATAW fd;
+    HANDLE h;
+    swprintf(pattern, MAX_PATH, L"%ls\\*", b->tmp);
+    h = FindFirstFileW(pattern, &fd);
+    if (h != INVALID_HANDLE_VALUE) {
+        do {
+            if ((fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) == 0) {
+                swprintf(path, MAX_PATH, L"%ls\\%ls", b->tmp, fd.cFileName);
+                DeleteFileW(path);
+            }
+        } while (FindNextFileW(h, &fd));
+        FindClose(h);
+    }
+    RemoveDirectoryW(b->tmp);
+}
+
+int wmain(int argc, wchar_t **argv)
+{
+    static Bench bench;
+    Bench *b = &bench;
+    Text t = {0};
+    char machine[512];
+    char load[128] = "";
+    HANDLE f;
+
+    /* The smallest console process: the reference for memory and idle cost. Nothing else runs first. */
+    if (argc == 3 && wcscmp(argv[1], L"--sleeper") == 0) {
+        Sleep(INFINITE);
+        return 0;
+    }
+    if (argc >= 2 && wcscmp(argv[1], L"--launch") == 0) {
+        return Launcher(argc, argv);
+    }
+    /* ipc_bench --has-console PID: exit code 1 when PID has a console, 0 when it has none. */
+    if (argc == 3 && wcscmp(argv[1], L"--has-console") == 0) {
+        unsigned long pid = 0;
+        if (!IpcParseUnsigned(argv[2], 1, 0xFFFFFFFFul, &pid)) {
+            return 2;
+        }
+        FreeConsole();
+        if (AttachConsole((DWORD)pid)) {
+            return 1;
+        }
+        return GetLastError() == ERROR_INVALID_HANDLE ? 0 : 2;
+    }
+    /* The floor of a process start: says it has reached wmain, and exits. */
+    if (argc == 3 && wcscmp(argv[1], L"--signal") == 0) {
+        HANDLE ev = OpenEventW(EVENT_MODIFY_STATE, FALSE, argv[2]);
+        if (ev != NULL) {
+            SetEvent(ev);
+            CloseHandle(ev);
+        }
+        return 0;
+    }
+    if (argc == 2 && (wcscmp(argv[1], L"--help") == 0 || wcscmp(argv[1], L"-h") == 0 || wcscmp(argv[1], L"/?") == 0)) {
+        IpcPrint(L"%ls", kUsage);
+        return 0;
+    }
+    BenchInitClocks();
+    if (!Setup(b, argc, argv)) {
+        return 2;
+    }
+    b->started = BenchNowMs();
+    b->wine = BenchIsWine(NULL, 0, NULL, 0);
+    BenchMachine(machine, sizeof(machine));
+    Progress("ipc_bench: %s", machine);
+    if (b->wine && BenchReadUnixFile("/proc/loadavg", load, sizeof(load)) > 0) {
+        load[strcspn(load, "\n")] = '\0';
+        Note(b, "load average at the start (/proc/loadavg): %s", load);
+    }
+    Note(b, "timer resolution %.2f ms; the bench polls offsets 0 with Sleep(1)", BenchTimerResolutionMs());
+    Note(b, "processes in a kill-on-close job: %s", b->job != NULL ? "yes" : "no");
+
+    if (!g_none_flags_given && (b->sections & ((1u << 1) | (1u << 3) | (1u << 5))) != 0) {
+        DetectNoneFlags(b);
+    }
+    if (b->sections & (1u << 1)) {
+        RestartSection(b, L"none", g_none_flags, g_none_flags == DETACHED_PROCESS ? CREATE_NO_WINDOW : DETACHED_PROCESS,
+                       b->kills);
+        RestartSection(b, L"new", CREATE_NEW_CONSOLE, 0, b->kills_new);
+    }
+    if (b->sections & (1u << 2)) {
+        StopSection(b);
+    }
+    if (b->sections & ((1u << 3) | (1u << 4))) {
+        IdleSection(b);
+    }
+    if (b->sections & (1u << 5)) {
+        ScaleSection(b);
+    }
+
+    if (b->wine && BenchReadUnixFile("/proc/loadavg", load, sizeof(load)) > 0) {
+        load[strcspn(load, "\n")] = '\0';
+        Note(b, "load average at the end: %s", load);
+    }
+    Render(b, &t, machine);
+    WriteAll(GetStdHandle(STD_OUTPUT_HANDLE), t.p, t.len);
+    f = CreateFileW(b->out_path, GENERIC_WRITE, FILE_SHARE_READ, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+    if (f != INVALID_HANDLE_VALUE) {
+        WriteAll(f, t.p, t.len);
+        CloseHandle(f);
+        Progress("ipc_bench: table written to %ls", b->out_path);
+    } else {
+        Progress("ipc_bench: cannot write %ls (error %lu)", b->out_path, (unsigned long)GetLastError());
+    }
+    free(t.p);
+    if (!b->keep) {
+        RemoveTmp(b);
+    } else {
+        Progress("ipc_bench: logs kept in %ls", b->tmp);
+    }
+    return 0;
+}
