@@ -151,37 +151,52 @@ static VOID CALLBACK OnListenerExited(PVOID context, BOOLEAN timed_out)
     SetEvent((HANDLE)context);
 }
 
-/* Resolves the listener's full path and folder, and builds its command line. */
-static int PrepareListener(Controller *c)
+/*
+ * The listener's full path: --listener PATH made absolute, or
+ * ConsoleAppListener.exe beside this program. It must exist; otherwise the
+ * reason is printed, ending with tail, and an exit code is returned.
+ */
+static int FindListener(const wchar_t *given, wchar_t *out, DWORD cap, const wchar_t *tail)
 {
-    const IpcControllerOptions *opt = c->opt;
     DWORD code;
     DWORD n;
     DWORD attrs;
-    size_t len = 0;
-    int i;
-    wchar_t *file_part = NULL;
-    DWORD cap = (DWORD)(sizeof(c->listener_path) / sizeof(c->listener_path[0]));
 
-    if (opt->listener_path != NULL) {
-        n = GetFullPathNameW(opt->listener_path, cap, c->listener_path, &file_part);
+    if (given != NULL) {
+        n = GetFullPathNameW(given, cap, out, NULL);
         if (n == 0 || n >= cap) {
             code = n == 0 ? GetLastError() : ERROR_FILENAME_EXCED_RANGE;
-            IpcReportError(L"GetFullPathNameW", code, L"cannot resolve the listener path '%ls'", opt->listener_path);
+            IpcReportError(L"GetFullPathNameW", code, L"cannot resolve the listener path '%ls'", given);
             return IPC_EXIT_LAUNCH_FAILED;
         }
     } else {
-        code = IpcSelfDirectoryFile(LISTENER_EXE, c->listener_path, cap);
+        code = IpcSelfDirectoryFile(LISTENER_EXE, out, cap);
         if (code != ERROR_SUCCESS) {
             IpcReportError(L"GetModuleFileNameW", code, L"cannot find this program's folder");
             return IPC_EXIT_FAILURE;
         }
     }
-    attrs = GetFileAttributesW(c->listener_path);
+    attrs = GetFileAttributesW(out);
     if (attrs == INVALID_FILE_ATTRIBUTES || (attrs & FILE_ATTRIBUTE_DIRECTORY) != 0) {
-        IpcPrintErr(L"Error: the listener executable '%ls' does not exist%ls.", c->listener_path,
-                    opt->listener_path != NULL ? L"" : L" (put ConsoleAppListener.exe beside the controller, or use --listener PATH)");
+        IpcPrintErr(L"Error: the listener executable '%ls' does not exist%ls%ls.", out,
+                    given != NULL ? L"" : L" (put ConsoleAppListener.exe beside the controller, or use --listener PATH)",
+                    tail);
         return IPC_EXIT_LAUNCH_FAILED;
+    }
+    return IPC_EXIT_OK;
+}
+
+/* Resolves the listener's full path and folder, and builds its command line. */
+static int PrepareListener(Controller *c)
+{
+    const IpcControllerOptions *opt = c->opt;
+    size_t len = 0;
+    int i;
+    int rc = FindListener(opt->listener_path, c->listener_path,
+                          (DWORD)(sizeof(c->listener_path) / sizeof(c->listener_path[0])), L"");
+
+    if (rc != IPC_EXIT_OK) {
+        return rc;
     }
     /* The seed ran the listener in its own folder (WorkingDirectory = the exe's parent). */
     memcpy(c->listener_dir, c->listener_path, sizeof(c->listener_dir));
@@ -370,10 +385,16 @@ static void ClearStaleClose(Controller *c)
     IpcMappingCompareExchangeMessage(&c->map, 0, IPC_CLOSE_MESSAGE);
 }
 
-/* The seed's WantProcessToShutDown. */
+/*
+ * The seed's WantProcessToShutDown. The close message is written unless it is
+ * there already (the console control handler writes it at once, from its own
+ * thread).
+ */
 static void SendShutdown(Controller *c)
 {
-    IpcMappingSendClose(&c->map);
+    if (IpcMappingReadMessage(&c->map) != IPC_CLOSE_MESSAGE) {
+        IpcMappingSendClose(&c->map);
+    }
     c->shutting_down = TRUE;
     c->relaunch_tick = 0;
     IpcPrint(L"Sent message to shut down");
@@ -661,18 +682,10 @@ static int Supervise(Controller *c)
         } else if (r == WAIT_OBJECT_0) {
             ResetEvent(g_ctrl_event);
             if (!c->shutting_down) {
-                /*
-                 * The handler wrote the close message, unless the event came before
-                 * the mapping was open: then it is written now.
-                 */
-                if (IpcMappingReadMessage(&c->map) != IPC_CLOSE_MESSAGE) {
-                    IpcMappingSendClose(&c->map);
-                }
+                /* The handler wrote the close message, unless it came before the mapping was open. */
                 IpcPrint(L"Console control event received");
                 c->awaiting_enter = FALSE;
-                c->shutting_down = TRUE;
-                c->relaunch_tick = 0;
-                IpcPrint(L"Sent message to shut down");
+                SendShutdown(c);
             }
             if (c->process == NULL) {
                 return IPC_EXIT_OK;
@@ -809,11 +822,7 @@ static int RunSupervisor(const IpcControllerOptions *opt)
     c->stop_event = CreateEventW(sa, FALSE, FALSE, stop_name);
     code = GetLastError();
     if (c->stop_event != NULL && code == ERROR_ALREADY_EXISTS) {
-        HANDLE check = OpenEventW(READ_CONTROL, FALSE, stop_name);
-        code = check != NULL ? IpcCheckOwner(check, NULL, 0) : ERROR_INVALID_OWNER;
-        if (check != NULL) {
-            CloseHandle(check);
-        }
+        code = IpcCheckNamedOwner(OpenEventW, stop_name);
     } else if (c->stop_event != NULL) {
         code = ERROR_SUCCESS;
     }
@@ -1265,7 +1274,6 @@ static int RunInstall(const IpcControllerOptions *opt, int argc, wchar_t **argv)
     wchar_t listener[MAX_PATH * 2];
     wchar_t *args = NULL;
     DWORD n = GetModuleFileNameW(NULL, self, (DWORD)(sizeof(self) / sizeof(self[0])));
-    DWORD attrs;
     DWORD code;
     int rc = IPC_EXIT_FAILURE;
 
@@ -1275,19 +1283,12 @@ static int RunInstall(const IpcControllerOptions *opt, int argc, wchar_t **argv)
         goto cleanup;
     }
     /* A task that could only fail at every boot is caught now, while someone is watching. */
-    if (opt->listener_path != NULL) {
-        n = GetFullPathNameW(opt->listener_path, (DWORD)(sizeof(listener) / sizeof(listener[0])), listener, NULL);
-        code = n == 0 || n >= sizeof(listener) / sizeof(listener[0]) ? ERROR_FILENAME_EXCED_RANGE : ERROR_SUCCESS;
-    } else {
-        code = IpcSelfDirectoryFile(LISTENER_EXE, listener, (DWORD)(sizeof(listener) / sizeof(listener[0])));
-    }
-    attrs = code == ERROR_SUCCESS ? GetFileAttributesW(listener) : INVALID_FILE_ATTRIBUTES;
-    if (attrs == INVALID_FILE_ATTRIBUTES || (attrs & FILE_ATTRIBUTE_DIRECTORY) != 0) {
-        IpcPrintErr(L"Error: the listener executable '%ls' does not exist; not registering a task that would fail.",
-                    code == ERROR_SUCCESS ? listener : opt->listener_path);
-        rc = IPC_EXIT_LAUNCH_FAILED;
+    rc = FindListener(opt->listener_path, listener, (DWORD)(sizeof(listener) / sizeof(listener[0])),
+                      L"; not registering a task that would fail");
+    if (rc != IPC_EXIT_OK) {
         goto cleanup;
     }
+    rc = IPC_EXIT_FAILURE;
     args = (wchar_t *)HeapAlloc(GetProcessHeap(), 0, (IPC_MAX_COMMAND_LINE + 1) * sizeof(wchar_t));
     if (args == NULL || !InstallArguments(argc, argv, opt->name, args, IPC_MAX_COMMAND_LINE + 1)) {
         IpcPrintErr(L"Error: the task's command line would be longer than %d characters.", IPC_MAX_COMMAND_LINE);

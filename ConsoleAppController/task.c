@@ -309,14 +309,22 @@ static int ReportHr(const wchar_t *call, HRESULT hr, const wchar_t *what)
     return IPC_EXIT_FAILURE;
 }
 
-/* Connects to the local Task Scheduler and opens its root folder. */
-static int OpenRoot(const Com *com, ITaskService **service, ITaskFolder **root, const wchar_t *what)
+/*
+ * Starts COM (ComStart), connects to the local Task Scheduler and opens its
+ * root folder. On failure it has reported why; the caller still releases what
+ * was set (service, root) and calls ComStop.
+ */
+static int OpenRoot(Com *com, ITaskService **service, ITaskFolder **root, const wchar_t *what)
 {
     HRESULT hr;
     VARIANT empty;
     BSTR slash = NULL;
-    int rc = IPC_EXIT_FAILURE;
+    int rc = ComStart(com);
 
+    if (rc != IPC_EXIT_OK) {
+        return rc;
+    }
+    rc = IPC_EXIT_FAILURE;
     /* VariantInit without oleaut32: an empty VARIANT is all zero (VT_EMPTY is 0). */
     ZeroMemory(&empty, sizeof(empty));
     hr = com->create(&kClsidTaskScheduler, NULL, CLSCTX_INPROC_SERVER, &kIidTaskService, (void **)service);
@@ -399,10 +407,6 @@ int IpcTaskInstall(const wchar_t *name, const wchar_t *controller_path, const wc
         goto cleanup;
     }
 
-    rc = ComStart(&com);
-    if (rc != IPC_EXIT_OK) {
-        goto cleanup;
-    }
     rc = OpenRoot(&com, &service, &root, L"cannot reach Task Scheduler");
     if (rc != IPC_EXIT_OK) {
         goto cleanup;
@@ -471,10 +475,6 @@ int IpcTaskUninstall(const wchar_t *name)
     if (!IpcTaskName(name, task_name, MAX_PATH)) {
         IpcPrintErr(L"Error: the task name for '%ls' is too long.", name);
         rc = IPC_EXIT_USAGE;
-        goto cleanup;
-    }
-    rc = ComStart(&com);
-    if (rc != IPC_EXIT_OK) {
         goto cleanup;
     }
     rc = OpenRoot(&com, &service, &root, L"cannot reach Task Scheduler");

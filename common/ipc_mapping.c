@@ -26,24 +26,6 @@ static DWORD MapAll(HANDLE section, volatile IpcHeader **view)
     return ERROR_SUCCESS;
 }
 
-/*
- * Checks who owns the existing mapping NAME, through a second handle opened for
- * READ_CONTROL only (the access granted to the mapping handle may not include it).
- */
-static DWORD CheckMappingOwner(const wchar_t *name)
-{
-    DWORD err;
-    HANDLE h = OpenFileMappingW(READ_CONTROL, FALSE, name);
-    if (h == NULL) {
-        err = GetLastError();
-        /* Not even READ_CONTROL: it was created by someone who shut us out. */
-        return err == ERROR_ACCESS_DENIED ? ERROR_INVALID_OWNER : err;
-    }
-    err = IpcCheckOwner(h, NULL, 0);
-    CloseHandle(h);
-    return err;
-}
-
 IpcLayoutKind IpcMappingSnapshot(const IpcMapping *m, IpcHeader *out, const wchar_t **why)
 {
     unsigned char bytes[IPC_MAPPING_SIZE];
@@ -111,7 +93,7 @@ DWORD IpcMappingCreate(const wchar_t *name, IpcMapping *out)
     }
     created = err != ERROR_ALREADY_EXISTS;
     if (!created) {
-        err = CheckMappingOwner(name);
+        err = IpcCheckNamedOwner(OpenFileMappingW, name);
         if (err != ERROR_SUCCESS) {
             goto cleanup;
         }
@@ -137,7 +119,7 @@ DWORD IpcMappingOpen(const wchar_t *name, IpcMapping *out)
         err = GetLastError();
         goto cleanup;
     }
-    err = CheckMappingOwner(name);
+    err = IpcCheckNamedOwner(OpenFileMappingW, name);
     if (err != ERROR_SUCCESS) {
         goto cleanup;
     }

@@ -176,13 +176,7 @@ DWORD IpcNamedMutexTryAcquire(const wchar_t *name, const wchar_t *suffix, HANDLE
     }
     if (err == ERROR_ALREADY_EXISTS) {
         /* A lock someone else created first could keep us out for ever: use it only if it is ours. */
-        HANDLE check = OpenMutexW(READ_CONTROL, FALSE, full);
-        if (check == NULL) {
-            err = ERROR_INVALID_OWNER;
-            goto cleanup;
-        }
-        err = IpcCheckOwner(check, NULL, 0);
-        CloseHandle(check);
+        err = IpcCheckNamedOwner(OpenMutexW, full);
         if (err != ERROR_SUCCESS) {
             goto cleanup;
         }

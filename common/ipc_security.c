@@ -111,6 +111,19 @@ DWORD IpcPrivateAttributes(SECURITY_ATTRIBUTES **out)
     return ERROR_SUCCESS;
 }
 
+DWORD IpcCheckNamedOwner(IpcOpenNamedFn open, const wchar_t *name)
+{
+    DWORD err;
+    HANDLE h = open(READ_CONTROL, FALSE, name);
+    if (h == NULL) {
+        err = GetLastError();
+        return err == ERROR_ACCESS_DENIED ? ERROR_INVALID_OWNER : err;
+    }
+    err = IpcCheckOwner(h, NULL, 0);
+    CloseHandle(h);
+    return err;
+}
+
 DWORD IpcCheckOwner(HANDLE object, wchar_t *owner_text, size_t cap)
 {
     DWORD err;

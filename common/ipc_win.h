@@ -189,6 +189,17 @@ DWORD IpcPrivateAttributes(SECURITY_ATTRIBUTES **out);
  */
 DWORD IpcCheckOwner(HANDLE object, wchar_t *owner_text, size_t cap);
 
+/* How a named object of one type is opened: OpenFileMappingW, OpenMutexW and OpenEventW all fit. */
+typedef HANDLE(WINAPI *IpcOpenNamedFn)(DWORD access, BOOL inherit, LPCWSTR name);
+
+/*
+ * IpcCheckNamedOwner - IpcCheckOwner for the existing object NAME, opened with
+ * open for READ_CONTROL only (the handle that found it may lack that right).
+ * ERROR_INVALID_OWNER also when even READ_CONTROL is refused: whoever created
+ * it shut us out.
+ */
+DWORD IpcCheckNamedOwner(IpcOpenNamedFn open, const wchar_t *name);
+
 /* ---- processes (ipc_process.c) ---- */
 
 /* IpcFileTimeToU64 / IpcNowU64 - FILETIME as a 64-bit count of 100 ns units (UTC). */

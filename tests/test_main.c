@@ -69,12 +69,22 @@ static BOOL Selected(const TestEntry *entry, int argc, wchar_t **argv, int first
     return FALSE;
 }
 
+/* Copies text up to its line end into out (cap characters at most, terminated). */
+static void CopyRestOfLine(const wchar_t *text, wchar_t *out, size_t cap)
+{
+    size_t n = wcscspn(text, L"\r\n");
+    if (n >= cap) {
+        n = cap - 1;
+    }
+    memcpy(out, text, n * sizeof(wchar_t));
+    out[n] = L'\0';
+}
+
 /* The reason of a failed test: its last "FAIL: " line, without the prefix. */
 static void FindReason(const wchar_t *output, wchar_t *reason, size_t cap)
 {
     const wchar_t *hit = NULL;
     const wchar_t *p;
-    size_t n;
 
     reason[0] = L'\0';
     for (p = wcsstr(output, L"FAIL: "); p != NULL; p = wcsstr(p + 1, L"FAIL: ")) {
@@ -82,16 +92,9 @@ static void FindReason(const wchar_t *output, wchar_t *reason, size_t cap)
             hit = p;
         }
     }
-    if (hit == NULL) {
-        return;
+    if (hit != NULL) {
+        CopyRestOfLine(hit + 6, reason, cap);
     }
-    hit += 6;
-    n = wcscspn(hit, L"\r\n");
-    if (n >= cap) {
-        n = cap - 1;
-    }
-    memcpy(reason, hit, n * sizeof(wchar_t));
-    reason[n] = L'\0';
 }
 
 /* Print output as TAP diagnostics, one "# " line per line. */
@@ -118,19 +121,11 @@ static void PrintDiagnostics(const wchar_t *output)
 static void FindSkip(const wchar_t *output, wchar_t *skip, size_t cap)
 {
     const wchar_t *hit = wcsstr(output, L"SKIP: ");
-    size_t n;
 
     skip[0] = L'\0';
-    if (hit == NULL) {
-        return;
+    if (hit != NULL) {
+        CopyRestOfLine(hit + 6, skip, cap);
     }
-    hit += 6;
-    n = wcscspn(hit, L"\r\n");
-    if (n >= cap) {
-        n = cap - 1;
-    }
-    memcpy(skip, hit, n * sizeof(wchar_t));
-    skip[n] = L'\0';
 }
 
 static BOOL RunChild(const TestEntry *entry, size_t number)
