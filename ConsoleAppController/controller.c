@@ -653,7 +653,13 @@ static int Supervise(Controller *c)
         handles[count++] = g_ctrl_event;
         handles[count++] = c->stop_event;
         handles[count++] = c->exit_event;
-        if (c->interactive) {
+        /*
+         * The console input handle stays signalled while input is unread, so it is
+         * waited on only while a key means something: before a stop (any key) and at
+         * "Hit Enter to close". After a Ctrl+C nothing reads the input, and a key
+         * typed then would turn this loop into a busy spin until the listener exits.
+         */
+        if (c->interactive && (!c->shutting_down || c->awaiting_enter)) {
             handles[count++] = in;
         }
         timeout = c->shutting_down ? INFINITE : HangDueMs(c);

@@ -387,6 +387,70 @@ test_controller_ctrl_c() {
     expect_no_listener "$name"
 }
 
+# linux_pid_of EXE NAME: the Linux pid of the Wine process running EXE (its
+# file name) for instance NAME; prints nothing when there is none. Wine names
+# the process after the exe (comm, 15 characters), which leaves out the shell
+# that started it.
+linux_pid_of() {
+    local exe=$1 name=$2 p
+    for p in $(pgrep -x -- "${exe:0:15}"); do
+        if tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF -- "$exe $name"; then
+            echo "$p"
+            return 0
+        fi
+    done
+}
+
+# cpu_ticks LINUXPID: utime+stime of the process so far, in clock ticks.
+cpu_ticks() {
+    awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null
+}
+
+# After Ctrl+C the controller waits for the listener to finish its unit. A key
+# typed then must not matter: the console input stays unread, and a loop that
+# still waited on it would spin on a CPU until the unit ends (it did, found in
+# review: about 100 ticks in 3 s). Allow a tenth of that.
+test_controller_key_after_ctrl_c() {
+    local name=Ikeyctrlc-$$ s=controller_key_ctrl_c pid lpid before after journal=$WORK/keyctrlc.journal
+    NAMES+=("$name")
+    start "$s" wine "$CONTROLLER" "$name" -- --work-ms 5000 --journal "$(win_path "$journal")" || {
+        REASON="tmux new-session failed"
+        return 1
+    }
+    tmx set-option -w -t "$s" remain-on-exit on >/dev/null 2>&1 || true
+    expect_screen "$s" "Hit any key to send shutdown message (at any time)" "$FIRST_SCREEN_S" || return 1
+    pid=$(listener_pid "$name") || {
+        REASON="no live listener pid in mapping $name"
+        return 1
+    }
+    WIN_PIDS+=("$pid")
+    expect_file "$journal" "pid=$pid unit=1 start" 15 || return 1
+    lpid=$(linux_pid_of ConsoleAppController.exe "$name")
+    if [ -z "$lpid" ]; then
+        REASON="the controller's Linux process was not found"
+        return 1
+    fi
+    tmx send-keys -t "$s" C-c
+    expect_screen "$s" "Console control event received" 10 || return 1
+    tmx send-keys -t "$s" x
+    sleep 0.5
+    before=$(cpu_ticks "$lpid")
+    sleep 2
+    after=$(cpu_ticks "$lpid")
+    if [ -z "$before" ] || [ -z "$after" ]; then
+        REASON="the controller ended before its listener's unit did"
+        return 1
+    fi
+    if [ $((after - before)) -gt 20 ]; then
+        REASON="the controller used $((after - before)) ticks of CPU in 2 s while waiting for the unit (a busy loop)"
+        return 1
+    fi
+    expect_pid_gone "$pid" 15 || return 1
+    expect_exit "$s" 0 15 || return 1
+    expect_file "$journal" "pid=$pid unit=1 end" 1 || return 1
+    expect_no_listener "$name"
+}
+
 # Closing the controller's console (its tmux session goes away, the terminal
 # hangs up). On Windows the controller gets CTRL_CLOSE_EVENT and writes the close
 # message before it is ended: the listener, in a console of its own, finishes its
@@ -469,6 +533,7 @@ run_test interactive_controller_any_key test_controller_any_key
 run_test interactive_listener_stopped_from_outside test_listener_stopped_from_outside
 run_test interactive_listener_no_name test_listener_no_name
 run_test interactive_controller_ctrl_c test_controller_ctrl_c
+run_test interactive_controller_key_after_ctrl_c test_controller_key_after_ctrl_c
 run_test interactive_controller_console_closed test_controller_console_closed
 
 echo "$PASSED passed, $FAILED failed"
