@@ -758,7 +758,7 @@ static int RunSupervisor(const IpcControllerOptions *opt)
         /* Full paths: the listener runs in its own folder. */
         if (IpcLogSibling(full, L".listener", sibling, sizeof(sibling) / sizeof(sibling[0]))) {
             SetEnvironmentVariableW(IPC_ENV_LISTENER_LOG, sibling);
-            swprintf(text, sizeof(text) / sizeof(text[0]), L"%lu", opt->log_max_bytes);
+            IpcFormat(text, sizeof(text) / sizeof(text[0]), L"%lu", opt->log_max_bytes);
             SetEnvironmentVariableW(IPC_ENV_LISTENER_LOG_MAX_BYTES, text);
         }
         IpcPrint(L"Controller (pid %lu) %ls supervising '%ls'; listener log: %ls", (unsigned long)GetCurrentProcessId(),
@@ -838,7 +838,7 @@ static int RunSupervisor(const IpcControllerOptions *opt)
     }
 
     /* Children inherit this: a listener we launch knows a controller watches it and never prompts. */
-    swprintf(text, sizeof(text) / sizeof(text[0]), L"%lu", (unsigned long)GetCurrentProcessId());
+    IpcFormat(text, sizeof(text) / sizeof(text[0]), L"%lu", (unsigned long)GetCurrentProcessId());
     SetEnvironmentVariableW(IPC_ENV_CONTROLLER_PID, text);
     SetConsoleCtrlHandler(CtrlHandler, TRUE);
 
@@ -937,7 +937,7 @@ static DWORD OpenMapping(const wchar_t *name, IpcMapping *m, wchar_t *resolved, 
     wchar_t global[MAX_PATH];
 
     if (code == ERROR_SUCCESS) {
-        swprintf(resolved, cap, L"%ls", name);
+        IpcFormat(resolved, cap, L"%ls", name);
         return code;
     }
     if (code != ERROR_FILE_NOT_FOUND || wcschr(name, L'\\') != NULL) {
@@ -949,7 +949,7 @@ static DWORD OpenMapping(const wchar_t *name, IpcMapping *m, wchar_t *resolved, 
     if (IpcMappingOpen(global, m) != ERROR_SUCCESS) {
         return code;
     }
-    swprintf(resolved, cap, L"%ls", global);
+    IpcFormat(resolved, cap, L"%ls", global);
     IpcPrint(L"'%ls' is not in this session; found '%ls' in the global namespace", name, global);
     return ERROR_SUCCESS;
 }
@@ -985,12 +985,12 @@ static void FormatDuration(uint64_t ms, wchar_t *buf, size_t cap)
 {
     uint64_t s = ms / 1000;
     if (s >= 3600) {
-        swprintf(buf, cap, L"%lu h %02u min %02u s", (unsigned long)(s / 3600), (unsigned)(s / 60 % 60),
+        IpcFormat(buf, cap, L"%lu h %02u min %02u s", (unsigned long)(s / 3600), (unsigned)(s / 60 % 60),
                  (unsigned)(s % 60));
     } else if (s >= 60) {
-        swprintf(buf, cap, L"%u min %02u s", (unsigned)(s / 60), (unsigned)(s % 60));
+        IpcFormat(buf, cap, L"%u min %02u s", (unsigned)(s / 60), (unsigned)(s % 60));
     } else {
-        swprintf(buf, cap, L"%u.%u s", (unsigned)s, (unsigned)(ms % 1000 / 100));
+        IpcFormat(buf, cap, L"%u.%u s", (unsigned)s, (unsigned)(ms % 1000 / 100));
     }
 }
 
@@ -1056,7 +1056,7 @@ static int RunStatus(const IpcControllerOptions *opt)
             state = L"running";
         }
         if (!QueryFullProcessImageNameW(listener, 0, image, &image_len)) {
-            swprintf(image, sizeof(image) / sizeof(image[0]), L"?");
+            IpcFormat(image, sizeof(image) / sizeof(image[0]), L"?");
         }
         IpcPrint(L"Listener:   pid %lu, %ls", (unsigned long)pid, state);
         IpcPrint(L"Image:      %ls", image);

@@ -28,18 +28,37 @@ static int HasPrefixNoCase(const wchar_t *s, const wchar_t *prefix)
     return 1;
 }
 
-/* Writes a message to buf (if any); vswprintf truncates safely and always terminates. */
+int IpcFormatV(wchar_t *buf, size_t cap, const wchar_t *fmt, va_list ap)
+{
+    int n;
+    if (buf == NULL || cap == 0) {
+        return -1;
+    }
+    n = vswprintf(buf, cap, fmt, ap);
+    if (n < 0 || (size_t)n >= cap) {
+        /* Truncated, in any runtime's way of saying it: the zero may be missing. */
+        buf[cap - 1] = L'\0';
+        return -1;
+    }
+    return n;
+}
+
+int IpcFormat(wchar_t *buf, size_t cap, const wchar_t *fmt, ...)
+{
+    va_list ap;
+    int n;
+    va_start(ap, fmt);
+    n = IpcFormatV(buf, cap, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+/* Writes a message to buf (if any), cut short when it does not fit. */
 static void SetText(wchar_t *buf, size_t cap, const wchar_t *fmt, ...)
 {
     va_list ap;
-    if (buf == NULL || cap == 0) {
-        return;
-    }
     va_start(ap, fmt);
-    if (vswprintf(buf, cap, fmt, ap) < 0) {
-        /* vswprintf reports truncation as failure; the buffer may then be unterminated. */
-        buf[cap - 1] = L'\0';
-    }
+    IpcFormatV(buf, cap, fmt, ap);
     va_end(ap);
 }
 

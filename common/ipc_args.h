@@ -8,6 +8,7 @@
 #ifndef IPC_ARGS_H
 #define IPC_ARGS_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <wchar.h>
 
@@ -130,5 +131,18 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
  * NUL) would not fit in cap characters (the string in buf then still ends at *len).
  */
 int IpcAppendQuotedArg(wchar_t *buf, size_t cap, size_t *len, const wchar_t *arg);
+
+/*
+ * IpcFormat / IpcFormatV - swprintf into buf of cap characters that always
+ * leaves buf terminated, whichever C runtime does the formatting. Returns the
+ * length written, or -1 when the text did not fit: buf then holds as much as
+ * fit (cap - 1 characters at most). With buf NULL or cap 0, returns -1 and
+ * writes nothing. The runtimes disagree on truncation: the UCRT's vswprintf
+ * returns -1, C99's (MinGW's own stdio) the length it needed, and msvcrt.dll's
+ * (MinGW's default, _vsnwprintf underneath) returns cap for a text of exactly
+ * cap characters and writes no terminating zero at all.
+ */
+int IpcFormatV(wchar_t *buf, size_t cap, const wchar_t *fmt, va_list ap);
+int IpcFormat(wchar_t *buf, size_t cap, const wchar_t *fmt, ...);
 
 #endif

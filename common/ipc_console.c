@@ -10,11 +10,6 @@
 #define IPC_LINE_MAX 2048
 
 /*
- * Writes one line to a standard handle. WriteConsoleW keeps every character on a
- * console whatever its code page; anything else (a pipe read by a script or the
- * test runner, a file) gets UTF-8, which is what such readers expect.
- */
-/*
  * UTF-8 for text: into small when it fits, else into a heap buffer the caller
  * frees (*heap). Returns the byte count, 0 when it cannot be converted.
  */
@@ -93,11 +88,11 @@ static void RotateLog(void)
     g_log = NULL;
     for (i = IPC_LOG_KEEP; i >= 1; i--) {
         if (i == 1) {
-            swprintf(from, sizeof(from) / sizeof(from[0]), L"%ls", g_log_path);
+            IpcFormat(from, sizeof(from) / sizeof(from[0]), L"%ls", g_log_path);
         } else {
-            swprintf(from, sizeof(from) / sizeof(from[0]), L"%ls.%d", g_log_path, i - 1);
+            IpcFormat(from, sizeof(from) / sizeof(from[0]), L"%ls.%d", g_log_path, i - 1);
         }
-        swprintf(to, sizeof(to) / sizeof(to[0]), L"%ls.%d", g_log_path, i);
+        IpcFormat(to, sizeof(to) / sizeof(to[0]), L"%ls.%d", g_log_path, i);
         /* MOVEFILE_REPLACE_EXISTING drops the oldest; a missing source is simply skipped. */
         MoveFileExW(from, to, MOVEFILE_REPLACE_EXISTING);
     }
@@ -206,22 +201,18 @@ static void VPrintLine(DWORD which, const wchar_t *fmt, va_list ap)
     int len;
     va_list again;
 
-    /*
-     * Truncation is len < 0 with MSVC's vswprintf, and len >= the buffer with
-     * MinGW's, which follows C99 snprintf and returns the length it needed.
-     */
+    /* Two characters are kept free for the line's CR LF. */
     va_copy(again, ap);
-    len = vswprintf(line, cap - 2, fmt, ap);
-    if (len < 0 || (size_t)len >= cap - 2) {
+    len = IpcFormatV(line, cap - 2, fmt, ap);
+    if (len < 0) {
         heap = (wchar_t *)HeapAlloc(GetProcessHeap(), 0, (IPC_MAX_COMMAND_LINE + IPC_LINE_MAX) * sizeof(wchar_t));
         if (heap != NULL) {
             line = heap;
             cap = IPC_MAX_COMMAND_LINE + IPC_LINE_MAX;
-            len = vswprintf(line, cap - 2, fmt, again);
+            len = IpcFormatV(line, cap - 2, fmt, again);
         }
-        if (len < 0 || (size_t)len >= cap - 2) {
-            /* Still too long: keep what fits rather than lose the line. */
-            line[cap - 3] = L'\0';
+        if (len < 0) {
+            /* Still too long: keep what fits (IpcFormatV terminated it) rather than lose the line. */
             len = (int)wcslen(line);
         }
     }
@@ -259,9 +250,7 @@ void IpcReportError(const wchar_t *api, DWORD code, const wchar_t *what, ...)
     va_list ap;
 
     va_start(ap, what);
-    if (vswprintf(context, IPC_LINE_MAX / 2, what, ap) < 0) {
-        context[IPC_LINE_MAX / 2 - 1] = L'\0';
-    }
+    IpcFormatV(context, IPC_LINE_MAX / 2, what, ap);
     va_end(ap);
 
     n = FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS | FORMAT_MESSAGE_MAX_WIDTH_MASK,
@@ -308,11 +297,11 @@ void IpcFormatTime(uint64_t utc, wchar_t *buf, size_t cap)
     /* SystemTimeToTzSpecificLocalTime applies the daylight rule of that date, not of today. */
     if (!FileTimeToSystemTime(&ft_utc, &st_utc) || !SystemTimeToTzSpecificLocalTime(NULL, &st_utc, &st_local) ||
         !SystemTimeToFileTime(&st_local, &ft_local)) {
-        swprintf(buf, cap, L"?");
+        IpcFormat(buf, cap, L"?");
         return;
     }
     offset_min = ((LONGLONG)IpcFileTimeToU64(ft_local) - (LONGLONG)utc) / (10000000LL * 60);
-    swprintf(buf, cap, L"%04u-%02u-%02uT%02u:%02u:%02u.%03u%lc%02d:%02d", st_local.wYear, st_local.wMonth,
+    IpcFormat(buf, cap, L"%04u-%02u-%02uT%02u:%02u:%02u.%03u%lc%02d:%02d", st_local.wYear, st_local.wMonth,
              st_local.wDay, st_local.wHour, st_local.wMinute, st_local.wSecond, st_local.wMilliseconds,
              offset_min < 0 ? L'-' : L'+', (int)((offset_min < 0 ? -offset_min : offset_min) / 60),
              (int)((offset_min < 0 ? -offset_min : offset_min) % 60));

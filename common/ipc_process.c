@@ -49,13 +49,8 @@ const wchar_t *IpcPathFileName(const wchar_t *path)
 static void SetWhy(wchar_t *why, size_t cap, const wchar_t *fmt, ...)
 {
     va_list ap;
-    if (why == NULL || cap == 0) {
-        return;
-    }
     va_start(ap, fmt);
-    if (vswprintf(why, cap, fmt, ap) < 0) {
-        why[cap - 1] = L'\0';
-    }
+    IpcFormatV(why, cap, fmt, ap);
     va_end(ap);
 }
 

@@ -71,9 +71,8 @@ static BOOL CALLBACK InitOnce(PINIT_ONCE once, PVOID param, PVOID *context)
      * GENERIC_ALL for the user and SYSTEM only. The user's SID is spelled out
      * because Wine does not honour the OW (owner rights) SID.
      */
-    n = swprintf(sddl, sizeof(sddl) / sizeof(sddl[0]), L"O:%lsD:P(A;;GA;;;%ls)(A;;GA;;;SY)", user, user);
-    /* Truncated: negative from MSVC's swprintf, the needed length from MinGW's (C99). */
-    if (n < 0 || (size_t)n >= sizeof(sddl) / sizeof(sddl[0])) {
+    n = IpcFormat(sddl, sizeof(sddl) / sizeof(sddl[0]), L"O:%lsD:P(A;;GA;;;%ls)(A;;GA;;;SY)", user, user);
+    if (n < 0) {
         err = ERROR_INSUFFICIENT_BUFFER;
         goto cleanup;
     }
@@ -156,9 +155,9 @@ DWORD IpcCheckOwner(HANDLE object, wchar_t *owner_text, size_t cap)
     err = ERROR_INVALID_OWNER;
     if (owner_text != NULL && cap > 0) {
         if (ConvertSidToStringSidW(owner, &text)) {
-            swprintf(owner_text, cap, L"%ls", text);
+            IpcFormat(owner_text, cap, L"%ls", text);
         } else {
-            swprintf(owner_text, cap, L"an unknown owner");
+            IpcFormat(owner_text, cap, L"an unknown owner");
         }
     }
 

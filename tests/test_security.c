@@ -1251,6 +1251,60 @@ static void SecurityUsageErrors(void)
     ASSERT_MSG(!TestMappingExists(name), L"a refused command line created the mapping %ls", name);
 }
 
+/*
+ * An unknown option so long that the error text fills its buffer exactly, or
+ * just under or over: the message must be cut cleanly. msvcrt's vswprintf
+ * (what MinGW builds use) writes no terminating zero when the text is exactly
+ * as long as the buffer, and the message then went on with whatever the stack
+ * held after it (found in review). After the run of x's, the message must go
+ * straight on with its own text.
+ */
+static void SecurityUsageErrorLongOption(void)
+{
+    static const wchar_t *const exes[2] = {TEST_CONTROLLER_EXE, TEST_LISTENER_EXE};
+    wchar_t name[SEC_TEXT_CAP];
+    wchar_t *option = (wchar_t *)malloc(600 * sizeof(wchar_t));
+    const wchar_t *args[3];
+    const wchar_t *err;
+    const wchar_t *p;
+    size_t len;
+    size_t i;
+    size_t e;
+    TestProc *proc;
+
+    ASSERT(option != NULL);
+    TestUniqueName(L"usagelong", name, SEC_TEXT_CAP);
+    /* "unknown option '" is 16 characters and "'" one more: 495 fills IPC_ERROR_TEXT_MAX (512) exactly. */
+    for (len = 492; len <= 498; len++) {
+        option[0] = L'-';
+        option[1] = L'-';
+        for (i = 2; i < len; i++) {
+            option[i] = L'x';
+        }
+        option[len] = L'\0';
+        for (e = 0; e < 2; e++) {
+            args[0] = name;
+            args[1] = option;
+            args[2] = NULL;
+            proc = SpawnArgs(exes[e], args);
+            ExpectExitDoingNothing(proc, exes[e], SEC_EXIT_USAGE);
+            err = TestErrText(proc);
+            p = wcsstr(err, L"unknown option '--x");
+            ASSERT_MSG(p != NULL, L"%ls with a %u-character option: no 'unknown option' message:\n%ls", exes[e],
+                       (unsigned)len, err);
+            p += wcslen(L"unknown option '--");
+            while (*p == L'x') {
+                p++;
+            }
+            ASSERT_MSG(wcsncmp(p, L"'. Run ", 7) == 0 || wcsncmp(p, L". Run ", 6) == 0,
+                       L"%ls with a %u-character option: the message goes on with something else after the option: "
+                       L"'%.40ls'",
+                       exes[e], (unsigned)len, p);
+        }
+    }
+    free(option);
+}
+
 /* ---- 5. quoting ---- */
 
 /* The file the echo-args helper writes, in the temp folder, unique to this test process. */
@@ -1562,6 +1616,7 @@ const TestEntry TestSecurityTable[] = {
     { L"security_name_239", SecurityName239, 30000 },
     { L"security_unicode_name", SecurityUnicodeName, 30000 },
     { L"security_usage_errors", SecurityUsageErrors, 40000 },
+    { L"security_usage_error_long_option", SecurityUsageErrorLongOption, 60000 },
     { L"security_listener_args_quoting", SecurityListenerArgsQuoting, 30000 },
     { L"security_long_launch_line", SecurityLongLaunchLine, 30000 },
 };
