@@ -1247,6 +1247,7 @@ static BOOL InstallArguments(int argc, wchar_t **argv, const wchar_t *name, wcha
     for (i = 1; i < argc; i++) {
         const wchar_t *arg = argv[i];
         BOOL path_value = FALSE;
+        const wchar_t *joined = NULL; /* the "--option=" of a path given in one word */
         if (!listener_args) {
             if (wcscmp(arg, L"--") == 0) {
                 listener_args = TRUE;
@@ -1258,7 +1259,22 @@ static BOOL InstallArguments(int argc, wchar_t **argv, const wchar_t *name, wcha
                 continue;
             } else if ((wcscmp(arg, L"--listener") == 0 || wcscmp(arg, L"--log") == 0) && i + 1 < argc) {
                 path_value = TRUE;
+            } else if (wcsncmp(arg, L"--listener=", 11) == 0) {
+                joined = L"--listener=";
+            } else if (wcsncmp(arg, L"--log=", 6) == 0) {
+                joined = L"--log=";
             }
+        }
+        if (joined != NULL) {
+            /* --listener=PATH, --log=FILE: the same path made absolute, kept in one word. */
+            size_t prefix = wcslen(joined);
+            DWORD n;
+            memcpy(full, joined, prefix * sizeof(wchar_t));
+            n = GetFullPathNameW(arg + prefix, (DWORD)(sizeof(full) / sizeof(full[0]) - prefix), full + prefix, NULL);
+            if (n == 0 || n >= sizeof(full) / sizeof(full[0]) - prefix || !IpcAppendQuotedArg(out, cap, &len, full)) {
+                return FALSE;
+            }
+            continue;
         }
         if (!IpcAppendQuotedArg(out, cap, &len, arg)) {
             return FALSE;

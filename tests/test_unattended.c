@@ -967,6 +967,24 @@ static void UnattendedTaskDryRun(void)
         ASSERT_NOT_CONTAINS(out, L"--at-startup");
     }
 
+    /*
+     * The same paths in the one-word form --listener=PATH --log=FILE: made
+     * absolute too, kept in one word (they were copied relative, and the task,
+     * which runs in the controller's folder, then failed at every start).
+     */
+    args[0] = L'\0';
+    TestAppendArg(args, UA_CMD_CAP, name);
+    swprintf(text, UA_TEXT_CAP, L"--listener=%ls", listener_abs);
+    TestAppendArg(args, UA_CMD_CAP, text);
+    swprintf(text, UA_TEXT_CAP, L"--log=%ls", log_abs);
+    TestAppendArg(args, UA_CMD_CAP, text);
+    XmlEscape(args, escaped, UA_CMD_CAP);
+    dry = TestSpawnController(TEST_SPAWN_DEFAULT, L"--install", name, L"--dry-run", L"--listener=" TEST_LISTENER_EXE,
+                              L"--log=logs&more\\svc.log", (const wchar_t *)NULL);
+    ASSERT_EXIT(dry, 0, 15000);
+    XmlElement(TestOutputText(dry), L"Arguments", got, UA_CMD_CAP);
+    ASSERT_EQ_WSTR(got, escaped);
+
     /* A backslash in NAME becomes _ in the task's name. */
     TestUniqueName(L"drylocal", text, UA_TEXT_CAP);
     swprintf(name, UA_TEXT_CAP, L"Local\\%ls", text);
