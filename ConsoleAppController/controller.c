@@ -1037,7 +1037,9 @@ static int RunStatus(const IpcControllerOptions *opt)
     }
     if (pid != 0) {
         uint64_t created = ours && hdr.listener_pid == pid ? hdr.listener_created : 0;
-        IpcProcessOpenVerified(pid, created, NULL, 0, &listener, reason, IPC_ERROR_TEXT_MAX);
+        /* Without a creation time to compare (the seed's format), the image is what --stop checks too. */
+        IpcProcessOpenVerified(pid, created, created != 0 ? NULL : LISTENER_EXE, 0, &listener, reason,
+                               IPC_ERROR_TEXT_MAX);
     }
     if (listener == NULL) {
         if (pid != 0) {

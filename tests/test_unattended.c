@@ -533,11 +533,66 @@ static void UnattendedStatusUnitAndStopping(void)
     ASSERT(TestIsRunning(listener)); /* still finishing its unit */
 }
 
-/* The seed's 4-byte format: a live seed listener (pid only), then its pid dead while the mapping is held. */
+/*
+ * A seed listener whose image is ConsoleAppListener.exe, as the seed's own is:
+ * a copy of ipc_tests.exe under that name in a folder of its own, started as
+ * a controller starts a listener ("ConsoleAppListener.exe NAME"). Its path is
+ * left in copy for the caller to delete once the process is gone.
+ */
+static TestProc *StartSeedListenerNamedAsOurs(const wchar_t *name, wchar_t *copy, size_t cap)
+{
+    wchar_t self[UA_PATH_CAP];
+    wchar_t dir[UA_PATH_CAP];
+    wchar_t *cmd = (wchar_t *)malloc(UA_CMD_CAP * sizeof(wchar_t));
+    TestProc *seed;
+
+    ASSERT(cmd != NULL);
+    TestSelfPath(self, UA_PATH_CAP);
+    TempPath(name, L".dir", dir, UA_PATH_CAP);
+    ASSERT(CreateDirectoryW(dir, NULL) || GetLastError() == ERROR_ALREADY_EXISTS);
+    swprintf(copy, cap, L"%ls\\%ls", dir, TEST_LISTENER_EXE);
+    ASSERT_MSG(CopyFileW(self, copy, FALSE), L"cannot copy ipc_tests.exe to %ls (error %lu)", copy,
+               (unsigned long)GetLastError());
+    TestSetEnv(TEST_ENV_HELPER, L"seed-listener");
+    TestSetEnv(TEST_ENV_SEED_WORK_MS, L"300");
+    cmd[0] = L'\0';
+    TestAppendArg(cmd, UA_CMD_CAP, copy);
+    TestAppendArg(cmd, UA_CMD_CAP, name);
+    seed = TestSpawnEx(cmd, TEST_SPAWN_DEFAULT);
+    free(cmd);
+    ASSERT_OUTPUT(seed, TEXT_PROCESSING, 10000);
+    ASSERT_EQ_INT(TestWaitPublished(name, 0, 5000), TestPid(seed));
+    return seed;
+}
+
+/* Deletes the copy and its folder (best effort: the process that ran it has exited). */
+static void RemoveCopy(const wchar_t *copy)
+{
+    wchar_t dir[UA_PATH_CAP];
+    wchar_t *slash;
+
+    (void)DeleteFileW(copy);
+    swprintf(dir, UA_PATH_CAP, L"%ls", copy);
+    slash = wcsrchr(dir, L'\\');
+    if (slash != NULL) {
+        *slash = L'\0';
+        (void)RemoveDirectoryW(dir);
+    }
+}
+
+/*
+ * The seed's 4-byte format: only a pid, no creation time, so --status checks
+ * the image as --stop does. A live seed listener (ConsoleAppListener.exe) is
+ * running; a pid that belongs to another program (here ipc_tests.exe speaking
+ * the seed's protocol, as a recycled pid would) is not a listener: exit 3 and
+ * the reason (it was reported running, found in review); a dead pid while the
+ * mapping is held is not running either.
+ */
 static void UnattendedStatusSeedFormat(void)
 {
     wchar_t name[UA_TEXT_CAP];
     wchar_t text[UA_TEXT_CAP];
+    wchar_t copy[UA_PATH_CAP];
     TestProc *seed;
     TestProc *status;
     TestProc *stopper;
@@ -545,9 +600,7 @@ static void UnattendedStatusSeedFormat(void)
     const wchar_t *out;
 
     TestUniqueName(L"statusseed", name, UA_TEXT_CAP);
-    seed = TestSpawnSelf(TEST_SPAWN_DEFAULT, L"--helper", L"seed-listener", name, L"300", (const wchar_t *)NULL);
-    ASSERT_OUTPUT(seed, TEXT_PROCESSING, 10000);
-    ASSERT_EQ_INT(TestWaitPublished(name, 0, 5000), TestPid(seed));
+    seed = StartSeedListenerNamedAsOurs(name, copy, UA_PATH_CAP);
     status = ExpectStatus(name, 0);
     out = TestOutputText(status);
     ASSERT_CONTAINS(out, L"seed's format");
@@ -561,10 +614,23 @@ static void UnattendedStatusSeedFormat(void)
     keep = OpenFileMappingW(FILE_MAP_READ, FALSE, name);
     ASSERT(keep != NULL);
     ASSERT(TestKillPid(TestPid(seed)));
+    ASSERT(TestWaitExit(seed, 10000, NULL));
     status = ExpectStatus(name, 3);
     ASSERT_CONTAINS(TestOutputText(status), L"not running");
     CloseHandle(keep);
     keep = NULL;
+    RemoveCopy(copy);
+
+    /* A live process that is not ConsoleAppListener.exe: not taken for the listener. */
+    TestUniqueName(L"statusforeign", name, UA_TEXT_CAP);
+    seed = TestSpawnSelf(TEST_SPAWN_DEFAULT, L"--helper", L"seed-listener", name, L"300", (const wchar_t *)NULL);
+    ASSERT_OUTPUT(seed, TEXT_PROCESSING, 10000);
+    ASSERT_EQ_INT(TestWaitPublished(name, 0, 5000), TestPid(seed));
+    status = ExpectStatus(name, 3);
+    out = TestOutputText(status);
+    ASSERT_CONTAINS(out, L"not running");
+    ASSERT_CONTAINS(out, L"ipc_tests.exe, not " TEST_LISTENER_EXE);
+    ASSERT(TestIsRunning(seed));
 
     /* The seed's controller after a stop: it keeps a 4-byte mapping holding -1 open, no listener behind it. */
     TestUniqueName(L"statusseedstop", name, UA_TEXT_CAP);
