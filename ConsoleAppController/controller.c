@@ -115,8 +115,15 @@ typedef struct Controller {
 
 /* Signalled by the console control handler; the main loop sends the close message. */
 static HANDLE g_ctrl_event = NULL;
-/* The mapping the control handler writes -1 into. */
+/*
+ * The mapping the control handler writes -1 into. The handler runs on a thread
+ * of its own, so it holds g_view_lock (shared) while it writes, and the main
+ * thread takes it (exclusive) to set g_view to NULL before it unmaps the view:
+ * a control event arriving while the controller exits then finds NULL rather
+ * than writing into a view that has just been unmapped.
+ */
 static volatile IpcHeader *volatile g_view = NULL;
+static SRWLOCK g_view_lock = SRWLOCK_INIT;
 /* Set once the control handler has sent the close message. */
 static volatile LONG g_ctrl_sent = 0;
 
@@ -131,13 +138,16 @@ static volatile LONG g_ctrl_sent = 0;
  */
 static BOOL WINAPI CtrlHandler(DWORD type)
 {
-    volatile IpcHeader *view = g_view;
+    volatile IpcHeader *view;
     (void)type;
+    AcquireSRWLockShared(&g_view_lock);
+    view = g_view;
     if (InterlockedExchange(&g_ctrl_sent, 1) == 0 && view != NULL) {
         IpcMapping m = {0};
         m.view = view;
         IpcMappingSendClose(&m);
     }
+    ReleaseSRWLockShared(&g_view_lock);
     if (g_ctrl_event != NULL) {
         SetEvent(g_ctrl_event);
     }
@@ -847,7 +857,9 @@ static int RunSupervisor(const IpcControllerOptions *opt)
         goto cleanup;
     }
     rc = IPC_EXIT_FAILURE;
+    AcquireSRWLockExclusive(&g_view_lock);
     g_view = c->map.view;
+    ReleaseSRWLockExclusive(&g_view_lock);
     h = IpcMappingHeader(&c->map);
     if (h != NULL && IpcProcessCreationTime(GetCurrentProcess(), &created) == ERROR_SUCCESS) {
         h->controller_created = created;
@@ -874,7 +886,9 @@ static int RunSupervisor(const IpcControllerOptions *opt)
 
 cleanup:
     if (c != NULL) {
+        AcquireSRWLockExclusive(&g_view_lock);
         g_view = NULL;
+        ReleaseSRWLockExclusive(&g_view_lock);
         h = IpcMappingHeader(&c->map);
         if (h != NULL && h->controller_pid == GetCurrentProcessId()) {
             h->controller_pid = 0;
