@@ -87,6 +87,8 @@ static const wchar_t kUsage[] =
 
 #define HEALTHY_RUN_MS 1000u      /* a listener that ran this long is relaunched at once */
 #define LISTENER_EXE L"ConsoleAppListener.exe"
+/* The seed listener's unit (Thread.Sleep(6000)) and a margin: see WaitOutSeedUnit. */
+#define SEED_UNIT_GRACE_MS 7000u
 /* Exit code given to a listener terminated for hanging or by --stop --force: Windows' "timeout" error. */
 #define TERMINATED_EXIT_CODE ERROR_TIMEOUT
 
@@ -434,6 +436,33 @@ static BOOL WaitForFinishingListener(Controller *c, HANDLE process, DWORD pid)
 }
 
 /*
+ * The seed's format keeps no pid once a close message is written over it, so
+ * whether a seed listener is still inside its unit cannot be checked: the unit
+ * is waited out instead (6 s in the seed, and a margin). After that a seed
+ * listener has read the -1 and does no more work (it waits for Enter), so the
+ * -1 can be cleared without a second listener working beside ours; cleared at
+ * once, the seed listener would never see its stop and go on working. Returns
+ * FALSE when a stop arrived meanwhile (Ctrl+C or --stop).
+ */
+static BOOL WaitOutSeedUnit(Controller *c)
+{
+    HANDLE handles[2];
+    DWORD r;
+
+    IpcPrint(L"A close message is pending in the seed's format, which names no listener; waiting %lu s for a "
+             L"seed listener that may be finishing its unit",
+             (unsigned long)(SEED_UNIT_GRACE_MS / 1000));
+    handles[0] = g_ctrl_event;
+    handles[1] = c->stop_event;
+    r = WaitForMultipleObjects(2, handles, FALSE, SEED_UNIT_GRACE_MS);
+    if (r == WAIT_TIMEOUT) {
+        return TRUE;
+    }
+    IpcPrint(L"Stop requested while waiting; not launching a new listener");
+    return FALSE;
+}
+
+/*
  * The seed's LocateClient, with the checks it lacked. On return either a
  * listener is watched (adopted), or *launch says one must be launched, or the
  * return value is an exit code other than IPC_EXIT_OK.
@@ -479,15 +508,20 @@ static int Locate(Controller *c, BOOL *launch)
 
     if (message == IPC_CLOSE_MESSAGE) {
         /* A close message is on record. Is a listener still finishing its unit behind it? */
-        if (kind == IPC_LAYOUT_OURS && hdr.listener_pid != 0 &&
-            IpcProcessOpenVerified(hdr.listener_pid, hdr.listener_created, NULL, 0, &process, NULL, 0) ==
-                ERROR_SUCCESS) {
-            if (!WaitForFinishingListener(c, process, hdr.listener_pid)) {
-                *launch = FALSE;
-                c->shutting_down = TRUE;
+        if (kind == IPC_LAYOUT_OURS) {
+            if (hdr.listener_pid != 0 &&
+                IpcProcessOpenVerified(hdr.listener_pid, hdr.listener_created, NULL, 0, &process, NULL, 0) ==
+                    ERROR_SUCCESS) {
+                if (!WaitForFinishingListener(c, process, hdr.listener_pid)) {
+                    *launch = FALSE;
+                    c->shutting_down = TRUE;
+                }
+                CloseHandle(process);
+                process = NULL;
             }
-            CloseHandle(process);
-            process = NULL;
+        } else if (!WaitOutSeedUnit(c)) {
+            *launch = FALSE;
+            c->shutting_down = TRUE;
         }
         if (*launch) {
             ClearStaleClose(c);

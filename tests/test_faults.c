@@ -957,7 +957,8 @@ static void FaultsStaleCloseDoesNotBlockStart(void)
     ASSERT_EQ_INT(message, -1);
     controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"shared", L"--", L"--work-ms", L"300",
                                      (const wchar_t *)NULL);
-    ASSERT_OUTPUT(controller, TEXT_LAUNCHED, 10000);
+    /* After waiting out a seed unit (7 s): the -1 names no listener that could be finishing one. */
+    ASSERT_OUTPUT(controller, TEXT_LAUNCHED, 20000);
     (void)WaitOwnListener(controller, name, 0);
     ASSERT_OUTPUT(controller, TEXT_PROCESSING, 5000);
     StopExpect(name, 15000, 0);

@@ -430,7 +430,8 @@ static void ControllerLaunchesOver(const wchar_t *name, DWORD stale_pid)
 
     controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"shared", L"--", L"--work-ms", L"300",
                                      (const wchar_t *)NULL);
-    ASSERT_OUTPUT(controller, TEXT_LAUNCHED, 10000);
+    /* Over a pending -1 in the seed's format the controller first waits out a seed unit (7 s). */
+    ASSERT_OUTPUT(controller, TEXT_LAUNCHED, 20000);
     pid = TestWaitPublished(name, stale_pid, 10000);
     ASSERT_MSG(pid != 0, L"no live pid at offset 0 of %ls:\n%ls", name, TestOutputText(controller));
     ASSERT_EQ_INT(TestParentPid(pid), TestPid(controller));
@@ -456,6 +457,45 @@ static void SeedStaleMappingCloseMessage(void)
     ASSERT(TestReadMessage(name, &message));
     ASSERT_EQ_INT(message, -1);
     ControllerLaunchesOver(name, 0);
+}
+
+/*
+ * The seed's stop reaches a seed listener inside a unit, and our controller
+ * starts before that unit ends: the -1 names no listener, so it must not be
+ * cleared at once (the seed listener would never see its stop and would go on
+ * working beside ours; found in review). The seed listener gets its stop and
+ * exits, and only then does our controller launch its own.
+ */
+static void SeedPendingCloseReachesSeedListener(void)
+{
+    wchar_t name[SEED_TEXT_CAP];
+    TestProc *seed;
+    TestProc *stopper;
+    TestProc *controller;
+    DWORD pid;
+
+    TestUniqueName(L"pendingseed", name, SEED_TEXT_CAP);
+    seed = TestSpawnSelf(TEST_SPAWN_DEFAULT, L"--helper", L"seed-listener", name, L"3000", (const wchar_t *)NULL);
+    ASSERT_OUTPUT(seed, TEXT_PROCESSING, 10000);
+    ASSERT_EQ_INT(TestWaitPublished(name, 0, 5000), TestPid(seed));
+    stopper = TestSpawnSelf(TEST_SPAWN_DEFAULT, L"--helper", L"seed-stop", name, L"60000", (const wchar_t *)NULL);
+    ASSERT_OUTPUT(stopper, TEXT_SENT, 10000);
+    ASSERT(TestIsRunning(seed)); /* still inside its 3 s unit */
+    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"shared", L"--", L"--work-ms", L"300",
+                                     (const wchar_t *)NULL);
+    ASSERT_OUTPUT(controller, L"finishing its unit", 10000);
+    ASSERT_OUTPUT(seed, TEXT_RECEIVED, 10000);
+    ASSERT_EXIT(seed, 0, 5000);
+    ASSERT_MSG(TestCountOutput(controller, TEXT_LAUNCHING) == 0,
+               L"the controller launched a listener while the seed listener was still working:\n%ls",
+               TestOutputText(controller));
+    ASSERT_OUTPUT(controller, TEXT_LAUNCHED, 15000);
+    pid = TestWaitPublished(name, 0, 10000);
+    ASSERT_MSG(pid != 0, L"no live pid at offset 0 of %ls:\n%ls", name, TestOutputText(controller));
+    ASSERT_EQ_INT(TestParentPid(pid), TestPid(controller));
+    ASSERT_EQ_INT(TestStop(name, 15000, 20000, NULL), 0);
+    ASSERT_EXIT(controller, 0, 10000);
+    ASSERT(TestIsRunning(stopper));
 }
 
 /* A 4-byte mapping holding a dead listener's pid does not block our controller. */
@@ -488,6 +528,7 @@ const TestEntry TestSeedTable[] = {
     { L"seed_listener_adopted", SeedListenerAdopted, 40000 },
     { L"seed_listener_supervised", SeedListenerSupervised, 45000 },
     { L"seed_stale_mapping_close_message", SeedStaleMappingCloseMessage, 40000 },
+    { L"seed_pending_close_reaches_seed_listener", SeedPendingCloseReachesSeedListener, 60000 },
     { L"seed_stale_mapping_dead_pid", SeedStaleMappingDeadPid, 40000 },
 };
 
