@@ -17,6 +17,9 @@
 
 #include <stdio.h>
 
+/* After a --run command exits, how long the rest of its output may take to drain (see StopRelay). */
+#define RELAY_DRAIN_MS 200
+
 static const wchar_t kUsage[] =
     L"Usage: ConsoleAppListener NAME [--work-ms N] [--run \"COMMAND LINE\"] [--journal FILE]\n"
     L"                          [--log FILE] [--log-max-bytes N]\n"
@@ -126,13 +129,22 @@ static void PrintBytes(const char *bytes, size_t n)
     IpcPrint(L"%ls", text);
 }
 
+/* The relay of a command's output: its pipe, and the flag that asks it to stop reading. */
+typedef struct Relay {
+    HANDLE pipe;
+    volatile LONG stop;
+} Relay;
+
 /*
  * Prints what the command wrote, line by line, through IpcPrint, so that it
  * reaches the log too. Text is taken as UTF-8 when it is valid UTF-8, else in
- * the ANSI code page (what most console programs write to a pipe).
+ * the ANSI code page (what most console programs write to a pipe). Runs on a
+ * thread of its own until the pipe ends, a read fails (cancelled by
+ * StopRelay), or relay->stop is set.
  */
-static void RelayOutput(HANDLE pipe)
+static DWORD WINAPI RelayOutput(LPVOID param)
 {
+    Relay *relay = (Relay *)param;
     char buf[4096];
     char line[2048];
     size_t used = 0;
@@ -140,7 +152,8 @@ static void RelayOutput(HANDLE pipe)
     DWORD i;
 
     for (;;) {
-        BOOL more = ReadFile(pipe, buf, (DWORD)sizeof(buf), &got, NULL) && got > 0;
+        BOOL more = InterlockedCompareExchange(&relay->stop, 0, 0) == 0 &&
+                    ReadFile(relay->pipe, buf, (DWORD)sizeof(buf), &got, NULL) && got > 0;
         for (i = 0; more && i < got; i++) {
             if (buf[i] != '\n' && used < sizeof(line) - 1) {
                 line[used++] = buf[i];
@@ -159,6 +172,34 @@ static void RelayOutput(HANDLE pipe)
     if (used > 0) {
         PrintBytes(line, used);
     }
+    return 0;
+}
+
+/*
+ * Once the command has exited, the rest of its output is drained: the relay
+ * ends by itself at the end of the pipe, which comes at once unless a process
+ * the command started (cmd /c start /b server.exe) still holds the pipe's
+ * write end. The unit must not last as long as such a process, so after a
+ * short drain the blocked ReadFile is cancelled with CancelSynchronousIo, in a
+ * loop because the thread may be between two reads when a cancel arrives;
+ * what that process writes later is not relayed. Returns FALSE when the thread
+ * could not be ended: the caller must then leave the pipe open for it.
+ */
+static BOOL StopRelay(HANDLE thread, Relay *relay)
+{
+    int i;
+
+    if (WaitForSingleObject(thread, RELAY_DRAIN_MS) == WAIT_OBJECT_0) {
+        return TRUE;
+    }
+    InterlockedExchange(&relay->stop, 1);
+    for (i = 0; i < 100; i++) {
+        CancelSynchronousIo(thread);
+        if (WaitForSingleObject(thread, 20) == WAIT_OBJECT_0) {
+            return TRUE;
+        }
+    }
+    return FALSE;
 }
 
 /*
@@ -200,6 +241,8 @@ static BOOL RunCommand(const wchar_t *command, HANDLE job)
     BOOL ok = FALSE;
     HANDLE pipe_read = NULL;
     HANDLE pipe_write = NULL;
+    HANDLE relay_thread = NULL;
+    Relay *relay = NULL;
     DWORD flags = CREATE_SUSPENDED;
 
     /*
@@ -252,12 +295,33 @@ static BOOL RunCommand(const wchar_t *command, HANDLE job)
     }
     ResumeThread(pi.hThread);
     if (pipe_read != NULL) {
-        /* Our copy of the write end must go, or the read below never sees the end. */
+        /* Our copy of the write end must go, or the relay never sees the end of the pipe. */
         CloseHandle(pipe_write);
         pipe_write = NULL;
-        RelayOutput(pipe_read);
+        relay = (Relay *)HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, sizeof(*relay));
+        if (relay != NULL) {
+            relay->pipe = pipe_read;
+            relay_thread = CreateThread(NULL, 0, RelayOutput, relay, 0, NULL);
+        }
+        if (relay_thread == NULL) {
+            /* No memory or thread to spare: relay here, until every holder of the pipe is gone. */
+            Relay here;
+            here.pipe = pipe_read;
+            here.stop = 0;
+            RelayOutput(&here);
+        }
     }
+    /* The unit ends with the command, whatever else still holds its output pipe. */
     WaitForSingleObject(pi.hProcess, INFINITE);
+    if (relay_thread != NULL) {
+        if (!StopRelay(relay_thread, relay)) {
+            /* Still in the thread's hands: the pipe and the relay are left to it, not freed under it. */
+            pipe_read = NULL;
+            relay = NULL;
+        }
+        CloseHandle(relay_thread);
+        relay_thread = NULL;
+    }
     if (!GetExitCodeProcess(pi.hProcess, &exit_code)) {
         exit_code = STILL_ACTIVE;
     }
@@ -266,6 +330,9 @@ static BOOL RunCommand(const wchar_t *command, HANDLE job)
     ok = TRUE;
 
 cleanup:
+    if (relay != NULL) {
+        HeapFree(GetProcessHeap(), 0, relay);
+    }
     if (pipe_write != NULL) {
         CloseHandle(pipe_write);
     }

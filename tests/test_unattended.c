@@ -31,6 +31,40 @@
 /* ---- the sleeper helper: a --run command that can be found and watched ---- */
 
 /*
+ * ipc_tests.exe --helper spawner MS: start "--helper sleeper MS" in the
+ * background with our standard handles (as cmd /c start /b server.exe does)
+ * and exit at once without waiting for it.
+ */
+static int SpawnerHelper(int argc, wchar_t **argv)
+{
+    wchar_t self[UA_PATH_CAP];
+    wchar_t cmd[UA_CMD_CAP];
+    STARTUPINFOW si;
+    PROCESS_INFORMATION pi;
+
+    if (argc < 2) {
+        TestPrint(L"usage: --helper spawner MS\n");
+        return 2;
+    }
+    TestSelfPath(self, UA_PATH_CAP);
+    TestCommandLine(cmd, UA_CMD_CAP, self, L"--helper", L"sleeper", argv[1], (const wchar_t *)NULL);
+    ZeroMemory(&si, sizeof(si));
+    si.cb = sizeof(si);
+    si.dwFlags = STARTF_USESTDHANDLES;
+    si.hStdInput = GetStdHandle(STD_INPUT_HANDLE);
+    si.hStdOutput = GetStdHandle(STD_OUTPUT_HANDLE);
+    si.hStdError = GetStdHandle(STD_ERROR_HANDLE);
+    if (!CreateProcessW(NULL, cmd, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi)) {
+        TestPrint(L"spawner: CreateProcessW failed with error %lu\n", (unsigned long)GetLastError());
+        return 1;
+    }
+    CloseHandle(pi.hThread);
+    CloseHandle(pi.hProcess);
+    TestPrint(L"spawner left a background process\n");
+    return 0;
+}
+
+/*
  * ipc_tests.exe --helper sleeper MS [PIDFILE]: print that it started, write its
  * pid to PIDFILE (so a test can find it after its parent is gone), sleep MS.
  */
@@ -43,6 +77,9 @@ int TestUnattendedHelperMain(int argc, wchar_t **argv)
     int n;
     int rc = 0;
 
+    if (argc >= 1 && wcscmp(argv[0], L"spawner") == 0) {
+        return SpawnerHelper(argc, argv);
+    }
     if (argc < 1 || wcscmp(argv[0], L"sleeper") != 0) {
         return -1;
     }
@@ -1342,6 +1379,48 @@ static void UnattendedRunOutputLogged(void)
     RemoveLogs(sibling);
 }
 
+/*
+ * With a log, a --run unit ends when its command does, not when the last
+ * process holding the command's output pipe does: a command that leaves a
+ * background process behind (cmd /c start /b server.exe) made the unit last
+ * as long as that process (found in review).
+ */
+static void UnattendedRunBackgroundChildLogged(void)
+{
+    wchar_t name[UA_TEXT_CAP];
+    wchar_t log_path[UA_PATH_CAP];
+    wchar_t sibling[UA_PATH_CAP];
+    wchar_t self[UA_PATH_CAP];
+    wchar_t command[UA_CMD_CAP];
+    wchar_t *text;
+    const wchar_t *p;
+    wchar_t *end = NULL;
+    unsigned long ms;
+    TestProc *controller;
+
+    TestUniqueName(L"runbg", name, UA_TEXT_CAP);
+    LogPaths(name, log_path, sibling, UA_PATH_CAP);
+    TestSelfPath(self, UA_PATH_CAP);
+    TestCommandLine(command, UA_CMD_CAP, self, L"--helper", L"spawner", L"10000", (const wchar_t *)NULL);
+    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"none", L"--log", log_path, L"--",
+                                     L"--run", command, (const wchar_t *)NULL);
+    (void)WaitListener(controller, name, 0);
+    WaitInFile(sibling, L"spawner left a background process", 1, 15000);
+    WaitInFile(sibling, L"Command exited with code 0 after ", 1, 8000);
+    text = ReadText(sibling);
+    p = wcsstr(text, L"Command exited with code 0 after ");
+    ASSERT(p != NULL);
+    p += wcslen(L"Command exited with code 0 after ");
+    ms = wcstoul(p, &end, 10);
+    ASSERT_MSG(end != p, L"no duration after \"Command exited\" in %ls:\n%ls", sibling, text);
+    ASSERT_MSG(ms < 5000, L"the unit lasted %lu ms: it waited for the background process (10 s), not the command",
+               ms);
+    free(text);
+    StopController(name, controller);
+    RemoveLogs(log_path);
+    RemoveLogs(sibling);
+}
+
 /* Killing the listener kills the command it runs (the job object). */
 static void UnattendedRunKillTakesCommand(void)
 {
@@ -1608,6 +1687,7 @@ const TestEntry TestUnattendedTable[] = {
     { L"unattended_log_rotation", UnattendedLogRotation, 45000 },
     { L"unattended_global_and_local_names", UnattendedGlobalAndLocalNames, 45000 },
     { L"unattended_task_dry_run", UnattendedTaskDryRun, 30000 },
+    { L"unattended_run_background_child_logged", UnattendedRunBackgroundChildLogged, 60000 },
     { L"unattended_task_install", UnattendedTaskInstall, 60000 },
     { L"unattended_task_xml_file", UnattendedTaskXmlFile, 60000 },
     { L"unattended_run_exit_codes", UnattendedRunExitCodes, 60000 },
