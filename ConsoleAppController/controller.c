@@ -81,12 +81,15 @@ static const wchar_t kUsage[] =
     L"  5  another controller already supervises NAME\n"
     L"  6  --stop: the listener did not exit within --timeout\n"
     L"  7  NAME is taken by an object that is not a listener's mapping\n"
-    L"  8  the listener executable could not be started\n"
+    L"  8  the listener executable could not be started, or it rejected its command line\n"
+    L"     (it exited with code 2 within 1 s: the arguments after -- are wrong)\n"
     L"  9  --stop --force: the listener did not exit in time and was terminated\n"
     L"  10 --install/--uninstall: Task Scheduler refused (not enough rights)";
 
 #define HEALTHY_RUN_MS 1000u      /* a listener that ran this long is relaunched at once */
 #define LISTENER_EXE L"ConsoleAppListener.exe"
+/* What OnExit returns when the controller goes on supervising (otherwise an exit code). */
+#define SUPERVISE_ON (-1)
 /* The seed listener's unit (Thread.Sleep(6000)) and a margin: see WaitOutSeedUnit. */
 #define SEED_UNIT_GRACE_MS 7000u
 /* Exit code given to a listener terminated for hanging or by --stop --force: Windows' "timeout" error. */
@@ -605,10 +608,13 @@ static void Relaunch(Controller *c)
 }
 
 /*
- * Handles the listener's exit. Returns TRUE when the controller is done: it sent
- * the close message itself (and no Enter is awaited), or someone else did.
+ * Handles the listener's exit. Returns the controller's exit code when it is
+ * done: IPC_EXIT_OK when it sent the close message itself (and no Enter is
+ * awaited) or someone else did, IPC_EXIT_LAUNCH_FAILED when the listener
+ * refused its command line; SUPERVISE_ON when it goes on (a relaunch is
+ * scheduled, or Enter is awaited).
  */
-static BOOL OnExit(Controller *c)
+static int OnExit(Controller *c)
 {
     volatile IpcHeader *h = IpcMappingHeader(&c->map);
     DWORD pid = c->pid;
@@ -622,12 +628,23 @@ static BOOL OnExit(Controller *c)
         h->last_exit_code = exit_code;
     }
     if (c->shutting_down || InterlockedCompareExchange(&g_ctrl_sent, 0, 0) != 0) {
-        return !c->awaiting_enter;
+        return c->awaiting_enter ? SUPERVISE_ON : IPC_EXIT_OK;
     }
     if (CloseRequested(c)) {
         IpcPrint(L"The listener (pid %lu) was stopped by a close message from another process; not relaunching",
                  (unsigned long)pid);
-        return TRUE;
+        return IPC_EXIT_OK;
+    }
+    /*
+     * A listener that refuses its command line (our listener's exit code 2)
+     * would refuse it again at every relaunch: the back-off would retry it for
+     * ever. That is a mistake in the arguments after --, so it ends here.
+     */
+    if (exit_code == IPC_EXIT_USAGE && ran_ms < HEALTHY_RUN_MS) {
+        IpcPrintErr(L"Error: the listener (pid %lu) rejected its command line (exit code %lu after %lu ms); not "
+                    L"relaunching. Check the arguments after -- (ConsoleAppListener --help).",
+                    (unsigned long)pid, (unsigned long)exit_code, (unsigned long)ran_ms);
+        return IPC_EXIT_LAUNCH_FAILED;
     }
     ScheduleRelaunch(c, ran_ms >= HEALTHY_RUN_MS);
     if (c->pause_ms == 0) {
@@ -638,7 +655,7 @@ static BOOL OnExit(Controller *c)
                  (unsigned long)pid, (unsigned long)exit_code, (unsigned long)ran_ms, (unsigned long)HEALTHY_RUN_MS,
                  (unsigned long)c->pause_ms);
     }
-    return FALSE;
+    return SUPERVISE_ON;
 }
 
 /*
@@ -726,8 +743,9 @@ static int Supervise(Controller *c)
                 Relaunch(c);
             }
         } else if (r == WAIT_OBJECT_0 + 2) {
-            if (OnExit(c)) {
-                return IPC_EXIT_OK;
+            int rc = OnExit(c);
+            if (rc != SUPERVISE_ON) {
+                return rc;
             }
         } else if (r == WAIT_OBJECT_0) {
             ResetEvent(g_ctrl_event);

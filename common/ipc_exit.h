@@ -17,7 +17,7 @@ enum IpcExitCode {
     IPC_EXIT_CONTROLLER_RUNNING = 5, /* controller: another controller already supervises NAME */
     IPC_EXIT_STOP_TIMEOUT = 6,       /* --stop: the listener did not exit within --timeout */
     IPC_EXIT_NAME_IN_USE = 7,        /* NAME exists but is not a listener's mapping */
-    IPC_EXIT_LAUNCH_FAILED = 8,      /* controller: the listener could not be started */
+    IPC_EXIT_LAUNCH_FAILED = 8,      /* controller: the listener could not be started, or refused its arguments */
     IPC_EXIT_STOP_FORCED = 9,        /* --stop --force: the listener was still running at the timeout and was terminated */
     IPC_EXIT_TASK_DENIED = 10        /* --install/--uninstall: Task Scheduler refused for lack of rights */
 };

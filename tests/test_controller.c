@@ -316,6 +316,25 @@ static void ControllerMissingListener(void)
     ASSERT_NOT_CONTAINS(TestOutputText(controller), TEXT_LAUNCHED);
 }
 
+/*
+ * Listener arguments the listener refuses (exit 2 at once): relaunching would
+ * refuse them again for ever, with back-off; the controller says so and exits 8
+ * after the one launch, and no listener is left.
+ */
+static void ControllerBadListenerArguments(void)
+{
+    wchar_t name[CONTROLLER_TEXT_CAP];
+    TestProc *controller;
+
+    TestUniqueName(L"badlistenerargs", name, CONTROLLER_TEXT_CAP);
+    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"none", L"--", L"--work-ms", L"abc",
+                                     (const wchar_t *)NULL);
+    ASSERT_EXIT(controller, 8, 15000);
+    ASSERT_CONTAINS(TestOutputText(controller), L"rejected its command line");
+    ASSERT_EQ_INT(TestCountOutput(controller, TEXT_LAUNCHING), 1);
+    ASSERT_MSG(TestWaitPublished(name, 0, 500) == 0, L"a listener runs for %ls", name);
+}
+
 /* Usage errors: exit 2, nothing launched. */
 static void ControllerBadArguments(void)
 {
@@ -438,6 +457,7 @@ const TestEntry TestControllerTable[] = {
     { L"controller_stdin_closed_pipe", ControllerStdinClosedPipe, 40000 },
     { L"controller_missing_listener", ControllerMissingListener, 30000 },
     { L"controller_bad_arguments", ControllerBadArguments, 30000 },
+    { L"controller_bad_listener_arguments", ControllerBadListenerArguments, 30000 },
     { L"controller_passes_listener_args", ControllerPassesListenerArgs, 40000 },
     { L"controller_second_controller", ControllerSecondController, 40000 },
     { L"controller_console_default", ControllerConsoleDefault, 40000 },
