@@ -207,33 +207,37 @@ static int PrepareListener(Controller *c)
     const IpcControllerOptions *opt = c->opt;
     size_t len = 0;
     int i;
+    BOOL fits = FALSE;
     int rc = FindListener(opt->listener_path, c->listener_path,
                           (DWORD)(sizeof(c->listener_path) / sizeof(c->listener_path[0])), L"");
 
     if (rc != IPC_EXIT_OK) {
-        return rc;
+        goto done;
     }
     /* The seed ran the listener in its own folder (WorkingDirectory = the exe's parent). */
     memcpy(c->listener_dir, c->listener_path, sizeof(c->listener_dir));
     c->listener_dir[IpcPathFileName(c->listener_dir) - c->listener_dir] = L'\0';
 
     if (!IpcAppendQuotedArg(c->command_line, IPC_MAX_COMMAND_LINE + 1, &len, c->listener_path)) {
-        goto too_long;
+        goto done;
     }
     c->args_offset = len + 1;
     if (!IpcAppendQuotedArg(c->command_line, IPC_MAX_COMMAND_LINE + 1, &len, opt->name)) {
-        goto too_long;
+        goto done;
     }
     for (i = 0; i < opt->listener_argc; i++) {
         if (!IpcAppendQuotedArg(c->command_line, IPC_MAX_COMMAND_LINE + 1, &len, opt->listener_argv[i])) {
-            goto too_long;
+            goto done;
         }
     }
-    return IPC_EXIT_OK;
+    fits = TRUE;
 
-too_long:
-    IpcPrintErr(L"Error: the listener's command line would be longer than %d characters.", IPC_MAX_COMMAND_LINE);
-    return IPC_EXIT_USAGE;
+done:
+    if (rc == IPC_EXIT_OK && !fits) {
+        IpcPrintErr(L"Error: the listener's command line would be longer than %d characters.", IPC_MAX_COMMAND_LINE);
+        rc = IPC_EXIT_USAGE;
+    }
+    return rc;
 }
 
 /* Starts waiting for the listener in process/pid; the handle is ours from now on. */
@@ -480,6 +484,7 @@ static int Locate(Controller *c, BOOL *launch)
     LONG message;
     HANDLE process = NULL;
     wchar_t reason[IPC_ERROR_TEXT_MAX];
+    const wchar_t *api = L"OpenFileMappingW";
     int rc = IPC_EXIT_OK;
     /* Hang detection may have to terminate an adopted listener. */
     DWORD access = c->opt->hang_timeout_ms != 0 ? PROCESS_TERMINATE : 0;
@@ -491,10 +496,11 @@ static int Locate(Controller *c, BOOL *launch)
          * Not running. We create the mapping ourselves and hold it, so that a
          * close message sent while the listener is being (re)launched is kept.
          */
+        api = L"CreateFileMappingW";
         code = IpcMappingCreate(name, &c->map);
     }
     if (code != ERROR_SUCCESS) {
-        rc = IpcReportNameError(L"OpenFileMappingW", code, name, L"file mapping");
+        rc = IpcReportNameError(api, code, name, L"file mapping");
         goto done;
     }
     if (c->map.created) {
@@ -808,13 +814,14 @@ static int RunSupervisor(const IpcControllerOptions *opt)
     if (opt->log != NULL) {
         wchar_t full[MAX_PATH * 2];
         wchar_t sibling[MAX_PATH * 2 + 16] = L"(none)";
+        const wchar_t *api = L"GetFullPathNameW";
         DWORD n = GetFullPathNameW(opt->log, (DWORD)(sizeof(full) / sizeof(full[0])), full, NULL);
         code = n == 0 ? GetLastError() : (n >= sizeof(full) / sizeof(full[0]) ? ERROR_FILENAME_EXCED_RANGE : ERROR_SUCCESS);
         if (code == ERROR_SUCCESS) {
-            code = IpcLogOpen(full, opt->log_max_bytes);
+            code = IpcLogOpen(full, opt->log_max_bytes, &api);
         }
         if (code != ERROR_SUCCESS) {
-            IpcReportError(L"CreateFileW", code, L"cannot open the log '%ls'", opt->log);
+            IpcReportError(api, code, L"cannot open the log '%ls'", opt->log);
             goto cleanup;
         }
         /* Full paths: the listener runs in its own folder. */

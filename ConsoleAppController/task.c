@@ -76,6 +76,7 @@ static int ComStart(Com *com)
 {
     HRESULT hr;
     DWORD code;
+    int rc = IPC_EXIT_FAILURE;
 
     ZeroMemory(com, sizeof(*com));
     com->ole32 = LoadSystemDll(L"ole32.dll");
@@ -83,7 +84,7 @@ static int ComStart(Com *com)
     if (com->ole32 == NULL || com->oleaut32 == NULL) {
         code = GetLastError();
         IpcReportError(L"LoadLibraryW", code, L"cannot load COM (ole32.dll, oleaut32.dll)");
-        goto failed;
+        goto cleanup;
     }
     com->initialize = (CoInitializeExFn)Proc(com->ole32, "CoInitializeEx");
     com->create = (CoCreateInstanceFn)Proc(com->ole32, "CoCreateInstance");
@@ -94,25 +95,27 @@ static int ComStart(Com *com)
         com->free_string == NULL) {
         code = GetLastError();
         IpcReportError(L"GetProcAddress", code, L"cannot find the COM functions");
-        goto failed;
+        goto cleanup;
     }
     hr = com->initialize(NULL, COINIT_MULTITHREADED);
     if (FAILED(hr)) {
         ReportHr(L"CoInitializeEx", hr, L"cannot start COM");
-        goto failed;
+        goto cleanup;
     }
     com->initialized = TRUE;
-    return IPC_EXIT_OK;
+    rc = IPC_EXIT_OK;
 
-failed:
-    if (com->oleaut32 != NULL) {
-        FreeLibrary(com->oleaut32);
+cleanup:
+    if (rc != IPC_EXIT_OK) {
+        if (com->oleaut32 != NULL) {
+            FreeLibrary(com->oleaut32);
+        }
+        if (com->ole32 != NULL) {
+            FreeLibrary(com->ole32);
+        }
+        ZeroMemory(com, sizeof(*com));
     }
-    if (com->ole32 != NULL) {
-        FreeLibrary(com->ole32);
-    }
-    ZeroMemory(com, sizeof(*com));
-    return IPC_EXIT_FAILURE;
+    return rc;
 }
 
 /* Undoes ComStart, in reverse order; safe on a Com that never started. */
@@ -194,16 +197,20 @@ static int AppendXml(wchar_t *buf, size_t cap, size_t *len, const wchar_t *text,
 static DWORD UserSidString(wchar_t **out)
 {
     HANDLE token = NULL;
-    BYTE info[sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE];
+    /* Aligned for the TOKEN_USER it receives, which a bare BYTE array need not be. */
+    union {
+        TOKEN_USER user;
+        BYTE bytes[sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE];
+    } info;
     DWORD size = 0;
     DWORD err = ERROR_SUCCESS;
 
     if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) {
         return GetLastError();
     }
-    if (!GetTokenInformation(token, TokenUser, info, (DWORD)sizeof(info), &size)) {
+    if (!GetTokenInformation(token, TokenUser, &info, (DWORD)sizeof(info), &size)) {
         err = GetLastError();
-    } else if (!ConvertSidToStringSidW(((TOKEN_USER *)info)->User.Sid, out)) {
+    } else if (!ConvertSidToStringSidW(info.user.User.Sid, out)) {
         err = GetLastError();
     }
     CloseHandle(token);

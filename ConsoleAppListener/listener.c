@@ -89,6 +89,7 @@ static DWORD OpenLog(const IpcListenerOptions *opt)
     wchar_t number[32];
     const wchar_t *file = opt->log;
     unsigned long max_bytes = opt->log_max_bytes;
+    const wchar_t *api = L"CreateFileW";
     DWORD n;
     DWORD code;
 
@@ -103,9 +104,9 @@ static DWORD OpenLog(const IpcListenerOptions *opt)
             IpcParseUnsigned(number, 0, IPC_MAX_LOG_BYTES, &max_bytes);
         }
     }
-    code = IpcLogOpen(file, max_bytes);
+    code = IpcLogOpen(file, max_bytes, &api);
     if (code != ERROR_SUCCESS) {
-        IpcReportError(L"CreateFileW", code, L"cannot open the log '%ls'", file);
+        IpcReportError(api, code, L"cannot open the log '%ls'", file);
         return code;
     }
     IpcPrint(L"Listener (pid %lu) %ls started", (unsigned long)GetCurrentProcessId(), IPC_VERSION_TEXT);

@@ -517,12 +517,13 @@ int IpcAppendQuotedArg(wchar_t *buf, size_t cap, size_t *len, const wchar_t *arg
 {
     size_t n = *len;
     const wchar_t *p;
+    int ok = 0;
 
-/* Appends one character, or gives up; the overflow path restores the old end of the string. */
+/* Appends one character, or gives up; cleanup then restores the old end of the string. */
 #define IPC_PUT(ch)              \
     do {                         \
         if (n + 1 >= cap) {      \
-            goto overflow;       \
+            goto cleanup;        \
         }                        \
         buf[n++] = (ch);         \
     } while (0)
@@ -570,11 +571,11 @@ int IpcAppendQuotedArg(wchar_t *buf, size_t cap, size_t *len, const wchar_t *arg
 #undef IPC_PUT
     buf[n] = L'\0';
     *len = n;
-    return 1;
+    ok = 1;
 
-overflow:
-    if (*len < cap) {
+cleanup:
+    if (!ok && *len < cap) {
         buf[*len] = L'\0';
     }
-    return 0;
+    return ok;
 }

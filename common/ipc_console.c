@@ -137,17 +137,23 @@ static void LogLine(const wchar_t *text, int len)
     }
 }
 
-DWORD IpcLogOpen(const wchar_t *path, uint64_t max_bytes)
+DWORD IpcLogOpen(const wchar_t *path, uint64_t max_bytes, const wchar_t **failed_api)
 {
     HANDLE h;
     DWORD full;
 
     full = GetFullPathNameW(path, (DWORD)(sizeof(g_log_path) / sizeof(g_log_path[0])), g_log_path, NULL);
     if (full == 0 || full >= sizeof(g_log_path) / sizeof(g_log_path[0])) {
+        if (failed_api != NULL) {
+            *failed_api = L"GetFullPathNameW";
+        }
         return full == 0 ? GetLastError() : ERROR_FILENAME_EXCED_RANGE;
     }
     h = OpenLogFile(g_log_path);
     if (h == INVALID_HANDLE_VALUE) {
+        if (failed_api != NULL) {
+            *failed_api = L"CreateFileW";
+        }
         return GetLastError();
     }
     AcquireSRWLockExclusive(&g_log_lock);
@@ -276,6 +282,20 @@ int IpcReportNameError(const wchar_t *api, DWORD code, const wchar_t *object_nam
                     object_name);
         return IPC_EXIT_NAME_IN_USE;
     case ERROR_ACCESS_DENIED:
+        /*
+         * Creating an object in Global\ from another session than 0 needs
+         * SeCreateGlobalPrivilege (administrators, services and SYSTEM have
+         * it), and without it Windows says "access denied" whether or not
+         * the name exists: not a sign that someone holds it.
+         */
+        if (_wcsnicmp(object_name, L"Global\\", 7) == 0 && wcsncmp(api, L"Create", 6) == 0 &&
+            !IpcHasPrivilege(L"SeCreateGlobalPrivilege")) {
+            IpcPrintErr(L"Error: cannot create the %ls '%ls': a Global\\ name needs the 'Create global objects' "
+                        L"privilege (SeCreateGlobalPrivilege), which this user does not hold. Run it elevated or as "
+                        L"a service, or use a name without Global\\.",
+                        kind, object_name);
+            return IPC_EXIT_FAILURE;
+        }
         IpcPrintErr(L"Error: the %ls '%ls' exists but this user may not open it.", kind, object_name);
         return IPC_EXIT_NAME_IN_USE;
     default:

@@ -20,17 +20,28 @@ static DWORD g_init_error = ERROR_SUCCESS;
 static BYTE g_user_sid[SECURITY_MAX_SID_SIZE];
 static BYTE g_owner_sid[SECURITY_MAX_SID_SIZE];
 
+/*
+ * GetTokenInformation's buffer, aligned for the TOKEN_USER / TOKEN_OWNER it
+ * receives (a bare BYTE array need not be, and Windows may refuse it with
+ * ERROR_NOACCESS).
+ */
+typedef union TokenSidBuffer {
+    TOKEN_USER user;
+    TOKEN_OWNER owner;
+    BYTE bytes[sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE];
+} TokenSidBuffer;
+
 /* Reads one SID-bearing token class into out. */
 static DWORD CopyTokenSid(HANDLE token, TOKEN_INFORMATION_CLASS cls, BYTE *out)
 {
-    BYTE info[sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE];
+    TokenSidBuffer info;
     DWORD size = 0;
     PSID sid;
 
-    if (!GetTokenInformation(token, cls, info, (DWORD)sizeof(info), &size)) {
+    if (!GetTokenInformation(token, cls, &info, (DWORD)sizeof(info), &size)) {
         return GetLastError();
     }
-    sid = cls == TokenUser ? ((TOKEN_USER *)info)->User.Sid : ((TOKEN_OWNER *)info)->Owner;
+    sid = cls == TokenUser ? info.user.User.Sid : info.owner.Owner;
     if (!CopySid(SECURITY_MAX_SID_SIZE, out, sid)) {
         return GetLastError();
     }
@@ -169,4 +180,43 @@ cleanup:
         LocalFree(sd);
     }
     return err;
+}
+
+BOOL IpcHasPrivilege(const wchar_t *privilege)
+{
+    HANDLE token = NULL;
+    TOKEN_PRIVILEGES *privileges = NULL;
+    DWORD size = 0;
+    DWORD i;
+    LUID luid;
+    BOOL held = FALSE;
+
+    if (!LookupPrivilegeValueW(NULL, privilege, &luid) || !OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) {
+        goto cleanup;
+    }
+    /* The first call asks for the size: the list of privileges has no fixed length. */
+    if (GetTokenInformation(token, TokenPrivileges, NULL, 0, &size) || GetLastError() != ERROR_INSUFFICIENT_BUFFER) {
+        goto cleanup;
+    }
+    privileges = (TOKEN_PRIVILEGES *)HeapAlloc(GetProcessHeap(), 0, size);
+    if (privileges == NULL || !GetTokenInformation(token, TokenPrivileges, privileges, size, &size)) {
+        goto cleanup;
+    }
+    for (i = 0; i < privileges->PrivilegeCount; i++) {
+        if (privileges->Privileges[i].Luid.LowPart == luid.LowPart &&
+            privileges->Privileges[i].Luid.HighPart == luid.HighPart) {
+            held = TRUE;
+            break;
+        }
+    }
+
+cleanup:
+    if (privileges != NULL) {
+        HeapFree(GetProcessHeap(), 0, privileges);
+    }
+    if (token != NULL) {
+        CloseHandle(token);
+        token = NULL;
+    }
+    return held;
 }

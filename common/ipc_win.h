@@ -72,11 +72,13 @@ int IpcReportNameError(const wchar_t *api, DWORD code, const wchar_t *object_nam
  * printed is in the file even if the process is killed right after. When
  * max_bytes is not 0 and a line would take the file past it, the file is
  * rotated first: PATH.3 is dropped, PATH.2 becomes PATH.3, PATH.1 PATH.2 and
- * PATH PATH.1 (IPC_LOG_KEEP old files). Returns the CreateFileW error on
- * failure, logging nothing. One log per process; thread-safe.
+ * PATH PATH.1 (IPC_LOG_KEEP old files). On failure returns the error code
+ * and, when failed_api is not NULL, sets *failed_api to the call that failed
+ * (GetFullPathNameW or CreateFileW), logging nothing. One log per process;
+ * thread-safe.
  */
 #define IPC_LOG_KEEP 3
-DWORD IpcLogOpen(const wchar_t *path, uint64_t max_bytes);
+DWORD IpcLogOpen(const wchar_t *path, uint64_t max_bytes, const wchar_t **failed_api);
 
 /* IpcLogIsOpen - TRUE after a successful IpcLogOpen. */
 BOOL IpcLogIsOpen(void);
@@ -199,6 +201,13 @@ typedef HANDLE(WINAPI *IpcOpenNamedFn)(DWORD access, BOOL inherit, LPCWSTR name)
  * it shut us out.
  */
 DWORD IpcCheckNamedOwner(IpcOpenNamedFn open, const wchar_t *name);
+
+/*
+ * IpcHasPrivilege - TRUE when this process's token holds the privilege named
+ * (enabled or not, e.g. L"SeCreateGlobalPrivilege"); FALSE when it does not,
+ * or when the token cannot be read.
+ */
+BOOL IpcHasPrivilege(const wchar_t *privilege);
 
 /* ---- processes (ipc_process.c) ---- */
 

@@ -845,13 +845,15 @@ static void WatchRotation(const wchar_t *path)
 /*
  * --log-max-bytes 2000: FILE.1..FILE.3 appear, none much past 2000 bytes, never
  * FILE.4; for the listener's log (short units) and for the controller's own
- * (a listener that exits at once, relaunched every 10 ms, fills it).
+ * (a listener that exits at once with code 1, relaunched every 10 ms, fills it).
  */
 static void UnattendedLogRotation(void)
 {
     wchar_t name[UA_TEXT_CAP];
     wchar_t log_path[UA_PATH_CAP];
     wchar_t sibling[UA_PATH_CAP];
+    wchar_t self[UA_PATH_CAP];
+    wchar_t counter[UA_PATH_CAP];
     TestProc *controller;
 
     TestUniqueName(L"logrotate", name, UA_TEXT_CAP);
@@ -866,17 +868,25 @@ static void UnattendedLogRotation(void)
     RemoveLogs(log_path);
     RemoveLogs(sibling);
 
+    /*
+     * The listener is the crash helper of test_faults.c (ipc_tests.exe with
+     * IPC_TEST_HELPER=crash): it exits with code 1 at once, every time.
+     */
     TestUniqueName(L"logrotatectl", name, UA_TEXT_CAP);
     LogPaths(name, log_path, sibling, UA_PATH_CAP);
     RemoveLogs(log_path);
-    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"none", L"--log", log_path,
-                                     L"--log-max-bytes", L"2000", L"--restart-delay", L"10", L"--restart-delay-max",
-                                     L"10", L"--", L"--no-such-option", (const wchar_t *)NULL);
+    TestSelfPath(self, UA_PATH_CAP);
+    TempPath(name, L".count", counter, UA_PATH_CAP);
+    TestSetEnv(TEST_ENV_HELPER, L"crash");
+    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--listener", self, L"--console", L"none", L"--log",
+                                     log_path, L"--log-max-bytes", L"2000", L"--restart-delay", L"10",
+                                     L"--restart-delay-max", L"10", L"--", L"0", counter, L"1", (const wchar_t *)NULL);
     ASSERT_OUTPUT(controller, TEXT_LAUNCHED, 10000);
     WatchRotation(log_path);
     StopController(name, controller);
     RemoveLogs(log_path);
     RemoveLogs(sibling);
+    (void)DeleteFileW(counter);
 }
 
 /* ---- Global\ and Local\ names ---- */
@@ -1380,6 +1390,44 @@ static void UnattendedRunOutputLogged(void)
 }
 
 /*
+ * A log that cannot be opened (its folder does not exist): exit 1 before
+ * anything starts, and the message names the call that failed and the path.
+ */
+static void UnattendedLogCannotOpen(void)
+{
+    wchar_t name[UA_TEXT_CAP];
+    wchar_t dir[UA_PATH_CAP];
+    wchar_t log_path[UA_PATH_CAP];
+    wchar_t listener_exe[UA_PATH_CAP];
+    wchar_t cmd[UA_CMD_CAP];
+    TestProc *proc;
+    const wchar_t *out;
+    int pass;
+
+    TestUniqueName(L"lognodir", name, UA_TEXT_CAP);
+    TempPath(name, L".no-such-folder", dir, UA_PATH_CAP);
+    swprintf(log_path, UA_PATH_CAP, L"%ls\\x.log", dir);
+    TestBinPath(TEST_LISTENER_EXE, listener_exe, UA_PATH_CAP);
+    for (pass = 0; pass < 2; pass++) {
+        if (pass == 0) {
+            proc = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"none", L"--log", log_path,
+                                       (const wchar_t *)NULL);
+        } else {
+            TestCommandLine(cmd, UA_CMD_CAP, listener_exe, name, L"--log", log_path, (const wchar_t *)NULL);
+            proc = TestSpawn(cmd);
+        }
+        ASSERT_EXIT(proc, 1, 15000);
+        out = TestOutputText(proc);
+        ASSERT_CONTAINS(out, L"cannot open the log");
+        ASSERT_CONTAINS(out, L"CreateFileW failed with error 3"); /* ERROR_PATH_NOT_FOUND */
+        ASSERT_CONTAINS(out, L"x.log");
+        ASSERT_NOT_CONTAINS(out, TEXT_LAUNCHING);
+        ASSERT_NOT_CONTAINS(out, TEXT_PROCESSING);
+    }
+    ASSERT_MSG(TestWaitPublished(name, 0, 200) == 0, L"a listener runs for %ls", name);
+}
+
+/*
  * With a log, a --run unit ends when its command does, not when the last
  * process holding the command's output pipe does: a command that leaves a
  * background process behind (cmd /c start /b server.exe) made the unit last
@@ -1688,6 +1736,7 @@ const TestEntry TestUnattendedTable[] = {
     { L"unattended_global_and_local_names", UnattendedGlobalAndLocalNames, 45000 },
     { L"unattended_task_dry_run", UnattendedTaskDryRun, 30000 },
     { L"unattended_run_background_child_logged", UnattendedRunBackgroundChildLogged, 60000 },
+    { L"unattended_log_cannot_open", UnattendedLogCannotOpen, 30000 },
     { L"unattended_task_install", UnattendedTaskInstall, 60000 },
     { L"unattended_task_xml_file", UnattendedTaskXmlFile, 60000 },
     { L"unattended_run_exit_codes", UnattendedRunExitCodes, 60000 },
