@@ -420,26 +420,36 @@ static void SendShutdown(Controller *c)
 }
 
 /*
- * Waits for a listener that is finishing its last unit after a close message,
- * so that a fresh one never runs beside it. Returns FALSE when a stop arrived
- * meanwhile (Ctrl+C or --stop): then nothing is to be launched.
+ * Waits, before a launch, for what may still be running behind a pending close
+ * message: the listener process finishing its last unit (process), or with
+ * process NULL simply timeout_ms. Returns TRUE when that is over, FALSE when a
+ * stop arrived meanwhile (Ctrl+C or --stop): then nothing is to be launched.
  */
-static BOOL WaitForFinishingListener(Controller *c, HANDLE process, DWORD pid)
+static BOOL WaitBeforeLaunch(Controller *c, HANDLE process, DWORD timeout_ms)
 {
     HANDLE handles[3];
+    DWORD count = 0;
     DWORD r;
 
-    IpcPrint(L"The listener (pid %lu) is finishing its last unit after a close message; waiting for it to exit",
-             (unsigned long)pid);
-    handles[0] = process;
-    handles[1] = g_ctrl_event;
-    handles[2] = c->stop_event;
-    r = WaitForMultipleObjects(3, handles, FALSE, INFINITE);
-    if (r == WAIT_OBJECT_0) {
+    if (process != NULL) {
+        handles[count++] = process;
+    }
+    handles[count++] = g_ctrl_event;
+    handles[count++] = c->stop_event;
+    r = WaitForMultipleObjects(count, handles, FALSE, timeout_ms);
+    if (r == WAIT_TIMEOUT || (process != NULL && r == WAIT_OBJECT_0)) {
         return TRUE;
     }
     IpcPrint(L"Stop requested while waiting; not launching a new listener");
     return FALSE;
+}
+
+/* A listener finishing its last unit after a close message: a fresh one must never run beside it. */
+static BOOL WaitForFinishingListener(Controller *c, HANDLE process, DWORD pid)
+{
+    IpcPrint(L"The listener (pid %lu) is finishing its last unit after a close message; waiting for it to exit",
+             (unsigned long)pid);
+    return WaitBeforeLaunch(c, process, INFINITE);
 }
 
 /*
@@ -448,25 +458,14 @@ static BOOL WaitForFinishingListener(Controller *c, HANDLE process, DWORD pid)
  * is waited out instead (6 s in the seed, and a margin). After that a seed
  * listener has read the -1 and does no more work (it waits for Enter), so the
  * -1 can be cleared without a second listener working beside ours; cleared at
- * once, the seed listener would never see its stop and go on working. Returns
- * FALSE when a stop arrived meanwhile (Ctrl+C or --stop).
+ * once, the seed listener would never see its stop and go on working.
  */
 static BOOL WaitOutSeedUnit(Controller *c)
 {
-    HANDLE handles[2];
-    DWORD r;
-
     IpcPrint(L"A close message is pending in the seed's format, which names no listener; waiting %lu s for a "
              L"seed listener that may be finishing its unit",
              (unsigned long)(SEED_UNIT_GRACE_MS / 1000));
-    handles[0] = g_ctrl_event;
-    handles[1] = c->stop_event;
-    r = WaitForMultipleObjects(2, handles, FALSE, SEED_UNIT_GRACE_MS);
-    if (r == WAIT_TIMEOUT) {
-        return TRUE;
-    }
-    IpcPrint(L"Stop requested while waiting; not launching a new listener");
-    return FALSE;
+    return WaitBeforeLaunch(c, NULL, SEED_UNIT_GRACE_MS);
 }
 
 /*

@@ -1192,6 +1192,21 @@ static void FileSizeRow(Bench *b, const wchar_t *path)
     Fmt(r->method, sizeof(r->method), "the file as built (tests/run.sh: -O2 -s -static)");
 }
 
+/* A memory row: x against the reference process ref (its label names it), within 1 MiB. */
+static void MemoryRow(Bench *b, const char *figure, const Watched *x, const Watched *ref, const char *method)
+{
+    Row *r = AddRow(b, figure);
+    double d = Delta(x->after.rss_kib, ref->after.rss_kib);
+    Fmt(r->result, sizeof(r->result), "%.0f KiB (private %.0f KiB, %d threads)", x->after.rss_kib,
+        x->after.private_kib, x->after.threads);
+    Fmt(r->reference, sizeof(r->reference), "%s %.0f KiB (private %.0f KiB, %d threads)", ref->label,
+        ref->after.rss_kib, ref->after.private_kib, ref->after.threads);
+    Fmt(r->ratio, sizeof(r->ratio), "%+.0f KiB", d);
+    Fmt(r->target, sizeof(r->target), "within 1024 KiB of the %s", ref->label);
+    Fmt(r->verdict, sizeof(r->verdict), "%s", Verdict(d >= -1024.0 && d <= 1024.0));
+    Fmt(r->method, sizeof(r->method), "%s", method);
+}
+
 static void IdleSection(Bench *b)
 {
     Pair p;
@@ -1330,20 +1345,9 @@ static void IdleSection(Bench *b)
     FileSizeRow(b, b->controller);
     FileSizeRow(b, b->listener);
     for (i = 0; i < 2; i++) {
-        Watched *x = &w[i];
-        Watched *s = &w[2];
         char figure[128];
-        double d = Delta(x->after.rss_kib, s->after.rss_kib);
-        Fmt(figure, sizeof(figure), "4. memory of the %s (%s)", x->label, linux_way ? "VmRSS" : "working set");
-        r = AddRow(b, figure);
-        Fmt(r->result, sizeof(r->result), "%.0f KiB (private %.0f KiB, %d threads)", x->after.rss_kib,
-                 x->after.private_kib, x->after.threads);
-        Fmt(r->reference, sizeof(r->reference), "sleeper %.0f KiB (private %.0f KiB, %d threads)", s->after.rss_kib,
-                 s->after.private_kib, s->after.threads);
-        Fmt(r->ratio, sizeof(r->ratio), "%+.0f KiB", d);
-        Fmt(r->target, sizeof(r->target), "within 1024 KiB of the sleeper");
-        Fmt(r->verdict, sizeof(r->verdict), "%s", Verdict(d >= -1024.0 && d <= 1024.0));
-        Fmt(r->method, sizeof(r->method), "%s", linux_way ? "/proc/PID/status VmRSS, RssAnon, Threads" : "GetProcessMemoryInfo WorkingSetSize, PrivateUsage");
+        Fmt(figure, sizeof(figure), "4. memory of the %s (%s)", w[i].label, linux_way ? "VmRSS" : "working set");
+        MemoryRow(b, figure, &w[i], &w[2], linux_way ? "/proc/PID/status VmRSS, RssAnon, Threads" : "GetProcessMemoryInfo WorkingSetSize, PrivateUsage");
     }
     {
         /*
@@ -1355,21 +1359,12 @@ static void IdleSection(Bench *b)
          * Wine's thread start writes to (about 1 MiB each, measured below);
          * on Windows the wait thread's few committed stack pages.
          */
-        Watched *x = &w[0];
         Watched *s = &w[2];
         Watched *wt = &w[3];
-        double d = Delta(x->after.rss_kib, wt->after.rss_kib);
         double extra_threads = (double)(wt->after.threads - s->after.threads);
-        r = AddRow(b, linux_way ? "4. memory of the controller (VmRSS) against the card's floor: a child that only waits with RegisterWaitForSingleObject"
-                                : "4. memory of the controller (working set) against the card's floor: a child that only waits with RegisterWaitForSingleObject");
-        Fmt(r->result, sizeof(r->result), "%.0f KiB (private %.0f KiB, %d threads)", x->after.rss_kib,
-            x->after.private_kib, x->after.threads);
-        Fmt(r->reference, sizeof(r->reference), "waiter %.0f KiB (private %.0f KiB, %d threads)", wt->after.rss_kib,
-            wt->after.private_kib, wt->after.threads);
-        Fmt(r->ratio, sizeof(r->ratio), "%+.0f KiB", d);
-        Fmt(r->target, sizeof(r->target), "within 1024 KiB of the waiter");
-        Fmt(r->verdict, sizeof(r->verdict), "%s", Verdict(d >= -1024.0 && d <= 1024.0));
-        Fmt(r->method, sizeof(r->method), "as above; the waiter: OpenProcess + the controller's RegisterWaitForSingleObject flags");
+        MemoryRow(b, linux_way ? "4. memory of the controller (VmRSS) against the card's floor: a child that only waits with RegisterWaitForSingleObject"
+                               : "4. memory of the controller (working set) against the card's floor: a child that only waits with RegisterWaitForSingleObject",
+                  &w[0], wt, "as above; the waiter: OpenProcess + the controller's RegisterWaitForSingleObject flags");
         r = AddRow(b, "4. what the RegisterWaitForSingleObject call costs here: waiter - sleeper");
         Fmt(r->result, sizeof(r->result), "%+.0f KiB (private %+.0f KiB), %+.0f threads",
             Delta(wt->after.rss_kib, s->after.rss_kib), Delta(wt->after.private_kib, s->after.private_kib), extra_threads);
