@@ -53,15 +53,6 @@ int IpcFormat(wchar_t *buf, size_t cap, const wchar_t *fmt, ...)
     return n;
 }
 
-/* Writes a message to buf (if any), cut short when it does not fit. */
-static void SetText(wchar_t *buf, size_t cap, const wchar_t *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    IpcFormatV(buf, cap, fmt, ap);
-    va_end(ap);
-}
-
 static size_t PrefixLength(const wchar_t *name)
 {
     if (HasPrefixNoCase(name, L"Local\\")) {
@@ -80,29 +71,29 @@ int IpcCheckName(const wchar_t *name, wchar_t *why, size_t why_cap)
     size_t i;
 
     if (name == NULL || name[0] == L'\0') {
-        SetText(why, why_cap, L"the instance name is empty");
+        IpcFormat(why, why_cap, L"the instance name is empty");
         return 0;
     }
     len = wcslen(name);
     if (len > IPC_NAME_MAX) {
-        SetText(why, why_cap, L"the instance name is %lu characters long; the limit is %d",
+        IpcFormat(why, why_cap, L"the instance name is %lu characters long; the limit is %d",
                 (unsigned long)len, IPC_NAME_MAX);
         return 0;
     }
     prefix = PrefixLength(name);
     if (prefix == len) {
-        SetText(why, why_cap, L"the instance name '%ls' is only a namespace prefix; add a name after it", name);
+        IpcFormat(why, why_cap, L"the instance name '%ls' is only a namespace prefix; add a name after it", name);
         return 0;
     }
     for (i = 0; i < len; i++) {
         wchar_t c = name[i];
         if (c < 0x20 || (c >= 0x7F && c <= 0x9F)) {
-            SetText(why, why_cap, L"the instance name holds a control character (U+%04X) at position %lu",
+            IpcFormat(why, why_cap, L"the instance name holds a control character (U+%04X) at position %lu",
                     (unsigned)c, (unsigned long)(i + 1));
             return 0;
         }
         if (c == L'\\' && i >= prefix) {
-            SetText(why, why_cap,
+            IpcFormat(why, why_cap,
                     L"the instance name '%ls' holds a backslash; only a leading Local\\ or Global\\ may have one",
                     name);
             return 0;
@@ -191,7 +182,7 @@ static int IsOption(const wchar_t *arg)
 
 static IpcParseResult MissingValue(wchar_t *err, size_t cap, const wchar_t *opt)
 {
-    SetText(err, cap, L"option %ls needs a value", opt);
+    IpcFormat(err, cap, L"option %ls needs a value", opt);
     return IPC_PARSE_ERROR;
 }
 
@@ -238,7 +229,7 @@ static int MatchOption(int argc, wchar_t **argv, int *i, const OptionSpec *specs
         switch (spec->kind) {
         case OPTION_NAME:
             if (*spec->text != NULL) {
-                SetText(err, cap, L"%ls is given twice", spec->name);
+                IpcFormat(err, cap, L"%ls is given twice", spec->name);
                 return -1;
             }
             *spec->text = value;
@@ -250,7 +241,7 @@ static int MatchOption(int argc, wchar_t **argv, int *i, const OptionSpec *specs
         case OPTION_BYTES: {
             unsigned long max = spec->kind == OPTION_MS ? IPC_MAX_MS : IPC_MAX_LOG_BYTES;
             if (!IpcParseUnsigned(value, spec->min, max, spec->number)) {
-                SetText(err, cap, L"%ls: '%ls' is not a whole number of %ls from %lu to %lu", spec->name, value,
+                IpcFormat(err, cap, L"%ls: '%ls' is not a whole number of %ls from %lu to %lu", spec->name, value,
                         spec->kind == OPTION_MS ? L"milliseconds" : L"bytes", spec->min, max);
                 return -1;
             }
@@ -304,17 +295,17 @@ IpcParseResult IpcParseListenerArgs(int argc, wchar_t **argv, IpcListenerOptions
             break;
         }
         if (IsOption(arg)) {
-            SetText(err, err_cap, L"unknown option '%ls'", arg);
+            IpcFormat(err, err_cap, L"unknown option '%ls'", arg);
             return IPC_PARSE_ERROR;
         }
         if (o.name != NULL) {
-            SetText(err, err_cap, L"unexpected argument '%ls': the instance name is already '%ls'", arg, o.name);
+            IpcFormat(err, err_cap, L"unexpected argument '%ls': the instance name is already '%ls'", arg, o.name);
             return IPC_PARSE_ERROR;
         }
         o.name = arg;
     }
     if (o.run != NULL && wcslen(o.run) >= IPC_MAX_COMMAND_LINE) {
-        SetText(err, err_cap, L"--run: the command line is longer than %d characters", IPC_MAX_COMMAND_LINE - 1);
+        IpcFormat(err, err_cap, L"--run: the command line is longer than %d characters", IPC_MAX_COMMAND_LINE - 1);
         return IPC_PARSE_ERROR;
     }
     /* An empty NAME is the seed's "no name" case, reported by the caller with the seed's words. */
@@ -391,7 +382,7 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
         }
         if (wcscmp(arg, L"--at-startup") == 0 || wcscmp(arg, L"--at-logon") == 0) {
             if (trigger != NULL && wcscmp(trigger, arg) != 0) {
-                SetText(err, err_cap, L"--at-startup and --at-logon cannot be used together");
+                IpcFormat(err, err_cap, L"--at-startup and --at-logon cannot be used together");
                 return IPC_PARSE_ERROR;
             }
             trigger = arg;
@@ -417,7 +408,7 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
             } else if (wcscmp(value, L"none") == 0) {
                 o.console = IPC_CONSOLE_NONE;
             } else {
-                SetText(err, err_cap, L"--console: '%ls' is not one of new, shared, none", value);
+                IpcFormat(err, err_cap, L"--console: '%ls' is not one of new, shared, none", value);
                 return IPC_PARSE_ERROR;
             }
             if (supervise_only == NULL) {
@@ -426,11 +417,11 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
             continue;
         }
         if (IsOption(arg)) {
-            SetText(err, err_cap, L"unknown option '%ls'", arg);
+            IpcFormat(err, err_cap, L"unknown option '%ls'", arg);
             return IPC_PARSE_ERROR;
         }
         if (o.name != NULL) {
-            SetText(err, err_cap, L"unexpected argument '%ls': the instance name is already '%ls'", arg, o.name);
+            IpcFormat(err, err_cap, L"unexpected argument '%ls': the instance name is already '%ls'", arg, o.name);
             return IPC_PARSE_ERROR;
         }
         o.name = arg;
@@ -438,21 +429,21 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
 
     modes = (stop_name != NULL) + (status_name != NULL) + (install_name != NULL) + (uninstall_name != NULL);
     if (modes > 1) {
-        SetText(err, err_cap, L"use only one of --stop, --status, --install and --uninstall");
+        IpcFormat(err, err_cap, L"use only one of --stop, --status, --install and --uninstall");
         return IPC_PARSE_ERROR;
     }
     if ((trigger != NULL || o.dry_run) && install_name == NULL) {
-        SetText(err, err_cap, L"%ls goes with --install", trigger != NULL ? trigger : L"--dry-run");
+        IpcFormat(err, err_cap, L"%ls goes with --install", trigger != NULL ? trigger : L"--dry-run");
         return IPC_PARSE_ERROR;
     }
     if (install_name != NULL || uninstall_name != NULL) {
         if (o.name != NULL) {
-            SetText(err, err_cap, L"give the instance name once: either NAME or %ls NAME",
+            IpcFormat(err, err_cap, L"give the instance name once: either NAME or %ls NAME",
                     install_name != NULL ? L"--install" : L"--uninstall");
             return IPC_PARSE_ERROR;
         }
         if (timeout_given || o.force || (uninstall_name != NULL && supervise_only != NULL)) {
-            SetText(err, err_cap, L"%ls cannot be used with %ls",
+            IpcFormat(err, err_cap, L"%ls cannot be used with %ls",
                     timeout_given ? L"--timeout" : (o.force ? L"--force" : supervise_only),
                     install_name != NULL ? L"--install" : L"--uninstall");
             return IPC_PARSE_ERROR;
@@ -461,11 +452,11 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
         o.name = install_name != NULL ? install_name : uninstall_name;
     } else if (status_name != NULL) {
         if (o.name != NULL) {
-            SetText(err, err_cap, L"give the instance name once: either NAME or --status NAME");
+            IpcFormat(err, err_cap, L"give the instance name once: either NAME or --status NAME");
             return IPC_PARSE_ERROR;
         }
         if (supervise_only != NULL || timeout_given || o.force) {
-            SetText(err, err_cap, L"%ls cannot be used with --status",
+            IpcFormat(err, err_cap, L"%ls cannot be used with --status",
                     supervise_only != NULL ? supervise_only : (timeout_given ? L"--timeout" : L"--force"));
             return IPC_PARSE_ERROR;
         }
@@ -473,22 +464,22 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
         o.name = status_name;
     } else if (stop_name != NULL) {
         if (o.name != NULL) {
-            SetText(err, err_cap, L"give the instance name once: either NAME or --stop NAME");
+            IpcFormat(err, err_cap, L"give the instance name once: either NAME or --stop NAME");
             return IPC_PARSE_ERROR;
         }
         if (supervise_only != NULL) {
-            SetText(err, err_cap, L"%ls cannot be used with --stop", supervise_only);
+            IpcFormat(err, err_cap, L"%ls cannot be used with --stop", supervise_only);
             return IPC_PARSE_ERROR;
         }
         o.mode = IPC_MODE_STOP;
         o.name = stop_name;
     } else if (timeout_given || o.force) {
-        SetText(err, err_cap, L"%ls goes with --stop", timeout_given ? L"--timeout" : L"--force");
+        IpcFormat(err, err_cap, L"%ls goes with --stop", timeout_given ? L"--timeout" : L"--force");
         return IPC_PARSE_ERROR;
     }
     if (o.restart_delay_ms > o.restart_delay_max_ms) {
         if (delay_max_given) {
-            SetText(err, err_cap, L"--restart-delay (%lu ms) is longer than --restart-delay-max (%lu ms)",
+            IpcFormat(err, err_cap, L"--restart-delay (%lu ms) is longer than --restart-delay-max (%lu ms)",
                     o.restart_delay_ms, o.restart_delay_max_ms);
             return IPC_PARSE_ERROR;
         }

@@ -3,7 +3,6 @@
  */
 #include "ipc_win.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -46,14 +45,6 @@ const wchar_t *IpcPathFileName(const wchar_t *path)
     return name;
 }
 
-static void SetWhy(wchar_t *why, size_t cap, const wchar_t *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    IpcFormatV(why, cap, fmt, ap);
-    va_end(ap);
-}
-
 DWORD IpcProcessOpenVerified(DWORD pid, uint64_t expected_created, const wchar_t *expected_image, DWORD access,
                              HANDLE *out, wchar_t *why, size_t why_cap)
 {
@@ -65,7 +56,7 @@ DWORD IpcProcessOpenVerified(DWORD pid, uint64_t expected_created, const wchar_t
 
     if (pid == 0 || pid > 0x7FFFFFFFu) {
         err = ERROR_INVALID_PARAMETER;
-        SetWhy(why, why_cap, L"%lu is not a valid process id", (unsigned long)pid);
+        IpcFormat(why, why_cap, L"%lu is not a valid process id", (unsigned long)pid);
         goto cleanup;
     }
     process = OpenProcess(SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION | access, FALSE, pid);
@@ -73,29 +64,29 @@ DWORD IpcProcessOpenVerified(DWORD pid, uint64_t expected_created, const wchar_t
         err = GetLastError();
         /* ERROR_INVALID_PARAMETER is how OpenProcess says that no process has this id. */
         if (err == ERROR_INVALID_PARAMETER) {
-            SetWhy(why, why_cap, L"no process with id %lu is running", (unsigned long)pid);
+            IpcFormat(why, why_cap, L"no process with id %lu is running", (unsigned long)pid);
         } else {
-            SetWhy(why, why_cap, L"process %lu cannot be opened (error %lu)", (unsigned long)pid,
+            IpcFormat(why, why_cap, L"process %lu cannot be opened (error %lu)", (unsigned long)pid,
                    (unsigned long)err);
         }
         goto cleanup;
     }
     if (!IpcProcessIsAlive(process)) {
         err = ERROR_INVALID_PARAMETER;
-        SetWhy(why, why_cap, L"process %lu has already exited", (unsigned long)pid);
+        IpcFormat(why, why_cap, L"process %lu has already exited", (unsigned long)pid);
         goto cleanup;
     }
     if (expected_created != 0) {
         err = IpcProcessCreationTime(process, &created);
         if (err != ERROR_SUCCESS) {
-            SetWhy(why, why_cap, L"the start time of process %lu cannot be read (error %lu)", (unsigned long)pid,
+            IpcFormat(why, why_cap, L"the start time of process %lu cannot be read (error %lu)", (unsigned long)pid,
                    (unsigned long)err);
             goto cleanup;
         }
         if (created != expected_created) {
             /* Windows reuses process ids: same id, different start time, different process. */
             err = ERROR_INVALID_PARAMETER;
-            SetWhy(why, why_cap, L"process %lu was started at another time than the one that published it",
+            IpcFormat(why, why_cap, L"process %lu was started at another time than the one that published it",
                    (unsigned long)pid);
             goto cleanup;
         }
@@ -103,13 +94,13 @@ DWORD IpcProcessOpenVerified(DWORD pid, uint64_t expected_created, const wchar_t
     if (expected_image != NULL) {
         if (!QueryFullProcessImageNameW(process, 0, image, &image_len)) {
             err = GetLastError();
-            SetWhy(why, why_cap, L"the image of process %lu cannot be read (error %lu)", (unsigned long)pid,
+            IpcFormat(why, why_cap, L"the image of process %lu cannot be read (error %lu)", (unsigned long)pid,
                    (unsigned long)err);
             goto cleanup;
         }
         if (CompareStringOrdinal(IpcPathFileName(image), -1, IpcPathFileName(expected_image), -1, TRUE) != CSTR_EQUAL) {
             err = ERROR_INVALID_PARAMETER;
-            SetWhy(why, why_cap, L"process %lu is %ls, not %ls", (unsigned long)pid, IpcPathFileName(image),
+            IpcFormat(why, why_cap, L"process %lu is %ls, not %ls", (unsigned long)pid, IpcPathFileName(image),
                    IpcPathFileName(expected_image));
             goto cleanup;
         }

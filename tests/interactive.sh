@@ -347,26 +347,37 @@ test_listener_no_name() {
     expect_exit "$s" 2 15
 }
 
+# start_in_first_unit SESSION NAME WORK_MS JOURNAL: a controller for NAME in
+# SESSION (its pane kept when it ends, so its last lines can still be read)
+# whose listener has units of WORK_MS and writes JOURNAL; returns once that
+# listener's first unit has started, with the listener's pid in UNIT_PID.
+UNIT_PID=""
+start_in_first_unit() {
+    local s=$1 name=$2 work_ms=$3 journal=$4
+    UNIT_PID=""
+    NAMES+=("$name")
+    start "$s" wine "$CONTROLLER" "$name" -- --work-ms "$work_ms" --journal "$(win_path "$journal")" || {
+        REASON="tmux new-session failed"
+        return 1
+    }
+    tmx set-option -w -t "$s" remain-on-exit on >/dev/null 2>&1 || true
+    expect_screen "$s" "Hit any key to send shutdown message (at any time)" "$FIRST_SCREEN_S" || return 1
+    UNIT_PID=$(listener_pid "$name") || {
+        REASON="no live listener pid in mapping $name"
+        return 1
+    }
+    WIN_PIDS+=("$UNIT_PID")
+    expect_file "$journal" "pid=$UNIT_PID unit=1 start" 15
+}
+
 # Ctrl+C in the controller's console: it sends the close message, the listener
 # (in a console of its own, so it gets no Ctrl+C itself) finishes the unit it is
 # in and exits, and the controller exits 0 without relaunching or asking for Enter.
 test_controller_ctrl_c() {
     local name=Ictrlc-$$ s=controller_ctrl_c pid journal=$WORK/ctrlc.journal
-    NAMES+=("$name")
-    start "$s" wine "$CONTROLLER" "$name" -- --work-ms 2000 --journal "$(win_path "$journal")" || {
-        REASON="tmux new-session failed"
-        return 1
-    }
-    # The controller ends by itself here; keep its pane so its last lines can still be read.
-    tmx set-option -w -t "$s" remain-on-exit on >/dev/null 2>&1 || true
-    expect_screen "$s" "Hit any key to send shutdown message (at any time)" "$FIRST_SCREEN_S" || return 1
-    pid=$(listener_pid "$name") || {
-        REASON="no live listener pid in mapping $name"
-        return 1
-    }
-    WIN_PIDS+=("$pid")
     # Inside its first unit of 2 s: the Ctrl+C must not cut it short.
-    expect_file "$journal" "pid=$pid unit=1 start" 15 || return 1
+    start_in_first_unit "$s" "$name" 2000 "$journal" || return 1
+    pid=$UNIT_PID
 
     tmx send-keys -t "$s" C-c
     expect_screen "$s" "Console control event received" 10 || return 1
@@ -412,19 +423,8 @@ cpu_ticks() {
 # review: about 100 ticks in 3 s). Allow a tenth of that.
 test_controller_key_after_ctrl_c() {
     local name=Ikeyctrlc-$$ s=controller_key_ctrl_c pid lpid before after journal=$WORK/keyctrlc.journal
-    NAMES+=("$name")
-    start "$s" wine "$CONTROLLER" "$name" -- --work-ms 5000 --journal "$(win_path "$journal")" || {
-        REASON="tmux new-session failed"
-        return 1
-    }
-    tmx set-option -w -t "$s" remain-on-exit on >/dev/null 2>&1 || true
-    expect_screen "$s" "Hit any key to send shutdown message (at any time)" "$FIRST_SCREEN_S" || return 1
-    pid=$(listener_pid "$name") || {
-        REASON="no live listener pid in mapping $name"
-        return 1
-    }
-    WIN_PIDS+=("$pid")
-    expect_file "$journal" "pid=$pid unit=1 start" 15 || return 1
+    start_in_first_unit "$s" "$name" 5000 "$journal" || return 1
+    pid=$UNIT_PID
     lpid=$(linux_pid_of ConsoleAppController.exe "$name")
     if [ -z "$lpid" ]; then
         REASON="the controller's Linux process was not found"

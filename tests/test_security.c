@@ -139,26 +139,6 @@ static uint64_t ProcessCreated(HANDLE process)
     return ((uint64_t)created.dwHighDateTime << 32) | created.dwLowDateTime;
 }
 
-/* Creation time of pid, 0 when it is gone or cannot be queried. */
-static uint64_t PidCreated(DWORD pid)
-{
-    HANDLE h = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid);
-    FILETIME created;
-    FILETIME exited;
-    FILETIME kernel;
-    FILETIME user;
-    uint64_t result = 0;
-
-    if (h == NULL) {
-        return 0;
-    }
-    if (GetProcessTimes(h, &created, &exited, &kernel, &user)) {
-        result = ((uint64_t)created.dwHighDateTime << 32) | created.dwLowDateTime;
-    }
-    CloseHandle(h);
-    return result;
-}
-
 /*
  * Live processes that proc started: their parent pid is proc's and they were
  * created after it. Wine hands out the same small pids again at once, so a
@@ -183,7 +163,7 @@ static size_t CountOwnChildren(TestProc *proc)
         if (entry.th32ParentProcessID != TestPid(proc) || entry.th32ProcessID == TestPid(proc)) {
             continue;
         }
-        created = PidCreated(entry.th32ProcessID);
+        created = TestPidCreated(entry.th32ProcessID);
         if (created != 0 && created >= parent_created && TestPidAlive(entry.th32ProcessID)) {
             count++;
         }

@@ -740,8 +740,7 @@ cleanup:
     return exited;
 }
 
-/* Creation time of pid, 0 when it cannot be read (gone, or no access). */
-static ULONGLONG PidCreationTime(DWORD pid)
+ULONGLONG TestPidCreated(DWORD pid)
 {
     HANDLE h = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid);
     FILETIME created;
@@ -870,7 +869,7 @@ void TestKillTree(DWORD pid, BOOL only_descendants)
     size_t i;
 
     nodes[count].pid = pid;
-    nodes[count].created = PidCreationTime(pid);
+    nodes[count].created = TestPidCreated(pid);
     count++;
     if (!only_descendants) {
         TestKillPid(pid);
@@ -894,7 +893,7 @@ void TestKillTree(DWORD pid, BOOL only_descendants)
                 if (!TreeHas(nodes, count, entry.th32ParentProcessID, &parent_created)) {
                     continue;
                 }
-                created = PidCreationTime(entry.th32ProcessID);
+                created = TestPidCreated(entry.th32ProcessID);
                 if (created == 0 || created < parent_created) {
                     continue;
                 }
@@ -934,7 +933,7 @@ void TestTrackPid(DWORD pid)
 {
     if (g_tracked_count < TEST_MAX_TRACKED) {
         g_tracked[g_tracked_count].pid = pid;
-        g_tracked[g_tracked_count].created = PidCreationTime(pid);
+        g_tracked[g_tracked_count].created = TestPidCreated(pid);
         g_tracked_count++;
     }
 }
@@ -950,7 +949,7 @@ void TestCleanup(void)
         }
     }
     for (i = 0; i < g_tracked_count; i++) {
-        if (g_tracked[i].created != 0 && PidCreationTime(g_tracked[i].pid) == g_tracked[i].created) {
+        if (g_tracked[i].created != 0 && TestPidCreated(g_tracked[i].pid) == g_tracked[i].created) {
             TestKillTree(g_tracked[i].pid, FALSE);
         }
     }

@@ -289,6 +289,9 @@ HANDLE TestPidHandle(DWORD pid);
 BOOL TestKillPid(DWORD pid);
 /* TestWaitPidExit - wait for pid to exit; TRUE and *code (if not NULL) when it did. */
 BOOL TestWaitPidExit(DWORD pid, DWORD timeout_ms, DWORD *code);
+/* TestPidCreated - the creation time (FILETIME) of pid, 0 when it cannot be read (gone, or no access). */
+ULONGLONG TestPidCreated(DWORD pid);
+
 /* TestCountChildren - live processes whose parent is parent_pid and whose image is image (any when NULL). */
 size_t TestCountChildren(DWORD parent_pid, const wchar_t *image);
 /* TestParentPid - the parent pid Toolhelp reports for pid, 0 when pid is not running. */
