@@ -181,13 +181,13 @@ static int FindListener(const wchar_t *given, wchar_t *out, DWORD cap, const wch
         n = GetFullPathNameW(given, cap, out, NULL);
         if (n == 0 || n >= cap) {
             code = n == 0 ? GetLastError() : ERROR_FILENAME_EXCED_RANGE;
-            IpcReportError(L"GetFullPathNameW", code, L"cannot resolve the listener path '%ls'", given);
+            IpcFailWin32(L"GetFullPathNameW", code, L"cannot resolve the listener path '%ls'", given);
             return IPC_EXIT_LAUNCH_FAILED;
         }
     } else {
         code = IpcSelfDirectoryFile(LISTENER_EXE, out, cap);
         if (code != ERROR_SUCCESS) {
-            IpcReportError(L"GetModuleFileNameW", code, L"cannot find this program's folder");
+            IpcFailWin32(L"GetModuleFileNameW", code, L"cannot find this program's folder");
             return IPC_EXIT_FAILURE;
         }
     }
@@ -350,13 +350,13 @@ static DWORD Launch(Controller *c)
     cmd = (wchar_t *)HeapAlloc(GetProcessHeap(), 0, cmd_bytes);
     if (cmd == NULL) {
         code = ERROR_NOT_ENOUGH_MEMORY;
-        IpcReportError(L"HeapAlloc", code, L"cannot launch '%ls'", c->listener_path);
+        IpcFailWin32(L"HeapAlloc", code, L"cannot launch '%ls'", c->listener_path);
         goto cleanup;
     }
     memcpy(cmd, c->command_line, cmd_bytes);
     if (!CreateProcessW(c->listener_path, cmd, NULL, NULL, inherit, flags, NULL, c->listener_dir, &si, &pi)) {
         code = GetLastError();
-        IpcReportError(L"CreateProcessW", code, L"cannot launch '%ls'", c->listener_path);
+        IpcFailWin32(L"CreateProcessW", code, L"cannot launch '%ls'", c->listener_path);
         goto cleanup;
     }
     CloseHandle(pi.hThread);
@@ -364,7 +364,7 @@ static DWORD Launch(Controller *c)
     RecordListener(c, pi.hProcess, pi.dwProcessId);
     code = Watch(c, pi.hProcess, pi.dwProcessId);
     if (code != ERROR_SUCCESS) {
-        IpcReportError(L"RegisterWaitForSingleObject", code, L"cannot watch the listener (pid %lu)",
+        IpcFailWin32(L"RegisterWaitForSingleObject", code, L"cannot watch the listener (pid %lu)",
                        (unsigned long)pi.dwProcessId);
         /* Unwatched, it would run on unsupervised: ask it to stop rather than lose track of it. */
         IpcMappingSendClose(&c->map);
@@ -499,7 +499,7 @@ static int Locate(Controller *c, BOOL *launch)
         code = IpcMappingCreate(name, &c->map);
     }
     if (code != ERROR_SUCCESS) {
-        rc = IpcReportNameError(api, code, name, L"file mapping");
+        rc = IpcFailName(api, code, name, L"file mapping");
         goto done;
     }
     if (c->map.created) {
@@ -510,7 +510,7 @@ static int Locate(Controller *c, BOOL *launch)
     IpcPrint(L"Broadcast '%ld' received", (long)message);
     kind = IpcMappingSnapshot(&c->map, &hdr, &why);
     if (kind == IPC_LAYOUT_INVALID) {
-        rc = IpcReportInvalidLayout(name, why);
+        rc = IpcFailLayout(name, why);
         goto done;
     }
 
@@ -561,7 +561,7 @@ static int Locate(Controller *c, BOOL *launch)
     }
     code = Watch(c, process, (DWORD)message);
     if (code != ERROR_SUCCESS) {
-        IpcReportError(L"RegisterWaitForSingleObject", code, L"cannot watch the listener (pid %ld)", (long)message);
+        IpcFailWin32(L"RegisterWaitForSingleObject", code, L"cannot watch the listener (pid %ld)", (long)message);
         CloseHandle(process);
         process = NULL;
         rc = IPC_EXIT_FAILURE;
@@ -696,7 +696,7 @@ static void TerminateHung(Controller *c)
     c->hang_terminated = TRUE;
     if (!TerminateProcess(c->process, TERMINATED_EXIT_CODE)) {
         DWORD code = GetLastError();
-        IpcReportError(L"TerminateProcess", code, L"cannot terminate the hung listener (pid %lu)",
+        IpcFailWin32(L"TerminateProcess", code, L"cannot terminate the hung listener (pid %lu)",
                        (unsigned long)c->pid);
         /* Do not try again at once: look again after another full timeout. */
         c->hang_terminated = FALSE;
@@ -783,7 +783,7 @@ static int Supervise(Controller *c)
             }
         } else {
             DWORD code = GetLastError();
-            IpcReportError(L"WaitForMultipleObjects", code, L"the supervision loop failed");
+            IpcFailWin32(L"WaitForMultipleObjects", code, L"the supervision loop failed");
             return IPC_EXIT_FAILURE;
         }
     }
@@ -804,7 +804,7 @@ static int RunSupervisor(const IpcControllerOptions *opt)
     /* The controller is too large for the stack (the command line alone is 64 KiB). */
     c = (Controller *)HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, sizeof(*c));
     if (c == NULL) {
-        IpcReportError(L"HeapAlloc", ERROR_NOT_ENOUGH_MEMORY, L"cannot start");
+        IpcFailWin32(L"HeapAlloc", ERROR_NOT_ENOUGH_MEMORY, L"cannot start");
         goto cleanup;
     }
     c->opt = opt;
@@ -820,7 +820,7 @@ static int RunSupervisor(const IpcControllerOptions *opt)
             code = IpcLogOpen(full, opt->log_max_bytes, &api);
         }
         if (code != ERROR_SUCCESS) {
-            IpcReportError(api, code, L"cannot open the log '%ls'", opt->log);
+            IpcFailWin32(api, code, L"cannot open the log '%ls'", opt->log);
             goto cleanup;
         }
         /* Full paths: the listener runs in its own folder. */
@@ -862,20 +862,20 @@ static int RunSupervisor(const IpcControllerOptions *opt)
     if (code != ERROR_SUCCESS) {
         wchar_t lock[MAX_PATH];
         IpcDerivedName(opt->name, IPC_SUFFIX_CONTROLLER_MUTEX, lock, MAX_PATH);
-        rc = IpcReportNameError(L"CreateMutexW", code, lock, L"mutex");
+        rc = IpcFailName(L"CreateMutexW", code, lock, L"mutex");
         goto cleanup;
     }
 
     c->exit_event = CreateEventW(NULL, FALSE, FALSE, NULL);
     if (c->exit_event == NULL) {
         code = GetLastError();
-        IpcReportError(L"CreateEventW", code, L"cannot create an event");
+        IpcFailWin32(L"CreateEventW", code, L"cannot create an event");
         goto cleanup;
     }
     g_ctrl_event = CreateEventW(NULL, TRUE, FALSE, NULL);
     if (g_ctrl_event == NULL) {
         code = GetLastError();
-        IpcReportError(L"CreateEventW", code, L"cannot create an event");
+        IpcFailWin32(L"CreateEventW", code, L"cannot create an event");
         goto cleanup;
     }
     if (!IpcDerivedName(opt->name, IPC_SUFFIX_STOP_EVENT, stop_name, MAX_PATH)) {
@@ -885,7 +885,7 @@ static int RunSupervisor(const IpcControllerOptions *opt)
     }
     code = IpcPrivateAttributes(&sa);
     if (code != ERROR_SUCCESS) {
-        IpcReportError(L"OpenProcessToken", code, L"cannot build the security descriptor for '%ls'", opt->name);
+        IpcFailWin32(L"OpenProcessToken", code, L"cannot build the security descriptor for '%ls'", opt->name);
         goto cleanup;
     }
     /*
@@ -901,7 +901,7 @@ static int RunSupervisor(const IpcControllerOptions *opt)
         code = ERROR_SUCCESS;
     }
     if (code != ERROR_SUCCESS) {
-        rc = IpcReportNameError(L"CreateEventW", code, stop_name, L"event");
+        rc = IpcFailName(L"CreateEventW", code, stop_name, L"event");
         goto cleanup;
     }
 
@@ -1042,12 +1042,12 @@ static int OpenForQuery(const wchar_t *name, IpcMapping *m, IpcHeader *hdr, IpcL
         return IPC_EXIT_NOT_RUNNING;
     }
     if (code != ERROR_SUCCESS) {
-        return IpcReportNameError(L"OpenFileMappingW", code, name, L"file mapping");
+        return IpcFailName(L"OpenFileMappingW", code, name, L"file mapping");
     }
     *kind = IpcMappingSnapshot(m, hdr, &why);
     if (*kind == IPC_LAYOUT_INVALID) {
         IpcMappingClose(m);
-        return IpcReportInvalidLayout(resolved, why);
+        return IpcFailLayout(resolved, why);
     }
     return IPC_EXIT_OK;
 }
@@ -1246,7 +1246,7 @@ static int RunStop(const IpcControllerOptions *opt)
             /* Only a process verified above is ever terminated. */
             if (!TerminateProcess(listener, TERMINATED_EXIT_CODE)) {
                 code = GetLastError();
-                IpcReportError(L"TerminateProcess", code, L"cannot terminate the listener (pid %lu)",
+                IpcFailWin32(L"TerminateProcess", code, L"cannot terminate the listener (pid %lu)",
                                (unsigned long)listener_pid);
                 goto cleanup;
             }
@@ -1264,7 +1264,7 @@ static int RunStop(const IpcControllerOptions *opt)
             goto cleanup;
         }
         if (code != ERROR_SUCCESS) {
-            IpcReportError(L"WaitForSingleObject", code, L"cannot wait for the listener (pid %lu)",
+            IpcFailWin32(L"WaitForSingleObject", code, L"cannot wait for the listener (pid %lu)",
                            (unsigned long)listener_pid);
             goto cleanup;
         }
@@ -1375,7 +1375,7 @@ static int RunInstall(const IpcControllerOptions *opt, int argc, wchar_t **argv)
 
     if (n == 0 || n >= sizeof(self) / sizeof(self[0])) {
         code = n == 0 ? GetLastError() : ERROR_INSUFFICIENT_BUFFER;
-        IpcReportError(L"GetModuleFileNameW", code, L"cannot find this program's path");
+        IpcFailWin32(L"GetModuleFileNameW", code, L"cannot find this program's path");
         goto cleanup;
     }
     /* A task that could only fail at every boot is caught now, while someone is watching. */

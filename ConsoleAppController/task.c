@@ -83,7 +83,7 @@ static int ComStart(Com *com)
     com->oleaut32 = com->ole32 != NULL ? LoadSystemDll(L"oleaut32.dll") : NULL;
     if (com->ole32 == NULL || com->oleaut32 == NULL) {
         code = GetLastError();
-        IpcReportError(L"LoadLibraryW", code, L"cannot load COM (ole32.dll, oleaut32.dll)");
+        IpcFailWin32(L"LoadLibraryW", code, L"cannot load COM (ole32.dll, oleaut32.dll)");
         goto cleanup;
     }
     com->initialize = (CoInitializeExFn)Proc(com->ole32, "CoInitializeEx");
@@ -94,7 +94,7 @@ static int ComStart(Com *com)
     if (com->initialize == NULL || com->create == NULL || com->uninitialize == NULL || com->alloc_string == NULL ||
         com->free_string == NULL) {
         code = GetLastError();
-        IpcReportError(L"GetProcAddress", code, L"cannot find the COM functions");
+        IpcFailWin32(L"GetProcAddress", code, L"cannot find the COM functions");
         goto cleanup;
     }
     hr = com->initialize(NULL, COINIT_MULTITHREADED);
@@ -394,7 +394,7 @@ int IpcTaskInstall(const wchar_t *name, const wchar_t *controller_path, const wc
     directory[IpcPathFileName(directory) - directory] = L'\0';
     code = UserSidString(&user_sid);
     if (code != ERROR_SUCCESS) {
-        IpcReportError(L"GetTokenInformation", code, L"cannot read the current user");
+        IpcFailWin32(L"GetTokenInformation", code, L"cannot read the current user");
         goto cleanup;
     }
     xml = (wchar_t *)HeapAlloc(GetProcessHeap(), 0, TASK_XML_MAX * sizeof(wchar_t));

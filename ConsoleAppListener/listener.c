@@ -106,7 +106,7 @@ static DWORD OpenLog(const IpcListenerOptions *opt)
     }
     code = IpcLogOpen(file, max_bytes, &api);
     if (code != ERROR_SUCCESS) {
-        IpcReportError(api, code, L"cannot open the log '%ls'", file);
+        IpcFailWin32(api, code, L"cannot open the log '%ls'", file);
         return code;
     }
     IpcPrint(L"Listener (pid %lu) %ls started", (unsigned long)GetCurrentProcessId(), IPC_VERSION_TEXT);
@@ -264,7 +264,7 @@ static BOOL RunCommand(const wchar_t *command, HANDLE job)
         SECURITY_ATTRIBUTES inherit = {sizeof(inherit), NULL, TRUE};
         if (!CreatePipe(&pipe_read, &pipe_write, &inherit, 0)) {
             code = GetLastError();
-            IpcReportError(L"CreatePipe", code, L"cannot capture the output of '%ls'", command);
+            IpcFailWin32(L"CreatePipe", code, L"cannot capture the output of '%ls'", command);
             goto cleanup;
         }
         SetHandleInformation(pipe_read, HANDLE_FLAG_INHERIT, 0);
@@ -280,7 +280,7 @@ static BOOL RunCommand(const wchar_t *command, HANDLE job)
     /* CreateProcessW may write into the command line, so it gets a copy. */
     cmd = (wchar_t *)HeapAlloc(GetProcessHeap(), 0, bytes);
     if (cmd == NULL) {
-        IpcReportError(L"HeapAlloc", ERROR_NOT_ENOUGH_MEMORY, L"cannot run '%ls'", command);
+        IpcFailWin32(L"HeapAlloc", ERROR_NOT_ENOUGH_MEMORY, L"cannot run '%ls'", command);
         goto cleanup;
     }
     CopyMemory(cmd, command, bytes);
@@ -288,7 +288,7 @@ static BOOL RunCommand(const wchar_t *command, HANDLE job)
     started = GetTickCount64();
     if (!CreateProcessW(NULL, cmd, NULL, NULL, TRUE, flags, NULL, NULL, &si, &pi)) {
         code = GetLastError();
-        IpcReportError(L"CreateProcessW", code, L"cannot run '%ls'", command);
+        IpcFailWin32(L"CreateProcessW", code, L"cannot run '%ls'", command);
         goto cleanup;
     }
     if (job != NULL) {
@@ -422,7 +422,7 @@ int wmain(int argc, wchar_t **argv)
         if (journal == INVALID_HANDLE_VALUE) {
             code = GetLastError();
             journal = NULL;
-            IpcReportError(L"CreateFileW", code, L"cannot open the journal '%ls'", opt.journal);
+            IpcFailWin32(L"CreateFileW", code, L"cannot open the journal '%ls'", opt.journal);
             goto done;
         }
     }

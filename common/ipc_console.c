@@ -248,62 +248,6 @@ void IpcPrintErr(const wchar_t *fmt, ...)
     va_end(ap);
 }
 
-void IpcReportError(const wchar_t *api, DWORD code, const wchar_t *what, ...)
-{
-    wchar_t context[IPC_LINE_MAX / 2];
-    wchar_t text[512];
-    DWORD n;
-    va_list ap;
-
-    va_start(ap, what);
-    IpcFormatV(context, IPC_LINE_MAX / 2, what, ap);
-    va_end(ap);
-
-    n = FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS | FORMAT_MESSAGE_MAX_WIDTH_MASK,
-                       NULL, code, 0, text, (DWORD)(sizeof(text) / sizeof(text[0])), NULL);
-    /* FORMAT_MESSAGE_MAX_WIDTH_MASK leaves a trailing space where the line break was. */
-    while (n > 0 && (text[n - 1] == L' ' || text[n - 1] == L'.')) {
-        n--;
-    }
-    text[n] = L'\0';
-    IpcPrintErr(L"Error: %ls: %ls failed with error %lu: %ls", context, api, (unsigned long)code,
-                n > 0 ? text : L"(no description)");
-}
-
-int IpcReportNameError(const wchar_t *api, DWORD code, const wchar_t *object_name, const wchar_t *kind)
-{
-    switch (code) {
-    case ERROR_INVALID_HANDLE:
-        /* What CreateFileMappingW, CreateMutexW and CreateEventW say when the name has another type. */
-        IpcPrintErr(L"Error: the name '%ls' is taken by a kernel object that is not a %ls.", object_name, kind);
-        return IPC_EXIT_NAME_IN_USE;
-    case ERROR_INVALID_OWNER:
-        IpcPrintErr(L"Error: the %ls '%ls' exists but belongs to another user; refusing to use it.", kind,
-                    object_name);
-        return IPC_EXIT_NAME_IN_USE;
-    case ERROR_ACCESS_DENIED:
-        /*
-         * Creating an object in Global\ from another session than 0 needs
-         * SeCreateGlobalPrivilege (administrators, services and SYSTEM have
-         * it), and without it Windows says "access denied" whether or not
-         * the name exists: not a sign that someone holds it.
-         */
-        if (_wcsnicmp(object_name, L"Global\\", 7) == 0 && wcsncmp(api, L"Create", 6) == 0 &&
-            !IpcHasPrivilege(L"SeCreateGlobalPrivilege")) {
-            IpcPrintErr(L"Error: cannot create the %ls '%ls': a Global\\ name needs the 'Create global objects' "
-                        L"privilege (SeCreateGlobalPrivilege), which this user does not hold. Run it elevated or as "
-                        L"a service, or use a name without Global\\.",
-                        kind, object_name);
-            return IPC_EXIT_FAILURE;
-        }
-        IpcPrintErr(L"Error: the %ls '%ls' exists but this user may not open it.", kind, object_name);
-        return IPC_EXIT_NAME_IN_USE;
-    default:
-        IpcReportError(api, code, L"cannot open the %ls '%ls'", kind, object_name);
-        return IPC_EXIT_FAILURE;
-    }
-}
-
 void IpcFormatTime(uint64_t utc, wchar_t *buf, size_t cap)
 {
     FILETIME ft_utc;
@@ -325,12 +269,6 @@ void IpcFormatTime(uint64_t utc, wchar_t *buf, size_t cap)
              st_local.wDay, st_local.wHour, st_local.wMinute, st_local.wSecond, st_local.wMilliseconds,
              offset_min < 0 ? L'-' : L'+', (int)((offset_min < 0 ? -offset_min : offset_min) / 60),
              (int)((offset_min < 0 ? -offset_min : offset_min) % 60));
-}
-
-int IpcReportInvalidLayout(const wchar_t *name, const wchar_t *why)
-{
-    IpcPrintErr(L"Error: the mapping '%ls' exists but does not hold a listener's data: %ls.", name, why);
-    return IPC_EXIT_NAME_IN_USE;
 }
 
 BOOL IpcStdinIsConsole(void)

@@ -109,14 +109,14 @@ int IpcListenerOpen(const wchar_t *name, IpcListener **out)
     }
     l = (IpcListener *)HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, sizeof(*l));
     if (l == NULL) {
-        IpcReportError(L"HeapAlloc", ERROR_NOT_ENOUGH_MEMORY, L"cannot start the listener");
+        IpcFailWin32(L"HeapAlloc", ERROR_NOT_ENOUGH_MEMORY, L"cannot start the listener");
         goto cleanup;
     }
     if (g_finished == NULL) {
         g_finished = CreateEventW(NULL, TRUE, FALSE, NULL);
         if (g_finished == NULL) {
             code = GetLastError();
-            IpcReportError(L"CreateEventW", code, L"cannot create an event");
+            IpcFailWin32(L"CreateEventW", code, L"cannot create an event");
             goto cleanup;
         }
     }
@@ -136,18 +136,18 @@ int IpcListenerOpen(const wchar_t *name, IpcListener **out)
     if (code != ERROR_SUCCESS) {
         wchar_t lock[MAX_PATH];
         IpcDerivedName(name, IPC_SUFFIX_LISTENER_MUTEX, lock, MAX_PATH);
-        rc = IpcReportNameError(L"CreateMutexW", code, lock, L"mutex");
+        rc = IpcFailName(L"CreateMutexW", code, lock, L"mutex");
         goto cleanup;
     }
 
     code = IpcMappingCreate(name, &l->map);
     if (code != ERROR_SUCCESS) {
-        rc = IpcReportNameError(L"CreateFileMappingW", code, name, L"file mapping");
+        rc = IpcFailName(L"CreateFileMappingW", code, name, L"file mapping");
         goto cleanup;
     }
     if (l->map.kind == IPC_LAYOUT_INVALID) {
         IpcMappingSnapshot(&l->map, NULL, &why);
-        rc = IpcReportInvalidLayout(name, why);
+        rc = IpcFailLayout(name, why);
         goto cleanup;
     }
     /* Our header when we created the mapping or found one of ours; NULL for the seed's 4-byte format. */
@@ -155,7 +155,7 @@ int IpcListenerOpen(const wchar_t *name, IpcListener **out)
     if (l->h != NULL) {
         code = IpcProcessCreationTime(GetCurrentProcess(), &created);
         if (code != ERROR_SUCCESS) {
-            IpcReportError(L"GetProcessTimes", code, L"cannot read this process's start time");
+            IpcFailWin32(L"GetProcessTimes", code, L"cannot read this process's start time");
             goto cleanup;
         }
         last_stopped = l->h->state == IPC_STATE_STOPPED;

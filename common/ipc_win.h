@@ -14,6 +14,7 @@
 #include <windows.h>
 
 #include "ipc_args.h"
+#include "ipc_error.h"
 #include "ipc_exit.h"
 #include "ipc_layout.h"
 
@@ -49,23 +50,6 @@ void IpcPrint(const wchar_t *fmt, ...);
 void IpcPrintErr(const wchar_t *fmt, ...);
 
 /*
- * IpcReportError - print "Error: <what>: <api> failed with error <code>: <text>"
- * to standard error, the text coming from FormatMessageW. what is a format
- * string for the context. Pass the code saved straight after the failing call.
- */
-void IpcReportError(const wchar_t *api, DWORD code, const wchar_t *what, ...);
-
-/*
- * IpcReportNameError - report a failure to create or open the named object
- * object_name (kind: "file mapping", "mutex", "event") and return the exit code
- * for it: IPC_EXIT_NAME_IN_USE, with a message saying what holds the name, when
- * code says the name is taken by an object of another type (ERROR_INVALID_HANDLE),
- * of another owner (ERROR_INVALID_OWNER) or one we may not open
- * (ERROR_ACCESS_DENIED); otherwise IpcReportError(api, code) and IPC_EXIT_FAILURE.
- */
-int IpcReportNameError(const wchar_t *api, DWORD code, const wchar_t *object_name, const wchar_t *kind);
-
-/*
  * IpcLogOpen - from now on every line printed with IpcPrint or IpcPrintErr also
  * goes to the file PATH, after the local time in ISO 8601 with its UTC offset.
  * Each line is one WriteFile on a handle opened for appending, so what was
@@ -96,12 +80,6 @@ int IpcLogSibling(const wchar_t *path, const wchar_t *suffix, wchar_t *out, size
  * Writes "?" when the time cannot be converted.
  */
 void IpcFormatTime(uint64_t utc, wchar_t *buf, size_t cap);
-
-/*
- * IpcReportInvalidLayout - report that the mapping NAME exists but holds no
- * listener's data (why: IpcLayoutClassify's reason) and return IPC_EXIT_NAME_IN_USE.
- */
-int IpcReportInvalidLayout(const wchar_t *name, const wchar_t *why);
 
 /* IpcStdinIsConsole - TRUE when standard input is an interactive console (GetConsoleMode succeeds). */
 BOOL IpcStdinIsConsole(void);

@@ -1,0 +1,107 @@
+/*
+ * ipc_error.c - error reports that return the exit code they report.
+ */
+#include "ipc_error.h"
+
+#include "ipc_args.h"
+#include "ipc_exit.h"
+#include "ipc_win.h"
+
+#include <stdarg.h>
+
+/* The context part of a message; the whole line is printed by IpcPrintErr. */
+#define IPC_ERROR_CONTEXT_MAX 1024
+
+const wchar_t *IpcErrorText(DWORD code, wchar_t *buf, size_t cap)
+{
+    DWORD n = FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS | FORMAT_MESSAGE_MAX_WIDTH_MASK,
+                             NULL, code, 0, buf, (DWORD)cap, NULL);
+    /* FORMAT_MESSAGE_MAX_WIDTH_MASK leaves a trailing space where the line break was. */
+    while (n > 0 && (buf[n - 1] == L' ' || buf[n - 1] == L'.')) {
+        n--;
+    }
+    if (n == 0) {
+        IpcFormat(buf, cap, L"(no description)");
+    } else {
+        buf[n] = L'\0';
+    }
+    return buf;
+}
+
+int IpcFail(int exit_code, const wchar_t *fmt, ...)
+{
+    wchar_t text[IPC_ERROR_CONTEXT_MAX];
+    va_list ap;
+
+    va_start(ap, fmt);
+    IpcFormatV(text, ARRAYSIZE(text), fmt, ap);
+    va_end(ap);
+    IpcPrintErr(L"Error: %ls", text);
+    return exit_code;
+}
+
+int IpcFailWin32(const wchar_t *api, DWORD code, const wchar_t *what, ...)
+{
+    wchar_t context[IPC_ERROR_CONTEXT_MAX];
+    wchar_t text[IPC_ERROR_TEXT_MAX];
+    va_list ap;
+
+    va_start(ap, what);
+    IpcFormatV(context, ARRAYSIZE(context), what, ap);
+    va_end(ap);
+    IpcPrintErr(L"Error: %ls: %ls failed with error %lu: %ls", context, api, (unsigned long)code,
+                IpcErrorText(code, text, ARRAYSIZE(text)));
+    return IPC_EXIT_FAILURE;
+}
+
+int IpcFailHresult(const wchar_t *api, HRESULT hr, const wchar_t *what, ...)
+{
+    wchar_t context[IPC_ERROR_CONTEXT_MAX];
+    wchar_t text[IPC_ERROR_TEXT_MAX];
+    va_list ap;
+
+    va_start(ap, what);
+    IpcFormatV(context, ARRAYSIZE(context), what, ap);
+    va_end(ap);
+    IpcPrintErr(L"Error: %ls: %ls failed with 0x%08lX: %ls", context, api, (unsigned long)hr,
+                IpcErrorText((DWORD)hr, text, ARRAYSIZE(text)));
+    return IPC_EXIT_FAILURE;
+}
+
+int IpcFailName(const wchar_t *api, DWORD code, const wchar_t *object_name, const wchar_t *kind)
+{
+    switch (code) {
+    case ERROR_INVALID_HANDLE:
+        /* What CreateFileMappingW, CreateMutexW and CreateEventW say when the name has another type. */
+        return IpcFail(IPC_EXIT_NAME_IN_USE, L"the name '%ls' is taken by a kernel object that is not a %ls.",
+                       object_name, kind);
+    case ERROR_INVALID_OWNER:
+        return IpcFail(IPC_EXIT_NAME_IN_USE, L"the %ls '%ls' exists but belongs to another user; refusing to use it.",
+                       kind, object_name);
+    case ERROR_ACCESS_DENIED:
+        /*
+         * Creating an object in Global\ from another session than 0 needs
+         * SeCreateGlobalPrivilege (administrators, services and SYSTEM have
+         * it), and without it Windows says "access denied" whether or not
+         * the name exists: not a sign that someone holds it.
+         */
+        if (_wcsnicmp(object_name, L"Global\\", 7) == 0 && wcsncmp(api, L"Create", 6) == 0 &&
+            !IpcHasPrivilege(L"SeCreateGlobalPrivilege")) {
+            return IpcFail(IPC_EXIT_FAILURE,
+                           L"cannot create the %ls '%ls': a Global\\ name needs the 'Create global objects' "
+                           L"privilege (SeCreateGlobalPrivilege), which this user does not hold. Run it elevated or "
+                           L"as a service, or use a name without Global\\.",
+                           kind, object_name);
+        }
+        return IpcFail(IPC_EXIT_NAME_IN_USE, L"the %ls '%ls' exists but this user may not open it.", kind,
+                       object_name);
+    default:
+        return IpcFailWin32(api, code, L"cannot open the %ls '%ls'", kind, object_name);
+    }
+}
+
+int IpcFailLayout(const wchar_t *name, const wchar_t *why)
+{
+    return IpcFail(IPC_EXIT_NAME_IN_USE, L"the mapping '%ls' exists but does not hold a listener's data: %ls.", name,
+                   why);
+}

@@ -1,0 +1,63 @@
+/*
+ * ipc_error.h - error reports that return the exit code they report.
+ *
+ * Every message starts with "Error: " and goes to standard error (and the log,
+ * when one is open). A caller writes `return IpcFail...(...)` or
+ * `rc = IpcFail...(...); goto cleanup;`: nothing is pre-armed.
+ * Win32 codes are passed in as saved straight after the call that failed, and
+ * that call is the one named.
+ */
+#ifndef IPC_ERROR_H
+#define IPC_ERROR_H
+
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+
+#include <stddef.h>
+
+/*
+ * IpcFail - print "Error: " and the formatted text (swprintf style, %ls for
+ * strings), and return exit_code.
+ */
+int IpcFail(int exit_code, const wchar_t *fmt, ...);
+
+/*
+ * IpcFailWin32 - print "Error: <what>: <api> failed with error <code>: <text>",
+ * the text from FormatMessageW, and return IPC_EXIT_FAILURE. what is a format
+ * string for the context.
+ */
+int IpcFailWin32(const wchar_t *api, DWORD code, const wchar_t *what, ...);
+
+/*
+ * IpcFailHresult - the same for a COM call: "Error: <what>: <api> failed with
+ * 0x<hr>: <text>"; returns IPC_EXIT_FAILURE.
+ */
+int IpcFailHresult(const wchar_t *api, HRESULT hr, const wchar_t *what, ...);
+
+/*
+ * IpcFailName - report a failure to create or open the named object
+ * object_name (kind: "file mapping", "mutex", "event") and return the exit
+ * code for it: IPC_EXIT_NAME_IN_USE, with a message saying what holds the name,
+ * when code says the name is taken by an object of another type
+ * (ERROR_INVALID_HANDLE), of another owner (ERROR_INVALID_OWNER) or one we may
+ * not open (ERROR_ACCESS_DENIED); otherwise IpcFailWin32(api, code) and
+ * IPC_EXIT_FAILURE.
+ */
+int IpcFailName(const wchar_t *api, DWORD code, const wchar_t *object_name, const wchar_t *kind);
+
+/*
+ * IpcFailLayout - report that the mapping NAME exists but holds no listener's
+ * data (why: IpcLayoutClassify's reason) and return IPC_EXIT_NAME_IN_USE.
+ */
+int IpcFailLayout(const wchar_t *name, const wchar_t *why);
+
+/*
+ * IpcErrorText - the system's description of a Win32 code or an HRESULT,
+ * on one line without its final full stop, into buf (cap characters);
+ * "(no description)" when the system has none. Returns buf.
+ */
+const wchar_t *IpcErrorText(DWORD code, wchar_t *buf, size_t cap);
+
+#endif
