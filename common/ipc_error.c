@@ -3,11 +3,13 @@
  */
 #include "ipc_error.h"
 
-#include "ipc_args.h"
-#include "ipc_exit.h"
-#include "ipc_win.h"
-
 #include <stdarg.h>
+#include <wchar.h>
+
+#include "ipc_console.h"
+#include "ipc_exit.h"
+#include "ipc_security.h"
+#include "ipc_text.h"
 
 /* The context part of a message; the whole line is printed by IpcPrintErr. */
 #define IPC_ERROR_CONTEXT_MAX 1024
