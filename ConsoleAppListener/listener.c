@@ -19,8 +19,10 @@
 #include <stdio.h>
 
 #include "ipc_args.h"
+#include "ipc_console.h"
 #include "ipc_env.h"
 #include "ipc_error.h"
+#include "ipc_exit.h"
 #include "ipc_handle.h"
 #include "ipc_log.h"
 #include "ipc_text.h"
@@ -83,9 +85,9 @@ static void Journal(HANDLE journal, unsigned long unit, const char *event)
         return;
     }
     GetSystemTime(&t);
-    n = snprintf(line, ARRAYSIZE(line), "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ pid=%lu unit=%lu %s\r\n", t.wYear, t.wMonth,
-                 t.wDay, t.wHour, t.wMinute, t.wSecond, t.wMilliseconds, (unsigned long)GetCurrentProcessId(), unit,
-                 event);
+    n = snprintf(line, ARRAYSIZE(line), "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ pid=%lu unit=%lu %s\r\n", t.wYear,
+                 t.wMonth, t.wDay, t.wHour, t.wMinute, t.wSecond, t.wMilliseconds,
+                 (unsigned long)GetCurrentProcessId(), unit, event);
     if (n > 0 && n < (int)ARRAYSIZE(line)) {
         WriteFile(journal, line, (DWORD)n, &written, NULL);
     }
@@ -123,7 +125,10 @@ static int OpenLog(const IpcListenerOptions *opt)
     return IPC_EXIT_OK;
 }
 
-/* --journal FILE, opened for appending; NULL in *out when there is none. Returns IPC_EXIT_OK or the reported error. */
+/*
+ * --journal FILE, opened for appending into *out (left as it is when there is
+ * no journal). Returns IPC_EXIT_OK, or the exit code of the error it reported.
+ */
 static int OpenJournal(const wchar_t *file, HANDLE *out)
 {
     HANDLE journal;

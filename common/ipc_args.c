@@ -6,6 +6,9 @@
 
 #include <string.h>
 
+#include "ipc_name.h"
+#include "ipc_text.h"
+
 bool IpcParseUnsigned(const wchar_t *text, unsigned long min, unsigned long max, unsigned long *out)
 {
     unsigned long value = 0;

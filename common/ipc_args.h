@@ -23,6 +23,7 @@
 #define IPC_MAX_MS 86400000ul /* one day: the largest time any option takes */
 #define IPC_DEFAULT_LOG_MAX_BYTES 10485760ul /* 10 MiB before a log is rotated */
 #define IPC_MAX_LOG_BYTES 1073741824ul       /* 1 GiB: the largest --log-max-bytes */
+
 /*
  * IpcParseUnsigned - parse a decimal count (milliseconds, bytes) in [min, max].
  * Returns true and sets *out; returns false, *out untouched, for anything else
@@ -97,6 +98,7 @@ typedef struct IpcControllerOptions {
  * [-- LISTENER ARGS...], or --uninstall NAME.
  * Same contract as IpcParseListenerArgs.
  */
-IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOptions *out, wchar_t *err, size_t err_cap);
+IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOptions *out, wchar_t *err,
+                                      size_t err_cap);
 
 #endif

@@ -186,9 +186,8 @@ BOOL IpcConsoleTakeKey(HANDLE in, BOOL enter_only)
 BOOL IpcWaitForEnter(void)
 {
     HANDLE in = GetStdHandle(STD_INPUT_HANDLE);
-    DWORD mode;
 
-    if (in == NULL || in == INVALID_HANDLE_VALUE || !GetConsoleMode(in, &mode)) {
+    if (!IpcStdinIsConsole()) {
         return FALSE;
     }
     for (;;) {

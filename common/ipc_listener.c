@@ -3,8 +3,11 @@
  */
 #include "ipc_listener.h"
 
+#include "ipc_console.h"
 #include "ipc_error.h"
+#include "ipc_exit.h"
 #include "ipc_handle.h"
+#include "ipc_layout.h"
 #include "ipc_mapping.h"
 #include "ipc_name.h"
 #include "ipc_named.h"

@@ -9,6 +9,7 @@
 #include "ipc_exit.h"
 #include "ipc_handle.h"
 #include "ipc_named.h"
+#include "ipc_security.h"
 
 /*
  * Offset 0 and the 32-bit counters are changed with Interlocked operations: the

@@ -6,6 +6,7 @@
 
 #include "ipc_handle.h"
 #include "ipc_name.h"
+#include "ipc_security.h"
 
 DWORD IpcNamedObjectCreate(const IpcNamedType *type, const void *context, const wchar_t *name, HANDLE *out,
                            BOOL *existed, const wchar_t **failed_api)
