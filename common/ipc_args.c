@@ -75,6 +75,24 @@ static bool IsOption(const wchar_t *arg)
     return arg[0] == L'-' && arg[1] != L'\0';
 }
 
+/*
+ * A word that matched no option is the instance name, unless it looks like an
+ * option or the name was given already: then false, with err saying so.
+ */
+static bool TakeName(const wchar_t *arg, const wchar_t **name, wchar_t *err, size_t cap)
+{
+    if (IsOption(arg)) {
+        IpcFormat(err, cap, L"unknown option '%ls'", arg);
+        return false;
+    }
+    if (*name != NULL) {
+        IpcFormat(err, cap, L"unexpected argument '%ls': the instance name is already '%ls'", arg, *name);
+        return false;
+    }
+    *name = arg;
+    return true;
+}
+
 static IpcParseResult MissingValue(wchar_t *err, size_t cap, const wchar_t *opt)
 {
     IpcFormat(err, cap, L"option %ls needs a value", opt);
@@ -194,15 +212,9 @@ IpcParseResult IpcParseListenerArgs(int argc, wchar_t **argv, IpcListenerOptions
         case MATCH_NONE:
             break;
         }
-        if (IsOption(arg)) {
-            IpcFormat(err, err_cap, L"unknown option '%ls'", arg);
+        if (!TakeName(arg, &o.name, err, err_cap)) {
             return IPC_PARSE_ERROR;
         }
-        if (o.name != NULL) {
-            IpcFormat(err, err_cap, L"unexpected argument '%ls': the instance name is already '%ls'", arg, o.name);
-            return IPC_PARSE_ERROR;
-        }
-        o.name = arg;
     }
     if (o.run != NULL && wcslen(o.run) >= IPC_MAX_COMMAND_LINE) {
         IpcFormat(err, err_cap, L"--run: the command line is longer than %d characters", IPC_MAX_COMMAND_LINE - 1);
@@ -316,15 +328,9 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
             }
             continue;
         }
-        if (IsOption(arg)) {
-            IpcFormat(err, err_cap, L"unknown option '%ls'", arg);
+        if (!TakeName(arg, &o.name, err, err_cap)) {
             return IPC_PARSE_ERROR;
         }
-        if (o.name != NULL) {
-            IpcFormat(err, err_cap, L"unexpected argument '%ls': the instance name is already '%ls'", arg, o.name);
-            return IPC_PARSE_ERROR;
-        }
-        o.name = arg;
     }
 
     modes = (stop_name != NULL) + (status_name != NULL) + (install_name != NULL) + (uninstall_name != NULL);
