@@ -29,8 +29,4 @@
 #include "ipc_time.h"
 #include "ipc_version.h"
 
-/* Former names, kept so that callers outside common/ build until they are renamed; they go with this header. */
-#define IPC_VERSION_TEXT IPC_VERSION_WIDE
-#define IpcMappingSnapshot IpcMappingClassify
-
 #endif
