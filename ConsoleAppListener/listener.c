@@ -1,13 +1,14 @@
 /*
- * ConsoleAppListener - a faithful port of the seed's C# ConsoleAppListener.
+ * ConsoleAppListener - a faithful port of the C# sample's ConsoleAppListener.
  *
  * It publishes its process id at offset 0 of the mapping named NAME, then does
  * one unit of work at a time and, between units, looks for the close message
  * (-1) there; on finding it, it finishes and exits 0. A unit that has started
  * always finishes first. The protocol itself is common/ipc_listener.c, which a
- * worker of your own can link instead of this program.
+ * worker of your own can link instead of this program; the --run command
+ * runner is run_command.c.
  *
- * What the seed got wrong and this port fixes: a second listener for the same
+ * What the C# sample got wrong and this port fixes: a second listener for the same
  * NAME no longer overwrites the first one's pid; a close message that arrives
  * while the listener starts is never overwritten; a listener launched by a
  * controller, or with no console to type into, never waits for an Enter that
@@ -17,8 +18,16 @@
 
 #include <stdio.h>
 
-/* After a --run command exits, how long the rest of its output may take to drain (see StopRelay). */
-#define RELAY_DRAIN_MS 200
+#include "ipc_args.h"
+#include "ipc_console.h"
+#include "ipc_env.h"
+#include "ipc_error.h"
+#include "ipc_exit.h"
+#include "ipc_handle.h"
+#include "ipc_log.h"
+#include "ipc_text.h"
+#include "ipc_version.h"
+#include "run_command.h"
 
 static const wchar_t kUsage[] =
     L"Usage: ConsoleAppListener NAME [--work-ms N] [--run \"COMMAND LINE\"] [--journal FILE]\n"
@@ -46,12 +55,18 @@ static const wchar_t kUsage[] =
     L"  4  a listener for NAME is already running\n"
     L"  7  NAME is taken by an object that is not a listener's mapping, or by another user";
 
+/* The environment variable NAME into buf; FALSE when it is not set, is empty, or does not fit. */
+static BOOL ReadEnv(const wchar_t *name, wchar_t *buf, DWORD cap)
+{
+    DWORD n = GetEnvironmentVariableW(name, buf, cap);
+    return n > 0 && n < cap;
+}
+
 /* Launched by our controller: it sets this variable in its environment for its children. */
 static BOOL LaunchedByController(void)
 {
     wchar_t value[32];
-    DWORD n = GetEnvironmentVariableW(IPC_ENV_CONTROLLER_PID, value, (DWORD)(sizeof(value) / sizeof(value[0])));
-    return n > 0 && n < (DWORD)(sizeof(value) / sizeof(value[0]));
+    return ReadEnv(IPC_ENV_CONTROLLER_PID, value, ARRAYSIZE(value));
 }
 
 /*
@@ -70,10 +85,10 @@ static void Journal(HANDLE journal, unsigned long unit, const char *event)
         return;
     }
     GetSystemTime(&t);
-    n = snprintf(line, sizeof(line), "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ pid=%lu unit=%lu %s\r\n", t.wYear, t.wMonth,
-                 t.wDay, t.wHour, t.wMinute, t.wSecond, t.wMilliseconds, (unsigned long)GetCurrentProcessId(), unit,
-                 event);
-    if (n > 0 && n < (int)sizeof(line)) {
+    n = snprintf(line, ARRAYSIZE(line), "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ pid=%lu unit=%lu %s\r\n", t.wYear,
+                 t.wMonth, t.wDay, t.wHour, t.wMinute, t.wSecond, t.wMilliseconds,
+                 (unsigned long)GetCurrentProcessId(), unit, event);
+    if (n > 0 && n < (int)ARRAYSIZE(line)) {
         WriteFile(journal, line, (DWORD)n, &written, NULL);
     }
 }
@@ -81,278 +96,59 @@ static void Journal(HANDLE journal, unsigned long unit, const char *event)
 /*
  * --log FILE, or else the log a controller asked for through the environment
  * (the .listener sibling of its own log). A listener keeps the log it opened
- * when a new controller adopts it. Returns ERROR_SUCCESS or the reported error.
+ * when a new controller adopts it. Returns IPC_EXIT_OK, or the exit code of
+ * the error it reported.
  */
-static DWORD OpenLog(const IpcListenerOptions *opt)
+static int OpenLog(const IpcListenerOptions *opt)
 {
     wchar_t path[MAX_PATH * 2 + 16];
     wchar_t number[32];
     const wchar_t *file = opt->log;
     unsigned long max_bytes = opt->log_max_bytes;
     const wchar_t *api = L"CreateFileW";
-    DWORD n;
     DWORD code;
 
     if (file == NULL) {
-        n = GetEnvironmentVariableW(IPC_ENV_LISTENER_LOG, path, (DWORD)(sizeof(path) / sizeof(path[0])));
-        if (n == 0 || n >= sizeof(path) / sizeof(path[0])) {
-            return ERROR_SUCCESS;
+        if (!ReadEnv(IPC_ENV_LISTENER_LOG, path, ARRAYSIZE(path))) {
+            return IPC_EXIT_OK;
         }
         file = path;
-        n = GetEnvironmentVariableW(IPC_ENV_LISTENER_LOG_MAX_BYTES, number, (DWORD)(sizeof(number) / sizeof(number[0])));
-        if (n > 0 && n < sizeof(number) / sizeof(number[0])) {
+        if (ReadEnv(IPC_ENV_LISTENER_LOG_MAX_BYTES, number, ARRAYSIZE(number))) {
             IpcParseUnsigned(number, 0, IPC_MAX_LOG_BYTES, &max_bytes);
         }
     }
     code = IpcLogOpen(file, max_bytes, &api);
     if (code != ERROR_SUCCESS) {
-        IpcFailWin32(api, code, L"cannot open the log '%ls'", file);
-        return code;
+        return IpcFailWin32(api, code, L"cannot open the log '%ls'", file);
     }
-    IpcPrint(L"Listener (pid %lu) %ls started", (unsigned long)GetCurrentProcessId(), IPC_VERSION_TEXT);
-    return ERROR_SUCCESS;
-}
-
-/* One line of a command's output, without its line ending. */
-static void PrintBytes(const char *bytes, size_t n)
-{
-    wchar_t text[2048];
-    int len;
-
-    while (n > 0 && (bytes[n - 1] == '\r' || bytes[n - 1] == '\n')) {
-        n--;
-    }
-    len = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, bytes, (int)n, text, 2047);
-    if (len <= 0 && n > 0) {
-        len = MultiByteToWideChar(CP_ACP, 0, bytes, (int)n, text, 2047);
-    }
-    text[len > 0 ? len : 0] = L'\0';
-    IpcPrint(L"%ls", text);
-}
-
-/* The relay of a command's output: its pipe, and the flag that asks it to stop reading. */
-typedef struct Relay {
-    HANDLE pipe;
-    volatile LONG stop;
-} Relay;
-
-/*
- * Prints what the command wrote, line by line, through IpcPrint, so that it
- * reaches the log too. Text is taken as UTF-8 when it is valid UTF-8, else in
- * the ANSI code page (what most console programs write to a pipe). Runs on a
- * thread of its own until the pipe ends, a read fails (cancelled by
- * StopRelay), or relay->stop is set.
- */
-static DWORD WINAPI RelayOutput(LPVOID param)
-{
-    Relay *relay = (Relay *)param;
-    char buf[4096];
-    char line[2048];
-    size_t used = 0;
-    DWORD got = 0;
-    DWORD i;
-
-    for (;;) {
-        BOOL more = InterlockedCompareExchange(&relay->stop, 0, 0) == 0 &&
-                    ReadFile(relay->pipe, buf, (DWORD)sizeof(buf), &got, NULL) && got > 0;
-        for (i = 0; more && i < got; i++) {
-            if (buf[i] != '\n' && used < sizeof(line) - 1) {
-                line[used++] = buf[i];
-                continue;
-            }
-            if (buf[i] != '\n') {
-                continue; /* an over-long line is cut, not split */
-            }
-            PrintBytes(line, used);
-            used = 0;
-        }
-        if (!more) {
-            break;
-        }
-    }
-    if (used > 0) {
-        PrintBytes(line, used);
-    }
-    return 0;
+    IpcPrint(L"Listener (pid %lu) %ls started", (unsigned long)GetCurrentProcessId(), IPC_VERSION_WIDE);
+    return IPC_EXIT_OK;
 }
 
 /*
- * Once the command has exited, the rest of its output is drained: the relay
- * ends by itself at the end of the pipe, which comes at once unless a process
- * the command started (cmd /c start /b server.exe) still holds the pipe's
- * write end. The unit must not last as long as such a process, so after a
- * short drain the blocked ReadFile is cancelled with CancelSynchronousIo, in a
- * loop because the thread may be between two reads when a cancel arrives;
- * what that process writes later is not relayed. Returns FALSE when the thread
- * could not be ended: the caller must then leave the pipe open for it.
+ * --journal FILE, opened for appending into *out (left as it is when there is
+ * no journal). Returns IPC_EXIT_OK, or the exit code of the error it reported.
  */
-static BOOL StopRelay(HANDLE thread, Relay *relay)
+static int OpenJournal(const wchar_t *file, HANDLE *out)
 {
-    int i;
-
-    if (WaitForSingleObject(thread, RELAY_DRAIN_MS) == WAIT_OBJECT_0) {
-        return TRUE;
-    }
-    InterlockedExchange(&relay->stop, 1);
-    for (i = 0; i < 100; i++) {
-        CancelSynchronousIo(thread);
-        if (WaitForSingleObject(thread, 20) == WAIT_OBJECT_0) {
-            return TRUE;
-        }
-    }
-    return FALSE;
-}
-
-/*
- * A job that kills its processes when its last handle closes: if this listener
- * is killed, the command it runs dies with it, so a relaunched listener never
- * runs a second unit beside an orphaned one. NULL when jobs are not available
- * (Windows 7 cannot nest jobs, and Task Scheduler runs tasks in one); the
- * command then runs without it.
- */
-static HANDLE CreateKillJob(void)
-{
-    JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits;
-    HANDLE job = CreateJobObjectW(NULL, NULL);
-    if (job == NULL) {
-        return NULL;
-    }
-    ZeroMemory(&limits, sizeof(limits));
-    limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
-    if (!SetInformationJobObject(job, JobObjectExtendedLimitInformation, &limits, (DWORD)sizeof(limits))) {
-        CloseHandle(job);
-        return NULL;
-    }
-    return job;
-}
-
-/*
- * One unit of --run: CreateProcessW on the command line, waited for. Its output
- * goes where ours goes. Returns FALSE (after reporting) when it could not start.
- */
-static BOOL RunCommand(const wchar_t *command, HANDLE job)
-{
-    STARTUPINFOW si;
-    PROCESS_INFORMATION pi;
-    wchar_t *cmd = NULL;
-    size_t bytes = (wcslen(command) + 1) * sizeof(wchar_t);
+    HANDLE journal;
     DWORD code;
-    DWORD exit_code = 0;
-    ULONGLONG started;
-    BOOL ok = FALSE;
-    HANDLE pipe_read = NULL;
-    HANDLE pipe_write = NULL;
-    HANDLE relay_thread = NULL;
-    Relay *relay = NULL;
-    DWORD flags = CREATE_SUSPENDED;
 
-    /*
-     * A listener without any console (--console none) must not let a console
-     * command open a window of its own: give it a hidden one instead.
-     */
-    if (GetConsoleWindow() == NULL && GetConsoleCP() == 0) {
-        flags |= CREATE_NO_WINDOW;
+    if (file == NULL) {
+        return IPC_EXIT_OK;
     }
-
-    ZeroMemory(&si, sizeof(si));
-    ZeroMemory(&pi, sizeof(pi));
-    si.cb = sizeof(si);
-    si.dwFlags = STARTF_USESTDHANDLES;
-    si.hStdInput = GetStdHandle(STD_INPUT_HANDLE);
-    if (IpcLogIsOpen()) {
-        /* Through a pipe, so that the command's lines reach the log as well. */
-        SECURITY_ATTRIBUTES inherit = {sizeof(inherit), NULL, TRUE};
-        if (!CreatePipe(&pipe_read, &pipe_write, &inherit, 0)) {
-            code = GetLastError();
-            IpcFailWin32(L"CreatePipe", code, L"cannot capture the output of '%ls'", command);
-            goto cleanup;
-        }
-        SetHandleInformation(pipe_read, HANDLE_FLAG_INHERIT, 0);
-        si.hStdOutput = pipe_write;
-        si.hStdError = pipe_write;
-    } else {
-        si.hStdOutput = GetStdHandle(STD_OUTPUT_HANDLE);
-        si.hStdError = GetStdHandle(STD_ERROR_HANDLE);
-        SetHandleInformation(si.hStdOutput, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
-        SetHandleInformation(si.hStdError, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
-    }
-
-    /* CreateProcessW may write into the command line, so it gets a copy. */
-    cmd = (wchar_t *)HeapAlloc(GetProcessHeap(), 0, bytes);
-    if (cmd == NULL) {
-        IpcFailWin32(L"HeapAlloc", ERROR_NOT_ENOUGH_MEMORY, L"cannot run '%ls'", command);
-        goto cleanup;
-    }
-    CopyMemory(cmd, command, bytes);
-    IpcPrint(L"Running: %ls", command);
-    started = GetTickCount64();
-    if (!CreateProcessW(NULL, cmd, NULL, NULL, TRUE, flags, NULL, NULL, &si, &pi)) {
+    /* FILE_APPEND_DATA alone makes every write land at the end, even with several writers. */
+    journal = CreateFileW(file, FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                          OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+    if (journal == INVALID_HANDLE_VALUE) {
         code = GetLastError();
-        IpcFailWin32(L"CreateProcessW", code, L"cannot run '%ls'", command);
-        goto cleanup;
+        return IpcFailWin32(L"CreateFileW", code, L"cannot open the journal '%ls'", file);
     }
-    if (job != NULL) {
-        AssignProcessToJobObject(job, pi.hProcess);
-    }
-    ResumeThread(pi.hThread);
-    if (pipe_read != NULL) {
-        /* Our copy of the write end must go, or the relay never sees the end of the pipe. */
-        CloseHandle(pipe_write);
-        pipe_write = NULL;
-        relay = (Relay *)HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, sizeof(*relay));
-        if (relay != NULL) {
-            relay->pipe = pipe_read;
-            relay_thread = CreateThread(NULL, 0, RelayOutput, relay, 0, NULL);
-        }
-        if (relay_thread == NULL) {
-            /* No memory or thread to spare: relay here, until every holder of the pipe is gone. */
-            Relay here;
-            here.pipe = pipe_read;
-            here.stop = 0;
-            RelayOutput(&here);
-        }
-    }
-    /* The unit ends with the command, whatever else still holds its output pipe. */
-    WaitForSingleObject(pi.hProcess, INFINITE);
-    if (relay_thread != NULL) {
-        if (!StopRelay(relay_thread, relay)) {
-            /* Still in the thread's hands: the pipe and the relay are left to it, not freed under it. */
-            pipe_read = NULL;
-            relay = NULL;
-        }
-        CloseHandle(relay_thread);
-        relay_thread = NULL;
-    }
-    if (!GetExitCodeProcess(pi.hProcess, &exit_code)) {
-        exit_code = STILL_ACTIVE;
-    }
-    IpcPrint(L"Command exited with code %lu after %lu ms", (unsigned long)exit_code,
-             (unsigned long)(GetTickCount64() - started));
-    ok = TRUE;
-
-cleanup:
-    if (relay != NULL) {
-        HeapFree(GetProcessHeap(), 0, relay);
-    }
-    if (pipe_write != NULL) {
-        CloseHandle(pipe_write);
-    }
-    if (pipe_read != NULL) {
-        CloseHandle(pipe_read);
-    }
-    if (pi.hThread != NULL) {
-        CloseHandle(pi.hThread);
-    }
-    if (pi.hProcess != NULL) {
-        CloseHandle(pi.hProcess);
-    }
-    if (cmd != NULL) {
-        HeapFree(GetProcessHeap(), 0, cmd);
-    }
-    return ok;
+    *out = journal;
+    return IPC_EXIT_OK;
 }
 
-/* The seed's PerformProcessing: its sleep, or with --run one command. */
+/* The C# sample's PerformProcessing: its sleep, or with --run one command. */
 static void PerformProcessing(IpcListener *l, const IpcListenerOptions *opt, HANDLE job, HANDLE journal,
                               unsigned long unit)
 {
@@ -365,7 +161,7 @@ static void PerformProcessing(IpcListener *l, const IpcListenerOptions *opt, HAN
             Sleep(opt->work_ms < 1000 ? 1000 : opt->work_ms);
         }
     } else {
-        /* In this case, just sleep. In real world, processing code goes here (the seed's words). */
+        /* In this case, just sleep. In real world, processing code goes here (the C# sample's words). */
         Sleep((DWORD)opt->work_ms);
     }
     Journal(journal, unit, "end");
@@ -374,65 +170,57 @@ static void PerformProcessing(IpcListener *l, const IpcListenerOptions *opt, HAN
 
 int wmain(int argc, wchar_t **argv)
 {
-    int rc = IPC_EXIT_FAILURE;
+    int rc;
     IpcListenerOptions opt;
     wchar_t err[IPC_ERROR_TEXT_MAX];
     IpcListener *l = NULL;
-    DWORD code;
     BOOL wait_for_enter = FALSE;
     HANDLE journal = NULL;
     HANDLE job = NULL;
     unsigned long unit = 0;
 
-    switch (IpcParseListenerArgs(argc, argv, &opt, err, IPC_ERROR_TEXT_MAX)) {
+    switch (IpcParseListenerArgs(argc, argv, &opt, err, ARRAYSIZE(err))) {
     case IPC_PARSE_HELP:
         IpcPrint(L"%ls", kUsage);
         rc = IPC_EXIT_OK;
-        goto done;
+        goto cleanup;
     case IPC_PARSE_VERSION:
-        IpcPrint(L"ConsoleAppListener %ls", IPC_VERSION_TEXT);
+        IpcPrint(L"ConsoleAppListener %ls", IPC_VERSION_WIDE);
         rc = IPC_EXIT_OK;
-        goto done;
+        goto cleanup;
     case IPC_PARSE_ERROR:
-        IpcPrintErr(L"Error: %ls. Run ConsoleAppListener --help for usage.", err);
-        rc = IPC_EXIT_USAGE;
-        goto done;
+        rc = IpcFail(IPC_EXIT_USAGE, L"%ls. Run ConsoleAppListener --help for usage.", err);
+        goto cleanup;
     case IPC_PARSE_OK:
         break;
     }
 
     if (opt.name == NULL) {
+        /* The C# sample's own line, word for word, on standard output as it printed it. */
         IpcPrint(L"Error: Expected a unique name for the application from the command line.");
-        /* The seed waits for a key here; only a person at a console can press one. */
+        /* The C# sample waits for a key here; only a person at a console can press one. */
         if (IpcStdinIsConsole()) {
             IpcWaitForEnter();
         }
         rc = IPC_EXIT_USAGE;
-        goto done;
+        goto cleanup;
     }
 
-    code = OpenLog(&opt);
-    if (code != ERROR_SUCCESS) {
-        goto done;
+    rc = OpenLog(&opt);
+    if (rc != IPC_EXIT_OK) {
+        goto cleanup;
     }
-    if (opt.journal != NULL) {
-        /* FILE_APPEND_DATA alone makes every write land at the end, even with several writers. */
-        journal = CreateFileW(opt.journal, FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-                              NULL, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
-        if (journal == INVALID_HANDLE_VALUE) {
-            code = GetLastError();
-            journal = NULL;
-            IpcFailWin32(L"CreateFileW", code, L"cannot open the journal '%ls'", opt.journal);
-            goto done;
-        }
+    rc = OpenJournal(opt.journal, &journal);
+    if (rc != IPC_EXIT_OK) {
+        goto cleanup;
     }
     if (opt.run != NULL) {
-        job = CreateKillJob();
+        job = RunCommandCreateJob();
     }
 
     rc = IpcListenerOpen(opt.name, &l);
     if (rc != IPC_EXIT_OK) {
-        goto done;
+        goto cleanup;
     }
     while (!IpcListenerShouldClose(l)) {
         IpcPrint(L"Close message not received, beginning to process");
@@ -443,18 +231,11 @@ int wmain(int argc, wchar_t **argv)
     l = NULL;
     IpcPrint(L"Close message received. Hit Enter to close");
     wait_for_enter = IpcStdinIsConsole() && !LaunchedByController();
-    rc = IPC_EXIT_OK;
 
-done:
+cleanup:
     IpcListenerClose(l);
-    if (job != NULL) {
-        CloseHandle(job);
-        job = NULL;
-    }
-    if (journal != NULL) {
-        CloseHandle(journal);
-        journal = NULL;
-    }
+    IpcHandleClose(&job);
+    IpcHandleClose(&journal);
     if (wait_for_enter) {
         IpcWaitForEnter();
     }

@@ -1,170 +1,65 @@
 /*
- * ipc_args.c - parsing of both programs' command lines, instance-name checks
- * and the quoting of arguments for CreateProcessW. No <windows.h>: this file
- * is also built natively for fuzzing.
+ * ipc_args.c - parsing of both programs' command lines. No <windows.h>: this
+ * file is also built natively for fuzzing.
  */
 #include "ipc_args.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
-/* Case-insensitive ASCII comparison of a prefix: the kernel's "Local"/"Global" links are case-insensitive. */
-static int HasPrefixNoCase(const wchar_t *s, const wchar_t *prefix)
-{
-    for (; *prefix != L'\0'; s++, prefix++) {
-        wchar_t a = *s;
-        wchar_t b = *prefix;
-        if (a >= L'A' && a <= L'Z') {
-            a = (wchar_t)(a - L'A' + L'a');
-        }
-        if (b >= L'A' && b <= L'Z') {
-            b = (wchar_t)(b - L'A' + L'a');
-        }
-        if (a != b) {
-            return 0;
-        }
-    }
-    return 1;
-}
+#include "ipc_name.h"
+#include "ipc_text.h"
 
-int IpcFormatV(wchar_t *buf, size_t cap, const wchar_t *fmt, va_list ap)
-{
-    int n;
-    if (buf == NULL || cap == 0) {
-        return -1;
-    }
-    n = vswprintf(buf, cap, fmt, ap);
-    if (n < 0 || (size_t)n >= cap) {
-        /* Truncated, in any runtime's way of saying it: the zero may be missing. */
-        buf[cap - 1] = L'\0';
-        return -1;
-    }
-    return n;
-}
-
-int IpcFormat(wchar_t *buf, size_t cap, const wchar_t *fmt, ...)
-{
-    va_list ap;
-    int n;
-    va_start(ap, fmt);
-    n = IpcFormatV(buf, cap, fmt, ap);
-    va_end(ap);
-    return n;
-}
-
-static size_t PrefixLength(const wchar_t *name)
-{
-    if (HasPrefixNoCase(name, L"Local\\")) {
-        return 6;
-    }
-    if (HasPrefixNoCase(name, L"Global\\")) {
-        return 7;
-    }
-    return 0;
-}
-
-int IpcCheckName(const wchar_t *name, wchar_t *why, size_t why_cap)
-{
-    size_t len;
-    size_t prefix;
-    size_t i;
-
-    if (name == NULL || name[0] == L'\0') {
-        IpcFormat(why, why_cap, L"the instance name is empty");
-        return 0;
-    }
-    len = wcslen(name);
-    if (len > IPC_NAME_MAX) {
-        IpcFormat(why, why_cap, L"the instance name is %lu characters long; the limit is %d",
-                (unsigned long)len, IPC_NAME_MAX);
-        return 0;
-    }
-    prefix = PrefixLength(name);
-    if (prefix == len) {
-        IpcFormat(why, why_cap, L"the instance name '%ls' is only a namespace prefix; add a name after it", name);
-        return 0;
-    }
-    for (i = 0; i < len; i++) {
-        wchar_t c = name[i];
-        if (c < 0x20 || (c >= 0x7F && c <= 0x9F)) {
-            IpcFormat(why, why_cap, L"the instance name holds a control character (U+%04X) at position %lu",
-                    (unsigned)c, (unsigned long)(i + 1));
-            return 0;
-        }
-        if (c == L'\\' && i >= prefix) {
-            IpcFormat(why, why_cap,
-                    L"the instance name '%ls' holds a backslash; only a leading Local\\ or Global\\ may have one",
-                    name);
-            return 0;
-        }
-    }
-    return 1;
-}
-
-int IpcDerivedName(const wchar_t *name, const wchar_t *suffix, wchar_t *out, size_t cap)
-{
-    size_t a = wcslen(name);
-    size_t b = wcslen(suffix);
-    if (a + b + 1 > cap) {
-        return 0;
-    }
-    memcpy(out, name, a * sizeof(wchar_t));
-    memcpy(out + a, suffix, (b + 1) * sizeof(wchar_t));
-    return 1;
-}
-
-int IpcParseUnsigned(const wchar_t *text, unsigned long min, unsigned long max, unsigned long *out)
+bool IpcParseUnsigned(const wchar_t *text, unsigned long min, unsigned long max, unsigned long *out)
 {
     unsigned long value = 0;
     const wchar_t *p;
 
     if (text == NULL || text[0] == L'\0') {
-        return 0;
+        return false;
     }
     for (p = text; *p != L'\0'; p++) {
         unsigned digit;
         if (*p < L'0' || *p > L'9') {
-            return 0;
+            return false;
         }
         digit = (unsigned)(*p - L'0');
         /* Stop before overflow: every accepted value is at most IPC_MAX_MS. */
         if (value > (max - digit) / 10) {
-            return 0;
+            return false;
         }
         value = value * 10 + digit;
     }
     if (value < min || value > max) {
-        return 0;
+        return false;
     }
     *out = value;
-    return 1;
+    return true;
 }
 
-static int IsHelp(const wchar_t *arg)
+static bool IsHelp(const wchar_t *arg)
 {
     return wcscmp(arg, L"/?") == 0 || wcscmp(arg, L"-h") == 0 || wcscmp(arg, L"--help") == 0 ||
            wcscmp(arg, L"-?") == 0;
 }
 
 /*
- * Matches "--opt VALUE" and "--opt=VALUE". Returns 1 and sets *value (NULL when
- * the value is missing), advancing *i past a separate value; 0 when arg is
- * another option.
+ * Matches "--opt VALUE" and "--opt=VALUE". Returns true and sets *value (NULL when
+ * the value is missing), advancing *i past a separate value; false when arg
+ * is another option.
  */
-static int MatchValueOption(int argc, wchar_t **argv, int *i, const wchar_t *opt, const wchar_t **value)
+static bool MatchValueOption(int argc, wchar_t **argv, int *i, const wchar_t *opt, const wchar_t **value)
 {
     const wchar_t *arg = argv[*i];
     size_t n = wcslen(opt);
     if (wcsncmp(arg, opt, n) != 0) {
-        return 0;
+        return false;
     }
     if (arg[n] == L'=') {
         *value = arg + n + 1;
-        return 1;
+        return true;
     }
     if (arg[n] != L'\0') {
-        return 0;
+        return false;
     }
     if (*i + 1 < argc) {
         *i += 1;
@@ -172,12 +67,30 @@ static int MatchValueOption(int argc, wchar_t **argv, int *i, const wchar_t *opt
     } else {
         *value = NULL;
     }
-    return 1;
+    return true;
 }
 
-static int IsOption(const wchar_t *arg)
+static bool IsOption(const wchar_t *arg)
 {
     return arg[0] == L'-' && arg[1] != L'\0';
+}
+
+/*
+ * A word that matched no option is the instance name, unless it looks like an
+ * option or the name was given already: then false, with err saying so.
+ */
+static bool TakeName(const wchar_t *arg, const wchar_t **name, wchar_t *err, size_t cap)
+{
+    if (IsOption(arg)) {
+        IpcFormat(err, cap, L"unknown option '%ls'", arg);
+        return false;
+    }
+    if (*name != NULL) {
+        IpcFormat(err, cap, L"unexpected argument '%ls': the instance name is already '%ls'", arg, *name);
+        return false;
+    }
+    *name = arg;
+    return true;
 }
 
 static IpcParseResult MissingValue(wchar_t *err, size_t cap, const wchar_t *opt)
@@ -201,17 +114,22 @@ typedef struct OptionSpec {
     unsigned long min;
     const wchar_t **text;  /* OPTION_TEXT, OPTION_NAME */
     unsigned long *number; /* OPTION_MS, OPTION_BYTES */
-    int supervise_only;    /* makes no sense with --stop, --status or --uninstall */
-    int *given;            /* set to 1 when the option appears; may be NULL */
+    bool supervise_only;   /* makes no sense with --stop, --status or --uninstall */
+    bool *given;           /* set to true when the option appears; may be NULL */
 } OptionSpec;
 
+/* What MatchOption found. */
+typedef enum MatchResult {
+    MATCH_NONE,  /* argv[*i] is none of the options */
+    MATCH_TAKEN, /* it was one, and its value is stored */
+    MATCH_ERROR  /* it was one, with a missing or bad value: err holds the message */
+} MatchResult;
+
 /*
- * Matches argv[*i] against the value options in specs and stores the value.
- * Returns 1 when it matched, 0 when it is none of them, -1 for a missing or bad
- * value (err holds the message). The first supervision-only option seen is
+ * Matches argv[*i] against the value options in specs and stores the value. The first supervision-only option seen is
  * remembered in *supervise_only, for the mode checks after the loop.
  */
-static int MatchOption(int argc, wchar_t **argv, int *i, const OptionSpec *specs, size_t count,
+static MatchResult MatchOption(int argc, wchar_t **argv, int *i, const OptionSpec *specs, size_t count,
                        const wchar_t **supervise_only, wchar_t *err, size_t cap)
 {
     size_t k;
@@ -224,13 +142,13 @@ static int MatchOption(int argc, wchar_t **argv, int *i, const OptionSpec *specs
         }
         if (value == NULL || (value[0] == L'\0' && spec->kind != OPTION_NAME)) {
             MissingValue(err, cap, spec->name);
-            return -1;
+            return MATCH_ERROR;
         }
         switch (spec->kind) {
         case OPTION_NAME:
             if (*spec->text != NULL) {
                 IpcFormat(err, cap, L"%ls is given twice", spec->name);
-                return -1;
+                return MATCH_ERROR;
             }
             *spec->text = value;
             break;
@@ -243,20 +161,20 @@ static int MatchOption(int argc, wchar_t **argv, int *i, const OptionSpec *specs
             if (!IpcParseUnsigned(value, spec->min, max, spec->number)) {
                 IpcFormat(err, cap, L"%ls: '%ls' is not a whole number of %ls from %lu to %lu", spec->name, value,
                         spec->kind == OPTION_MS ? L"milliseconds" : L"bytes", spec->min, max);
-                return -1;
+                return MATCH_ERROR;
             }
             break;
         }
         }
         if (spec->given != NULL) {
-            *spec->given = 1;
+            *spec->given = true;
         }
         if (spec->supervise_only && *supervise_only == NULL) {
             *supervise_only = spec->name;
         }
-        return 1;
+        return MATCH_TAKEN;
     }
-    return 0;
+    return MATCH_NONE;
 }
 
 IpcParseResult IpcParseListenerArgs(int argc, wchar_t **argv, IpcListenerOptions *out, wchar_t *err, size_t err_cap)
@@ -265,11 +183,11 @@ IpcParseResult IpcParseListenerArgs(int argc, wchar_t **argv, IpcListenerOptions
     int i;
     const wchar_t *ignored = NULL;
     const OptionSpec specs[] = {
-        {L"--work-ms", OPTION_MS, 0, NULL, &o.work_ms, 0, NULL},
-        {L"--journal", OPTION_TEXT, 0, &o.journal, NULL, 0, NULL},
-        {L"--run", OPTION_TEXT, 0, &o.run, NULL, 0, NULL},
-        {L"--log-max-bytes", OPTION_BYTES, 0, NULL, &o.log_max_bytes, 0, NULL},
-        {L"--log", OPTION_TEXT, 0, &o.log, NULL, 0, NULL},
+        {L"--work-ms", OPTION_MS, 0, NULL, &o.work_ms, false, NULL},
+        {L"--journal", OPTION_TEXT, 0, &o.journal, NULL, false, NULL},
+        {L"--run", OPTION_TEXT, 0, &o.run, NULL, false, NULL},
+        {L"--log-max-bytes", OPTION_BYTES, 0, NULL, &o.log_max_bytes, false, NULL},
+        {L"--log", OPTION_TEXT, 0, &o.log, NULL, false, NULL},
     };
 
     o.name = NULL;
@@ -286,29 +204,23 @@ IpcParseResult IpcParseListenerArgs(int argc, wchar_t **argv, IpcListenerOptions
         if (wcscmp(arg, L"--version") == 0) {
             return IPC_PARSE_VERSION;
         }
-        switch (MatchOption(argc, argv, &i, specs, sizeof(specs) / sizeof(specs[0]), &ignored, err, err_cap)) {
-        case 1:
+        switch (MatchOption(argc, argv, &i, specs, ARRAYSIZE(specs), &ignored, err, err_cap)) {
+        case MATCH_TAKEN:
             continue;
-        case -1:
+        case MATCH_ERROR:
             return IPC_PARSE_ERROR;
-        default:
+        case MATCH_NONE:
             break;
         }
-        if (IsOption(arg)) {
-            IpcFormat(err, err_cap, L"unknown option '%ls'", arg);
+        if (!TakeName(arg, &o.name, err, err_cap)) {
             return IPC_PARSE_ERROR;
         }
-        if (o.name != NULL) {
-            IpcFormat(err, err_cap, L"unexpected argument '%ls': the instance name is already '%ls'", arg, o.name);
-            return IPC_PARSE_ERROR;
-        }
-        o.name = arg;
     }
     if (o.run != NULL && wcslen(o.run) >= IPC_MAX_COMMAND_LINE) {
         IpcFormat(err, err_cap, L"--run: the command line is longer than %d characters", IPC_MAX_COMMAND_LINE - 1);
         return IPC_PARSE_ERROR;
     }
-    /* An empty NAME is the seed's "no name" case, reported by the caller with the seed's words. */
+    /* An empty NAME is the C# sample's "no name" case, reported by the caller with the sample's words. */
     if (o.name != NULL && o.name[0] == L'\0') {
         o.name = NULL;
     }
@@ -332,20 +244,20 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
     const wchar_t *trigger = NULL; /* --at-startup or --at-logon, as given */
     int modes;
     const wchar_t *supervise_only = NULL; /* the first option that makes no sense with --stop */
-    int timeout_given = 0;
-    int delay_max_given = 0;
+    bool timeout_given = false;
+    bool delay_max_given = false;
     const OptionSpec specs[] = {
-        {L"--stop", OPTION_NAME, 0, &stop_name, NULL, 0, NULL},
-        {L"--status", OPTION_NAME, 0, &status_name, NULL, 0, NULL},
-        {L"--install", OPTION_NAME, 0, &install_name, NULL, 0, NULL},
-        {L"--uninstall", OPTION_NAME, 0, &uninstall_name, NULL, 0, NULL},
-        {L"--timeout", OPTION_MS, 0, NULL, &o.timeout_ms, 0, &timeout_given},
-        {L"--hang-timeout", OPTION_MS, 1, NULL, &o.hang_timeout_ms, 1, NULL},
-        {L"--restart-delay-max", OPTION_MS, 1, NULL, &o.restart_delay_max_ms, 1, &delay_max_given},
-        {L"--restart-delay", OPTION_MS, 1, NULL, &o.restart_delay_ms, 1, NULL},
-        {L"--log-max-bytes", OPTION_BYTES, 0, NULL, &o.log_max_bytes, 1, NULL},
-        {L"--log", OPTION_TEXT, 0, &o.log, NULL, 1, NULL},
-        {L"--listener", OPTION_TEXT, 0, &o.listener_path, NULL, 1, NULL},
+        {L"--stop", OPTION_NAME, 0, &stop_name, NULL, false, NULL},
+        {L"--status", OPTION_NAME, 0, &status_name, NULL, false, NULL},
+        {L"--install", OPTION_NAME, 0, &install_name, NULL, false, NULL},
+        {L"--uninstall", OPTION_NAME, 0, &uninstall_name, NULL, false, NULL},
+        {L"--timeout", OPTION_MS, 0, NULL, &o.timeout_ms, false, &timeout_given},
+        {L"--hang-timeout", OPTION_MS, 1, NULL, &o.hang_timeout_ms, true, NULL},
+        {L"--restart-delay-max", OPTION_MS, 1, NULL, &o.restart_delay_max_ms, true, &delay_max_given},
+        {L"--restart-delay", OPTION_MS, 1, NULL, &o.restart_delay_ms, true, NULL},
+        {L"--log-max-bytes", OPTION_BYTES, 0, NULL, &o.log_max_bytes, true, NULL},
+        {L"--log", OPTION_TEXT, 0, &o.log, NULL, true, NULL},
+        {L"--listener", OPTION_TEXT, 0, &o.listener_path, NULL, true, NULL},
     };
 
     memset(&o, 0, sizeof(o));
@@ -373,11 +285,11 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
             return IPC_PARSE_VERSION;
         }
         if (wcscmp(arg, L"--force") == 0) {
-            o.force = 1;
+            o.force = true;
             continue;
         }
         if (wcscmp(arg, L"--dry-run") == 0) {
-            o.dry_run = 1;
+            o.dry_run = true;
             continue;
         }
         if (wcscmp(arg, L"--at-startup") == 0 || wcscmp(arg, L"--at-logon") == 0) {
@@ -389,12 +301,12 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
             o.at_startup = wcscmp(arg, L"--at-startup") == 0;
             continue;
         }
-        switch (MatchOption(argc, argv, &i, specs, sizeof(specs) / sizeof(specs[0]), &supervise_only, err, err_cap)) {
-        case 1:
+        switch (MatchOption(argc, argv, &i, specs, ARRAYSIZE(specs), &supervise_only, err, err_cap)) {
+        case MATCH_TAKEN:
             continue;
-        case -1:
+        case MATCH_ERROR:
             return IPC_PARSE_ERROR;
-        default:
+        case MATCH_NONE:
             break;
         }
         if (MatchValueOption(argc, argv, &i, L"--console", &value)) {
@@ -416,15 +328,9 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
             }
             continue;
         }
-        if (IsOption(arg)) {
-            IpcFormat(err, err_cap, L"unknown option '%ls'", arg);
+        if (!TakeName(arg, &o.name, err, err_cap)) {
             return IPC_PARSE_ERROR;
         }
-        if (o.name != NULL) {
-            IpcFormat(err, err_cap, L"unexpected argument '%ls': the instance name is already '%ls'", arg, o.name);
-            return IPC_PARSE_ERROR;
-        }
-        o.name = arg;
     }
 
     modes = (stop_name != NULL) + (status_name != NULL) + (install_name != NULL) + (uninstall_name != NULL);
@@ -493,80 +399,4 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
     }
     *out = o;
     return IPC_PARSE_OK;
-}
-
-/* Characters that make CommandLineToArgvW split or unquote an argument. */
-static int NeedsQuotes(const wchar_t *arg)
-{
-    if (arg[0] == L'\0') {
-        return 1;
-    }
-    return wcspbrk(arg, L" \t\n\v\"") != NULL;
-}
-
-int IpcAppendQuotedArg(wchar_t *buf, size_t cap, size_t *len, const wchar_t *arg)
-{
-    size_t n = *len;
-    const wchar_t *p;
-    int ok = 0;
-
-/* Appends one character, or gives up; cleanup then restores the old end of the string. */
-#define IPC_PUT(ch)              \
-    do {                         \
-        if (n + 1 >= cap) {      \
-            goto cleanup;        \
-        }                        \
-        buf[n++] = (ch);         \
-    } while (0)
-
-    if (n > 0) {
-        IPC_PUT(L' ');
-    }
-    if (!NeedsQuotes(arg)) {
-        for (p = arg; *p != L'\0'; p++) {
-            IPC_PUT(*p);
-        }
-    } else {
-        /*
-         * The rules of CommandLineToArgvW and the C runtime: backslashes are
-         * literal unless they precede a quote; 2n backslashes + quote give n
-         * backslashes and end the quoted part, 2n+1 + quote give n and a quote.
-         */
-        IPC_PUT(L'"');
-        for (p = arg;; p++) {
-            size_t slashes = 0;
-            size_t k;
-            while (*p == L'\\') {
-                slashes++;
-                p++;
-            }
-            if (*p == L'\0') {
-                for (k = 0; k < slashes * 2; k++) {
-                    IPC_PUT(L'\\');
-                }
-                break;
-            }
-            if (*p == L'"') {
-                for (k = 0; k < slashes * 2 + 1; k++) {
-                    IPC_PUT(L'\\');
-                }
-            } else {
-                for (k = 0; k < slashes; k++) {
-                    IPC_PUT(L'\\');
-                }
-            }
-            IPC_PUT(*p);
-        }
-        IPC_PUT(L'"');
-    }
-#undef IPC_PUT
-    buf[n] = L'\0';
-    *len = n;
-    ok = 1;
-
-cleanup:
-    if (!ok && *len < cap) {
-        buf[*len] = L'\0';
-    }
-    return ok;
 }

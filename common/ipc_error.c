@@ -3,11 +3,13 @@
  */
 #include "ipc_error.h"
 
-#include "ipc_args.h"
-#include "ipc_exit.h"
-#include "ipc_win.h"
-
 #include <stdarg.h>
+#include <wchar.h>
+
+#include "ipc_console.h"
+#include "ipc_exit.h"
+#include "ipc_security.h"
+#include "ipc_text.h"
 
 /* The context part of a message; the whole line is printed by IpcPrintErr. */
 #define IPC_ERROR_CONTEXT_MAX 1024
@@ -40,32 +42,45 @@ int IpcFail(int exit_code, const wchar_t *fmt, ...)
     return exit_code;
 }
 
-int IpcFailWin32(const wchar_t *api, DWORD code, const wchar_t *what, ...)
+/*
+ * The common part of IpcFailWin32 and IpcFailHresult; result is how the call
+ * said it failed ("error 5", "0x80070005").
+ */
+static int FailCall(const wchar_t *api, const wchar_t *result, DWORD code, const wchar_t *what, va_list ap)
 {
     wchar_t context[IPC_ERROR_CONTEXT_MAX];
     wchar_t text[IPC_ERROR_TEXT_MAX];
-    va_list ap;
 
-    va_start(ap, what);
     IpcFormatV(context, ARRAYSIZE(context), what, ap);
-    va_end(ap);
-    IpcPrintErr(L"Error: %ls: %ls failed with error %lu: %ls", context, api, (unsigned long)code,
+    IpcPrintErr(L"Error: %ls: %ls failed with %ls: %ls", context, api, result,
                 IpcErrorText(code, text, ARRAYSIZE(text)));
     return IPC_EXIT_FAILURE;
 }
 
+int IpcFailWin32(const wchar_t *api, DWORD code, const wchar_t *what, ...)
+{
+    wchar_t result[32];
+    va_list ap;
+    int rc;
+
+    IpcFormat(result, ARRAYSIZE(result), L"error %lu", (unsigned long)code);
+    va_start(ap, what);
+    rc = FailCall(api, result, code, what, ap);
+    va_end(ap);
+    return rc;
+}
+
 int IpcFailHresult(const wchar_t *api, HRESULT hr, const wchar_t *what, ...)
 {
-    wchar_t context[IPC_ERROR_CONTEXT_MAX];
-    wchar_t text[IPC_ERROR_TEXT_MAX];
+    wchar_t result[32];
     va_list ap;
+    int rc;
 
+    IpcFormat(result, ARRAYSIZE(result), L"0x%08lX", (unsigned long)hr);
     va_start(ap, what);
-    IpcFormatV(context, ARRAYSIZE(context), what, ap);
+    rc = FailCall(api, result, (DWORD)hr, what, ap);
     va_end(ap);
-    IpcPrintErr(L"Error: %ls: %ls failed with 0x%08lX: %ls", context, api, (unsigned long)hr,
-                IpcErrorText((DWORD)hr, text, ARRAYSIZE(text)));
-    return IPC_EXIT_FAILURE;
+    return rc;
 }
 
 int IpcFailName(const wchar_t *api, DWORD code, const wchar_t *object_name, const wchar_t *kind)

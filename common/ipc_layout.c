@@ -7,6 +7,7 @@
  */
 #include "ipc_layout.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 /* The header must be exactly the documented 128 bytes at the documented offsets. */
@@ -35,20 +36,34 @@ static uint64_t Read64(const unsigned char *p)
 }
 
 /* A process id as the kernel hands them out: positive as an int32 (the wire field is signed). */
-static int PidInRange(uint32_t pid)
+static bool PidInRange(uint32_t pid)
 {
     return pid != 0 && pid <= 0x7FFFFFFFu;
 }
 
-static int AllZero(const unsigned char *p, size_t n)
+static bool AllZero(const unsigned char *p, size_t n)
 {
     size_t i;
     for (i = 0; i < n; i++) {
         if (p[i] != 0) {
-            return 0;
+            return false;
         }
     }
-    return 1;
+    return true;
+}
+
+/* The states a listener writes; every other value is refused, so each accepted state has a name. */
+static bool StateIsKnown(uint32_t state)
+{
+    switch (state) {
+    case IPC_STATE_NONE:
+    case IPC_STATE_RUNNING:
+    case IPC_STATE_WORKING:
+    case IPC_STATE_STOPPED:
+        return true;
+    default:
+        return false;
+    }
 }
 
 IpcLayoutKind IpcLayoutClassify(const unsigned char *bytes, size_t len, IpcHeader *out, const wchar_t **why)
@@ -60,21 +75,21 @@ IpcLayoutKind IpcLayoutClassify(const unsigned char *bytes, size_t len, IpcHeade
 
     if (bytes == NULL || len < IPC_MAPPING_SIZE) {
         reason = L"the mapping is smaller than a header";
-        goto done;
+        goto cleanup;
     }
     memset(&h, 0, sizeof(h));
     raw_message = Read32(bytes);
     h.message = (int32_t)raw_message;
     if (h.message != IPC_CLOSE_MESSAGE && h.message < 0) {
         reason = L"offset 0 holds a negative number that is neither a process id nor the close message";
-        goto done;
+        goto cleanup;
     }
 
     if (AllZero(bytes + 4, IPC_MAPPING_SIZE - 4)) {
-        /* Nothing after offset 0: the seed's format, or ours before anyone published. */
-        kind = h.message == 0 ? IPC_LAYOUT_EMPTY : IPC_LAYOUT_SEED;
+        /* Nothing after offset 0: the C# sample's format, or ours before anyone published. */
+        kind = h.message == 0 ? IPC_LAYOUT_EMPTY : IPC_LAYOUT_SAMPLE;
         *out = h;
-        goto done;
+        goto cleanup;
     }
 
     h.magic = Read32(bytes + 4);
@@ -94,27 +109,27 @@ IpcLayoutKind IpcLayoutClassify(const unsigned char *bytes, size_t len, IpcHeade
 
     if (h.magic != IPC_LAYOUT_MAGIC) {
         reason = L"the bytes after offset 0 are not a listener header (wrong magic number)";
-        goto done;
+        goto cleanup;
     }
     if (h.version != IPC_LAYOUT_VERSION) {
         reason = L"the header has an unsupported version";
-        goto done;
+        goto cleanup;
     }
     if (h.size != IPC_MAPPING_SIZE) {
         reason = L"the header has the wrong size";
-        goto done;
+        goto cleanup;
     }
-    if (h.state > IPC_STATE_MAX) {
+    if (!StateIsKnown(h.state)) {
         reason = L"the header's state field is out of range";
-        goto done;
+        goto cleanup;
     }
     if (h.listener_pid != 0 && !PidInRange(h.listener_pid)) {
         reason = L"the header's listener pid is out of range";
-        goto done;
+        goto cleanup;
     }
     if (h.controller_pid != 0 && !PidInRange(h.controller_pid)) {
         reason = L"the header's controller pid is out of range";
-        goto done;
+        goto cleanup;
     }
     /*
      * No check ties a pid to its creation time: they are two writes, and a reader
@@ -122,12 +137,12 @@ IpcLayoutKind IpcLayoutClassify(const unsigned char *bytes, size_t len, IpcHeade
      */
     if (!AllZero(bytes + 72, IPC_MAPPING_SIZE - 72)) {
         reason = L"the header's reserved bytes are not zero";
-        goto done;
+        goto cleanup;
     }
     kind = IPC_LAYOUT_OURS;
     *out = h;
 
-done:
+cleanup:
     if (why != NULL) {
         *why = reason;
     }
@@ -143,8 +158,6 @@ const wchar_t *IpcLayoutStateName(uint32_t state)
         return L"running";
     case IPC_STATE_WORKING:
         return L"working";
-    case IPC_STATE_STOPPING:
-        return L"stopping";
     case IPC_STATE_STOPPED:
         return L"stopped";
     default:

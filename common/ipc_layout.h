@@ -1,9 +1,9 @@
 /*
  * ipc_layout.h - the layout of the shared mapping, and its validation.
  *
- * Offset 0 holds the seed's wire format: a little-endian int32 that is the
- * listener's process id, or -1 (IPC_CLOSE_MESSAGE) to ask it to close. The
- * seed's C# programs read and write only those 4 bytes, so everything we add
+ * Offset 0 holds the C# sample's wire format: a little-endian int32 that is the
+ *  listener's process id, or -1 (IPC_CLOSE_MESSAGE) to ask it to close. The
+ * C# sample's programs read and write only those 4 bytes, so everything we add
  * lives after them, behind a magic number and a version:
  *
  *   off size field
@@ -38,13 +38,12 @@
 #define IPC_LAYOUT_MAGIC 0x4C435049u
 #define IPC_LAYOUT_VERSION 1u
 #define IPC_MAPPING_SIZE 128u
-#define IPC_SEED_MAPPING_SIZE 4u
 
 typedef enum IpcListenerState {
     IPC_STATE_NONE = 0,     /* no listener has published yet */
     IPC_STATE_RUNNING = 1,  /* between units of work */
     IPC_STATE_WORKING = 2,  /* inside a unit of work */
-    IPC_STATE_STOPPING = 3, /* close message seen, finishing up */
+    /* 3 is no state: no listener ever wrote it, and a header holding it is refused. */
     IPC_STATE_STOPPED = 4   /* exited after a close message (or never started) */
 } IpcListenerState;
 
@@ -72,7 +71,7 @@ typedef struct IpcHeader {
 
 typedef enum IpcLayoutKind {
     IPC_LAYOUT_EMPTY = 0, /* all zero: created, nothing published yet */
-    IPC_LAYOUT_SEED = 1,  /* the seed's 4-byte format: pid or -1 at offset 0, zeros after */
+    IPC_LAYOUT_SAMPLE = 1, /* the C# sample's 4-byte format: pid or -1 at offset 0, zeros after */
     IPC_LAYOUT_OURS = 2,  /* a valid header of this version */
     IPC_LAYOUT_INVALID = 3 /* anything else: garbage, another program's data */
 } IpcLayoutKind;
@@ -84,7 +83,7 @@ typedef enum IpcLayoutKind {
  * IPC_MAPPING_SIZE for anything but IPC_LAYOUT_INVALID to be returned (a view of
  * a 4-byte section still spans a whole page, so callers can always read that much).
  * On return *out holds the decoded header (all zero except message for
- * IPC_LAYOUT_SEED; untouched for IPC_LAYOUT_INVALID), and *why, if why is not
+ * IPC_LAYOUT_SAMPLE; untouched for IPC_LAYOUT_INVALID), and *why, if why is not
  * NULL, points to a static English phrase naming the first check that failed
  * (or L"" when none did). Every field is range-checked; no input can crash it.
  */

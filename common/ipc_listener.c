@@ -3,10 +3,22 @@
  */
 #include "ipc_listener.h"
 
+#include "ipc_console.h"
+#include "ipc_error.h"
+#include "ipc_exit.h"
+#include "ipc_handle.h"
+#include "ipc_layout.h"
+#include "ipc_mapping.h"
+#include "ipc_name.h"
+#include "ipc_named.h"
+#include "ipc_process.h"
+#include "ipc_text.h"
+#include "ipc_time.h"
+
 struct IpcListener {
     HANDLE lock;            /* NAME.listener, owned while we live: one listener per NAME */
     IpcMapping map;
-    volatile IpcHeader *h;  /* our header; NULL on a seed-format 4-byte mapping */
+    volatile IpcHeader *h;  /* our header; NULL on a 4-byte mapping in the C# sample's format */
     BOOL published;         /* FALSE when a close message was pending at start */
     BOOL said_close;        /* "Received shutdown message" already printed */
 };
@@ -43,11 +55,11 @@ static DWORD RunningListenerPid(const wchar_t *name)
     if (IpcMappingOpen(name, &m) != ERROR_SUCCESS) {
         return 0;
     }
-    switch (IpcMappingSnapshot(&m, &h, NULL)) {
+    switch (IpcMappingClassify(&m, &h, NULL)) {
     case IPC_LAYOUT_OURS:
         pid = h.listener_pid;
         break;
-    case IPC_LAYOUT_SEED:
+    case IPC_LAYOUT_SAMPLE:
         pid = h.message > 0 ? (DWORD)h.message : 0;
         break;
     default:
@@ -86,90 +98,112 @@ static void Release(IpcListener *l)
     IpcMappingClose(&l->map);
     if (l->lock != NULL) {
         ReleaseMutex(l->lock);
-        CloseHandle(l->lock);
-        l->lock = NULL;
     }
+    IpcHandleClose(&l->lock);
     HeapFree(GetProcessHeap(), 0, l);
+}
+
+/* The refusal when a live listener already holds NAME.listener. */
+static int FailRunning(const wchar_t *name)
+{
+    DWORD other = RunningListenerPid(name);
+    if (other != 0) {
+        return IpcFail(IPC_EXIT_LISTENER_RUNNING, L"a listener for '%ls' is already running (pid %lu).", name,
+                       (unsigned long)other);
+    }
+    return IpcFail(IPC_EXIT_LISTENER_RUNNING, L"a listener for '%ls' is already running.", name);
+}
+
+/*
+ * Takes the lock NAME.listener. A name whose lock cannot be created is
+ * reported with the lock's own name: that is the object that is in the way.
+ */
+static int TakeLock(const wchar_t *name, HANDLE *lock)
+{
+    wchar_t lock_name[MAX_PATH];
+    DWORD code = IpcNamedMutexTryAcquire(name, IPC_SUFFIX_LISTENER_MUTEX, lock);
+
+    if (code == ERROR_SUCCESS) {
+        return IPC_EXIT_OK;
+    }
+    if (code == ERROR_ALREADY_EXISTS) {
+        return FailRunning(name);
+    }
+    IpcDerivedName(name, IPC_SUFFIX_LISTENER_MUTEX, lock_name, MAX_PATH);
+    return IpcFailName(L"CreateMutexW", code, lock_name, L"mutex");
+}
+
+/*
+ * Writes our identity into our header (when the mapping has one): identity
+ * first, pid second, so a reader that sees our pid can always verify it.
+ * *last_stopped says whether the previous listener had stopped, read before
+ * the state is overwritten.
+ */
+static int WriteIdentity(volatile IpcHeader *h, BOOL *last_stopped)
+{
+    uint64_t created = 0;
+    DWORD code;
+
+    if (h == NULL) {
+        return IPC_EXIT_OK;
+    }
+    code = IpcProcessCreationTime(GetCurrentProcess(), &created);
+    if (code != ERROR_SUCCESS) {
+        return IpcFailWin32(L"GetProcessTimes", code, L"cannot read this process's start time");
+    }
+    *last_stopped = h->state == IPC_STATE_STOPPED;
+    h->units = 0;
+    h->last_progress = 0;
+    h->listener_created = created;
+    h->listener_pid = GetCurrentProcessId();
+    h->state = IPC_STATE_RUNNING;
+    return IPC_EXIT_OK;
 }
 
 int IpcListenerOpen(const wchar_t *name, IpcListener **out)
 {
-    int rc = IPC_EXIT_FAILURE;
+    int rc;
     IpcListener *l = NULL;
     DWORD code;
-    uint64_t created = 0;
     BOOL last_stopped = FALSE;
-    const wchar_t *why = L"";
     wchar_t reason[IPC_ERROR_TEXT_MAX];
 
-    if (!IpcCheckName(name, reason, IPC_ERROR_TEXT_MAX)) {
-        IpcPrintErr(L"Error: %ls.", reason);
-        rc = IPC_EXIT_USAGE;
+    if (!IpcCheckName(name, reason, ARRAYSIZE(reason))) {
+        rc = IpcFail(IPC_EXIT_USAGE, L"%ls.", reason);
         goto cleanup;
     }
     l = (IpcListener *)HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, sizeof(*l));
     if (l == NULL) {
-        IpcFailWin32(L"HeapAlloc", ERROR_NOT_ENOUGH_MEMORY, L"cannot start the listener");
+        rc = IpcFailWin32(L"HeapAlloc", ERROR_NOT_ENOUGH_MEMORY, L"cannot start the listener");
         goto cleanup;
     }
     if (g_finished == NULL) {
         g_finished = CreateEventW(NULL, TRUE, FALSE, NULL);
         if (g_finished == NULL) {
             code = GetLastError();
-            IpcFailWin32(L"CreateEventW", code, L"cannot create an event");
+            rc = IpcFailWin32(L"CreateEventW", code, L"cannot create an event");
             goto cleanup;
         }
     }
     SetConsoleCtrlHandler(CtrlHandler, TRUE);
 
-    code = IpcNamedMutexTryAcquire(name, IPC_SUFFIX_LISTENER_MUTEX, &l->lock);
-    if (code == ERROR_ALREADY_EXISTS) {
-        DWORD other = RunningListenerPid(name);
-        if (other != 0) {
-            IpcPrintErr(L"Error: a listener for '%ls' is already running (pid %lu).", name, (unsigned long)other);
-        } else {
-            IpcPrintErr(L"Error: a listener for '%ls' is already running.", name);
-        }
-        rc = IPC_EXIT_LISTENER_RUNNING;
+    rc = TakeLock(name, &l->lock);
+    if (rc != IPC_EXIT_OK) {
         goto cleanup;
     }
-    if (code != ERROR_SUCCESS) {
-        wchar_t lock[MAX_PATH];
-        IpcDerivedName(name, IPC_SUFFIX_LISTENER_MUTEX, lock, MAX_PATH);
-        rc = IpcFailName(L"CreateMutexW", code, lock, L"mutex");
+    rc = IpcMappingCreateOrFail(name, &l->map);
+    if (rc != IPC_EXIT_OK) {
         goto cleanup;
     }
-
-    code = IpcMappingCreate(name, &l->map);
-    if (code != ERROR_SUCCESS) {
-        rc = IpcFailName(L"CreateFileMappingW", code, name, L"file mapping");
-        goto cleanup;
-    }
-    if (l->map.kind == IPC_LAYOUT_INVALID) {
-        IpcMappingSnapshot(&l->map, NULL, &why);
-        rc = IpcFailLayout(name, why);
-        goto cleanup;
-    }
-    /* Our header when we created the mapping or found one of ours; NULL for the seed's 4-byte format. */
+    /* Our header when we created the mapping or found one of ours; NULL for the C# sample's 4-byte format. */
     l->h = IpcMappingHeader(&l->map);
-    if (l->h != NULL) {
-        code = IpcProcessCreationTime(GetCurrentProcess(), &created);
-        if (code != ERROR_SUCCESS) {
-            IpcFailWin32(L"GetProcessTimes", code, L"cannot read this process's start time");
-            goto cleanup;
-        }
-        last_stopped = l->h->state == IPC_STATE_STOPPED;
-        /* Identity first, pid second: a reader that sees our pid can then always verify it. */
-        l->h->units = 0;
-        l->h->last_progress = 0;
-        l->h->listener_created = created;
-        l->h->listener_pid = GetCurrentProcessId();
-        l->h->state = IPC_STATE_RUNNING;
+    rc = WriteIdentity(l->h, &last_stopped);
+    if (rc != IPC_EXIT_OK) {
+        goto cleanup;
     }
     l->published = PublishPid(&l->map, l->h, last_stopped, (LONG)GetCurrentProcessId());
     *out = l;
     l = NULL;
-    rc = IPC_EXIT_OK;
 
 cleanup:
     if (l != NULL) {
@@ -215,11 +249,6 @@ void IpcListenerUnitDone(IpcListener *l)
         l->h->last_progress = IpcNowU64();
         l->h->state = IPC_STATE_RUNNING;
     }
-}
-
-uint64_t IpcListenerUnits(const IpcListener *l)
-{
-    return l->h != NULL ? l->h->units : 0;
 }
 
 void IpcListenerClose(IpcListener *l)

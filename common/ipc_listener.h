@@ -3,7 +3,7 @@
  *
  * Link common/ and a worker gets what ConsoleAppListener does: one listener per
  * name, its pid published for the controller, close messages (from the
- * controller, --stop, the seed's C# controller, Ctrl+C) honoured between units,
+ * controller, --stop, the C# sample's controller, Ctrl+C) honoured between units,
  * progress recorded for --status and --hang-timeout:
  *
  *     IpcListener *l = NULL;
@@ -16,40 +16,45 @@
  *     }
  *     IpcListenerClose(l);
  *
- * One listener per process: it installs a console control handler.
+ * One listener per process: it installs a console control handler. This
+ * header brings what such a worker needs besides: <windows.h>, the exit codes
+ * and IpcPrint/IpcPrintErr.
  */
 #ifndef IPC_LISTENER_H
 #define IPC_LISTENER_H
 
-#include "ipc_win.h"
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+
+#include "ipc_console.h"
+#include "ipc_exit.h"
 
 typedef struct IpcListener IpcListener;
 
 /*
  * IpcListenerOpen - take NAME for this process: the lock NAME.listener, the
- * mapping NAME (created with a private DACL, or a seed-format one reused), and
- * our pid published at offset 0 without ever overwriting a pending close
- * message. Returns IPC_EXIT_OK with *out set, or, after printing the reason to
- * standard error, IPC_EXIT_USAGE (bad name), IPC_EXIT_LISTENER_RUNNING (a live
- * listener holds NAME; the mapping is left untouched), IPC_EXIT_NAME_IN_USE or
- * IPC_EXIT_FAILURE, with *out untouched.
+ * mapping NAME (created with a private DACL, or one in the C# sample's format
+ * reused), and our pid published at offset 0 without ever overwriting a
+ * pending close message. Returns IPC_EXIT_OK with *out set, or, after
+ * printing the reason to standard error, IPC_EXIT_USAGE (bad name),
+ * IPC_EXIT_LISTENER_RUNNING (a live listener holds NAME; the mapping is left
+ * untouched), IPC_EXIT_NAME_IN_USE or IPC_EXIT_FAILURE, with *out untouched.
  */
 int IpcListenerOpen(const wchar_t *name, IpcListener **out);
 
 /*
  * IpcListenerShouldClose - call between units: TRUE when the close message is
  * at offset 0, a stop request is pending, or Ctrl+C/Ctrl+Break/closing the
- * console asked us to stop. Prints "Received shutdown message" (the seed's
- * words) the first time it says TRUE for a close message.
+ * console asked us to stop. Prints "Received shutdown message" (the C#
+ * sample's words) the first time it says TRUE for a close message.
  */
 BOOL IpcListenerShouldClose(IpcListener *listener);
 
 /* IpcListenerUnitStarted / IpcListenerUnitDone - bracket one unit of work (state, units, last progress). */
 void IpcListenerUnitStarted(IpcListener *listener);
 void IpcListenerUnitDone(IpcListener *listener);
-
-/* IpcListenerUnits - units completed so far by this listener. */
-uint64_t IpcListenerUnits(const IpcListener *listener);
 
 /*
  * IpcListenerClose - record that we stopped (consuming the stop request),

@@ -1,21 +1,27 @@
 /*
- * ipc_mapping.c - the named mapping that carries the seed's message and our header.
+ * ipc_mapping.c - the named mapping that carries the C# sample's message and our header.
  */
-#include "ipc_win.h"
+#include "ipc_mapping.h"
 
 #include <string.h>
+
+#include "ipc_error.h"
+#include "ipc_exit.h"
+#include "ipc_handle.h"
+#include "ipc_named.h"
+#include "ipc_security.h"
 
 /*
  * Offset 0 and the 32-bit counters are changed with Interlocked operations: the
  * mapping is page-aligned, so every field is naturally aligned, and the Win32
- * LONG is the same 32 bits as the int32 the seed's C# writes.
+ * LONG is the same 32 bits as the int32 the C# sample writes.
  */
 static volatile LONG *MessageField(const IpcMapping *m)
 {
     return (volatile LONG *)&m->view->message;
 }
 
-/* Maps the whole section (size 0): a seed listener's section is only 4 bytes, yet its view spans a page. */
+/* Maps the whole section (size 0): the C# sample's section is only 4 bytes, yet its view spans a page. */
 static DWORD MapAll(HANDLE section, volatile IpcHeader **view)
 {
     void *p = MapViewOfFile(section, FILE_MAP_READ | FILE_MAP_WRITE, 0, 0, 0);
@@ -26,7 +32,7 @@ static DWORD MapAll(HANDLE section, volatile IpcHeader **view)
     return ERROR_SUCCESS;
 }
 
-IpcLayoutKind IpcMappingSnapshot(const IpcMapping *m, IpcHeader *out, const wchar_t **why)
+IpcLayoutKind IpcMappingClassify(const IpcMapping *m, IpcHeader *out, const wchar_t **why)
 {
     unsigned char bytes[IPC_MAPPING_SIZE];
     const volatile unsigned char *src = (const volatile unsigned char *)m->view;
@@ -35,7 +41,7 @@ IpcLayoutKind IpcMappingSnapshot(const IpcMapping *m, IpcHeader *out, const wcha
     IpcLayoutKind kind;
 
     /* Another process may be writing; a torn copy is caught by the checks or the next read. */
-    for (i = 0; i < sizeof(bytes); i++) {
+    for (i = 0; i < ARRAYSIZE(bytes); i++) {
         bytes[i] = src[i];
     }
     memset(&decoded, 0, sizeof(decoded));
@@ -61,7 +67,7 @@ static DWORD MapAndClassify(HANDLE section, BOOL created, IpcMapping *out)
         return err;
     }
     if (created) {
-        /* Only the creator writes the header, so a seed section opened here is never grown or changed. */
+        /* Only the creator writes the header, so the C# sample's section opened here is never grown or changed. */
         view->version = IPC_LAYOUT_VERSION;
         view->size = IPC_MAPPING_SIZE;
         InterlockedExchange((volatile LONG *)&view->magic, (LONG)IPC_LAYOUT_MAGIC);
@@ -70,44 +76,65 @@ static DWORD MapAndClassify(HANDLE section, BOOL created, IpcMapping *out)
     m.view = view;
     m.created = created;
     m.kind = IPC_LAYOUT_INVALID;
-    m.kind = IpcMappingSnapshot(&m, NULL, NULL);
+    m.kind = IpcMappingClassify(&m, NULL, NULL);
     *out = m;
     return ERROR_SUCCESS;
 }
 
-DWORD IpcMappingCreate(const wchar_t *name, IpcMapping *out)
+static HANDLE CreateSection(SECURITY_ATTRIBUTES *sa, const wchar_t *name, const void *context)
 {
-    DWORD err = ERROR_SUCCESS;
-    HANDLE section = NULL;
-    BOOL created;
-    SECURITY_ATTRIBUTES *sa = NULL;
+    (void)context;
+    return CreateFileMappingW(INVALID_HANDLE_VALUE, sa, PAGE_READWRITE, 0, IPC_MAPPING_SIZE, name);
+}
 
-    err = IpcPrivateAttributes(&sa);
+static const IpcNamedType kSectionType = {CreateSection, L"CreateFileMappingW", OpenFileMappingW,
+                                          L"OpenFileMappingW"};
+
+/* IpcMappingCreate, saying which call failed (*failed_api) when it fails. */
+static DWORD CreateMapping(const wchar_t *name, IpcMapping *out, const wchar_t **failed_api)
+{
+    HANDLE section = NULL;
+    BOOL existed = FALSE;
+    DWORD err = IpcNamedObjectCreate(&kSectionType, NULL, name, &section, &existed, failed_api);
+
     if (err != ERROR_SUCCESS) {
         goto cleanup;
     }
-    section = CreateFileMappingW(INVALID_HANDLE_VALUE, sa, PAGE_READWRITE, 0, IPC_MAPPING_SIZE, name);
-    err = GetLastError();
-    if (section == NULL) {
+    err = MapAndClassify(section, !existed, out);
+    if (err != ERROR_SUCCESS) {
+        *failed_api = L"MapViewOfFile";
         goto cleanup;
     }
-    created = err != ERROR_ALREADY_EXISTS;
-    if (!created) {
-        err = IpcCheckNamedOwner(OpenFileMappingW, name);
-        if (err != ERROR_SUCCESS) {
-            goto cleanup;
-        }
-    }
-    err = MapAndClassify(section, created, out);
-    if (err == ERROR_SUCCESS) {
-        section = NULL;
-    }
+    section = NULL;
 
 cleanup:
-    if (section != NULL) {
-        CloseHandle(section);
-    }
+    IpcHandleClose(&section);
     return err;
+}
+
+DWORD IpcMappingCreate(const wchar_t *name, IpcMapping *out)
+{
+    const wchar_t *api = NULL;
+    return CreateMapping(name, out, &api);
+}
+
+int IpcMappingCreateOrFail(const wchar_t *name, IpcMapping *out)
+{
+    IpcMapping m = {0};
+    const wchar_t *api = NULL;
+    const wchar_t *why = L"";
+    DWORD code = CreateMapping(name, &m, &api);
+
+    if (code != ERROR_SUCCESS) {
+        return IpcFailName(api, code, name, L"file mapping");
+    }
+    if (m.kind == IPC_LAYOUT_INVALID) {
+        IpcMappingClassify(&m, NULL, &why);
+        IpcMappingClose(&m);
+        return IpcFailLayout(name, why);
+    }
+    *out = m;
+    return IPC_EXIT_OK;
 }
 
 DWORD IpcMappingOpen(const wchar_t *name, IpcMapping *out)
@@ -129,9 +156,7 @@ DWORD IpcMappingOpen(const wchar_t *name, IpcMapping *out)
     }
 
 cleanup:
-    if (section != NULL) {
-        CloseHandle(section);
-    }
+    IpcHandleClose(&section);
     return err;
 }
 
@@ -141,10 +166,7 @@ void IpcMappingClose(IpcMapping *m)
         UnmapViewOfFile((const void *)m->view);
         m->view = NULL;
     }
-    if (m->section != NULL) {
-        CloseHandle(m->section);
-        m->section = NULL;
-    }
+    IpcHandleClose(&m->section);
 }
 
 LONG IpcMappingReadMessage(const IpcMapping *m)

@@ -1,22 +1,12 @@
 /*
- * ipc_process.c - process identity, paths and the single-owner mutexes.
+ * ipc_process.c - process identity: creation time, alive, verified opening.
  */
-#include "ipc_win.h"
+#include "ipc_process.h"
 
-#include <stdio.h>
-#include <string.h>
-
-uint64_t IpcFileTimeToU64(FILETIME ft)
-{
-    return ((uint64_t)ft.dwHighDateTime << 32) | ft.dwLowDateTime;
-}
-
-uint64_t IpcNowU64(void)
-{
-    FILETIME ft;
-    GetSystemTimeAsFileTime(&ft);
-    return IpcFileTimeToU64(ft);
-}
+#include "ipc_handle.h"
+#include "ipc_path.h"
+#include "ipc_text.h"
+#include "ipc_time.h"
 
 DWORD IpcProcessCreationTime(HANDLE process, uint64_t *out)
 {
@@ -33,18 +23,6 @@ BOOL IpcProcessIsAlive(HANDLE process)
     return WaitForSingleObject(process, 0) == WAIT_TIMEOUT;
 }
 
-const wchar_t *IpcPathFileName(const wchar_t *path)
-{
-    const wchar_t *name = path;
-    const wchar_t *p;
-    for (p = path; *p != L'\0'; p++) {
-        if (*p == L'\\' || *p == L'/') {
-            name = p + 1;
-        }
-    }
-    return name;
-}
-
 DWORD IpcProcessOpenVerified(DWORD pid, uint64_t expected_created, const wchar_t *expected_image, DWORD access,
                              HANDLE *out, wchar_t *why, size_t why_cap)
 {
@@ -52,7 +30,7 @@ DWORD IpcProcessOpenVerified(DWORD pid, uint64_t expected_created, const wchar_t
     HANDLE process = NULL;
     uint64_t created = 0;
     wchar_t image[MAX_PATH * 2];
-    DWORD image_len = (DWORD)(sizeof(image) / sizeof(image[0]));
+    DWORD image_len = ARRAYSIZE(image);
 
     if (pid == 0 || pid > 0x7FFFFFFFu) {
         err = ERROR_INVALID_PARAMETER;
@@ -110,82 +88,6 @@ DWORD IpcProcessOpenVerified(DWORD pid, uint64_t expected_created, const wchar_t
     err = ERROR_SUCCESS;
 
 cleanup:
-    if (process != NULL) {
-        CloseHandle(process);
-        process = NULL;
-    }
-    return err;
-}
-
-DWORD IpcSelfDirectoryFile(const wchar_t *file, wchar_t *out, DWORD cap)
-{
-    wchar_t self[MAX_PATH * 4];
-    DWORD cap_self = (DWORD)(sizeof(self) / sizeof(self[0]));
-    DWORD n = GetModuleFileNameW(NULL, self, cap_self);
-    size_t dir_len;
-    size_t file_len = wcslen(file);
-
-    if (n == 0) {
-        return GetLastError();
-    }
-    if (n >= cap_self) {
-        return ERROR_INSUFFICIENT_BUFFER;
-    }
-    dir_len = (size_t)(IpcPathFileName(self) - self);
-    if (dir_len + file_len + 1 > cap) {
-        return ERROR_INSUFFICIENT_BUFFER;
-    }
-    memcpy(out, self, dir_len * sizeof(wchar_t));
-    memcpy(out + dir_len, file, (file_len + 1) * sizeof(wchar_t));
-    return ERROR_SUCCESS;
-}
-
-DWORD IpcNamedMutexTryAcquire(const wchar_t *name, const wchar_t *suffix, HANDLE *out)
-{
-    DWORD err = ERROR_SUCCESS;
-    HANDLE mutex = NULL;
-    wchar_t full[MAX_PATH];
-    SECURITY_ATTRIBUTES *sa = NULL;
-
-    if (!IpcDerivedName(name, suffix, full, MAX_PATH)) {
-        err = ERROR_FILENAME_EXCED_RANGE;
-        goto cleanup;
-    }
-    err = IpcPrivateAttributes(&sa);
-    if (err != ERROR_SUCCESS) {
-        goto cleanup;
-    }
-    mutex = CreateMutexW(sa, FALSE, full);
-    err = GetLastError();
-    if (mutex == NULL) {
-        goto cleanup;
-    }
-    if (err == ERROR_ALREADY_EXISTS) {
-        /* A lock someone else created first could keep us out for ever: use it only if it is ours. */
-        err = IpcCheckNamedOwner(OpenMutexW, full);
-        if (err != ERROR_SUCCESS) {
-            goto cleanup;
-        }
-    }
-    switch (WaitForSingleObject(mutex, 0)) {
-    case WAIT_OBJECT_0:
-    case WAIT_ABANDONED: /* its owner died without releasing it: it is ours now */
-        *out = mutex;
-        mutex = NULL;
-        err = ERROR_SUCCESS;
-        break;
-    case WAIT_TIMEOUT:
-        err = ERROR_ALREADY_EXISTS;
-        break;
-    default:
-        err = GetLastError();
-        break;
-    }
-
-cleanup:
-    if (mutex != NULL) {
-        CloseHandle(mutex);
-        mutex = NULL;
-    }
+    IpcHandleClose(&process);
     return err;
 }

@@ -1,17 +1,14 @@
 /*
- * ipc_security.c - private kernel objects and the check of who owns an existing one.
- *
- * Named objects live in a namespace every process of the session (or, with
- * Global\, of the machine) can use: anyone can create a name first or write
- * into it. So everything we create gets a protected DACL that grants access to
- * the creating user and SYSTEM only, and an object we find already there is
- * used only when its owner is one we trust.
+ * ipc_security.c - private kernel objects and the check of who owns an existing
+ * one (see ipc_security.h for why).
  */
-#include "ipc_win.h"
+#include "ipc_security.h"
 
-#include <sddl.h>
 #include <aclapi.h>
-#include <stdio.h>
+#include <sddl.h>
+
+#include "ipc_handle.h"
+#include "ipc_text.h"
 
 static INIT_ONCE g_once = INIT_ONCE_STATIC_INIT;
 static SECURITY_ATTRIBUTES g_attributes;
@@ -48,9 +45,42 @@ static DWORD CopyTokenSid(HANDLE token, TOKEN_INFORMATION_CLASS cls, BYTE *out)
     return ERROR_SUCCESS;
 }
 
-static BOOL CALLBACK InitOnce(PINIT_ONCE once, PVOID param, PVOID *context)
+/* The process token's user and, when owner is not NULL, its default owner. */
+static DWORD CopyProcessSids(BYTE *user, BYTE *owner)
 {
     HANDLE token = NULL;
+    DWORD err = ERROR_SUCCESS;
+
+    if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) {
+        err = GetLastError();
+        goto cleanup;
+    }
+    err = CopyTokenSid(token, TokenUser, user);
+    if (err != ERROR_SUCCESS || owner == NULL) {
+        goto cleanup;
+    }
+    err = CopyTokenSid(token, TokenOwner, owner);
+
+cleanup:
+    IpcHandleClose(&token);
+    return err;
+}
+
+/* A SID as text (LocalFree'd by the caller); *out untouched on failure. */
+static DWORD SidText(BYTE *sid, wchar_t **out)
+{
+    return ConvertSidToStringSidW((PSID)sid, out) ? ERROR_SUCCESS : GetLastError();
+}
+
+DWORD IpcTokenSidString(wchar_t **out)
+{
+    BYTE user[SECURITY_MAX_SID_SIZE];
+    DWORD err = CopyProcessSids(user, NULL);
+    return err != ERROR_SUCCESS ? err : SidText(user, out);
+}
+
+static BOOL CALLBACK InitOnce(PINIT_ONCE once, PVOID param, PVOID *context)
+{
     wchar_t *user = NULL;
     wchar_t sddl[256];
     PSECURITY_DESCRIPTOR sd = NULL;
@@ -60,20 +90,12 @@ static BOOL CALLBACK InitOnce(PINIT_ONCE once, PVOID param, PVOID *context)
     (void)once;
     (void)param;
     (void)context;
-    if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) {
-        err = GetLastError();
-        goto cleanup;
-    }
-    err = CopyTokenSid(token, TokenUser, g_user_sid);
+    err = CopyProcessSids(g_user_sid, g_owner_sid);
     if (err != ERROR_SUCCESS) {
         goto cleanup;
     }
-    err = CopyTokenSid(token, TokenOwner, g_owner_sid);
+    err = SidText(g_user_sid, &user);
     if (err != ERROR_SUCCESS) {
-        goto cleanup;
-    }
-    if (!ConvertSidToStringSidW((PSID)g_user_sid, &user)) {
-        err = GetLastError();
         goto cleanup;
     }
     /*
@@ -82,7 +104,7 @@ static BOOL CALLBACK InitOnce(PINIT_ONCE once, PVOID param, PVOID *context)
      * GENERIC_ALL for the user and SYSTEM only. The user's SID is spelled out
      * because Wine does not honour the OW (owner rights) SID.
      */
-    n = IpcFormat(sddl, sizeof(sddl) / sizeof(sddl[0]), L"O:%lsD:P(A;;GA;;;%ls)(A;;GA;;;SY)", user, user);
+    n = IpcFormat(sddl, ARRAYSIZE(sddl), L"O:%lsD:P(A;;GA;;;%ls)(A;;GA;;;SY)", user, user);
     if (n < 0) {
         err = ERROR_INSUFFICIENT_BUFFER;
         goto cleanup;
@@ -98,15 +120,8 @@ static BOOL CALLBACK InitOnce(PINIT_ONCE once, PVOID param, PVOID *context)
     sd = NULL;
 
 cleanup:
-    if (sd != NULL) {
-        LocalFree(sd);
-    }
-    if (user != NULL) {
-        LocalFree(user);
-    }
-    if (token != NULL) {
-        CloseHandle(token);
-    }
+    IpcLocalFree(&sd);
+    IpcLocalFree(&user);
     g_init_error = err;
     return TRUE;
 }
@@ -130,7 +145,7 @@ DWORD IpcCheckNamedOwner(IpcOpenNamedFn open, const wchar_t *name)
         return err == ERROR_ACCESS_DENIED ? ERROR_INVALID_OWNER : err;
     }
     err = IpcCheckOwner(h, NULL, 0);
-    CloseHandle(h);
+    IpcHandleClose(&h);
     return err;
 }
 
@@ -173,12 +188,8 @@ DWORD IpcCheckOwner(HANDLE object, wchar_t *owner_text, size_t cap)
     }
 
 cleanup:
-    if (text != NULL) {
-        LocalFree(text);
-    }
-    if (sd != NULL) {
-        LocalFree(sd);
-    }
+    IpcLocalFree(&text);
+    IpcLocalFree(&sd);
     return err;
 }
 
@@ -211,12 +222,7 @@ BOOL IpcHasPrivilege(const wchar_t *privilege)
     }
 
 cleanup:
-    if (privileges != NULL) {
-        HeapFree(GetProcessHeap(), 0, privileges);
-    }
-    if (token != NULL) {
-        CloseHandle(token);
-        token = NULL;
-    }
+    IpcHeapFree(&privileges);
+    IpcHandleClose(&token);
     return held;
 }

@@ -57,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     err[0] = L'\0';
-    switch (IpcParseListenerArgs(n + 1, argv, &lo, err, sizeof(err) / sizeof(err[0]))) {
+    switch (IpcParseListenerArgs(n + 1, argv, &lo, err, ARRAYSIZE(err))) {
     case IPC_PARSE_OK:
         FUZZ_CHECK(lo.work_ms <= IPC_MAX_MS);
         if (lo.name != NULL) {
@@ -65,13 +65,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         break;
     case IPC_PARSE_ERROR:
-        FUZZ_CHECK(err[0] != L'\0' && wcslen(err) < sizeof(err) / sizeof(err[0]));
+        FUZZ_CHECK(err[0] != L'\0' && wcslen(err) < ARRAYSIZE(err));
         break;
     default:
         break;
     }
     err[0] = L'\0';
-    switch (IpcParseControllerArgs(n + 1, argv, &co, err, sizeof(err) / sizeof(err[0]))) {
+    switch (IpcParseControllerArgs(n + 1, argv, &co, err, ARRAYSIZE(err))) {
     case IPC_PARSE_OK:
         FUZZ_CHECK(co.name != NULL && IpcCheckName(co.name, NULL, 0));
         FUZZ_CHECK(co.timeout_ms <= IPC_MAX_MS && co.hang_timeout_ms <= IPC_MAX_MS);
@@ -85,7 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         break;
     case IPC_PARSE_ERROR:
-        FUZZ_CHECK(err[0] != L'\0' && wcslen(err) < sizeof(err) / sizeof(err[0]));
+        FUZZ_CHECK(err[0] != L'\0' && wcslen(err) < ARRAYSIZE(err));
         break;
     default:
         break;

@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (kind == IPC_LAYOUT_EMPTY) {
         FUZZ_CHECK(h.message == 0);
     }
-    if (kind == IPC_LAYOUT_SEED) {
+    if (kind == IPC_LAYOUT_SAMPLE) {
         FUZZ_CHECK(h.message != 0);
         FUZZ_CHECK(h.magic == 0 && h.listener_pid == 0);
     }

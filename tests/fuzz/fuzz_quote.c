@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../common/ipc_args.h"
+#include "../../common/ipc_text.h"
 #include "fuzz_util.h"
 
 /*
@@ -84,7 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     n = FuzzSplitWide(data, size, &storage, args);
     line[0] = 0;
     for (i = 0; i < n; i++) {
-        FUZZ_CHECK(IpcAppendQuotedArg(line, sizeof(line) / sizeof(line[0]), &len, args[i]));
+        FUZZ_CHECK(IpcAppendQuotedArg(line, ARRAYSIZE(line), &len, args[i]));
         FUZZ_CHECK(wcslen(line) == len);
         fitted++;
     }
@@ -98,7 +98,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t before = small_len;
         wchar_t copy[24];
         memcpy(copy, small, sizeof(copy));
-        if (!IpcAppendQuotedArg(small, sizeof(small) / sizeof(small[0]), &small_len, args[i])) {
+        if (!IpcAppendQuotedArg(small, ARRAYSIZE(small), &small_len, args[i])) {
             FUZZ_CHECK(small_len == before);
             FUZZ_CHECK(wcslen(small) == before);
             FUZZ_CHECK(wmemcmp(copy, small, before) == 0);

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# tests/fuzz/run_fuzz.sh [SECONDS] - the native fuzz runs of issue 6.
+# tests/fuzz/run_fuzz.sh [SECONDS] - the native fuzz runs.
 #
 # Builds each target in this folder with clang's libFuzzer, AddressSanitizer
 # and UndefinedBehaviorSanitizer (the parsing and validation code in common/
 # needs no <windows.h>, so it builds on Linux), replays the checked-in corpus
-# (inputs that once found bugs, plus seeds) as regression tests, then fuzzes
+# (inputs that once found bugs, plus starting inputs) as regression tests, then fuzzes
 # each target for SECONDS (default 10). A crash is saved in bin/fuzz/ and
 # fails the run; add it to corpus/TARGET/ once the bug is fixed.
 # Prints one ok/not ok line per run and ends with "N passed, N failed".
@@ -29,7 +29,7 @@ for src in tests/fuzz/fuzz_*.c; do
     name=${target#fuzz_}
     bin="$out/$target"
     if ! "$cc" -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-        -Wall -Wextra -Werror "$src" common/ipc_layout.c common/ipc_args.c -o "$bin" 2>"$out/$target.build.log"; then
+        -Wall -Wextra -Werror "$src" common/ipc_layout.c common/ipc_args.c common/ipc_name.c common/ipc_text.c -o "$bin" 2>"$out/$target.build.log"; then
         cat "$out/$target.build.log"
         report FAIL "$target builds"
         continue

@@ -1,0 +1,228 @@
+/*
+ * run_command.c - one unit of --run: the command is started, waited for, and
+ * its output relayed line by line through IpcPrint (so that it reaches the
+ * log too), inside a job that kills it should this listener die.
+ */
+#include "run_command.h"
+
+#include "ipc_console.h"
+#include "ipc_error.h"
+#include "ipc_handle.h"
+#include "ipc_log.h"
+
+/* After a command exits, how long the rest of its output may take to drain (see StopRelay). */
+#define RELAY_DRAIN_MS 200
+
+/* One line of a command's output, without its line ending. */
+static void PrintBytes(const char *bytes, size_t n)
+{
+    wchar_t text[2048];
+    int len;
+
+    while (n > 0 && (bytes[n - 1] == '\r' || bytes[n - 1] == '\n')) {
+        n--;
+    }
+    len = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, bytes, (int)n, text, ARRAYSIZE(text) - 1);
+    if (len <= 0 && n > 0) {
+        len = MultiByteToWideChar(CP_ACP, 0, bytes, (int)n, text, ARRAYSIZE(text) - 1);
+    }
+    text[len > 0 ? len : 0] = L'\0';
+    IpcPrint(L"%ls", text);
+}
+
+/* The relay of a command's output: its pipe, and the flag that asks it to stop reading. */
+typedef struct Relay {
+    HANDLE pipe;
+    volatile LONG stop;
+} Relay;
+
+/*
+ * Prints what the command wrote, line by line, through IpcPrint, so that it
+ * reaches the log too. Text is taken as UTF-8 when it is valid UTF-8, else in
+ * the ANSI code page (what most console programs write to a pipe). Runs on a
+ * thread of its own until the pipe ends, a read fails (cancelled by
+ * StopRelay), or relay->stop is set.
+ */
+static DWORD WINAPI RelayOutput(LPVOID param)
+{
+    Relay *relay = (Relay *)param;
+    char buf[4096];
+    char line[2048];
+    size_t used = 0;
+    DWORD got = 0;
+    DWORD i;
+
+    for (;;) {
+        BOOL more = InterlockedCompareExchange(&relay->stop, 0, 0) == 0 &&
+                    ReadFile(relay->pipe, buf, ARRAYSIZE(buf), &got, NULL) && got > 0;
+        for (i = 0; more && i < got; i++) {
+            if (buf[i] != '\n' && used < ARRAYSIZE(line) - 1) {
+                line[used++] = buf[i];
+                continue;
+            }
+            if (buf[i] != '\n') {
+                continue; /* an over-long line is cut, not split */
+            }
+            PrintBytes(line, used);
+            used = 0;
+        }
+        if (!more) {
+            break;
+        }
+    }
+    if (used > 0) {
+        PrintBytes(line, used);
+    }
+    return 0;
+}
+
+/*
+ * Once the command has exited, the rest of its output is drained: the relay
+ * ends by itself at the end of the pipe, which comes at once unless a process
+ * the command started (cmd /c start /b server.exe) still holds the pipe's
+ * write end. The unit must not last as long as such a process, so after a
+ * short drain the blocked ReadFile is cancelled with CancelSynchronousIo, in a
+ * loop because the thread may be between two reads when a cancel arrives;
+ * what that process writes later is not relayed. Returns FALSE when the thread
+ * could not be ended: the caller must then leave the pipe open for it.
+ */
+static BOOL StopRelay(HANDLE thread, Relay *relay)
+{
+    int i;
+
+    if (WaitForSingleObject(thread, RELAY_DRAIN_MS) == WAIT_OBJECT_0) {
+        return TRUE;
+    }
+    InterlockedExchange(&relay->stop, 1);
+    for (i = 0; i < 100; i++) {
+        CancelSynchronousIo(thread);
+        if (WaitForSingleObject(thread, 20) == WAIT_OBJECT_0) {
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+HANDLE RunCommandCreateJob(void)
+{
+    JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits;
+    HANDLE job = CreateJobObjectW(NULL, NULL);
+    if (job == NULL) {
+        return NULL;
+    }
+    ZeroMemory(&limits, sizeof(limits));
+    limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+    if (!SetInformationJobObject(job, JobObjectExtendedLimitInformation, &limits, (DWORD)sizeof(limits))) {
+        IpcHandleClose(&job);
+    }
+    return job;
+}
+
+BOOL RunCommand(const wchar_t *command, HANDLE job)
+{
+    STARTUPINFOW si;
+    PROCESS_INFORMATION pi;
+    wchar_t *cmd = NULL;
+    size_t bytes = (wcslen(command) + 1) * sizeof(wchar_t);
+    DWORD code;
+    DWORD exit_code = 0;
+    ULONGLONG started;
+    BOOL ok = FALSE;
+    HANDLE pipe_read = NULL;
+    HANDLE pipe_write = NULL;
+    HANDLE relay_thread = NULL;
+    Relay *relay = NULL;
+    DWORD flags = CREATE_SUSPENDED;
+
+    /*
+     * A listener without any console (--console none) must not let a console
+     * command open a window of its own: give it a hidden one instead.
+     */
+    if (GetConsoleWindow() == NULL && GetConsoleCP() == 0) {
+        flags |= CREATE_NO_WINDOW;
+    }
+
+    ZeroMemory(&si, sizeof(si));
+    ZeroMemory(&pi, sizeof(pi));
+    si.cb = sizeof(si);
+    si.dwFlags = STARTF_USESTDHANDLES;
+    si.hStdInput = GetStdHandle(STD_INPUT_HANDLE);
+    if (IpcLogIsOpen()) {
+        /* Through a pipe, so that the command's lines reach the log as well. */
+        SECURITY_ATTRIBUTES inherit = {sizeof(inherit), NULL, TRUE};
+        if (!CreatePipe(&pipe_read, &pipe_write, &inherit, 0)) {
+            code = GetLastError();
+            IpcFailWin32(L"CreatePipe", code, L"cannot capture the output of '%ls'", command);
+            goto cleanup;
+        }
+        SetHandleInformation(pipe_read, HANDLE_FLAG_INHERIT, 0);
+        si.hStdOutput = pipe_write;
+        si.hStdError = pipe_write;
+    } else {
+        si.hStdOutput = GetStdHandle(STD_OUTPUT_HANDLE);
+        si.hStdError = GetStdHandle(STD_ERROR_HANDLE);
+        SetHandleInformation(si.hStdOutput, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
+        SetHandleInformation(si.hStdError, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
+    }
+
+    /* CreateProcessW may write into the command line, so it gets a copy. */
+    cmd = (wchar_t *)HeapAlloc(GetProcessHeap(), 0, bytes);
+    if (cmd == NULL) {
+        IpcFailWin32(L"HeapAlloc", ERROR_NOT_ENOUGH_MEMORY, L"cannot run '%ls'", command);
+        goto cleanup;
+    }
+    CopyMemory(cmd, command, bytes);
+    IpcPrint(L"Running: %ls", command);
+    started = GetTickCount64();
+    if (!CreateProcessW(NULL, cmd, NULL, NULL, TRUE, flags, NULL, NULL, &si, &pi)) {
+        code = GetLastError();
+        IpcFailWin32(L"CreateProcessW", code, L"cannot run '%ls'", command);
+        goto cleanup;
+    }
+    if (job != NULL) {
+        AssignProcessToJobObject(job, pi.hProcess);
+    }
+    ResumeThread(pi.hThread);
+    if (pipe_read != NULL) {
+        /* Our copy of the write end must go, or the relay never sees the end of the pipe. */
+        IpcHandleClose(&pipe_write);
+        relay = (Relay *)HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, sizeof(*relay));
+        if (relay != NULL) {
+            relay->pipe = pipe_read;
+            relay_thread = CreateThread(NULL, 0, RelayOutput, relay, 0, NULL);
+        }
+        if (relay_thread == NULL) {
+            /* No memory or thread to spare: relay here, until every holder of the pipe is gone. */
+            Relay here;
+            here.pipe = pipe_read;
+            here.stop = 0;
+            RelayOutput(&here);
+        }
+    }
+    /* The unit ends with the command, whatever else still holds its output pipe. */
+    WaitForSingleObject(pi.hProcess, INFINITE);
+    if (relay_thread != NULL) {
+        if (!StopRelay(relay_thread, relay)) {
+            /* Still in the thread's hands: the pipe and the relay are left to it, not freed under it. */
+            pipe_read = NULL;
+            relay = NULL;
+        }
+        IpcHandleClose(&relay_thread);
+    }
+    if (!GetExitCodeProcess(pi.hProcess, &exit_code)) {
+        exit_code = STILL_ACTIVE;
+    }
+    IpcPrint(L"Command exited with code %lu after %lu ms", (unsigned long)exit_code,
+             (unsigned long)(GetTickCount64() - started));
+    ok = TRUE;
+
+cleanup:
+    IpcHeapFree(&relay);
+    IpcHandleClose(&pipe_write);
+    IpcHandleClose(&pipe_read);
+    IpcHandleClose(&pi.hThread);
+    IpcHandleClose(&pi.hProcess);
+    IpcHeapFree(&cmd);
+    return ok;
+}
+

@@ -1,0 +1,18 @@
+/*
+ * ipc_env.h - the environment variables a controller sets for the listeners
+ * it launches. This header needs no <windows.h>.
+ */
+#ifndef IPC_ENV_H
+#define IPC_ENV_H
+
+/* The controller's pid: a listener that finds it knows nobody waits at its console. */
+#define IPC_ENV_CONTROLLER_PID L"IPC_CONTROLLER_PID"
+/*
+ * With --log, the controller also tells its listeners where to log (the
+ * .listener sibling of its own log) and when to rotate, through the environment:
+ * a listener of the C# sample, which takes no options, is not disturbed by them.
+ */
+#define IPC_ENV_LISTENER_LOG L"IPC_LISTENER_LOG"
+#define IPC_ENV_LISTENER_LOG_MAX_BYTES L"IPC_LISTENER_LOG_MAX_BYTES"
+
+#endif

@@ -1,0 +1,76 @@
+/*
+ * ipc_mapping.h - the named mapping NAME: offset 0 carries the C# sample's
+ * message (a pid, or -1 to close), our header follows (ipc_layout.h).
+ */
+#ifndef IPC_MAPPING_H
+#define IPC_MAPPING_H
+
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+
+#include "ipc_layout.h"
+
+typedef struct IpcMapping {
+    HANDLE section;           /* the file-mapping object */
+    volatile IpcHeader *view; /* its first IPC_MAPPING_SIZE bytes (a whole page is mapped) */
+    IpcLayoutKind kind;       /* what it held when created or opened */
+    BOOL created;             /* TRUE when this process created it */
+} IpcMapping;
+
+/*
+ * IpcMappingCreate - CreateFileMappingW + MapViewOfFile of NAME, IPC_MAPPING_SIZE
+ * bytes backed by the paging file. When this call created the section it writes
+ * an empty header (magic, version, size; message 0) and sets created. When the
+ * name already existed the section is opened as it is and classified (a
+ * listener of the C# sample keeps its 4-byte section). ERROR_INVALID_HANDLE
+ * means NAME is a kernel object of another type; ERROR_INVALID_OWNER that it
+ * belongs to someone we do not trust (IpcCheckOwner). A new section gets the
+ * private DACL of IpcPrivateAttributes. On failure *out is untouched.
+ */
+DWORD IpcMappingCreate(const wchar_t *name, IpcMapping *out);
+
+/*
+ * IpcMappingCreateOrFail - IpcMappingCreate for a listener: on failure it
+ * reports the reason, naming the call that failed (IpcFailName), and a mapping
+ * that holds something else than a listener's data is refused (IpcFailLayout).
+ * Returns IPC_EXIT_OK with *out filled, or the exit code of the report
+ * (IPC_EXIT_NAME_IN_USE, IPC_EXIT_FAILURE) with *out untouched.
+ */
+int IpcMappingCreateOrFail(const wchar_t *name, IpcMapping *out);
+
+/*
+ * IpcMappingOpen - OpenFileMappingW + MapViewOfFile of an existing NAME for
+ * reading and writing, classified. ERROR_FILE_NOT_FOUND when there is none,
+ * ERROR_INVALID_OWNER when its owner is not trusted. On failure *out is untouched.
+ */
+DWORD IpcMappingOpen(const wchar_t *name, IpcMapping *out);
+
+/* IpcMappingClose - unmap and close, resetting both; safe on a zeroed or already closed mapping. */
+void IpcMappingClose(IpcMapping *m);
+
+/*
+ * IpcMappingClassify - copy the header bytes as they are now and say what they
+ * hold (see IpcLayoutClassify); the decoded header goes to *out and the reason
+ * for IPC_LAYOUT_INVALID to *why, each when not NULL.
+ */
+IpcLayoutKind IpcMappingClassify(const IpcMapping *m, IpcHeader *out, const wchar_t **why);
+
+/* Offset 0, read and written atomically (the C# sample's wire format). */
+LONG IpcMappingReadMessage(const IpcMapping *m);
+LONG IpcMappingExchangeMessage(const IpcMapping *m, LONG value);
+/* Returns the value found; the swap happened when it equals expected. */
+LONG IpcMappingCompareExchangeMessage(const IpcMapping *m, LONG value, LONG expected);
+
+/*
+ * IpcMappingSendClose - ask the listener to close: count the request in the
+ * header when the layout is ours, then write -1 at offset 0. Returns the value
+ * offset 0 held before (a pid, 0, or -1 when a close was already pending).
+ */
+LONG IpcMappingSendClose(const IpcMapping *m);
+
+/* IpcMappingHeader - the header when the mapping holds our layout, else NULL. */
+volatile IpcHeader *IpcMappingHeader(const IpcMapping *m);
+
+#endif

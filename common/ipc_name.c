@@ -1,0 +1,89 @@
+/*
+ * ipc_name.c - instance-name checks and companion names. No <windows.h>: this
+ * file is also built natively for fuzzing.
+ */
+#include "ipc_name.h"
+
+#include <string.h>
+
+#include "ipc_text.h"
+
+/* Case-insensitive ASCII comparison of a prefix: the kernel's "Local"/"Global" links are case-insensitive. */
+static bool HasPrefixNoCase(const wchar_t *s, const wchar_t *prefix)
+{
+    for (; *prefix != L'\0'; s++, prefix++) {
+        wchar_t a = *s;
+        wchar_t b = *prefix;
+        if (a >= L'A' && a <= L'Z') {
+            a = (wchar_t)(a - L'A' + L'a');
+        }
+        if (b >= L'A' && b <= L'Z') {
+            b = (wchar_t)(b - L'A' + L'a');
+        }
+        if (a != b) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static size_t PrefixLength(const wchar_t *name)
+{
+    if (HasPrefixNoCase(name, L"Local\\")) {
+        return 6;
+    }
+    if (HasPrefixNoCase(name, L"Global\\")) {
+        return 7;
+    }
+    return 0;
+}
+
+bool IpcCheckName(const wchar_t *name, wchar_t *why, size_t why_cap)
+{
+    size_t len;
+    size_t prefix;
+    size_t i;
+
+    if (name == NULL || name[0] == L'\0') {
+        IpcFormat(why, why_cap, L"the instance name is empty");
+        return false;
+    }
+    len = wcslen(name);
+    if (len > IPC_NAME_MAX) {
+        IpcFormat(why, why_cap, L"the instance name is %lu characters long; the limit is %d", (unsigned long)len,
+                  IPC_NAME_MAX);
+        return false;
+    }
+    prefix = PrefixLength(name);
+    if (prefix == len) {
+        IpcFormat(why, why_cap, L"the instance name '%ls' is only a namespace prefix; add a name after it", name);
+        return false;
+    }
+    for (i = 0; i < len; i++) {
+        wchar_t c = name[i];
+        if (c < 0x20 || (c >= 0x7F && c <= 0x9F)) {
+            IpcFormat(why, why_cap, L"the instance name holds a control character (U+%04X) at position %lu",
+                      (unsigned)c, (unsigned long)(i + 1));
+            return false;
+        }
+        if (c == L'\\' && i >= prefix) {
+            IpcFormat(why, why_cap,
+                      L"the instance name '%ls' holds a backslash; only a leading Local\\ or Global\\ may have one",
+                      name);
+            return false;
+        }
+    }
+    return true;
+}
+
+bool IpcDerivedName(const wchar_t *name, const wchar_t *suffix, wchar_t *out, size_t cap)
+{
+    size_t a = wcslen(name);
+    size_t b = wcslen(suffix);
+    if (a + b + 1 > cap) {
+        return false;
+    }
+    memcpy(out, name, a * sizeof(wchar_t));
+    memcpy(out + a, suffix, (b + 1) * sizeof(wchar_t));
+    return true;
+}

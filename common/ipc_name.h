@@ -1,0 +1,44 @@
+/*
+ * ipc_name.h - instance names and the names of their companion kernel objects.
+ *
+ * Pure functions: no <windows.h>, so they also build natively for fuzzing.
+ */
+#ifndef IPC_NAME_H
+#define IPC_NAME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <wchar.h>
+
+/*
+ * Kernel object names are limited to MAX_PATH (260) characters, and we derive
+ * names for a mutex and an event by appending up to IPC_NAME_SUFFIX_MAX
+ * characters, so NAME itself (with any Local\ or Global\ prefix) gets the rest.
+ */
+#define IPC_NAME_SUFFIX_MAX 20
+#define IPC_NAME_MAX (259 - IPC_NAME_SUFFIX_MAX)
+
+/* Suffixes of the companion objects; each is at most IPC_NAME_SUFFIX_MAX characters. */
+#define IPC_SUFFIX_CONTROLLER_MUTEX L".controller"
+#define IPC_SUFFIX_LISTENER_MUTEX L".listener"
+#define IPC_SUFFIX_STOP_EVENT L".stop"
+
+/*
+ * IpcCheckName - is NAME usable as an instance name?
+ * Returns true when it is. Returns false when it is empty, longer than
+ * IPC_NAME_MAX, holds a control character, holds a backslash other than one
+ * leading "Local\" or "Global\" prefix, or is only such a prefix; then why (if
+ * not NULL) holds a sentence naming the problem, truncated to why_cap characters.
+ */
+bool IpcCheckName(const wchar_t *name, wchar_t *why, size_t why_cap);
+
+/*
+ * IpcDerivedName - NAME plus SUFFIX, the name of a companion kernel object.
+ * Returns true and writes the result to out; returns false, with out untouched,
+ * when it does not fit in cap characters (never for a name IpcCheckName
+ * accepted and a suffix of at most IPC_NAME_SUFFIX_MAX characters, with
+ * cap >= 260).
+ */
+bool IpcDerivedName(const wchar_t *name, const wchar_t *suffix, wchar_t *out, size_t cap);
+
+#endif

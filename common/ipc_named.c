@@ -1,0 +1,110 @@
+/*
+ * ipc_named.c - named kernel objects: create with the private DACL, or use an
+ * existing one only when its owner is trusted (see ipc_named.h).
+ */
+#include "ipc_named.h"
+
+#include "ipc_handle.h"
+#include "ipc_name.h"
+#include "ipc_security.h"
+
+DWORD IpcNamedObjectCreate(const IpcNamedType *type, const void *context, const wchar_t *name, HANDLE *out,
+                           BOOL *existed, const wchar_t **failed_api)
+{
+    DWORD err;
+    HANDLE h = NULL;
+    BOOL found;
+    SECURITY_ATTRIBUTES *sa = NULL;
+    const wchar_t *api = type->create_api;
+
+    /* Without the private attributes nothing can be created safely: reported as the create call. */
+    err = IpcPrivateAttributes(&sa);
+    if (err != ERROR_SUCCESS) {
+        goto cleanup;
+    }
+    h = type->create(sa, name, context);
+    err = GetLastError();
+    if (h == NULL) {
+        goto cleanup;
+    }
+    found = err == ERROR_ALREADY_EXISTS;
+    if (found) {
+        /* An object someone else created first could be theirs to read, write or hold: use it only if it is ours. */
+        err = IpcCheckNamedOwner(type->open, name);
+        if (err != ERROR_SUCCESS) {
+            api = type->open_api;
+            goto cleanup;
+        }
+    }
+    *out = h;
+    *existed = found;
+    h = NULL;
+    err = ERROR_SUCCESS;
+
+cleanup:
+    IpcHandleClose(&h);
+    if (err != ERROR_SUCCESS && failed_api != NULL) {
+        *failed_api = api;
+    }
+    return err;
+}
+
+static HANDLE CreateMutexPrivate(SECURITY_ATTRIBUTES *sa, const wchar_t *name, const void *context)
+{
+    (void)context;
+    return CreateMutexW(sa, FALSE, name);
+}
+
+static HANDLE CreateEventPrivate(SECURITY_ATTRIBUTES *sa, const wchar_t *name, const void *context)
+{
+    return CreateEventW(sa, *(const BOOL *)context, FALSE, name);
+}
+
+static const IpcNamedType kMutexType = {CreateMutexPrivate, L"CreateMutexW", OpenMutexW, L"OpenMutexW"};
+static const IpcNamedType kEventType = {CreateEventPrivate, L"CreateEventW", OpenEventW, L"OpenEventW"};
+
+DWORD IpcNamedMutexTryAcquire(const wchar_t *name, const wchar_t *suffix, HANDLE *out)
+{
+    DWORD err;
+    HANDLE mutex = NULL;
+    BOOL existed = FALSE;
+    wchar_t full[MAX_PATH];
+
+    if (!IpcDerivedName(name, suffix, full, MAX_PATH)) {
+        err = ERROR_FILENAME_EXCED_RANGE;
+        goto cleanup;
+    }
+    err = IpcNamedObjectCreate(&kMutexType, NULL, full, &mutex, &existed, NULL);
+    if (err != ERROR_SUCCESS) {
+        goto cleanup;
+    }
+    switch (WaitForSingleObject(mutex, 0)) {
+    case WAIT_OBJECT_0:
+    case WAIT_ABANDONED: /* its owner died without releasing it: it is ours now */
+        *out = mutex;
+        mutex = NULL;
+        err = ERROR_SUCCESS;
+        break;
+    case WAIT_TIMEOUT:
+        err = ERROR_ALREADY_EXISTS;
+        break;
+    default:
+        err = GetLastError();
+        break;
+    }
+
+cleanup:
+    IpcHandleClose(&mutex);
+    return err;
+}
+
+DWORD IpcNamedEventCreate(const wchar_t *name, const wchar_t *suffix, BOOL manual_reset, HANDLE *out)
+{
+    wchar_t full[MAX_PATH];
+    BOOL existed = FALSE;
+
+    if (!IpcDerivedName(name, suffix, full, MAX_PATH)) {
+        return ERROR_FILENAME_EXCED_RANGE;
+    }
+    return IpcNamedObjectCreate(&kEventType, &manual_reset, full, out, &existed, NULL);
+}

@@ -1,0 +1,63 @@
+/*
+ * ipc_named.h - named kernel objects created with the private DACL, and used,
+ * when they already exist, only if their owner is trusted: the companion
+ * mutexes and event of an instance name, and the common step for any type.
+ */
+#ifndef IPC_NAMED_H
+#define IPC_NAMED_H
+
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+
+#include "ipc_security.h"
+
+/*
+ * How a named object of one type is created: CreateFileMappingW, CreateMutexW
+ * or CreateEventW with the attributes sa, the name, and what else that type
+ * needs (context). It must leave GetLastError() as the create call set it.
+ */
+typedef HANDLE (*IpcCreateNamedFn)(SECURITY_ATTRIBUTES *sa, const wchar_t *name, const void *context);
+
+/* One type of named object: how it is created and opened, and those calls' names for error messages. */
+typedef struct IpcNamedType {
+    IpcCreateNamedFn create;
+    const wchar_t *create_api; /* e.g. L"CreateMutexW" */
+    IpcOpenNamedFn open;
+    const wchar_t *open_api;   /* e.g. L"OpenMutexW" */
+} IpcNamedType;
+
+/*
+ * IpcNamedObjectCreate - create the object NAME of that type, under the
+ * private DACL of IpcPrivateAttributes, or open it when it exists; an existing
+ * object is used only when its owner is trusted (IpcCheckNamedOwner, so
+ * ERROR_INVALID_OWNER when it is not). On success returns ERROR_SUCCESS with
+ * the handle in *out and *existed TRUE when the object was already there. On
+ * failure returns the error, outputs untouched, and sets *failed_api (if not
+ * NULL) to the call that failed: the create call, or the open call of the
+ * owner check.
+ */
+DWORD IpcNamedObjectCreate(const IpcNamedType *type, const void *context, const wchar_t *name, HANDLE *out,
+                           BOOL *existed, const wchar_t **failed_api);
+
+/*
+ * IpcNamedMutexTryAcquire - create or open the mutex NAME+SUFFIX and try to own
+ * it without waiting. ERROR_SUCCESS: owned (an abandoned mutex, left by a
+ * process that died, counts as owned), *out holds it. ERROR_ALREADY_EXISTS: a
+ * live process owns it, *out untouched. ERROR_INVALID_OWNER: the mutex exists
+ * but belongs to someone we do not trust. Other codes: the Windows error.
+ * A new mutex gets the private DACL of IpcPrivateAttributes.
+ */
+DWORD IpcNamedMutexTryAcquire(const wchar_t *name, const wchar_t *suffix, HANDLE *out);
+
+/*
+ * IpcNamedEventCreate - create or open the event NAME+SUFFIX (not signalled
+ * when new; manual_reset as CreateEventW's), with the private DACL when new,
+ * its owner checked when it existed (ERROR_INVALID_OWNER when not trusted).
+ * ERROR_FILENAME_EXCED_RANGE when NAME+SUFFIX is too long for a kernel name.
+ * ERROR_SUCCESS with the handle in *out; otherwise *out is untouched.
+ */
+DWORD IpcNamedEventCreate(const wchar_t *name, const wchar_t *suffix, BOOL manual_reset, HANDLE *out);
+
+#endif

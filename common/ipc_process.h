@@ -1,0 +1,42 @@
+/*
+ * ipc_process.h - process identity: a pid is trusted only together with the
+ * process's creation time or image, because Windows reuses pids.
+ */
+#ifndef IPC_PROCESS_H
+#define IPC_PROCESS_H
+
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* IpcProcessCreationTime - creation time of a process handle; ERROR_SUCCESS or the GetProcessTimes error. */
+DWORD IpcProcessCreationTime(HANDLE process, uint64_t *out);
+
+/*
+ * IpcProcessIsAlive - TRUE while the process behind the handle has not exited.
+ * Needed because OpenProcess succeeds on a pid whose process has exited but is
+ * still referenced by some handle.
+ */
+BOOL IpcProcessIsAlive(HANDLE process);
+
+/*
+ * IpcProcessOpenVerified - open PID and check that it is the process we expect
+ * before anyone waits on it or kills it.
+ *   expected_created: when non-zero, the creation time must match exactly
+ *     (guards against a recycled pid).
+ *   expected_image: when not NULL, the image's file name (no folder) must match,
+ *     ignoring case (the check possible for a listener of the C# sample, which
+ *     publishes only its pid).
+ * access: rights wanted besides SYNCHRONIZE and PROCESS_QUERY_LIMITED_INFORMATION.
+ * Returns ERROR_SUCCESS and the handle in *out; otherwise *out is untouched and
+ * why (if not NULL) holds a sentence: the pid is not running, belongs to another
+ * program (naming its image), or was started at another time.
+ */
+DWORD IpcProcessOpenVerified(DWORD pid, uint64_t expected_created, const wchar_t *expected_image,
+                             DWORD access, HANDLE *out, wchar_t *why, size_t why_cap);
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * ipc_text.h - bounded formatting and command-line quoting of wide strings.
+ *
+ * Pure functions: no <windows.h>, so they also build natively (where wchar_t
+ * is 32 bits) for fuzzing. Lengths are counted in wchar_t units, which on
+ * Windows are the UTF-16 units the kernel counts.
+ */
+#ifndef IPC_TEXT_H
+#define IPC_TEXT_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <wchar.h>
+
+/*
+ * ARRAYSIZE - the number of elements of an array. <windows.h> defines it
+ * (winnt.h), and does so without asking whether it exists: a file that uses
+ * both includes <windows.h> first, as every header of common/ does.
+ */
+#ifndef ARRAYSIZE
+#define ARRAYSIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
+#define IPC_MAX_COMMAND_LINE 32767 /* CreateProcessW's limit, in characters */
+#define IPC_ERROR_TEXT_MAX 512     /* room for one sentence saying what is wrong */
+
+/*
+ * IpcFormat / IpcFormatV - swprintf into buf of cap characters that always
+ * leaves buf terminated, whichever C runtime does the formatting. Returns the
+ * length written, or -1 when the text did not fit: buf then holds as much as
+ * fit (cap - 1 characters at most). With buf NULL or cap 0, returns -1 and
+ * writes nothing. The runtimes disagree on truncation: the UCRT's vswprintf
+ * returns -1, C99's (MinGW's own stdio) the length it needed, and msvcrt.dll's
+ * (MinGW's default, _vsnwprintf underneath) returns cap for a text of exactly
+ * cap characters and writes no terminating zero at all.
+ */
+int IpcFormatV(wchar_t *buf, size_t cap, const wchar_t *fmt, va_list ap);
+int IpcFormat(wchar_t *buf, size_t cap, const wchar_t *fmt, ...);
+
+/*
+ * IpcAppendQuotedArg - append ARG to the command line in buf so that
+ * CommandLineToArgvW (and the C runtime's argv) give ARG back unchanged.
+ * A space is put before it unless *len is 0. Returns true and advances *len,
+ * or returns false with *len untouched when the result (with its terminating
+ * NUL) would not fit in cap characters (the string in buf then still ends at
+ * *len).
+ */
+bool IpcAppendQuotedArg(wchar_t *buf, size_t cap, size_t *len, const wchar_t *arg);
+
+#endif

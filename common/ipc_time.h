@@ -1,0 +1,26 @@
+/*
+ * ipc_time.h - clock readings as 64-bit FILETIME counts, and their local text.
+ */
+#ifndef IPC_TIME_H
+#define IPC_TIME_H
+
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* IpcFileTimeToU64 / IpcNowU64 - FILETIME as a 64-bit count of 100 ns units (UTC). */
+uint64_t IpcFileTimeToU64(FILETIME ft);
+uint64_t IpcNowU64(void);
+
+/*
+ * IpcFormatTime - a FILETIME (UTC) as local ISO 8601 with the UTC offset,
+ * e.g. 2026-11-24T03:15:24.595+01:00, into buf (at least 32 characters).
+ * Writes "?" when the time cannot be converted.
+ */
+void IpcFormatTime(uint64_t utc, wchar_t *buf, size_t cap);
+
+#endif
