@@ -508,7 +508,7 @@ static int Locate(Controller *c, BOOL *launch)
 
     message = IpcMappingReadMessage(&c->map);
     IpcPrint(L"Broadcast '%ld' received", (long)message);
-    kind = IpcMappingClassify(&c->map, &hdr, &why);
+    kind = IpcMappingSnapshot(&c->map, &hdr, &why);
     if (kind == IPC_LAYOUT_INVALID) {
         rc = IpcFailLayout(name, why);
         goto done;
@@ -830,7 +830,7 @@ static int RunSupervisor(const IpcControllerOptions *opt)
             SetEnvironmentVariableW(IPC_ENV_LISTENER_LOG_MAX_BYTES, text);
         }
         IpcPrint(L"Controller (pid %lu) %ls supervising '%ls'; listener log: %ls", (unsigned long)GetCurrentProcessId(),
-                 IPC_VERSION_WIDE, opt->name, sibling);
+                 IPC_VERSION_TEXT, opt->name, sibling);
     }
 
     rc = PrepareListener(c);
@@ -845,7 +845,7 @@ static int RunSupervisor(const IpcControllerOptions *opt)
         IpcHeader hdr;
         DWORD other = 0;
         if (IpcMappingOpen(opt->name, &m) == ERROR_SUCCESS) {
-            if (IpcMappingClassify(&m, &hdr, NULL) == IPC_LAYOUT_OURS) {
+            if (IpcMappingSnapshot(&m, &hdr, NULL) == IPC_LAYOUT_OURS) {
                 other = hdr.controller_pid;
             }
             IpcMappingClose(&m);
@@ -1044,7 +1044,7 @@ static int OpenForQuery(const wchar_t *name, IpcMapping *m, IpcHeader *hdr, IpcL
     if (code != ERROR_SUCCESS) {
         return IpcFailName(L"OpenFileMappingW", code, name, L"file mapping");
     }
-    *kind = IpcMappingClassify(m, hdr, &why);
+    *kind = IpcMappingSnapshot(m, hdr, &why);
     if (*kind == IPC_LAYOUT_INVALID) {
         IpcMappingClose(m);
         return IpcFailLayout(resolved, why);
@@ -1411,7 +1411,7 @@ int wmain(int argc, wchar_t **argv)
         IpcPrint(L"%ls", kUsage);
         return IPC_EXIT_OK;
     case IPC_PARSE_VERSION:
-        IpcPrint(L"ConsoleAppController %ls", IPC_VERSION_WIDE);
+        IpcPrint(L"ConsoleAppController %ls", IPC_VERSION_TEXT);
         return IPC_EXIT_OK;
     case IPC_PARSE_ERROR:
         IpcPrintErr(L"Error: %ls. Run ConsoleAppController --help for usage.", err);
