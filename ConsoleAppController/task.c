@@ -86,6 +86,23 @@ static int TaskFail(const wchar_t *call, HRESULT hr, const wchar_t *what)
     return rc;
 }
 
+/* Undoes ComStart, in reverse order; safe on a Com that never started. */
+static void ComStop(Com *com)
+{
+    if (com->initialized) {
+        com->uninitialize();
+        com->initialized = FALSE;
+    }
+    if (com->oleaut32 != NULL) {
+        FreeLibrary(com->oleaut32);
+        com->oleaut32 = NULL;
+    }
+    if (com->ole32 != NULL) {
+        FreeLibrary(com->ole32);
+        com->ole32 = NULL;
+    }
+}
+
 /* Loads COM and initialises it for this thread. On failure everything is released and reported. */
 static int ComStart(Com *com)
 {
@@ -121,32 +138,10 @@ static int ComStart(Com *com)
 
 cleanup:
     if (rc != IPC_EXIT_OK) {
-        if (com->oleaut32 != NULL) {
-            FreeLibrary(com->oleaut32);
-        }
-        if (com->ole32 != NULL) {
-            FreeLibrary(com->ole32);
-        }
+        ComStop(com);
         ZeroMemory(com, sizeof(*com));
     }
     return rc;
-}
-
-/* Undoes ComStart, in reverse order; safe on a Com that never started. */
-static void ComStop(Com *com)
-{
-    if (com->initialized) {
-        com->uninitialize();
-        com->initialized = FALSE;
-    }
-    if (com->oleaut32 != NULL) {
-        FreeLibrary(com->oleaut32);
-        com->oleaut32 = NULL;
-    }
-    if (com->ole32 != NULL) {
-        FreeLibrary(com->ole32);
-        com->ole32 = NULL;
-    }
 }
 
 BOOL IpcTaskName(const wchar_t *name, wchar_t *out, size_t cap)
@@ -207,36 +202,40 @@ static BOOL AppendXml(wchar_t *buf, size_t cap, size_t *len, const wchar_t *text
     return TRUE;
 }
 
+/* Appends the markup before (as it is) and then value, escaped. FALSE when they do not fit. */
+static BOOL AppendField(wchar_t *buf, size_t cap, size_t *len, const wchar_t *before, const wchar_t *value)
+{
+    return AppendXml(buf, cap, len, before, FALSE) && AppendXml(buf, cap, len, value, TRUE);
+}
+
 /* Builds the task definition; see the file comment for why each setting. */
 static BOOL BuildXml(wchar_t *xml, size_t cap, const wchar_t *name, const wchar_t *task_name, const wchar_t *command,
-                    const wchar_t *arguments, const wchar_t *directory, const wchar_t *user_sid,
-                    IpcTaskTrigger trigger)
+                     const wchar_t *arguments, const wchar_t *directory, const wchar_t *user_sid,
+                     IpcTaskTrigger trigger)
 {
     size_t len = 0;
-    BOOL ok = TRUE;
+    BOOL ok;
 
     xml[0] = L'\0';
-    ok = ok && AppendXml(xml, cap, &len,
-                         L"<?xml version=\"1.0\" encoding=\"UTF-16\"?>\r\n"
-                         L"<Task version=\"1.2\" xmlns=\"http://schemas.microsoft.com/windows/2004/02/mit/task\">\r\n"
-                         L"  <RegistrationInfo>\r\n"
-                         L"    <Description>Supervises ConsoleAppListener ",
-                         FALSE);
-    ok = ok && AppendXml(xml, cap, &len, name, TRUE);
-    ok = ok && AppendXml(xml, cap, &len, L" (ConsoleAppController); stop it with ConsoleAppController --stop ", FALSE);
-    ok = ok && AppendXml(xml, cap, &len, name, TRUE);
-    ok = ok && AppendXml(xml, cap, &len, L"</Description>\r\n    <URI>\\", FALSE);
-    ok = ok && AppendXml(xml, cap, &len, task_name, TRUE);
+    ok = AppendField(xml, cap, &len,
+                     L"<?xml version=\"1.0\" encoding=\"UTF-16\"?>\r\n"
+                     L"<Task version=\"1.2\" xmlns=\"http://schemas.microsoft.com/windows/2004/02/mit/task\">\r\n"
+                     L"  <RegistrationInfo>\r\n"
+                     L"    <Description>Supervises ConsoleAppListener ",
+                     name);
+    ok = ok && AppendField(xml, cap, &len, L" (ConsoleAppController); stop it with ConsoleAppController --stop ", name);
+    ok = ok && AppendField(xml, cap, &len, L"</Description>\r\n    <URI>\\", task_name);
     ok = ok && AppendXml(xml, cap, &len, L"</URI>\r\n  </RegistrationInfo>\r\n  <Triggers>\r\n", FALSE);
     if (trigger == IPC_TASK_AT_STARTUP) {
-        ok = ok && AppendXml(xml, cap, &len, L"    <BootTrigger>\r\n      <Enabled>true</Enabled>\r\n    </BootTrigger>\r\n", FALSE);
+        ok = ok && AppendXml(xml, cap, &len, L"    <BootTrigger>\r\n      <Enabled>true</Enabled>\r\n    </BootTrigger>\r\n",
+                             FALSE);
     } else {
-        ok = ok && AppendXml(xml, cap, &len, L"    <LogonTrigger>\r\n      <Enabled>true</Enabled>\r\n      <UserId>", FALSE);
-        ok = ok && AppendXml(xml, cap, &len, user_sid, TRUE);
+        ok = ok && AppendField(xml, cap, &len, L"    <LogonTrigger>\r\n      <Enabled>true</Enabled>\r\n      <UserId>",
+                               user_sid);
         ok = ok && AppendXml(xml, cap, &len, L"</UserId>\r\n    </LogonTrigger>\r\n", FALSE);
     }
-    ok = ok && AppendXml(xml, cap, &len, L"  </Triggers>\r\n  <Principals>\r\n    <Principal id=\"Author\">\r\n      <UserId>", FALSE);
-    ok = ok && AppendXml(xml, cap, &len, user_sid, TRUE);
+    ok = ok && AppendField(xml, cap, &len, L"  </Triggers>\r\n  <Principals>\r\n    <Principal id=\"Author\">\r\n      <UserId>",
+                           user_sid);
     /*
      * The installing user, so that the private objects the controller creates
      * stay reachable by that user's --stop and --status. At start-up nobody is
@@ -246,42 +245,39 @@ static BOOL BuildXml(wchar_t *xml, size_t cap, const wchar_t *name, const wchar_
                          trigger == IPC_TASK_AT_STARTUP ? L"</UserId>\r\n      <LogonType>S4U</LogonType>\r\n"
                                                         : L"</UserId>\r\n      <LogonType>InteractiveToken</LogonType>\r\n",
                          FALSE);
-    ok = ok && AppendXml(xml, cap, &len,
-                         L"      <RunLevel>LeastPrivilege</RunLevel>\r\n"
-                         L"    </Principal>\r\n"
-                         L"  </Principals>\r\n"
-                         L"  <Settings>\r\n"
-                         L"    <MultipleInstancesPolicy>IgnoreNew</MultipleInstancesPolicy>\r\n"
-                         L"    <DisallowStartIfOnBatteries>false</DisallowStartIfOnBatteries>\r\n"
-                         L"    <StopIfGoingOnBatteries>false</StopIfGoingOnBatteries>\r\n"
-                         L"    <AllowHardTerminate>true</AllowHardTerminate>\r\n"
-                         L"    <StartWhenAvailable>true</StartWhenAvailable>\r\n"
-                         L"    <RunOnlyIfNetworkAvailable>false</RunOnlyIfNetworkAvailable>\r\n"
-                         L"    <IdleSettings>\r\n"
-                         L"      <StopOnIdleEnd>false</StopOnIdleEnd>\r\n"
-                         L"      <RestartOnIdle>false</RestartOnIdle>\r\n"
-                         L"    </IdleSettings>\r\n"
-                         L"    <AllowStartOnDemand>true</AllowStartOnDemand>\r\n"
-                         L"    <Enabled>true</Enabled>\r\n"
-                         L"    <Hidden>false</Hidden>\r\n"
-                         L"    <RunOnlyIfIdle>false</RunOnlyIfIdle>\r\n"
-                         L"    <WakeToRun>false</WakeToRun>\r\n"
-                         L"    <ExecutionTimeLimit>PT0S</ExecutionTimeLimit>\r\n"
-                         L"    <Priority>7</Priority>\r\n"
-                         L"    <RestartOnFailure>\r\n"
-                         L"      <Interval>PT1M</Interval>\r\n"
-                         L"      <Count>999</Count>\r\n"
-                         L"    </RestartOnFailure>\r\n"
-                         L"  </Settings>\r\n"
-                         L"  <Actions Context=\"Author\">\r\n"
-                         L"    <Exec>\r\n"
-                         L"      <Command>",
-                         FALSE);
-    ok = ok && AppendXml(xml, cap, &len, command, TRUE);
-    ok = ok && AppendXml(xml, cap, &len, L"</Command>\r\n      <Arguments>", FALSE);
-    ok = ok && AppendXml(xml, cap, &len, arguments, TRUE);
-    ok = ok && AppendXml(xml, cap, &len, L"</Arguments>\r\n      <WorkingDirectory>", FALSE);
-    ok = ok && AppendXml(xml, cap, &len, directory, TRUE);
+    ok = ok && AppendField(xml, cap, &len,
+                           L"      <RunLevel>LeastPrivilege</RunLevel>\r\n"
+                           L"    </Principal>\r\n"
+                           L"  </Principals>\r\n"
+                           L"  <Settings>\r\n"
+                           L"    <MultipleInstancesPolicy>IgnoreNew</MultipleInstancesPolicy>\r\n"
+                           L"    <DisallowStartIfOnBatteries>false</DisallowStartIfOnBatteries>\r\n"
+                           L"    <StopIfGoingOnBatteries>false</StopIfGoingOnBatteries>\r\n"
+                           L"    <AllowHardTerminate>true</AllowHardTerminate>\r\n"
+                           L"    <StartWhenAvailable>true</StartWhenAvailable>\r\n"
+                           L"    <RunOnlyIfNetworkAvailable>false</RunOnlyIfNetworkAvailable>\r\n"
+                           L"    <IdleSettings>\r\n"
+                           L"      <StopOnIdleEnd>false</StopOnIdleEnd>\r\n"
+                           L"      <RestartOnIdle>false</RestartOnIdle>\r\n"
+                           L"    </IdleSettings>\r\n"
+                           L"    <AllowStartOnDemand>true</AllowStartOnDemand>\r\n"
+                           L"    <Enabled>true</Enabled>\r\n"
+                           L"    <Hidden>false</Hidden>\r\n"
+                           L"    <RunOnlyIfIdle>false</RunOnlyIfIdle>\r\n"
+                           L"    <WakeToRun>false</WakeToRun>\r\n"
+                           L"    <ExecutionTimeLimit>PT0S</ExecutionTimeLimit>\r\n"
+                           L"    <Priority>7</Priority>\r\n"
+                           L"    <RestartOnFailure>\r\n"
+                           L"      <Interval>PT1M</Interval>\r\n"
+                           L"      <Count>999</Count>\r\n"
+                           L"    </RestartOnFailure>\r\n"
+                           L"  </Settings>\r\n"
+                           L"  <Actions Context=\"Author\">\r\n"
+                           L"    <Exec>\r\n"
+                           L"      <Command>",
+                           command);
+    ok = ok && AppendField(xml, cap, &len, L"</Command>\r\n      <Arguments>", arguments);
+    ok = ok && AppendField(xml, cap, &len, L"</Arguments>\r\n      <WorkingDirectory>", directory);
     ok = ok && AppendXml(xml, cap, &len, L"</WorkingDirectory>\r\n    </Exec>\r\n  </Actions>\r\n</Task>\r\n", FALSE);
     return ok;
 }
