@@ -12,6 +12,8 @@
 #define COBJMACROS
 #include "task.h"
 
+#include "tmp_common_shims.h" /* TEMP shim: delete this line when merging with common/ */
+
 #include <objbase.h>
 #include <oleauto.h>
 #include <sddl.h>
@@ -69,51 +71,17 @@ static AnyFn Proc(HMODULE module, const char *name)
     return (AnyFn)GetProcAddress(module, name);
 }
 
-static int ReportHr(const wchar_t *call, HRESULT hr, const wchar_t *what);
-
-/* Loads COM and initialises it for this thread. On failure everything is released and reported. */
-static int ComStart(Com *com)
+/*
+ * Prints a failed COM call and returns the exit code for it: refused for want
+ * of rights, it says how to get them (IPC_EXIT_TASK_DENIED).
+ */
+static int TaskFail(const wchar_t *call, HRESULT hr, const wchar_t *what)
 {
-    HRESULT hr;
-    DWORD code;
-    int rc = IPC_EXIT_FAILURE;
-
-    ZeroMemory(com, sizeof(*com));
-    com->ole32 = LoadSystemDll(L"ole32.dll");
-    com->oleaut32 = com->ole32 != NULL ? LoadSystemDll(L"oleaut32.dll") : NULL;
-    if (com->ole32 == NULL || com->oleaut32 == NULL) {
-        code = GetLastError();
-        IpcFailWin32(L"LoadLibraryW", code, L"cannot load COM (ole32.dll, oleaut32.dll)");
-        goto cleanup;
-    }
-    com->initialize = (CoInitializeExFn)Proc(com->ole32, "CoInitializeEx");
-    com->create = (CoCreateInstanceFn)Proc(com->ole32, "CoCreateInstance");
-    com->uninitialize = (CoUninitializeFn)Proc(com->ole32, "CoUninitialize");
-    com->alloc_string = (SysAllocStringFn)Proc(com->oleaut32, "SysAllocString");
-    com->free_string = (SysFreeStringFn)Proc(com->oleaut32, "SysFreeString");
-    if (com->initialize == NULL || com->create == NULL || com->uninitialize == NULL || com->alloc_string == NULL ||
-        com->free_string == NULL) {
-        code = GetLastError();
-        IpcFailWin32(L"GetProcAddress", code, L"cannot find the COM functions");
-        goto cleanup;
-    }
-    hr = com->initialize(NULL, COINIT_MULTITHREADED);
-    if (FAILED(hr)) {
-        ReportHr(L"CoInitializeEx", hr, L"cannot start COM");
-        goto cleanup;
-    }
-    com->initialized = TRUE;
-    rc = IPC_EXIT_OK;
-
-cleanup:
-    if (rc != IPC_EXIT_OK) {
-        if (com->oleaut32 != NULL) {
-            FreeLibrary(com->oleaut32);
-        }
-        if (com->ole32 != NULL) {
-            FreeLibrary(com->ole32);
-        }
-        ZeroMemory(com, sizeof(*com));
+    int rc = IpcFailHresult(call, hr, L"%ls", what);
+    if (hr == E_ACCESSDENIED || hr == HRESULT_FROM_WIN32(ERROR_PRIVILEGE_NOT_HELD)) {
+        IpcPrintErr(L"Task Scheduler refused: registering a task that runs at start-up, or changing one created by "
+                    L"an administrator, needs an elevated prompt (\"Run as administrator\"); --at-logon does not.");
+        rc = IPC_EXIT_TASK_DENIED;
     }
     return rc;
 }
@@ -135,7 +103,48 @@ static void ComStop(Com *com)
     }
 }
 
-int IpcTaskName(const wchar_t *name, wchar_t *out, size_t cap)
+/* Loads COM and initialises it for this thread. On failure everything is released and reported. */
+static int ComStart(Com *com)
+{
+    HRESULT hr;
+    DWORD code;
+    int rc = IPC_EXIT_OK;
+
+    ZeroMemory(com, sizeof(*com));
+    com->ole32 = LoadSystemDll(L"ole32.dll");
+    com->oleaut32 = com->ole32 != NULL ? LoadSystemDll(L"oleaut32.dll") : NULL;
+    if (com->ole32 == NULL || com->oleaut32 == NULL) {
+        code = GetLastError();
+        rc = IpcFailWin32(L"LoadLibraryW", code, L"cannot load COM (ole32.dll, oleaut32.dll)");
+        goto cleanup;
+    }
+    com->initialize = (CoInitializeExFn)Proc(com->ole32, "CoInitializeEx");
+    com->create = (CoCreateInstanceFn)Proc(com->ole32, "CoCreateInstance");
+    com->uninitialize = (CoUninitializeFn)Proc(com->ole32, "CoUninitialize");
+    com->alloc_string = (SysAllocStringFn)Proc(com->oleaut32, "SysAllocString");
+    com->free_string = (SysFreeStringFn)Proc(com->oleaut32, "SysFreeString");
+    if (com->initialize == NULL || com->create == NULL || com->uninitialize == NULL || com->alloc_string == NULL ||
+        com->free_string == NULL) {
+        code = GetLastError();
+        rc = IpcFailWin32(L"GetProcAddress", code, L"cannot find the COM functions");
+        goto cleanup;
+    }
+    hr = com->initialize(NULL, COINIT_MULTITHREADED);
+    if (FAILED(hr)) {
+        rc = TaskFail(L"CoInitializeEx", hr, L"cannot start COM");
+        goto cleanup;
+    }
+    com->initialized = TRUE;
+
+cleanup:
+    if (rc != IPC_EXIT_OK) {
+        ComStop(com);
+        ZeroMemory(com, sizeof(*com));
+    }
+    return rc;
+}
+
+BOOL IpcTaskName(const wchar_t *name, wchar_t *out, size_t cap)
 {
     static const wchar_t prefix[] = L"ConsoleAppController-";
     size_t p = wcslen(prefix);
@@ -143,18 +152,18 @@ int IpcTaskName(const wchar_t *name, wchar_t *out, size_t cap)
     size_t i;
 
     if (p + n + 1 > cap) {
-        return 0;
+        return FALSE;
     }
     memcpy(out, prefix, p * sizeof(wchar_t));
     for (i = 0; i < n; i++) {
         out[p + i] = wcschr(L"\\/:*?\"<>|", name[i]) != NULL ? L'_' : name[i];
     }
     out[p + n] = L'\0';
-    return 1;
+    return TRUE;
 }
 
-/* Appends text to buf, escaped for XML character data and attribute values. Returns 0 when it does not fit. */
-static int AppendXml(wchar_t *buf, size_t cap, size_t *len, const wchar_t *text, int escape)
+/* Appends text to buf, escaped for XML character data and attribute values when escape. FALSE when it does not fit. */
+static BOOL AppendXml(wchar_t *buf, size_t cap, size_t *len, const wchar_t *text, BOOL escape)
 {
     const wchar_t *p;
     for (p = text; *p != L'\0'; p++) {
@@ -184,69 +193,49 @@ static int AppendXml(wchar_t *buf, size_t cap, size_t *len, const wchar_t *text,
         }
         k = wcslen(rep);
         if (*len + k + 1 > cap) {
-            return 0;
+            return FALSE;
         }
         memcpy(buf + *len, rep, k * sizeof(wchar_t));
         *len += k;
     }
     buf[*len] = L'\0';
-    return 1;
+    return TRUE;
 }
 
-/* The current user's SID as a string (LocalFree it), for the principal and the log-on trigger. */
-static DWORD UserSidString(wchar_t **out)
+/* Appends the markup before (as it is) and then value, escaped. FALSE when they do not fit. */
+static BOOL AppendField(wchar_t *buf, size_t cap, size_t *len, const wchar_t *before, const wchar_t *value)
 {
-    HANDLE token = NULL;
-    /* Aligned for the TOKEN_USER it receives, which a bare BYTE array need not be. */
-    union {
-        TOKEN_USER user;
-        BYTE bytes[sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE];
-    } info;
-    DWORD size = 0;
-    DWORD err = ERROR_SUCCESS;
-
-    if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) {
-        return GetLastError();
-    }
-    if (!GetTokenInformation(token, TokenUser, &info, (DWORD)sizeof(info), &size)) {
-        err = GetLastError();
-    } else if (!ConvertSidToStringSidW(info.user.User.Sid, out)) {
-        err = GetLastError();
-    }
-    CloseHandle(token);
-    return err;
+    return AppendXml(buf, cap, len, before, FALSE) && AppendXml(buf, cap, len, value, TRUE);
 }
 
 /* Builds the task definition; see the file comment for why each setting. */
-static int BuildXml(wchar_t *xml, size_t cap, const wchar_t *name, const wchar_t *task_name, const wchar_t *command,
-                    const wchar_t *arguments, const wchar_t *directory, const wchar_t *user_sid,
-                    IpcTaskTrigger trigger)
+static BOOL BuildXml(wchar_t *xml, size_t cap, const wchar_t *name, const wchar_t *task_name, const wchar_t *command,
+                     const wchar_t *arguments, const wchar_t *directory, const wchar_t *user_sid,
+                     IpcTaskTrigger trigger)
 {
     size_t len = 0;
-    int ok = 1;
+    BOOL ok;
 
     xml[0] = L'\0';
-    ok = ok && AppendXml(xml, cap, &len,
-                         L"<?xml version=\"1.0\" encoding=\"UTF-16\"?>\r\n"
-                         L"<Task version=\"1.2\" xmlns=\"http://schemas.microsoft.com/windows/2004/02/mit/task\">\r\n"
-                         L"  <RegistrationInfo>\r\n"
-                         L"    <Description>Supervises ConsoleAppListener ",
-                         0);
-    ok = ok && AppendXml(xml, cap, &len, name, 1);
-    ok = ok && AppendXml(xml, cap, &len, L" (ConsoleAppController); stop it with ConsoleAppController --stop ", 0);
-    ok = ok && AppendXml(xml, cap, &len, name, 1);
-    ok = ok && AppendXml(xml, cap, &len, L"</Description>\r\n    <URI>\\", 0);
-    ok = ok && AppendXml(xml, cap, &len, task_name, 1);
-    ok = ok && AppendXml(xml, cap, &len, L"</URI>\r\n  </RegistrationInfo>\r\n  <Triggers>\r\n", 0);
+    ok = AppendField(xml, cap, &len,
+                     L"<?xml version=\"1.0\" encoding=\"UTF-16\"?>\r\n"
+                     L"<Task version=\"1.2\" xmlns=\"http://schemas.microsoft.com/windows/2004/02/mit/task\">\r\n"
+                     L"  <RegistrationInfo>\r\n"
+                     L"    <Description>Supervises ConsoleAppListener ",
+                     name);
+    ok = ok && AppendField(xml, cap, &len, L" (ConsoleAppController); stop it with ConsoleAppController --stop ", name);
+    ok = ok && AppendField(xml, cap, &len, L"</Description>\r\n    <URI>\\", task_name);
+    ok = ok && AppendXml(xml, cap, &len, L"</URI>\r\n  </RegistrationInfo>\r\n  <Triggers>\r\n", FALSE);
     if (trigger == IPC_TASK_AT_STARTUP) {
-        ok = ok && AppendXml(xml, cap, &len, L"    <BootTrigger>\r\n      <Enabled>true</Enabled>\r\n    </BootTrigger>\r\n", 0);
+        ok = ok && AppendXml(xml, cap, &len, L"    <BootTrigger>\r\n      <Enabled>true</Enabled>\r\n    </BootTrigger>\r\n",
+                             FALSE);
     } else {
-        ok = ok && AppendXml(xml, cap, &len, L"    <LogonTrigger>\r\n      <Enabled>true</Enabled>\r\n      <UserId>", 0);
-        ok = ok && AppendXml(xml, cap, &len, user_sid, 1);
-        ok = ok && AppendXml(xml, cap, &len, L"</UserId>\r\n    </LogonTrigger>\r\n", 0);
+        ok = ok && AppendField(xml, cap, &len, L"    <LogonTrigger>\r\n      <Enabled>true</Enabled>\r\n      <UserId>",
+                               user_sid);
+        ok = ok && AppendXml(xml, cap, &len, L"</UserId>\r\n    </LogonTrigger>\r\n", FALSE);
     }
-    ok = ok && AppendXml(xml, cap, &len, L"  </Triggers>\r\n  <Principals>\r\n    <Principal id=\"Author\">\r\n      <UserId>", 0);
-    ok = ok && AppendXml(xml, cap, &len, user_sid, 1);
+    ok = ok && AppendField(xml, cap, &len, L"  </Triggers>\r\n  <Principals>\r\n    <Principal id=\"Author\">\r\n      <UserId>",
+                           user_sid);
     /*
      * The installing user, so that the private objects the controller creates
      * stay reachable by that user's --stop and --status. At start-up nobody is
@@ -255,65 +244,42 @@ static int BuildXml(wchar_t *xml, size_t cap, const wchar_t *name, const wchar_t
     ok = ok && AppendXml(xml, cap, &len,
                          trigger == IPC_TASK_AT_STARTUP ? L"</UserId>\r\n      <LogonType>S4U</LogonType>\r\n"
                                                         : L"</UserId>\r\n      <LogonType>InteractiveToken</LogonType>\r\n",
-                         0);
-    ok = ok && AppendXml(xml, cap, &len,
-                         L"      <RunLevel>LeastPrivilege</RunLevel>\r\n"
-                         L"    </Principal>\r\n"
-                         L"  </Principals>\r\n"
-                         L"  <Settings>\r\n"
-                         L"    <MultipleInstancesPolicy>IgnoreNew</MultipleInstancesPolicy>\r\n"
-                         L"    <DisallowStartIfOnBatteries>false</DisallowStartIfOnBatteries>\r\n"
-                         L"    <StopIfGoingOnBatteries>false</StopIfGoingOnBatteries>\r\n"
-                         L"    <AllowHardTerminate>true</AllowHardTerminate>\r\n"
-                         L"    <StartWhenAvailable>true</StartWhenAvailable>\r\n"
-                         L"    <RunOnlyIfNetworkAvailable>false</RunOnlyIfNetworkAvailable>\r\n"
-                         L"    <IdleSettings>\r\n"
-                         L"      <StopOnIdleEnd>false</StopOnIdleEnd>\r\n"
-                         L"      <RestartOnIdle>false</RestartOnIdle>\r\n"
-                         L"    </IdleSettings>\r\n"
-                         L"    <AllowStartOnDemand>true</AllowStartOnDemand>\r\n"
-                         L"    <Enabled>true</Enabled>\r\n"
-                         L"    <Hidden>false</Hidden>\r\n"
-                         L"    <RunOnlyIfIdle>false</RunOnlyIfIdle>\r\n"
-                         L"    <WakeToRun>false</WakeToRun>\r\n"
-                         L"    <ExecutionTimeLimit>PT0S</ExecutionTimeLimit>\r\n"
-                         L"    <Priority>7</Priority>\r\n"
-                         L"    <RestartOnFailure>\r\n"
-                         L"      <Interval>PT1M</Interval>\r\n"
-                         L"      <Count>999</Count>\r\n"
-                         L"    </RestartOnFailure>\r\n"
-                         L"  </Settings>\r\n"
-                         L"  <Actions Context=\"Author\">\r\n"
-                         L"    <Exec>\r\n"
-                         L"      <Command>",
-                         0);
-    ok = ok && AppendXml(xml, cap, &len, command, 1);
-    ok = ok && AppendXml(xml, cap, &len, L"</Command>\r\n      <Arguments>", 0);
-    ok = ok && AppendXml(xml, cap, &len, arguments, 1);
-    ok = ok && AppendXml(xml, cap, &len, L"</Arguments>\r\n      <WorkingDirectory>", 0);
-    ok = ok && AppendXml(xml, cap, &len, directory, 1);
-    ok = ok && AppendXml(xml, cap, &len, L"</WorkingDirectory>\r\n    </Exec>\r\n  </Actions>\r\n</Task>\r\n", 0);
+                         FALSE);
+    ok = ok && AppendField(xml, cap, &len,
+                           L"      <RunLevel>LeastPrivilege</RunLevel>\r\n"
+                           L"    </Principal>\r\n"
+                           L"  </Principals>\r\n"
+                           L"  <Settings>\r\n"
+                           L"    <MultipleInstancesPolicy>IgnoreNew</MultipleInstancesPolicy>\r\n"
+                           L"    <DisallowStartIfOnBatteries>false</DisallowStartIfOnBatteries>\r\n"
+                           L"    <StopIfGoingOnBatteries>false</StopIfGoingOnBatteries>\r\n"
+                           L"    <AllowHardTerminate>true</AllowHardTerminate>\r\n"
+                           L"    <StartWhenAvailable>true</StartWhenAvailable>\r\n"
+                           L"    <RunOnlyIfNetworkAvailable>false</RunOnlyIfNetworkAvailable>\r\n"
+                           L"    <IdleSettings>\r\n"
+                           L"      <StopOnIdleEnd>false</StopOnIdleEnd>\r\n"
+                           L"      <RestartOnIdle>false</RestartOnIdle>\r\n"
+                           L"    </IdleSettings>\r\n"
+                           L"    <AllowStartOnDemand>true</AllowStartOnDemand>\r\n"
+                           L"    <Enabled>true</Enabled>\r\n"
+                           L"    <Hidden>false</Hidden>\r\n"
+                           L"    <RunOnlyIfIdle>false</RunOnlyIfIdle>\r\n"
+                           L"    <WakeToRun>false</WakeToRun>\r\n"
+                           L"    <ExecutionTimeLimit>PT0S</ExecutionTimeLimit>\r\n"
+                           L"    <Priority>7</Priority>\r\n"
+                           L"    <RestartOnFailure>\r\n"
+                           L"      <Interval>PT1M</Interval>\r\n"
+                           L"      <Count>999</Count>\r\n"
+                           L"    </RestartOnFailure>\r\n"
+                           L"  </Settings>\r\n"
+                           L"  <Actions Context=\"Author\">\r\n"
+                           L"    <Exec>\r\n"
+                           L"      <Command>",
+                           command);
+    ok = ok && AppendField(xml, cap, &len, L"</Command>\r\n      <Arguments>", arguments);
+    ok = ok && AppendField(xml, cap, &len, L"</Arguments>\r\n      <WorkingDirectory>", directory);
+    ok = ok && AppendXml(xml, cap, &len, L"</WorkingDirectory>\r\n    </Exec>\r\n  </Actions>\r\n</Task>\r\n", FALSE);
     return ok;
-}
-
-/* Prints a failed COM call and returns the exit code for it. */
-static int ReportHr(const wchar_t *call, HRESULT hr, const wchar_t *what)
-{
-    wchar_t text[512];
-    DWORD n = FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS | FORMAT_MESSAGE_MAX_WIDTH_MASK,
-                             NULL, (DWORD)hr, 0, text, (DWORD)(sizeof(text) / sizeof(text[0])), NULL);
-    while (n > 0 && (text[n - 1] == L' ' || text[n - 1] == L'.')) {
-        n--;
-    }
-    text[n] = L'\0';
-    IpcPrintErr(L"Error: %ls: %ls failed with 0x%08lX: %ls", what, call, (unsigned long)hr,
-                n > 0 ? text : L"(no description)");
-    if (hr == E_ACCESSDENIED || hr == HRESULT_FROM_WIN32(ERROR_PRIVILEGE_NOT_HELD)) {
-        IpcPrintErr(L"Task Scheduler refused: registering a task that runs at start-up, or changing one created by "
-                    L"an administrator, needs an elevated prompt (\"Run as administrator\"); --at-logon does not.");
-        return IPC_EXIT_TASK_DENIED;
-    }
-    return IPC_EXIT_FAILURE;
 }
 
 /*
@@ -331,30 +297,28 @@ static int OpenRoot(Com *com, ITaskService **service, ITaskFolder **root, const 
     if (rc != IPC_EXIT_OK) {
         return rc;
     }
-    rc = IPC_EXIT_FAILURE;
     /* VariantInit without oleaut32: an empty VARIANT is all zero (VT_EMPTY is 0). */
     ZeroMemory(&empty, sizeof(empty));
     hr = com->create(&kClsidTaskScheduler, NULL, CLSCTX_INPROC_SERVER, &kIidTaskService, (void **)service);
     if (FAILED(hr)) {
-        rc = ReportHr(L"CoCreateInstance(TaskScheduler)", hr, what);
+        rc = TaskFail(L"CoCreateInstance(TaskScheduler)", hr, what);
         goto cleanup;
     }
     hr = ITaskService_Connect(*service, empty, empty, empty, empty);
     if (FAILED(hr)) {
-        rc = ReportHr(L"ITaskService::Connect", hr, what);
+        rc = TaskFail(L"ITaskService::Connect", hr, what);
         goto cleanup;
     }
     slash = com->alloc_string(L"\\");
     if (slash == NULL) {
-        rc = ReportHr(L"SysAllocString", E_OUTOFMEMORY, what);
+        rc = TaskFail(L"SysAllocString", E_OUTOFMEMORY, what);
         goto cleanup;
     }
     hr = ITaskService_GetFolder(*service, slash, root);
     if (FAILED(hr)) {
-        rc = ReportHr(L"ITaskService::GetFolder", hr, what);
+        rc = TaskFail(L"ITaskService::GetFolder", hr, what);
         goto cleanup;
     }
-    rc = IPC_EXIT_OK;
 
 cleanup:
     if (slash != NULL) {
@@ -366,7 +330,7 @@ cleanup:
 int IpcTaskInstall(const wchar_t *name, const wchar_t *controller_path, const wchar_t *arguments,
                    IpcTaskTrigger trigger, BOOL dry_run)
 {
-    int rc = IPC_EXIT_FAILURE;
+    int rc;
     HRESULT hr;
     Com com;
     ITaskService *service = NULL;
@@ -386,21 +350,21 @@ int IpcTaskInstall(const wchar_t *name, const wchar_t *controller_path, const wc
     ZeroMemory(&empty, sizeof(empty));
     ZeroMemory(&sddl, sizeof(sddl));
     if (!IpcTaskName(name, task_name, MAX_PATH)) {
-        IpcPrintErr(L"Error: the task name for '%ls' is too long.", name);
-        rc = IPC_EXIT_USAGE;
+        rc = IpcFail(IPC_EXIT_USAGE, L"the task name for '%ls' is too long.", name);
         goto cleanup;
     }
     memcpy(directory, controller_path, (wcslen(controller_path) + 1) * sizeof(wchar_t));
     directory[IpcPathFileName(directory) - directory] = L'\0';
-    code = UserSidString(&user_sid);
+    code = IpcTokenSidString(&user_sid);
     if (code != ERROR_SUCCESS) {
-        IpcFailWin32(L"GetTokenInformation", code, L"cannot read the current user");
+        rc = IpcFailWin32(L"IpcTokenSidString", code, L"cannot read the current user");
         goto cleanup;
     }
     xml = (wchar_t *)HeapAlloc(GetProcessHeap(), 0, TASK_XML_MAX * sizeof(wchar_t));
     if (xml == NULL ||
         !BuildXml(xml, TASK_XML_MAX, name, task_name, controller_path, arguments, directory, user_sid, trigger)) {
-        IpcPrintErr(L"Error: the task definition for '%ls' does not fit in %d characters.", name, TASK_XML_MAX);
+        rc = IpcFail(IPC_EXIT_FAILURE, L"the task definition for '%ls' does not fit in %d characters.", name,
+                     TASK_XML_MAX);
         goto cleanup;
     }
     if (dry_run) {
@@ -418,18 +382,17 @@ int IpcTaskInstall(const wchar_t *name, const wchar_t *controller_path, const wc
     if (rc != IPC_EXIT_OK) {
         goto cleanup;
     }
-    rc = IPC_EXIT_FAILURE;
     bname = com.alloc_string(task_name);
     bxml = com.alloc_string(xml);
     if (bname == NULL || bxml == NULL) {
-        rc = ReportHr(L"SysAllocString", E_OUTOFMEMORY, L"cannot register the task");
+        rc = TaskFail(L"SysAllocString", E_OUTOFMEMORY, L"cannot register the task");
         goto cleanup;
     }
     /* TASK_LOGON_NONE: the principal and its logon type come from the XML. */
     hr = ITaskFolder_RegisterTask(root, bname, bxml, TASK_CREATE_OR_UPDATE, empty, empty, TASK_LOGON_NONE, sddl,
                                   &task);
     if (FAILED(hr)) {
-        rc = ReportHr(L"ITaskFolder::RegisterTask", hr, L"cannot register the task");
+        rc = TaskFail(L"ITaskFolder::RegisterTask", hr, L"cannot register the task");
         goto cleanup;
     }
     IpcPrint(L"Registered task '\\%ls' (%ls): %ls %ls", task_name,
@@ -439,7 +402,6 @@ int IpcTaskInstall(const wchar_t *name, const wchar_t *controller_path, const wc
     IpcPrint(L"Settings: no execution time limit, IgnoreNew, restart on failure every minute; "
              L"remove it with ConsoleAppController --uninstall %ls",
              name);
-    rc = IPC_EXIT_OK;
 
 cleanup:
     if (task != NULL) {
@@ -469,7 +431,7 @@ cleanup:
 
 int IpcTaskUninstall(const wchar_t *name)
 {
-    int rc = IPC_EXIT_FAILURE;
+    int rc;
     HRESULT hr;
     Com com;
     ITaskService *service = NULL;
@@ -480,33 +442,29 @@ int IpcTaskUninstall(const wchar_t *name)
     ZeroMemory(&com, sizeof(com));
 
     if (!IpcTaskName(name, task_name, MAX_PATH)) {
-        IpcPrintErr(L"Error: the task name for '%ls' is too long.", name);
-        rc = IPC_EXIT_USAGE;
+        rc = IpcFail(IPC_EXIT_USAGE, L"the task name for '%ls' is too long.", name);
         goto cleanup;
     }
     rc = OpenRoot(&com, &service, &root, L"cannot reach Task Scheduler");
     if (rc != IPC_EXIT_OK) {
         goto cleanup;
     }
-    rc = IPC_EXIT_FAILURE;
     bname = com.alloc_string(task_name);
     if (bname == NULL) {
-        rc = ReportHr(L"SysAllocString", E_OUTOFMEMORY, L"cannot remove the task");
+        rc = TaskFail(L"SysAllocString", E_OUTOFMEMORY, L"cannot remove the task");
         goto cleanup;
     }
     hr = ITaskFolder_DeleteTask(root, bname, 0);
     if (hr == HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND)) {
         IpcPrint(L"No task '\\%ls' is registered; nothing to remove", task_name);
-        rc = IPC_EXIT_OK;
         goto cleanup;
     }
     if (FAILED(hr)) {
-        rc = ReportHr(L"ITaskFolder::DeleteTask", hr, L"cannot remove the task");
+        rc = TaskFail(L"ITaskFolder::DeleteTask", hr, L"cannot remove the task");
         goto cleanup;
     }
     IpcPrint(L"Removed task '\\%ls'. A controller it started keeps running until ConsoleAppController --stop %ls",
              task_name, name);
-    rc = IPC_EXIT_OK;
 
 cleanup:
     if (bname != NULL) {

@@ -14,9 +14,9 @@ typedef enum IpcTaskTrigger {
 /*
  * IpcTaskName - the task's name for NAME: "ConsoleAppController-" + NAME, with
  * the characters a task name cannot hold (\ / : * ? " < > |) replaced by '_'.
- * Returns 0, out untouched, when it does not fit in cap.
+ * Returns FALSE, out untouched, when it does not fit in cap.
  */
-int IpcTaskName(const wchar_t *name, wchar_t *out, size_t cap);
+BOOL IpcTaskName(const wchar_t *name, wchar_t *out, size_t cap);
 
 /*
  * IpcTaskInstall - register (create or replace) the task that runs

@@ -1,0 +1,174 @@
+/*
+ * controller.h - what the files of ConsoleAppController share: the supervisor's
+ * state (Controller) and the functions one file calls in another. Everything
+ * else in these files is static.
+ *
+ * The program is four commands behind one wmain (main.c): the supervisor
+ * (supervise_start.c sets it up, locate.c finds or adopts a running listener,
+ * launch.c starts one, supervise.c watches and relaunches it, console_control.c
+ * turns Ctrl+C into the close message), --status (status.c), --stop (stop.c),
+ * both reading the mapping through query.c, and --install/--uninstall
+ * (install.c, task.c). --status, --stop and --install never touch a Controller.
+ */
+#ifndef CONTROLLER_H
+#define CONTROLLER_H
+
+#include "ipc_win.h"
+#include "tmp_common_shims.h" /* TEMP shim: delete this line when merging with common/ */
+
+/* The listener's file name: beside the controller unless --listener names another. */
+#define LISTENER_EXE L"ConsoleAppListener.exe"
+/* Exit code given to a listener terminated for hanging or by --stop --force: Windows' "timeout" error. */
+#define TERMINATED_EXIT_CODE ERROR_TIMEOUT
+
+/* The supervisor's state; on the heap, being too large for the stack (the command line alone is 64 KiB). */
+typedef struct Controller {
+    const IpcControllerOptions *opt;
+    wchar_t listener_path[MAX_PATH * 2];
+    wchar_t listener_dir[MAX_PATH * 2];
+    wchar_t command_line[IPC_MAX_COMMAND_LINE + 1];
+    size_t args_offset;       /* where NAME starts in command_line: what the C# sample printed as Arguments */
+    IpcMapping map;
+    HANDLE mutex;             /* NAME.controller: one controller per NAME */
+    HANDLE stop_event;        /* NAME.stop: signalled by --stop so a pause is cut short */
+    HANDLE exit_event;        /* signalled by the wait callback when the listener exits */
+    HANDLE ctrl_event;        /* signalled by the console control handler (console_control.c) */
+    HANDLE process;           /* the listener we supervise, NULL while none runs */
+    HANDLE wait;              /* RegisterWaitForSingleObject registration for process */
+    DWORD pid;
+    ULONGLONG started_tick;   /* when the current listener was launched or adopted */
+    uint64_t watched_since;   /* the same, as a FILETIME: the hang clock starts here */
+    BOOL hang_terminated;     /* TerminateProcess was called for a hang; its exit is on the way */
+    DWORD pause_ms;           /* the back-off before the next relaunch, 0 after a healthy run */
+    ULONGLONG relaunch_tick;  /* when a pending relaunch is due; 0 when none is */
+    BOOL interactive;         /* standard input is a console we can read keys from */
+    BOOL shutting_down;       /* this controller sent the close message */
+    BOOL awaiting_enter;      /* the C# sample's "Hit Enter to close" is showing */
+} Controller;
+
+/* ---- the commands; each returns the program's exit code (IPC_EXIT_*) ---- */
+
+/* RunSupervisor - ConsoleAppController [NAME] [options]: launch or adopt the listener and keep it running. */
+int RunSupervisor(const IpcControllerOptions *opt);
+
+/* RunStatus - --status NAME: report what the mapping and the processes say; writes nothing. */
+int RunStatus(const IpcControllerOptions *opt);
+
+/* RunStop - --stop NAME: send the close message, wake the controller, wait for both to exit. */
+int RunStop(const IpcControllerOptions *opt);
+
+/* RunInstall - --install NAME: register the task that runs this controller with these arguments. */
+int RunInstall(const IpcControllerOptions *opt, int argc, wchar_t **argv);
+
+/* ---- the listener executable (launch.c) ---- */
+
+/*
+ * FindListener - the listener's full path for these options: --listener PATH
+ * made absolute, or ConsoleAppListener.exe beside this program. It must exist;
+ * otherwise the reason is printed, ending with tail, and the exit code for it
+ * returned.
+ */
+int FindListener(const IpcControllerOptions *opt, wchar_t *out, DWORD cap, const wchar_t *tail);
+
+/*
+ * SampleListenerImage - the image a listener in the C# sample's format must
+ * run for the pid it published to be trusted. That format records a pid and
+ * no start time, so the executable's file name is the one check left, and it
+ * is the listener these options name: --listener PATH made absolute (into
+ * buf, cap characters; the path as given when it cannot be resolved), or
+ * ConsoleAppListener.exe (--status and --stop take no --listener). Only the
+ * file name of what is returned is compared.
+ */
+const wchar_t *SampleListenerImage(const IpcControllerOptions *opt, wchar_t *buf, DWORD cap);
+
+/*
+ * PrepareListener - fill in c's listener_path, listener_dir, command_line and
+ * args_offset. Returns IPC_EXIT_OK, or the exit code of the problem it printed.
+ */
+int PrepareListener(Controller *c);
+
+/*
+ * RecordListener - write the identity (pid, creation time) of the listener
+ * process into the header, when the mapping has one: ours writes the same
+ * values when it publishes, and a listener in the C# sample's format, which
+ * writes only its pid, can then still be verified by its start time.
+ */
+void RecordListener(Controller *c, HANDLE process, DWORD pid);
+
+/*
+ * LaunchListener - start the listener (the C# sample's LaunchProcess) and
+ * watch it. TRUE when it runs and is watched; FALSE when it could not be,
+ * after printing why.
+ */
+BOOL LaunchListener(Controller *c);
+
+/* ---- watching the listener (supervise.c) ---- */
+
+/*
+ * WatchListener - start waiting for the listener in process/pid (its exit
+ * signals c->exit_event); the handle is c's from then on. Returns the error of
+ * RegisterWaitForSingleObject, the handle then still the caller's.
+ */
+DWORD WatchListener(Controller *c, HANDLE process, DWORD pid);
+
+/* UnwatchListener - forget the watched listener; returns its exit code (STILL_ACTIVE when unknown or none). */
+DWORD UnwatchListener(Controller *c);
+
+/*
+ * Supervise - the main loop: waits for the listener's exit, a key, a console
+ * control event or --stop, relaunches with back-off, terminates a hung
+ * listener. Returns the controller's exit code.
+ */
+int Supervise(Controller *c);
+
+/* ---- finding a running listener (locate.c) ---- */
+
+/*
+ * LocateListener - open or create the mapping NAME and adopt the listener it
+ * names, once verified (the C# sample's LocateClient, with the checks it
+ * lacked). Returns IPC_EXIT_OK with either a listener watched, or *launch TRUE
+ * when one must be launched, or (a stop arrived while waiting) neither and
+ * c->shutting_down set; otherwise the exit code of the problem it printed.
+ */
+int LocateListener(Controller *c, BOOL *launch);
+
+/* ---- the console control handler (console_control.c) ---- */
+
+/* ControlEventCreate - the manual-reset event the handler signals; also kept for the handler itself. */
+DWORD ControlEventCreate(HANDLE *out);
+
+/* ControlHandlerInstall - from now on every console control event sends the close message at once. */
+void ControlHandlerInstall(void);
+
+/* ControlHandlerSetView - the mapping view the handler writes into; NULL before the view is unmapped. */
+void ControlHandlerSetView(volatile IpcHeader *view);
+
+/* ControlCloseSent - TRUE once the handler has sent the close message. */
+BOOL ControlCloseSent(void);
+
+/* ---- reading NAME's mapping for --status and --stop (query.c) ---- */
+
+/*
+ * OpenForQuery - open NAME's mapping (looking in Global\ too for a plain NAME
+ * not found in this session) and check its layout. Returns IPC_EXIT_OK with
+ * *m, *hdr, *kind and resolved (the name found; cap >= MAX_PATH) set;
+ * IPC_EXIT_NOT_RUNNING, printing nothing, when there is no such mapping;
+ * otherwise the exit code of the problem it printed (another object, another
+ * owner, not a listener's data).
+ */
+int OpenForQuery(const wchar_t *name, IpcMapping *m, IpcHeader *hdr, IpcLayoutKind *kind, wchar_t *resolved,
+                 size_t cap);
+
+/*
+ * OpenQueriedListener - open the listener pid found in the header hdr of
+ * layout kind, verified: by its start time when the header records it for
+ * that pid, else by its image (SampleListenerImage). access as for
+ * IpcProcessOpenVerified; the same return, *out and why.
+ */
+DWORD OpenQueriedListener(const IpcControllerOptions *opt, const IpcHeader *hdr, IpcLayoutKind kind, DWORD pid,
+                          DWORD access, HANDLE *out, wchar_t *why, size_t why_cap);
+
+/* OpenQueriedController - TRUE, *out set, when the header names a controller that is running (verified). */
+BOOL OpenQueriedController(const IpcHeader *hdr, IpcLayoutKind kind, HANDLE *out);
+
+#endif

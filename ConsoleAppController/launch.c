@@ -1,0 +1,162 @@
+/*
+ * launch.c - the listener executable: where it is, its command line, and
+ * starting it (CreateProcessW) with the console the options ask for.
+ */
+#include "controller.h"
+
+#include <string.h>
+
+int FindListener(const IpcControllerOptions *opt, wchar_t *out, DWORD cap, const wchar_t *tail)
+{
+    const wchar_t *given = opt->listener_path;
+    DWORD code;
+    DWORD attrs;
+
+    if (given != NULL) {
+        code = IpcFullPath(given, out, cap);
+        if (code != ERROR_SUCCESS) {
+            IpcFailWin32(L"GetFullPathNameW", code, L"cannot resolve the listener path '%ls'", given);
+            return IPC_EXIT_LAUNCH_FAILED;
+        }
+    } else {
+        code = IpcSelfDirectoryFile(LISTENER_EXE, out, cap);
+        if (code != ERROR_SUCCESS) {
+            return IpcFailWin32(L"GetModuleFileNameW", code, L"cannot find this program's folder");
+        }
+    }
+    attrs = GetFileAttributesW(out);
+    if (attrs == INVALID_FILE_ATTRIBUTES || (attrs & FILE_ATTRIBUTE_DIRECTORY) != 0) {
+        return IpcFail(IPC_EXIT_LAUNCH_FAILED, L"the listener executable '%ls' does not exist%ls%ls.", out,
+                       given != NULL ? L"" : L" (put ConsoleAppListener.exe beside the controller, or use --listener PATH)",
+                       tail);
+    }
+    return IPC_EXIT_OK;
+}
+
+const wchar_t *SampleListenerImage(const IpcControllerOptions *opt, wchar_t *buf, DWORD cap)
+{
+    if (opt->listener_path == NULL) {
+        return LISTENER_EXE;
+    }
+    return IpcFullPath(opt->listener_path, buf, cap) == ERROR_SUCCESS ? buf : opt->listener_path;
+}
+
+int PrepareListener(Controller *c)
+{
+    const IpcControllerOptions *opt = c->opt;
+    size_t len = 0;
+    int i;
+    BOOL fits;
+    int rc = FindListener(opt, c->listener_path, (DWORD)ARRAYSIZE(c->listener_path), L"");
+
+    if (rc != IPC_EXIT_OK) {
+        return rc;
+    }
+    /* The C# sample ran the listener in its own folder (WorkingDirectory = the exe's parent). */
+    memcpy(c->listener_dir, c->listener_path, sizeof(c->listener_dir));
+    c->listener_dir[IpcPathFileName(c->listener_dir) - c->listener_dir] = L'\0';
+
+    fits = IpcAppendQuotedArg(c->command_line, ARRAYSIZE(c->command_line), &len, c->listener_path);
+    c->args_offset = len + 1;
+    fits = fits && IpcAppendQuotedArg(c->command_line, ARRAYSIZE(c->command_line), &len, opt->name);
+    for (i = 0; fits && i < opt->listener_argc; i++) {
+        fits = IpcAppendQuotedArg(c->command_line, ARRAYSIZE(c->command_line), &len, opt->listener_argv[i]);
+    }
+    if (!fits) {
+        return IpcFail(IPC_EXIT_USAGE, L"the listener's command line would be longer than %d characters.",
+                       IPC_MAX_COMMAND_LINE);
+    }
+    return IPC_EXIT_OK;
+}
+
+void RecordListener(Controller *c, HANDLE process, DWORD pid)
+{
+    volatile IpcHeader *h = IpcMappingHeader(&c->map);
+    uint64_t created = 0;
+    if (h != NULL && IpcProcessCreationTime(process, &created) == ERROR_SUCCESS) {
+        h->listener_created = created;
+        h->listener_pid = pid;
+    }
+}
+
+/* The creation flags and standard handles for the --console mode; TRUE when the handles are to be inherited. */
+static BOOL ConsoleSetup(IpcConsoleMode mode, STARTUPINFOW *si, DWORD *flags)
+{
+    switch (mode) {
+    case IPC_CONSOLE_NEW:
+        *flags |= CREATE_NEW_CONSOLE;
+        return FALSE;
+    case IPC_CONSOLE_NONE:
+        /*
+         * No console at all: CREATE_NO_WINDOW would still give the listener a
+         * hidden console, and a console host process with it, costing about a
+         * third of every (re)start (see README, Performance).
+         */
+        *flags |= DETACHED_PROCESS;
+        return FALSE;
+    case IPC_CONSOLE_SHARED:
+        /*
+         * Hand over our standard handles explicitly: when they are pipes or files
+         * (a script capturing output), a child that merely shares the console
+         * would otherwise get handles it cannot use.
+         */
+        si->dwFlags = STARTF_USESTDHANDLES;
+        si->hStdInput = GetStdHandle(STD_INPUT_HANDLE);
+        si->hStdOutput = GetStdHandle(STD_OUTPUT_HANDLE);
+        si->hStdError = GetStdHandle(STD_ERROR_HANDLE);
+        SetHandleInformation(si->hStdInput, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
+        SetHandleInformation(si->hStdOutput, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
+        SetHandleInformation(si->hStdError, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
+        return TRUE;
+    }
+    return FALSE;
+}
+
+BOOL LaunchListener(Controller *c)
+{
+    STARTUPINFOW si;
+    PROCESS_INFORMATION pi;
+    DWORD flags = 0;
+    BOOL inherit;
+    BOOL launched = FALSE;
+    DWORD code;
+    wchar_t *cmd = NULL;
+    size_t cmd_bytes = (wcslen(c->command_line) + 1) * sizeof(wchar_t);
+
+    memset(&si, 0, sizeof(si));
+    memset(&pi, 0, sizeof(pi));
+    si.cb = sizeof(si);
+    IpcPrint(L"Launching executable: %ls %ls ", c->listener_path, c->command_line + c->args_offset);
+    inherit = ConsoleSetup(c->opt->console, &si, &flags);
+
+    /* CreateProcessW may write into the command line, so it gets a copy. */
+    cmd = (wchar_t *)HeapAlloc(GetProcessHeap(), 0, cmd_bytes);
+    if (cmd == NULL) {
+        IpcFailWin32(L"HeapAlloc", ERROR_NOT_ENOUGH_MEMORY, L"cannot launch '%ls'", c->listener_path);
+        goto cleanup;
+    }
+    memcpy(cmd, c->command_line, cmd_bytes);
+    if (!CreateProcessW(c->listener_path, cmd, NULL, NULL, inherit, flags, NULL, c->listener_dir, &si, &pi)) {
+        code = GetLastError();
+        IpcFailWin32(L"CreateProcessW", code, L"cannot launch '%ls'", c->listener_path);
+        goto cleanup;
+    }
+    IpcHandleClose(&pi.hThread);
+    RecordListener(c, pi.hProcess, pi.dwProcessId);
+    code = WatchListener(c, pi.hProcess, pi.dwProcessId);
+    if (code != ERROR_SUCCESS) {
+        IpcFailWin32(L"RegisterWaitForSingleObject", code, L"cannot watch the listener (pid %lu)",
+                     (unsigned long)pi.dwProcessId);
+        /* Unwatched, it would run on unsupervised: ask it to stop rather than lose track of it. */
+        IpcMappingSendClose(&c->map);
+        IpcHandleClose(&pi.hProcess);
+        goto cleanup;
+    }
+    launched = TRUE;
+
+cleanup:
+    if (cmd != NULL) {
+        HeapFree(GetProcessHeap(), 0, cmd);
+    }
+    return launched;
+}

@@ -1,0 +1,182 @@
+/*
+ * locate.c - finding the listener already serving NAME: the mapping NAME is
+ * opened (or created, so that a close message sent while none runs is kept),
+ * the pid at offset 0 is verified before it is adopted, and a close message
+ * already on record is waited out before anything is launched beside a
+ * listener that may still be finishing its unit.
+ */
+#include "controller.h"
+
+/* The C# sample listener's unit (Thread.Sleep(6000)) and a margin: see WaitOutSampleUnit. */
+#define SAMPLE_UNIT_GRACE_MS 7000u
+
+/*
+ * Clears a close message nobody will consume: called only when no listener is
+ * alive behind NAME, before launching one. The C# sample's controller never
+ * closes the mapping it wrote -1 into, so such a -1 can outlive every listener.
+ */
+static void ClearStaleClose(Controller *c)
+{
+    volatile IpcHeader *h = IpcMappingHeader(&c->map);
+    if (h != NULL) {
+        h->stop_acked = h->stop_requests;
+    }
+    IpcMappingCompareExchangeMessage(&c->map, 0, IPC_CLOSE_MESSAGE);
+}
+
+/*
+ * Waits, before a launch, for what may still be running behind a pending close
+ * message: the listener process finishing its last unit (process), or with
+ * process NULL simply timeout_ms. Returns TRUE when that is over, FALSE when a
+ * stop arrived meanwhile (Ctrl+C or --stop): then nothing is to be launched.
+ */
+static BOOL WaitBeforeLaunch(Controller *c, HANDLE process, DWORD timeout_ms)
+{
+    HANDLE handles[3];
+    DWORD count = 0;
+    DWORD r;
+
+    if (process != NULL) {
+        handles[count++] = process;
+    }
+    handles[count++] = c->ctrl_event;
+    handles[count++] = c->stop_event;
+    r = WaitForMultipleObjects(count, handles, FALSE, timeout_ms);
+    if (r == WAIT_TIMEOUT || (process != NULL && r == WAIT_OBJECT_0)) {
+        return TRUE;
+    }
+    IpcPrint(L"Stop requested while waiting; not launching a new listener");
+    return FALSE;
+}
+
+/* A listener finishing its last unit after a close message: a fresh one must never run beside it. */
+static BOOL WaitForFinishingListener(Controller *c, HANDLE process, DWORD pid)
+{
+    IpcPrint(L"The listener (pid %lu) is finishing its last unit after a close message; waiting for it to exit",
+             (unsigned long)pid);
+    return WaitBeforeLaunch(c, process, INFINITE);
+}
+
+/*
+ * The C# sample's format keeps no pid once a close message is written over
+ * it, so whether such a listener is still inside its unit cannot be checked:
+ * the unit is waited out instead (6 s in the C# sample, and a margin). After
+ * that the sample listener has read the -1 and does no more work (it waits
+ * for Enter), so the -1 can be cleared without a second listener working
+ * beside ours; cleared at once, the sample listener would never see its stop
+ * and go on working.
+ */
+static BOOL WaitOutSampleUnit(Controller *c)
+{
+    IpcPrint(L"A close message is pending in the seed's format, which names no listener; waiting %lu s for a "
+             L"seed listener that may be finishing its unit",
+             (unsigned long)(SAMPLE_UNIT_GRACE_MS / 1000));
+    return WaitBeforeLaunch(c, NULL, SAMPLE_UNIT_GRACE_MS);
+}
+
+/*
+ * A close message is on record: waits for a listener still finishing its unit
+ * behind it, then clears it. Sets *launch FALSE and c->shutting_down when a
+ * stop arrived meanwhile.
+ */
+static void WaitOutPendingClose(Controller *c, const IpcHeader *hdr, IpcLayoutKind kind, BOOL *launch)
+{
+    HANDLE process = NULL;
+
+    if (kind == IPC_LAYOUT_OURS) {
+        if (hdr->listener_pid != 0 &&
+            IpcProcessOpenVerified(hdr->listener_pid, hdr->listener_created, NULL, 0, &process, NULL, 0) ==
+                ERROR_SUCCESS) {
+            if (!WaitForFinishingListener(c, process, hdr->listener_pid)) {
+                *launch = FALSE;
+                c->shutting_down = TRUE;
+            }
+            IpcHandleClose(&process);
+        }
+    } else if (!WaitOutSampleUnit(c)) {
+        *launch = FALSE;
+        c->shutting_down = TRUE;
+    }
+    if (*launch) {
+        ClearStaleClose(c);
+    }
+}
+
+int LocateListener(Controller *c, BOOL *launch)
+{
+    const wchar_t *name = c->opt->name;
+    DWORD code;
+    IpcHeader hdr;
+    IpcLayoutKind kind;
+    const wchar_t *why = L"";
+    LONG message;
+    HANDLE process = NULL;
+    wchar_t reason[IPC_ERROR_TEXT_MAX];
+    wchar_t image[MAX_PATH * 2];
+    const wchar_t *api = L"OpenFileMappingW";
+    uint64_t created = 0;
+    int rc = IPC_EXIT_OK;
+    /* Hang detection may have to terminate an adopted listener. */
+    DWORD access = c->opt->hang_timeout_ms != 0 ? PROCESS_TERMINATE : 0;
+
+    *launch = TRUE;
+    code = IpcMappingOpen(name, &c->map);
+    if (code == ERROR_FILE_NOT_FOUND) {
+        /*
+         * Not running. We create the mapping ourselves and hold it, so that a
+         * close message sent while the listener is being (re)launched is kept.
+         */
+        api = L"CreateFileMappingW";
+        code = IpcMappingCreate(name, &c->map);
+    }
+    if (code != ERROR_SUCCESS) {
+        return IpcFailName(api, code, name, L"file mapping");
+    }
+    if (c->map.created) {
+        return IPC_EXIT_OK;
+    }
+
+    message = IpcMappingReadMessage(&c->map);
+    IpcPrint(L"Broadcast '%ld' received", (long)message);
+    kind = IpcMappingSnapshot(&c->map, &hdr, &why);
+    if (kind == IPC_LAYOUT_INVALID) {
+        return IpcFailLayout(name, why);
+    }
+    if (message == IPC_CLOSE_MESSAGE) {
+        WaitOutPendingClose(c, &hdr, kind, launch);
+        return IPC_EXIT_OK;
+    }
+    if (message <= 0) {
+        return IPC_EXIT_OK; /* nobody has published a pid */
+    }
+
+    /*
+     * Trust the pid only after checking the process: our listener's start time
+     * is in the header; a listener in the C# sample's format publishes only its
+     * pid, so its image name is what we can check.
+     */
+    if (kind == IPC_LAYOUT_OURS && hdr.listener_pid == (uint32_t)message) {
+        created = hdr.listener_created;
+    }
+    code = IpcProcessOpenVerified((DWORD)message, created, SampleListenerImage(c->opt, image, (DWORD)ARRAYSIZE(image)),
+                                  access, &process, reason, IPC_ERROR_TEXT_MAX);
+    if (code != ERROR_SUCCESS) {
+        IpcPrint(L"Not adopting pid %ld: %ls", (long)message, reason);
+        return IPC_EXIT_OK;
+    }
+    if (kind == IPC_LAYOUT_OURS && hdr.listener_pid != (uint32_t)message) {
+        RecordListener(c, process, (DWORD)message); /* a listener in the C# sample's format publishes only its pid */
+    }
+    code = WatchListener(c, process, (DWORD)message);
+    if (code != ERROR_SUCCESS) {
+        rc = IpcFailWin32(L"RegisterWaitForSingleObject", code, L"cannot watch the listener (pid %ld)", (long)message);
+        goto cleanup;
+    }
+    process = NULL; /* the watch has it now */
+    *launch = FALSE;
+    IpcPrint(L"Process already running");
+
+cleanup:
+    IpcHandleClose(&process);
+    return rc;
+}

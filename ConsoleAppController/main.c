@@ -1,0 +1,120 @@
+/*
+ * main.c - ConsoleAppController's entry point: the command line, --help,
+ * --version, and the dispatch to the command asked for.
+ *
+ * ConsoleAppController is a port of the C# sample's ConsoleAppController
+ * ("Interprocess Communication With Memory-Mapped Files, Part 2"). It finds
+ * the listener serving NAME through the mapping NAME (the pid at offset 0),
+ * adopts it if it is running, launches it if not, relaunches it whenever it
+ * exits, and sends the close message (-1) when a key is pressed.
+ * `--stop NAME` sends the close message from another process and waits.
+ *
+ * What the C# sample got wrong and this port fixes: the listener's path is no
+ * longer hard-coded (it sits beside the controller, or --listener names it); a
+ * pid read from the mapping is verified (start time, image name) before it is
+ * adopted; a close message sent by someone else is honoured instead of
+ * answered with a relaunch; with no console to read keys from, nothing blocks
+ * and end-of-file is not a key press; a listener that dies at once is
+ * relaunched after a growing pause instead of in a tight loop; one controller
+ * per NAME.
+ */
+#include "controller.h"
+
+#include "task.h"
+
+static const wchar_t kUsage[] =
+    L"Usage: ConsoleAppController [NAME] [--listener PATH] [--console new|shared|none]\n"
+    L"                            [--hang-timeout MS] [--restart-delay MS]\n"
+    L"                            [--restart-delay-max MS] [--log FILE [--log-max-bytes N]]\n"
+    L"                            [-- LISTENER ARGS...]\n"
+    L"       ConsoleAppController --stop NAME [--timeout MS] [--force]\n"
+    L"       ConsoleAppController --status NAME\n"
+    L"       ConsoleAppController --install NAME [--at-startup | --at-logon] [options] [-- ARGS...]\n"
+    L"       ConsoleAppController --uninstall NAME\n"
+    L"\n"
+    L"Launches ConsoleAppListener NAME (or adopts the one already running), relaunches\n"
+    L"it whenever it exits, and sends it the close message when a key is pressed.\n"
+    L"\n"
+    L"  NAME              instance name (default SampleApp); may start with Local\\ or Global\\\n"
+    L"  --listener PATH   the listener executable (default: ConsoleAppListener.exe\n"
+    L"                    beside this program)\n"
+    L"  --console MODE    new: the listener gets its own console window (default);\n"
+    L"                    shared: it shares this console and output; none: no console\n"
+    L"  --hang-timeout MS terminate and relaunch a listener that completed no unit of\n"
+    L"                    work for MS ms (off by default; needs a listener of ours)\n"
+    L"  --restart-delay MS      first pause before relaunching a listener that ran\n"
+    L"                    less than 1 s (default 500); it doubles after each such exit\n"
+    L"  --restart-delay-max MS  the longest pause (default 32000)\n"
+    L"  --log FILE        every line also goes to FILE, timestamped (ISO 8601 with\n"
+    L"                    offset); listeners log to FILE's .listener sibling\n"
+    L"                    (svc.log -> svc.listener.log)\n"
+    L"  --log-max-bytes N rotate logs beyond N bytes, keeping 3 old files (FILE.1..3);\n"
+    L"                    default 10485760, 0 never rotates\n"
+    L"  -- ARGS...        passed to the listener after NAME, e.g. -- --work-ms 1000\n"
+    L"  --stop NAME       send the close message to NAME's listener, wait for it to\n"
+    L"                    finish its unit of work and exit\n"
+    L"  --timeout MS      how long --stop waits (default 60000)\n"
+    L"  --force           with --stop: terminate the listener if it is still running\n"
+    L"                    when the timeout ends (a unit in progress is then lost)\n"
+    L"  --status NAME     report the listener (pid, state, run time, units, time\n"
+    L"                    since the last unit), its controller, restarts and last exit code\n"
+    L"  --install NAME    register a Task Scheduler task that runs this controller for\n"
+    L"                    NAME with the options given (no time limit, IgnoreNew,\n"
+    L"                    restart on failure); --at-logon (default): when you log on;\n"
+    L"                    --at-startup: at boot, as you, whether or not anyone logs on\n"
+    L"                    (needs an elevated prompt)\n"
+    L"  --dry-run         with --install: print the task definition (XML), register nothing\n"
+    L"  --uninstall NAME  remove that task\n"
+    L"  --help, -h, /?    this text;  --version  the version\n"
+    L"\n"
+    L"--stop and --status given a plain NAME also look for Global\\NAME when NAME is\n"
+    L"not found in this session (a task running in session 0 creates it there).\n"
+    L"\n"
+    L"A listener that ran at least 1 s is relaunched at once; one that exits sooner\n"
+    L"is relaunched after a pause that doubles (0.5 s up to 32 s by default). When standard\n"
+    L"input is not a console (Task Scheduler, scripts), stop it with --stop NAME.\n"
+    L"\n"
+    L"Exit codes:\n"
+    L"  0  stopped gracefully (or --stop: the listener finished and exited, or none ran)\n"
+    L"  1  a Windows call failed (the message names it)\n"
+    L"  2  bad command line or instance name\n"
+    L"  3  --status: no listener is running for NAME\n"
+    L"  4  (ConsoleAppListener only) a listener for NAME is already running\n"
+    L"  5  another controller already supervises NAME\n"
+    L"  6  --stop: the listener did not exit within --timeout\n"
+    L"  7  NAME is taken by an object that is not a listener's mapping\n"
+    L"  8  the listener executable could not be started, or it rejected its command line\n"
+    L"     (it exited with code 2 within 1 s: the arguments after -- are wrong)\n"
+    L"  9  --stop --force: the listener did not exit in time and was terminated\n"
+    L"  10 --install/--uninstall: Task Scheduler refused (not enough rights)";
+
+int wmain(int argc, wchar_t **argv)
+{
+    IpcControllerOptions opt;
+    wchar_t err[IPC_ERROR_TEXT_MAX];
+
+    switch (IpcParseControllerArgs(argc, argv, &opt, err, IPC_ERROR_TEXT_MAX)) {
+    case IPC_PARSE_HELP:
+        IpcPrint(L"%ls", kUsage);
+        return IPC_EXIT_OK;
+    case IPC_PARSE_VERSION:
+        IpcPrint(L"ConsoleAppController %ls", IPC_VERSION_WIDE);
+        return IPC_EXIT_OK;
+    case IPC_PARSE_ERROR:
+        return IpcFail(IPC_EXIT_USAGE, L"%ls. Run ConsoleAppController --help for usage.", err);
+    case IPC_PARSE_OK:
+        break;
+    }
+    switch (opt.mode) {
+    case IPC_MODE_STOP:
+        return RunStop(&opt);
+    case IPC_MODE_STATUS:
+        return RunStatus(&opt);
+    case IPC_MODE_INSTALL:
+        return RunInstall(&opt, argc, argv);
+    case IPC_MODE_UNINSTALL:
+        return IpcTaskUninstall(opt.name);
+    default:
+        return RunSupervisor(&opt);
+    }
+}

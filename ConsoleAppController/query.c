@@ -1,0 +1,78 @@
+/*
+ * query.c - what --status and --stop share: opening NAME's mapping from
+ * another process, in this session or in the global namespace, and checking
+ * that it holds a listener's data.
+ */
+#include "controller.h"
+
+#include <string.h>
+
+/*
+ * A task that runs whether or not a user is logged on runs in session 0, whose
+ * plain names live in the global namespace, while the same plain name typed in
+ * a desktop session means that session's namespace. So a plain NAME not found
+ * here is looked for as Global\NAME too, and it says where it was found.
+ * resolved receives the name that was opened (cap >= MAX_PATH). On failure *m
+ * and resolved are untouched and the error of the first lookup is returned.
+ */
+static DWORD OpenMapping(const wchar_t *name, IpcMapping *m, wchar_t *resolved, size_t cap)
+{
+    DWORD code = IpcMappingOpen(name, m);
+    wchar_t global[MAX_PATH];
+
+    if (code == ERROR_SUCCESS) {
+        IpcFormat(resolved, cap, L"%ls", name);
+        return code;
+    }
+    if (code != ERROR_FILE_NOT_FOUND || wcschr(name, L'\\') != NULL) {
+        return code;
+    }
+    if (!IpcDerivedName(L"Global\\", name, global, MAX_PATH)) {
+        return code;
+    }
+    if (IpcMappingOpen(global, m) != ERROR_SUCCESS) {
+        return code;
+    }
+    IpcFormat(resolved, cap, L"%ls", global);
+    IpcPrint(L"'%ls' is not in this session; found '%ls' in the global namespace", name, global);
+    return ERROR_SUCCESS;
+}
+
+int OpenForQuery(const wchar_t *name, IpcMapping *m, IpcHeader *hdr, IpcLayoutKind *kind, wchar_t *resolved,
+                 size_t cap)
+{
+    DWORD code = OpenMapping(name, m, resolved, cap);
+    const wchar_t *why = L"";
+
+    if (code == ERROR_FILE_NOT_FOUND) {
+        return IPC_EXIT_NOT_RUNNING;
+    }
+    if (code != ERROR_SUCCESS) {
+        return IpcFailName(L"OpenFileMappingW", code, name, L"file mapping");
+    }
+    *kind = IpcMappingSnapshot(m, hdr, &why);
+    if (*kind == IPC_LAYOUT_INVALID) {
+        IpcMappingClose(m);
+        return IpcFailLayout(resolved, why);
+    }
+    return IPC_EXIT_OK;
+}
+
+DWORD OpenQueriedListener(const IpcControllerOptions *opt, const IpcHeader *hdr, IpcLayoutKind kind, DWORD pid,
+                          DWORD access, HANDLE *out, wchar_t *why, size_t why_cap)
+{
+    wchar_t image[MAX_PATH * 2];
+    uint64_t created = kind == IPC_LAYOUT_OURS && hdr->listener_pid == pid ? hdr->listener_created : 0;
+
+    /* Without a creation time to compare (the C# sample's format), the image is what can be checked. */
+    return IpcProcessOpenVerified(pid, created,
+                                  created != 0 ? NULL : SampleListenerImage(opt, image, (DWORD)ARRAYSIZE(image)),
+                                  access, out, why, why_cap);
+}
+
+BOOL OpenQueriedController(const IpcHeader *hdr, IpcLayoutKind kind, HANDLE *out)
+{
+    return kind == IPC_LAYOUT_OURS && hdr->controller_pid != 0 &&
+           IpcProcessOpenVerified(hdr->controller_pid, hdr->controller_created, NULL, 0, out, NULL, 0) ==
+               ERROR_SUCCESS;
+}

@@ -1,0 +1,160 @@
+/*
+ * stop.c - ConsoleAppController --stop NAME: the C# sample's
+ * WantProcessToShutDown from another process, then a wait for the listener to
+ * finish its unit and exit (and, with --force, its termination at the
+ * timeout), and for its controller to exit too.
+ */
+#include "controller.h"
+
+/*
+ * Waits for a verified process until the deadline. Returns ERROR_SUCCESS when it
+ * exited (its exit code in *exit_code), WAIT_TIMEOUT when it did not.
+ */
+static DWORD WaitUntil(HANDLE process, ULONGLONG deadline, DWORD *exit_code)
+{
+    ULONGLONG now = GetTickCount64();
+    DWORD ms = deadline > now ? (DWORD)(deadline - now) : 0;
+    DWORD r = WaitForSingleObject(process, ms);
+    if (r == WAIT_TIMEOUT) {
+        return WAIT_TIMEOUT;
+    }
+    if (r != WAIT_OBJECT_0) {
+        return GetLastError();
+    }
+    if (!GetExitCodeProcess(process, exit_code)) {
+        *exit_code = STILL_ACTIVE;
+    }
+    return ERROR_SUCCESS;
+}
+
+/*
+ * Wakes the controller supervising name, so that it stops relaunching even
+ * during a pause. *event receives the stop event, kept open until --stop ends.
+ */
+static void WakeController(const wchar_t *name, HANDLE *event)
+{
+    wchar_t stop_name[MAX_PATH];
+
+    if (IpcDerivedName(name, IPC_SUFFIX_STOP_EVENT, stop_name, MAX_PATH)) {
+        *event = OpenEventW(EVENT_MODIFY_STATE, FALSE, stop_name);
+        if (*event != NULL) {
+            SetEvent(*event);
+        }
+    }
+}
+
+/*
+ * Waits for the listener until the deadline; with --force terminates it then.
+ * Returns IPC_EXIT_OK (exited) or IPC_EXIT_STOP_FORCED (terminated), after
+ * moving *deadline on to give the controller a moment; otherwise the exit code
+ * of the problem it printed.
+ */
+static int WaitForListener(const IpcControllerOptions *opt, HANDLE listener, DWORD pid, ULONGLONG *deadline)
+{
+    DWORD exit_code = 0;
+    BOOL forced = FALSE;
+    DWORD code = WaitUntil(listener, *deadline, &exit_code);
+
+    if (code == WAIT_TIMEOUT && opt->force) {
+        /* Only a process verified above is ever terminated. */
+        if (!TerminateProcess(listener, TERMINATED_EXIT_CODE)) {
+            code = GetLastError();
+            return IpcFailWin32(L"TerminateProcess", code, L"cannot terminate the listener (pid %lu)",
+                                (unsigned long)pid);
+        }
+        IpcPrint(L"The listener (pid %lu) did not exit within %lu ms; terminated it (--force)", (unsigned long)pid,
+                 opt->timeout_ms);
+        forced = TRUE;
+        /* Leave the controller a moment to see the exit and stop too. */
+        *deadline = GetTickCount64() + 5000;
+        code = WaitUntil(listener, *deadline, &exit_code);
+    }
+    if (code == WAIT_TIMEOUT) {
+        return IpcFail(IPC_EXIT_STOP_TIMEOUT,
+                       L"the listener (pid %lu) did not exit within %lu ms; it may still be finishing its unit of work.",
+                       (unsigned long)pid, opt->timeout_ms);
+    }
+    if (code != ERROR_SUCCESS) {
+        return IpcFailWin32(L"WaitForSingleObject", code, L"cannot wait for the listener (pid %lu)", (unsigned long)pid);
+    }
+    IpcPrint(L"Listener (pid %lu) exited with code %lu", (unsigned long)pid, (unsigned long)exit_code);
+    return forced ? IPC_EXIT_STOP_FORCED : IPC_EXIT_OK;
+}
+
+int RunStop(const IpcControllerOptions *opt)
+{
+    int rc;
+    IpcMapping m = {0};
+    IpcHeader hdr;
+    IpcLayoutKind kind;
+    DWORD code;
+    LONG before;
+    DWORD listener_pid = 0;
+    HANDLE listener = NULL;
+    HANDLE controller = NULL;
+    HANDLE event = NULL;
+    DWORD exit_code = 0;
+    wchar_t reason[IPC_ERROR_TEXT_MAX];
+    wchar_t name[MAX_PATH];
+    ULONGLONG deadline = GetTickCount64() + opt->timeout_ms;
+
+    rc = OpenForQuery(opt->name, &m, &hdr, &kind, name, MAX_PATH);
+    if (rc == IPC_EXIT_NOT_RUNNING) {
+        IpcPrint(L"No listener named '%ls' is running; nothing to stop", opt->name);
+        rc = IPC_EXIT_OK;
+        goto cleanup;
+    }
+    if (rc != IPC_EXIT_OK) {
+        goto cleanup;
+    }
+
+    before = IpcMappingSendClose(&m);
+    IpcPrint(L"Sent message to shut down");
+    WakeController(name, &event);
+
+    /* Which listener to wait for: the pid we replaced, or (a stop already pending) the header's. */
+    if (before > 0) {
+        listener_pid = (DWORD)before;
+    } else if (kind == IPC_LAYOUT_OURS && hdr.state != IPC_STATE_STOPPED) {
+        listener_pid = hdr.listener_pid;
+    }
+    if (listener_pid != 0) {
+        /* Never wait on (or later kill) a process we have not identified. */
+        code = OpenQueriedListener(opt, &hdr, kind, listener_pid, opt->force ? PROCESS_TERMINATE : 0, &listener,
+                                   reason, IPC_ERROR_TEXT_MAX);
+        if (code != ERROR_SUCCESS) {
+            IpcPrint(L"Not waiting for pid %lu: %ls", (unsigned long)listener_pid, reason);
+        }
+    }
+    OpenQueriedController(&hdr, kind, &controller);
+    if (listener == NULL && controller == NULL) {
+        IpcPrint(L"No listener is running for '%ls'; the close message is recorded", name);
+        goto cleanup;
+    }
+
+    if (listener != NULL) {
+        rc = WaitForListener(opt, listener, listener_pid, &deadline);
+        if (rc != IPC_EXIT_OK && rc != IPC_EXIT_STOP_FORCED) {
+            goto cleanup;
+        }
+    }
+    if (controller != NULL) {
+        code = WaitUntil(controller, deadline, &exit_code);
+        if (code == WAIT_TIMEOUT) {
+            rc = IpcFail(IPC_EXIT_STOP_TIMEOUT, L"the controller (pid %lu) did not exit within %lu ms.",
+                         (unsigned long)hdr.controller_pid, opt->timeout_ms);
+            goto cleanup;
+        }
+        if (code == ERROR_SUCCESS) {
+            IpcPrint(L"Controller (pid %lu) exited with code %lu", (unsigned long)hdr.controller_pid,
+                     (unsigned long)exit_code);
+        }
+    }
+
+cleanup:
+    IpcHandleClose(&controller);
+    IpcHandleClose(&listener);
+    IpcHandleClose(&event);
+    IpcMappingClose(&m);
+    return rc;
+}

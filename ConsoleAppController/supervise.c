@@ -1,0 +1,300 @@
+/*
+ * supervise.c - the supervision loop: it waits, never polls, for the
+ * listener's exit, a key, a console control event or --stop; relaunches an
+ * exited listener at once after a healthy run and after a pause that doubles
+ * otherwise; terminates a listener that makes no progress (--hang-timeout).
+ */
+#include "controller.h"
+
+#define HEALTHY_RUN_MS 1000u /* a listener that ran this long is relaunched at once */
+/* What OnListenerExit returns when the controller goes on supervising (otherwise an exit code). */
+#define SUPERVISE_ON (-1)
+
+/* The wait callback runs on a thread-pool thread: it only signals; the main thread acts. */
+static VOID CALLBACK ListenerExitCallback(PVOID context, BOOLEAN timed_out)
+{
+    (void)timed_out;
+    SetEvent((HANDLE)context);
+}
+
+DWORD WatchListener(Controller *c, HANDLE process, DWORD pid)
+{
+    HANDLE wait = NULL;
+    /*
+     * WT_EXECUTEINWAITTHREAD: the callback only calls SetEvent, so it runs on the
+     * wait thread itself; the thread pool then needs no worker thread (about a
+     * megabyte per controller) and an exit reaches the main loop one thread
+     * hand-off sooner.
+     */
+    if (!RegisterWaitForSingleObject(&wait, process, ListenerExitCallback, c->exit_event, INFINITE,
+                                     WT_EXECUTEONLYONCE | WT_EXECUTEINWAITTHREAD)) {
+        return GetLastError();
+    }
+    c->process = process;
+    c->pid = pid;
+    c->wait = wait;
+    c->started_tick = GetTickCount64();
+    c->watched_since = IpcNowU64();
+    c->hang_terminated = FALSE;
+    return ERROR_SUCCESS;
+}
+
+/*
+ * UnregisterWaitEx with INVALID_HANDLE_VALUE waits for a callback that may
+ * still be running, so the handle is not closed under it (libuv does the same).
+ */
+DWORD UnwatchListener(Controller *c)
+{
+    DWORD exit_code = STILL_ACTIVE;
+    if (c->wait != NULL) {
+        UnregisterWaitEx(c->wait, INVALID_HANDLE_VALUE);
+        c->wait = NULL;
+    }
+    if (c->process != NULL && !GetExitCodeProcess(c->process, &exit_code)) {
+        exit_code = STILL_ACTIVE;
+    }
+    IpcHandleClose(&c->process);
+    c->pid = 0;
+    return exit_code;
+}
+
+/* TRUE when someone asked the listener to close: -1 at offset 0, or a stop request not yet consumed. */
+static BOOL CloseRequested(const Controller *c)
+{
+    volatile IpcHeader *h = IpcMappingHeader(&c->map);
+    if (IpcMappingReadMessage(&c->map) == IPC_CLOSE_MESSAGE) {
+        return TRUE;
+    }
+    return h != NULL && h->stop_requests != h->stop_acked;
+}
+
+/*
+ * The C# sample's WantProcessToShutDown. The close message is written unless
+ * it is there already (the console control handler writes it at once, from
+ * its own thread).
+ */
+static void SendShutdown(Controller *c)
+{
+    if (IpcMappingReadMessage(&c->map) != IPC_CLOSE_MESSAGE) {
+        IpcMappingSendClose(&c->map);
+    }
+    c->shutting_down = TRUE;
+    c->relaunch_tick = 0;
+    IpcPrint(L"Sent message to shut down");
+}
+
+/*
+ * Sets when the next launch is due: at once after a healthy run, else after a
+ * pause that doubles each time (NSSM's throttling; systemd's StartLimitBurst
+ * has the same purpose), so a listener that cannot start does not spin.
+ */
+static void ScheduleRelaunch(Controller *c, BOOL healthy)
+{
+    DWORD max = (DWORD)c->opt->restart_delay_max_ms;
+    if (healthy) {
+        c->pause_ms = 0;
+    } else if (c->pause_ms == 0) {
+        c->pause_ms = (DWORD)c->opt->restart_delay_ms;
+    } else {
+        c->pause_ms = c->pause_ms > max / 2 ? max : c->pause_ms * 2;
+    }
+    c->relaunch_tick = GetTickCount64() + c->pause_ms;
+}
+
+/* Relaunch after a pause; a failure is retried with the same back-off rather than giving up. */
+static void Relaunch(Controller *c)
+{
+    volatile IpcHeader *h = IpcMappingHeader(&c->map);
+    c->relaunch_tick = 0;
+    if (!LaunchListener(c)) {
+        ScheduleRelaunch(c, FALSE);
+        IpcPrint(L"Trying again in %lu ms", (unsigned long)c->pause_ms);
+        return;
+    }
+    if (h != NULL) {
+        h->restarts = h->restarts + 1;
+    }
+}
+
+/*
+ * Handles the listener's exit. Returns the controller's exit code when it is
+ * done: IPC_EXIT_OK when it sent the close message itself (and no Enter is
+ * awaited) or someone else did, IPC_EXIT_LAUNCH_FAILED when the listener
+ * refused its command line; SUPERVISE_ON when it goes on (a relaunch is
+ * scheduled, or Enter is awaited).
+ */
+static int OnListenerExit(Controller *c)
+{
+    volatile IpcHeader *h = IpcMappingHeader(&c->map);
+    DWORD pid = c->pid;
+    /* Saturated: an exit after 49 days is healthy whatever the 32-bit count says. */
+    ULONGLONG ran_ms64 = GetTickCount64() - c->started_tick;
+    DWORD ran_ms = ran_ms64 > 0xFFFFFFFFu ? 0xFFFFFFFFu : (DWORD)ran_ms64;
+    DWORD exit_code = UnwatchListener(c);
+
+    IpcPrint(L"Process exited");
+    if (h != NULL) {
+        h->last_exit_code = exit_code;
+    }
+    if (c->shutting_down || ControlCloseSent()) {
+        return c->awaiting_enter ? SUPERVISE_ON : IPC_EXIT_OK;
+    }
+    if (CloseRequested(c)) {
+        IpcPrint(L"The listener (pid %lu) was stopped by a close message from another process; not relaunching",
+                 (unsigned long)pid);
+        return IPC_EXIT_OK;
+    }
+    /*
+     * A listener that refuses its command line (our listener's exit code 2)
+     * would refuse it again at every relaunch: the back-off would retry it for
+     * ever. That is a mistake in the arguments after --, so it ends here.
+     */
+    if (exit_code == IPC_EXIT_USAGE && ran_ms < HEALTHY_RUN_MS) {
+        return IpcFail(IPC_EXIT_LAUNCH_FAILED,
+                       L"the listener (pid %lu) rejected its command line (exit code %lu after %lu ms); not "
+                       L"relaunching. Check the arguments after -- (ConsoleAppListener --help).",
+                       (unsigned long)pid, (unsigned long)exit_code, (unsigned long)ran_ms);
+    }
+    ScheduleRelaunch(c, ran_ms >= HEALTHY_RUN_MS);
+    if (c->pause_ms == 0) {
+        IpcPrint(L"Listener (pid %lu) exited with code %lu after %lu ms; relaunching now", (unsigned long)pid,
+                 (unsigned long)exit_code, (unsigned long)ran_ms);
+    } else {
+        IpcPrint(L"Listener (pid %lu) exited with code %lu after %lu ms (less than %lu ms); relaunching in %lu ms",
+                 (unsigned long)pid, (unsigned long)exit_code, (unsigned long)ran_ms, (unsigned long)HEALTHY_RUN_MS,
+                 (unsigned long)c->pause_ms);
+    }
+    return SUPERVISE_ON;
+}
+
+/*
+ * How long until the running listener counts as hung (--hang-timeout): measured
+ * from its last completed unit, or from when we started watching it. Returns
+ * INFINITE when hang detection is off, no listener runs, it is already being
+ * terminated, or a close was requested (a listener finishing a long last unit is
+ * not hung; --stop --force is for that), 0 when it is hung.
+ */
+static DWORD HangDueMs(const Controller *c)
+{
+    volatile IpcHeader *h = IpcMappingHeader(&c->map);
+    uint64_t last = c->watched_since;
+    uint64_t now = IpcNowU64();
+    uint64_t idle_ms;
+
+    if (c->opt->hang_timeout_ms == 0 || c->process == NULL || h == NULL || c->hang_terminated ||
+        c->shutting_down || CloseRequested(c)) {
+        return INFINITE;
+    }
+    if (h->listener_pid == c->pid && h->last_progress > last) {
+        last = h->last_progress;
+    }
+    idle_ms = now > last ? (now - last) / 10000u : 0;
+    return idle_ms >= c->opt->hang_timeout_ms ? 0 : (DWORD)(c->opt->hang_timeout_ms - idle_ms);
+}
+
+/* Terminates a listener that made no progress; its exit then goes through OnListenerExit and is relaunched. */
+static void TerminateHung(Controller *c)
+{
+    DWORD code;
+
+    IpcPrint(L"Listener (pid %lu) completed no unit of work for %lu ms (--hang-timeout); terminating it",
+             (unsigned long)c->pid, c->opt->hang_timeout_ms);
+    c->hang_terminated = TRUE;
+    if (!TerminateProcess(c->process, TERMINATED_EXIT_CODE)) {
+        code = GetLastError();
+        IpcFailWin32(L"TerminateProcess", code, L"cannot terminate the hung listener (pid %lu)", (unsigned long)c->pid);
+        /* Do not try again at once: look again after another full timeout. */
+        c->hang_terminated = FALSE;
+        c->watched_since = IpcNowU64();
+    }
+}
+
+/* How long the loop may wait: until a listener would count as hung, or a pending relaunch is due. */
+static DWORD WaitTimeout(const Controller *c)
+{
+    DWORD timeout = c->shutting_down ? INFINITE : HangDueMs(c);
+    if (c->relaunch_tick != 0) {
+        ULONGLONG now = GetTickCount64();
+        DWORD due = c->relaunch_tick > now ? (DWORD)(c->relaunch_tick - now) : 0;
+        timeout = due < timeout ? due : timeout;
+    }
+    return timeout;
+}
+
+int Supervise(Controller *c)
+{
+    HANDLE handles[4];
+    DWORD count;
+    DWORD r;
+    DWORD code;
+    int rc;
+    HANDLE in = GetStdHandle(STD_INPUT_HANDLE);
+
+    for (;;) {
+        /* Stops first: when the listener exit and a stop are both signalled, the stop explains the exit. */
+        count = 0;
+        handles[count++] = c->ctrl_event;
+        handles[count++] = c->stop_event;
+        handles[count++] = c->exit_event;
+        /*
+         * The console input handle stays signalled while input is unread, so it is
+         * waited on only while a key means something: before a stop (any key) and at
+         * "Hit Enter to close". After a Ctrl+C nothing reads the input, and a key
+         * typed then would turn this loop into a busy spin until the listener exits.
+         */
+        if (c->interactive && (!c->shutting_down || c->awaiting_enter)) {
+            handles[count++] = in;
+        }
+        r = WaitForMultipleObjects(count, handles, FALSE, WaitTimeout(c));
+        if (r == WAIT_TIMEOUT) {
+            if (c->process != NULL) {
+                if (HangDueMs(c) == 0) {
+                    TerminateHung(c);
+                }
+            } else if (c->relaunch_tick != 0 && GetTickCount64() >= c->relaunch_tick) {
+                if (CloseRequested(c)) {
+                    IpcPrint(L"A close message arrived while the listener was down; not relaunching");
+                    return IPC_EXIT_OK;
+                }
+                Relaunch(c);
+            }
+        } else if (r == WAIT_OBJECT_0 + 2) {
+            rc = OnListenerExit(c);
+            if (rc != SUPERVISE_ON) {
+                return rc;
+            }
+        } else if (r == WAIT_OBJECT_0) {
+            ResetEvent(c->ctrl_event);
+            if (!c->shutting_down) {
+                /* The handler wrote the close message, unless it came before the mapping was open. */
+                IpcPrint(L"Console control event received");
+                c->awaiting_enter = FALSE;
+                SendShutdown(c);
+            }
+            if (c->process == NULL) {
+                return IPC_EXIT_OK;
+            }
+            /* A second Ctrl+C does not abandon the unit in progress: we still wait for the listener. */
+        } else if (r == WAIT_OBJECT_0 + 1) {
+            /* --stop from another process: it wrote -1 itself; we stop relaunching. */
+            c->relaunch_tick = 0;
+            if (c->process == NULL) {
+                IpcPrint(L"A close message arrived while the listener was down; not relaunching");
+                return IPC_EXIT_OK;
+            }
+        } else if (r == WAIT_OBJECT_0 + 3) {
+            if (!c->shutting_down) {
+                if (IpcConsoleTakeKey(in, FALSE)) {
+                    SendShutdown(c);
+                    c->awaiting_enter = TRUE;
+                    IpcPrint(L"Hit Enter to close");
+                }
+            } else if (c->awaiting_enter && IpcConsoleTakeKey(in, TRUE)) {
+                return IPC_EXIT_OK;
+            }
+        } else {
+            code = GetLastError();
+            return IpcFailWin32(L"WaitForMultipleObjects", code, L"the supervision loop failed");
+        }
+    }
+}
