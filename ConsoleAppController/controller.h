@@ -14,7 +14,6 @@
 #define CONTROLLER_H
 
 #include "ipc_win.h"
-#include "tmp_common_shims.h" /* TEMP shim: delete this line when merging with common/ */
 
 /* The listener's file name: beside the controller unless --listener names another. */
 #define LISTENER_EXE L"ConsoleAppListener.exe"

@@ -138,7 +138,7 @@ int LocateListener(Controller *c, BOOL *launch)
 
     message = IpcMappingReadMessage(&c->map);
     IpcPrint(L"Broadcast '%ld' received", (long)message);
-    kind = IpcMappingSnapshot(&c->map, &hdr, &why);
+    kind = IpcMappingClassify(&c->map, &hdr, &why);
     if (kind == IPC_LAYOUT_INVALID) {
         return IpcFailLayout(name, why);
     }

@@ -50,7 +50,7 @@ int OpenForQuery(const wchar_t *name, IpcMapping *m, IpcHeader *hdr, IpcLayoutKi
     if (code != ERROR_SUCCESS) {
         return IpcFailName(L"OpenFileMappingW", code, name, L"file mapping");
     }
-    *kind = IpcMappingSnapshot(m, hdr, &why);
+    *kind = IpcMappingClassify(m, hdr, &why);
     if (*kind == IPC_LAYOUT_INVALID) {
         IpcMappingClose(m);
         return IpcFailLayout(resolved, why);

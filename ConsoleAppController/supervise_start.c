@@ -52,7 +52,7 @@ static int AcquireLock(Controller *c)
     if (code == ERROR_ALREADY_EXISTS) {
         /* Name the other controller when its listener's header says who it is. */
         if (IpcMappingOpen(name, &m) == ERROR_SUCCESS) {
-            if (IpcMappingSnapshot(&m, &hdr, NULL) == IPC_LAYOUT_OURS) {
+            if (IpcMappingClassify(&m, &hdr, NULL) == IPC_LAYOUT_OURS) {
                 other = hdr.controller_pid;
             }
             IpcMappingClose(&m);

@@ -12,7 +12,6 @@
 #define COBJMACROS
 #include "task.h"
 
-#include "tmp_common_shims.h" /* TEMP shim: delete this line when merging with common/ */
 
 #include <objbase.h>
 #include <oleauto.h>
