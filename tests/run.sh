@@ -10,7 +10,7 @@
 #   b. build bin/*.exe with x86_64-w64-mingw32-gcc, check their DLL imports
 #   c. build the same sources with i686-w64-mingw32-gcc into bin/i686/
 #   d. MSVC check: clang-cl /Zs /W4 /WX of every <ClCompile> of every .vcxproj
-#      with that project's defines and include dirs, against Wine's headers
+#      with that project's defines and include dirs (common/ipc.props), against Wine's headers
 #  d2. README.md's library example (the C block after <!-- example: worker.c -->)
 #      extracted to bin/example/worker.c, built with common/ and MSVC-checked
 #   e. tests/check_projects.sh: ipc.sln and the .vcxproj files match the tree
