@@ -117,8 +117,9 @@ msvc_settings() {
         case "$kind" in
         '?') die "$file: run.sh cannot evaluate the condition $value" ;;
         M)
+            # Relative to the importing file, as is $(MSBuildThisFileDirectory).
             item=${value//\\//}
-            item=${item//\$(MSBuildThisFileDirectory)/$filedir/}
+            item=${item//\$(MSBuildThisFileDirectory)/}
             case "$item" in *'$('*) die "$file: import '$value' uses an MSBuild macro run.sh does not know" ;; esac
             item=$(realpath -m --relative-to=. "$filedir/$item")
             [ -f "$item" ] || die "$file imports $item, which does not exist"
