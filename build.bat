@@ -11,8 +11,9 @@ rem
 rem Compiler: cl when it is on PATH; else the latest Visual Studio with the C++
 rem tools, found with vswhere.exe (its vcvars64.bat is called); else gcc
 rem (MinGW-w64) on PATH. Each program is every .c of its folder plus every .c
-rem of common\ (tests\ without its subfolders). Flags match tests/run.sh and
-rem the .vcxproj files. Exit code 0 on success, non-zero on any failure.
+rem of common\ (the tests: tests\ and tests\harness\). gcc's flags are read from
+rem common\mingw.flags, which tests/run.sh reads too; cl's match common\ipc.props,
+rem the settings of the .vcxproj files. Exit code 0 on success, non-zero on any failure.
 rem Arguments for "run" must not contain & | < > characters.
 
 setlocal EnableExtensions DisableDelayedExpansion
@@ -94,13 +95,16 @@ goto build
 :use_gcc
 set "TOOL=gcc"
 set "OBJ=o"
-set "CFLAGS=-std=c11 -municode -DUNICODE -D_UNICODE -DWIN32_LEAN_AND_MEAN -D_WIN32_WINNT=0x0601 -D__USE_MINGW_ANSI_STDIO=0 -Wall -Wextra -Werror -O2 -Icommon"
 echo build.bat: compiler gcc
 goto build
 
 rem ---- build ---------------------------------------------------------------
 :build
 setlocal EnableDelayedExpansion
+if "%TOOL%"=="gcc" (
+    call :mingw_flags
+    if errorlevel 1 goto failed
+)
 if not exist "bin\" mkdir bin
 if not exist "bin\" goto failed
 if exist "bin\obj\%TOOL%\" rmdir /s /q "bin\obj\%TOOL%"
@@ -116,10 +120,10 @@ call :program ConsoleAppListener ConsoleAppListener
 if errorlevel 1 goto failed
 call :program ConsoleAppController ConsoleAppController
 if errorlevel 1 goto failed
-call :program tests ipc_tests
+call :program ipc_tests tests tests\harness
 if errorlevel 1 goto failed
 if /i "%MODE%"=="bench" (
-    call :program tests\bench ipc_bench
+    call :program ipc_bench tests\bench
     if errorlevel 1 goto failed
 )
 echo build.bat: built bin\ConsoleAppController.exe bin\ConsoleAppListener.exe bin\ipc_tests.exe
@@ -187,22 +191,64 @@ for %%f in (%~1\*.rc) do (
 )
 exit /b 0
 
-rem :program DIR NAME - compile DIR and link it with common\ into bin\NAME.exe.
+rem :program NAME DIR... - compile each DIR (a missing one adds nothing) and link
+rem them with common\ into bin\NAME.exe.
 rem /MANIFEST:NO: the .rc already embeds the manifest; the linker must not add another.
 :program
+set "PROGRAM=%~1"
+set "PROGRAM_OBJS="
+:program_dir
+shift
+if "%~1"=="" goto program_link
 call :compile %~1
 if errorlevel 1 exit /b 1
-if not defined OBJS (
-    >&2 echo build.bat: error: no .c files in %~1\
+set "PROGRAM_OBJS=!PROGRAM_OBJS!!OBJS!"
+goto program_dir
+:program_link
+if not defined PROGRAM_OBJS (
+    >&2 echo build.bat: error: no .c files for bin\%PROGRAM%.exe
     exit /b 1
 )
-echo link bin\%~2.exe
+echo link bin\%PROGRAM%.exe
 if "%TOOL%"=="cl" (
-    cl /nologo /Fe"bin\%~2.exe" !OBJS! !COMMON_OBJS! kernel32.lib advapi32.lib /link /SUBSYSTEM:CONSOLE /MANIFEST:NO
+    cl /nologo /Fe"bin\%PROGRAM%.exe" !PROGRAM_OBJS! !COMMON_OBJS! kernel32.lib advapi32.lib /link /SUBSYSTEM:CONSOLE /MANIFEST:NO
 ) else (
-    gcc -municode -static -s -o "bin\%~2.exe" !OBJS! !COMMON_OBJS! -ladvapi32
+    gcc !LDFLAGS! -o "bin\%PROGRAM%.exe" !PROGRAM_OBJS! !COMMON_OBJS! !LIBS!
 )
 if errorlevel 1 exit /b 1
+exit /b 0
+
+rem :mingw_flags - CFLAGS, LDFLAGS and LIBS for gcc from common\mingw.flags, one flag a
+rem line after the word cflags, ldflags or libs; lines starting with # are comments.
+rem Needs delayed expansion (the caller's).
+:mingw_flags
+set "CFLAGS="
+set "LDFLAGS="
+set "LIBS="
+if not exist "common\mingw.flags" (
+    >&2 echo build.bat: error: common\mingw.flags is missing
+    exit /b 1
+)
+set "BAD_FLAG="
+for /f "usebackq eol=# tokens=1,2" %%a in ("common\mingw.flags") do (
+    if "%%a"=="cflags" (
+        set "CFLAGS=!CFLAGS! %%b"
+    ) else if "%%a"=="ldflags" (
+        set "LDFLAGS=!LDFLAGS! %%b"
+    ) else if "%%a"=="libs" (
+        set "LIBS=!LIBS! %%b"
+    ) else if not "%%a"=="" (
+        set "BAD_FLAG=%%a"
+    )
+)
+if defined BAD_FLAG (
+    >&2 echo build.bat: error: common\mingw.flags: "!BAD_FLAG!" is not cflags, ldflags or libs
+    exit /b 1
+)
+if not defined CFLAGS (
+    >&2 echo build.bat: error: common\mingw.flags names no cflags
+    exit /b 1
+)
 exit /b 0
 
 rem :on_path FILE - FOUND is the full path of FILE found on PATH, or undefined.

@@ -10,7 +10,7 @@
 #   b. build bin/*.exe with x86_64-w64-mingw32-gcc, check their DLL imports
 #   c. build the same sources with i686-w64-mingw32-gcc into bin/i686/
 #   d. MSVC check: clang-cl /Zs /W4 /WX of every <ClCompile> of every .vcxproj
-#      with that project's defines and include dirs, against Wine's headers
+#      with that project's defines and include dirs (common/ipc.props), against Wine's headers
 #  d2. README.md's library example (the C block after <!-- example: worker.c -->)
 #      extracted to bin/example/worker.c, built with common/ and MSVC-checked
 #   e. tests/check_projects.sh: ipc.sln and the .vcxproj files match the tree
@@ -81,14 +81,107 @@ if [ "$MODE" = bench ] && [ ! -d tests/bench ]; then
     exit 1
 fi
 
-# Compiler flags (keep in step with build.bat and the .vcxproj files).
-# __USE_MINGW_ANSI_STDIO=0: the printf family of msvcrt.dll, as MSVC builds use their
-# CRT's, instead of MinGW's own C99 one linked into every exe (about 25 KiB each).
-# The code copes with both conventions for truncated output (-1, or the length needed).
-CFLAGS=(-std=c11 -municode -DUNICODE -D_UNICODE -DWIN32_LEAN_AND_MEAN -D_WIN32_WINNT=0x0601 -D__USE_MINGW_ANSI_STDIO=0
-    -Wall -Wextra -Werror -O2 -Icommon)
-LDFLAGS=(-municode -static -s)
-LIBS=(-ladvapi32)
+# Compiler flags. The MinGW-w64 ones come from common/mingw.flags, which build.bat reads
+# too: "cflags FLAG", "ldflags FLAG" or "libs FLAG" a line, # for comments.
+CFLAGS=()
+LDFLAGS=()
+LIBS=()
+while read -r kind flag rest; do
+    case "$kind" in '' | '#'*) continue ;; esac
+    [ -n "$flag" ] && [ -z "$rest" ] || die "common/mingw.flags: expected 'KIND FLAG', found: $kind $flag $rest"
+    case "$kind" in
+    cflags) CFLAGS+=("$flag") ;;
+    ldflags) LDFLAGS+=("$flag") ;;
+    libs) LIBS+=("$flag") ;;
+    *) die "common/mingw.flags: '$kind' is not cflags, ldflags or libs" ;;
+    esac
+done < <(tr -d '\r' <common/mingw.flags)
+[ "${#CFLAGS[@]}" -gt 0 ] && [ "${#LDFLAGS[@]}" -gt 0 ] || die "common/mingw.flags: no cflags or no ldflags"
+
+# The MSVC settings come from common/ipc.props, which every .vcxproj imports.
+# strip_xml FILE: without BOM and carriage returns.
+strip_xml() {
+    sed -e '1s/^\xEF\xBB\xBF//' -e 's/\r$//' -- "$1"
+}
+
+# msvc_settings FILE CONFIG PLATFORM PROJDIR: appends to the array MSVC_ARGS the /D and /I
+# options of the <ClCompile> settings in FILE's ItemDefinitionGroups that apply to
+# CONFIG|PLATFORM, with those of the .props files FILE imports in their place, as MSBuild
+# reads them. PROJDIR is the folder of the project being built (relative include
+# directories are relative to it); FILE is that project or a .props file it imports.
+msvc_settings() {
+    local file=$1 config=$2 platform=$3 projdir=$4
+    local filedir kind value item parts
+    filedir=$(dirname "$file")
+    while IFS=$'\t' read -r kind value; do
+        case "$kind" in
+        '?') die "$file: run.sh cannot evaluate the condition $value" ;;
+        M)
+            # Relative to the importing file, as is $(MSBuildThisFileDirectory).
+            item=${value//\\//}
+            item=${item//\$(MSBuildThisFileDirectory)/}
+            case "$item" in *'$('*) die "$file: import '$value' uses an MSBuild macro run.sh does not know" ;; esac
+            item=$(realpath -m --relative-to=. "$filedir/$item")
+            [ -f "$item" ] || die "$file imports $item, which does not exist"
+            msvc_settings "$item" "$config" "$platform" "$projdir"
+            ;;
+        D | I)
+            IFS=';' read -r -a parts <<<"$value"
+            for item in "${parts[@]}"; do
+                item=$(echo "$item" | sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//')
+                case "$item" in '' | '%('*) continue ;; esac
+                if [ "$kind" = D ]; then
+                    MSVC_ARGS+=("/D$item")
+                    continue
+                fi
+                item=${item//\$(SolutionDir)/$ROOT/}
+                item=${item//\$(ProjectDir)/$ROOT/$projdir/}
+                item=${item//\$(MSBuildThisFileDirectory)/$ROOT/$filedir/}
+                item=${item//\\//}
+                case "$item" in *'$('*) die "$file: include directory '$item' uses an MSBuild macro run.sh does not know" ;; esac
+                case "$item" in /*) ;; *) item=$ROOT/$projdir/$item ;; esac
+                MSVC_ARGS+=("/I$(realpath -m "$item")")
+            done
+            ;;
+        esac
+    done < <(strip_xml "$file" | awk -v cfg="$config" -v plat="$platform" -v q="'" '
+        # applies(LINE): 1 when the element on LINE has no Condition or one that holds for
+        # cfg|plat; prints "?" and the condition when it is none of the forms known here.
+        function applies(line, c, k, lhs, rhs) {
+            if (line !~ /Condition="/) return 1
+            c = line; sub(/.*Condition="/, "", c); sub(/".*/, "", c); gsub(/[[:space:]]/, "", c)
+            k = index(c, "=="); lhs = substr(c, 1, k - 1); rhs = substr(c, k + 2)
+            gsub(q, "", lhs); gsub(q, "", rhs)
+            if (k > 0 && rhs !~ /[$()=]/) {
+                if (lhs == "$(Configuration)|$(Platform)") return rhs == cfg "|" plat
+                if (lhs == "$(Configuration)") return rhs == cfg
+                if (lhs == "$(Platform)") return rhs == plat
+            }
+            print "?\t" c
+            return 0
+        }
+        /<ImportGroup[[:space:]>]/ { group = applies($0); next }
+        /<\/ImportGroup>/ { group = 1; next }
+        /<Import[[:space:]]/ {
+            p = $0; sub(/.*Project="/, "", p); sub(/".*/, "", p)
+            # The toolset and the user property sheets: nothing of ours.
+            if (p ~ /^\$\((VCTargetsPath|UserRootDir)\)/) next
+            if (group && applies($0)) print "M\t" p
+            next
+        }
+        /<ItemDefinitionGroup/ { inside = applies($0); next }
+        /<\/ItemDefinitionGroup>/ { inside = 0; next }
+        inside && /<ClCompile>/ { cl = 1; next }
+        /<\/ClCompile>/ { cl = 0; next }
+        inside && cl && /<PreprocessorDefinitions>/ {
+            v = $0; gsub(/.*<PreprocessorDefinitions>|<\/PreprocessorDefinitions>.*/, "", v); print "D\t" v
+        }
+        inside && cl && /<AdditionalIncludeDirectories>/ {
+            v = $0; gsub(/.*<AdditionalIncludeDirectories>|<\/AdditionalIncludeDirectories>.*/, "", v); print "I\t" v
+        }
+        BEGIN { group = 1 }')
+}
+
 PROGRAMS=(ConsoleAppListener ConsoleAppController)
 
 # ---------------------------------------------------------------------------
@@ -235,11 +328,12 @@ if [ "$MODE" = bench ]; then
     i686-w64-mingw32-gcc "${CFLAGS[@]}" -Itests -fsyntax-only tests/bench/*.c
     BENCH_INC=$(dpkg -L libwine-dev 2>/dev/null | sed -n 's#/msvcrt$##p' | head -n 1)
     [ -n "$BENCH_INC" ] || BENCH_INC=/usr/include/wine/wine
-    for target in x86_64-pc-windows-msvc i686-pc-windows-msvc; do
-        echo "  clang-cl /Zs /W4 /WX --target=$target tests/bench/*.c"
-        "$CLANG_CL" /Zs /W4 /WX /std:c11 /utf-8 --target="$target" -Wshorten-64-to-32 -Wimplicit-int-conversion \
-            -imsvc "$BENCH_INC/msvcrt" -imsvc "$BENCH_INC/windows" \
-            /DUNICODE /D_UNICODE /DWIN32_LEAN_AND_MEAN /D_WIN32_WINNT=0x0601 /Icommon /Itests -- tests/bench/*.c
+    for target in x86_64-pc-windows-msvc:x64 i686-pc-windows-msvc:Win32; do
+        MSVC_ARGS=()
+        msvc_settings common/ipc.props Release "${target#*:}" tests/bench
+        echo "  clang-cl /Zs /W4 /WX --target=${target%:*} tests/bench/*.c"
+        "$CLANG_CL" /Zs /W4 /WX /std:c11 /utf-8 --target="${target%:*}" -Wshorten-64-to-32 -Wimplicit-int-conversion \
+            -imsvc "$BENCH_INC/msvcrt" -imsvc "$BENCH_INC/windows" "${MSVC_ARGS[@]}" /Itests -- tests/bench/*.c
     done
     # It measures a copy of the programs, so that another build of bin/ during the
     # run (the lock is released below) cannot change them under it.
@@ -279,50 +373,14 @@ echo "  clang-cl: $CLANG_CL; headers: $WINE_INC/msvcrt, $WINE_INC/windows"
 #   -Wimplicit-int-conversion. These only add warnings; nothing is turned off.
 MSVC_EXTRA=(-Wshorten-64-to-32 -Wimplicit-int-conversion)
 
-# strip FILE: without BOM and carriage returns.
-strip_xml() {
-    sed -e '1s/^\xEF\xBB\xBF//' -e 's/\r$//' -- "$1"
-}
-
-# project_settings VCXPROJ CONFIG|PLATFORM: prints "D<TAB>defs" and "I<TAB>dirs"
-# lines from the <ClCompile> settings of the ItemDefinitionGroups that apply to
-# that configuration (unconditional ones and those whose condition names it).
-project_settings() {
-    strip_xml "$1" | awk -v want="'$2'" '
-        /<ItemDefinitionGroup/ { inside = ($0 !~ /Condition=/) || index($0, want) > 0; next }
-        /<\/ItemDefinitionGroup>/ { inside = 0; next }
-        inside && /<PreprocessorDefinitions>/ {
-            v = $0; gsub(/.*<PreprocessorDefinitions>|<\/PreprocessorDefinitions>.*/, "", v); print "D\t" v
-        }
-        inside && /<AdditionalIncludeDirectories>/ {
-            v = $0; gsub(/.*<AdditionalIncludeDirectories>|<\/AdditionalIncludeDirectories>.*/, "", v); print "I\t" v
-        }'
-}
-
 # msvc_check VCXPROJ CONFIG PLATFORM TARGET
 msvc_check() {
     local proj=$1 config=$2 platform=$3 target=$4
     local dir
     dir=$(dirname "$proj")
-    local args=() files=() kind value item
-    while IFS=$'\t' read -r kind value; do
-        IFS=';' read -r -a parts <<<"$value"
-        for item in "${parts[@]}"; do
-            item=$(echo "$item" | sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//')
-            case "$item" in '' | '%('*) continue ;; esac
-            if [ "$kind" = D ]; then
-                args+=("/D$item")
-            else
-                item=${item//\$(SolutionDir)/$ROOT/}
-                item=${item//\$(ProjectDir)/$ROOT/$dir/}
-                item=${item//\$(MSBuildThisFileDirectory)/$ROOT/$dir/}
-                item=${item//\\//}
-                case "$item" in *'$('*) die "$proj: include directory '$item' uses an MSBuild macro run.sh does not know" ;; esac
-                case "$item" in /*) ;; *) item=$ROOT/$dir/$item ;; esac
-                args+=("/I$(realpath -m "$item")")
-            fi
-        done
-    done < <(project_settings "$proj" "$config|$platform")
+    local files=() item
+    MSVC_ARGS=()
+    msvc_settings "$proj" "$config" "$platform" "$dir"
     while IFS= read -r item; do
         [ -n "$item" ] && files+=("$(realpath -m --relative-to=. "$dir/$item")")
     done < <(strip_xml "$proj" | grep -o '<ClCompile[[:space:]][^>]*Include="[^"]*"' |
@@ -332,7 +390,7 @@ msvc_check() {
     # /I of the project's own folder: MSVC looks there for "..." includes anyway.
     "$CLANG_CL" /Zs /W4 /WX /std:c11 /utf-8 --target="$target" "${MSVC_EXTRA[@]}" \
         -imsvc "$WINE_INC/msvcrt" -imsvc "$WINE_INC/windows" \
-        "${args[@]}" -- "${files[@]}"
+        "${MSVC_ARGS[@]}" -- "${files[@]}"
 }
 
 mapfile -t PROJECTS < <(find . -name '*.vcxproj' -not -path './.git/*' -not -path './bin/*' -printf '%P\n' | LC_ALL=C sort)
@@ -381,11 +439,13 @@ echo "  x86_64-w64-mingw32-gcc bin/example/worker.c ($(wc -l <bin/example/worker
 x86_64-w64-mingw32-gcc "${CFLAGS[@]}" "${LDFLAGS[@]}" -o bin/example/worker.exe bin/example/worker.c \
     bin/obj/x86_64-w64-mingw32/common/*.o "${LIBS[@]}"
 check_imports bin/example/worker.exe
-for target in x86_64-pc-windows-msvc i686-pc-windows-msvc; do
-    echo "  clang-cl /Zs /W4 /WX bin/example/worker.c ($target)"
-    "$CLANG_CL" /Zs /W4 /WX /std:c11 /utf-8 --target="$target" "${MSVC_EXTRA[@]}" \
-        -imsvc "$WINE_INC/msvcrt" -imsvc "$WINE_INC/windows" /DWIN32 /DWIN32_LEAN_AND_MEAN \
-        /D_WIN32_WINNT=0x0601 /DUNICODE /D_UNICODE /DNDEBUG /D_CONSOLE /Icommon -- bin/example/worker.c
+# With the settings every project has (common/ipc.props), as a project of the user's would.
+for target in x86_64-pc-windows-msvc:x64 i686-pc-windows-msvc:Win32; do
+    MSVC_ARGS=()
+    msvc_settings common/ipc.props Release "${target#*:}" bin/example
+    echo "  clang-cl /Zs /W4 /WX bin/example/worker.c (${target%:*})"
+    "$CLANG_CL" /Zs /W4 /WX /std:c11 /utf-8 --target="${target%:*}" "${MSVC_EXTRA[@]}" \
+        -imsvc "$WINE_INC/msvcrt" -imsvc "$WINE_INC/windows" "${MSVC_ARGS[@]}" -- bin/example/worker.c
 done
 example_pre=$(x86_64-w64-mingw32-gcc -fpreprocessed -dD -E -P -x c bin/example/worker.c)
 ! grep -qE "$DEPRECATED_RE" <<<"$example_pre" ||

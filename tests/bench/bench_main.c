@@ -18,7 +18,7 @@
  *      against a child of the bench that only sleeps, in the same window.
  *   4. footprint: exe sizes; memory of controller and listener against that
  *      sleeping child, and of the controller against a child that only makes
- *      the one RegisterWaitForSingleObject call the design requires (under
+ *      the one RegisterWaitForSingleObject call the controller waits with (under
  *      Wine that call alone starts two threads, each about 1 MiB).
  *   5. scale: 1, 8, 32 and 64 pairs at once; all listeners killed together;
  *      against as many bare starts at once.
@@ -27,7 +27,7 @@
  *           [--bare-flags nowindow|detached] [--keep] [--api]
  * ipc_bench --sleeper TAG     (the bench's own child: sleeps until killed)
  * ipc_bench --waiter TAG PID  (its child: the smallest process that waits the
- *                              way the design card makes the controller wait,
+ *                              way the controller waits for its listener,
  *                              OpenProcess + RegisterWaitForSingleObject on PID)
  * ipc_bench --signal EVENT    (the bench's own child: sets EVENT first thing, exits)
  * ipc_bench --launch GO READY FLAGS NAME   (its child: starts one bare listener when GO is set)
@@ -48,9 +48,10 @@
 #define PUBLISH_TIMEOUT_MS 60000.0
 #define MAX_PAIRS 64
 /*
- * How controller.c's Launch starts a --console none listener: the bare start,
- * the limit for that mode, must start the listener the same way. Found out at
- * the start of a run (DetectNoneFlags); --bare-flags sets it instead.
+ * How the controller (ConsoleAppController/launch.c) starts a --console none
+ * listener: the bare start, the limit for that mode, must start the listener
+ * the same way. Found out at the start of a run (DetectNoneFlags);
+ * --bare-flags sets it instead.
  */
 static DWORD g_none_flags = CREATE_NO_WINDOW;
 static BOOL g_none_flags_given = FALSE;
@@ -1351,7 +1352,7 @@ static void IdleSection(Bench *b)
     }
     {
         /*
-         * The card makes the controller wait with RegisterWaitForSingleObject.
+         * The controller waits for its listener with RegisterWaitForSingleObject.
          * The waiter makes that call and nothing else, so the controller's
          * distance to it is the controller's own cost, and the waiter's
          * distance to the sleeper is what the call costs on this system:
@@ -1362,8 +1363,8 @@ static void IdleSection(Bench *b)
         Watched *s = &w[2];
         Watched *wt = &w[3];
         double extra_threads = (double)(wt->after.threads - s->after.threads);
-        MemoryRow(b, linux_way ? "4. memory of the controller (VmRSS) against the card's floor: a child that only waits with RegisterWaitForSingleObject"
-                               : "4. memory of the controller (working set) against the card's floor: a child that only waits with RegisterWaitForSingleObject",
+        MemoryRow(b, linux_way ? "4. memory of the controller (VmRSS) against its floor: a child that only waits with RegisterWaitForSingleObject"
+                               : "4. memory of the controller (working set) against its floor: a child that only waits with RegisterWaitForSingleObject",
                   &w[0], wt, "as above; the waiter: OpenProcess + the controller's RegisterWaitForSingleObject flags");
         r = AddRow(b, "4. what the RegisterWaitForSingleObject call costs here: waiter - sleeper");
         Fmt(r->result, sizeof(r->result), "%+.0f KiB (private %+.0f KiB), %+.0f threads",
@@ -1872,11 +1873,11 @@ static VOID CALLBACK WaiterExited(PVOID context, BOOLEAN timed_out)
 }
 
 /*
- * ipc_bench --waiter TAG PID: what the design card makes the controller do
- * while it waits, and nothing else: OpenProcess on PID, the same
- * RegisterWaitForSingleObject flags as controller.c's Watch, and the main
+ * ipc_bench --waiter TAG PID: what the controller does while it waits for
+ * its listener, and nothing else: OpenProcess on PID, the same
+ * RegisterWaitForSingleObject flags as the controller's wait, and the main
  * thread blocked on the event the callback sets. Its memory is the floor of
- * any controller built to the card; the difference to the sleeper is what
+ * any controller that waits this way; the difference to the sleeper is what
  * that call costs on this system.
  */
 static int Waiter(const wchar_t *pid_text)
