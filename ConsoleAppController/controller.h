@@ -13,7 +13,14 @@
 #ifndef CONTROLLER_H
 #define CONTROLLER_H
 
-#include "ipc_win.h"
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+
+#include "ipc_args.h"
+#include "ipc_mapping.h"
+#include "ipc_text.h"
 
 /* The listener's file name: beside the controller unless --listener names another. */
 #define LISTENER_EXE L"ConsoleAppListener.exe"

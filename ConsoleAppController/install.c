@@ -6,6 +6,9 @@
 #include "controller.h"
 
 #include "task.h"
+#include "ipc_error.h"
+#include "ipc_exit.h"
+#include "ipc_path.h"
 
 #include <string.h>
 

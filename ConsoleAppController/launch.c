@@ -3,6 +3,12 @@
  * starting it (CreateProcessW) with the console the options ask for.
  */
 #include "controller.h"
+#include "ipc_console.h"
+#include "ipc_error.h"
+#include "ipc_exit.h"
+#include "ipc_handle.h"
+#include "ipc_path.h"
+#include "ipc_process.h"
 
 #include <string.h>
 

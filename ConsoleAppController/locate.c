@@ -6,6 +6,11 @@
  * listener that may still be finishing its unit.
  */
 #include "controller.h"
+#include "ipc_console.h"
+#include "ipc_error.h"
+#include "ipc_exit.h"
+#include "ipc_handle.h"
+#include "ipc_process.h"
 
 /* The C# sample listener's unit (Thread.Sleep(6000)) and a margin: see WaitOutSampleUnit. */
 #define SAMPLE_UNIT_GRACE_MS 7000u
@@ -68,8 +73,8 @@ static BOOL WaitForFinishingListener(Controller *c, HANDLE process, DWORD pid)
  */
 static BOOL WaitOutSampleUnit(Controller *c)
 {
-    IpcPrint(L"A close message is pending in the seed's format, which names no listener; waiting %lu s for a "
-             L"seed listener that may be finishing its unit",
+    IpcPrint(L"A close message is pending in the C# sample's format, which names no listener; waiting %lu s for "
+             L"a sample listener that may be finishing its unit",
              (unsigned long)(SAMPLE_UNIT_GRACE_MS / 1000));
     return WaitBeforeLaunch(c, NULL, SAMPLE_UNIT_GRACE_MS);
 }

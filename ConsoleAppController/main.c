@@ -21,6 +21,10 @@
 #include "controller.h"
 
 #include "task.h"
+#include "ipc_console.h"
+#include "ipc_error.h"
+#include "ipc_exit.h"
+#include "ipc_version.h"
 
 static const wchar_t kUsage[] =
     L"Usage: ConsoleAppController [NAME] [--listener PATH] [--console new|shared|none]\n"

@@ -4,6 +4,11 @@
  * that it holds a listener's data.
  */
 #include "controller.h"
+#include "ipc_console.h"
+#include "ipc_error.h"
+#include "ipc_exit.h"
+#include "ipc_name.h"
+#include "ipc_process.h"
 
 #include <string.h>
 

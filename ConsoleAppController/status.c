@@ -4,6 +4,11 @@
  * anything.
  */
 #include "controller.h"
+#include "ipc_console.h"
+#include "ipc_exit.h"
+#include "ipc_handle.h"
+#include "ipc_process.h"
+#include "ipc_time.h"
 
 #include <string.h>
 
@@ -99,7 +104,7 @@ int RunStatus(const IpcControllerOptions *opt)
     }
     ours = kind == IPC_LAYOUT_OURS;
     IpcPrint(L"Instance:   %ls", name);
-    IpcPrint(L"Layout:     %ls", ours ? L"listener header, version 1" : L"the seed's format (pid only)");
+    IpcPrint(L"Layout:     %ls", ours ? L"listener header, version 1" : L"the C# sample's format (pid only)");
 
     /* The listener: the pid at offset 0, or after a close message the one the header remembers. */
     if (hdr.message > 0) {

@@ -5,6 +5,11 @@
  * timeout), and for its controller to exit too.
  */
 #include "controller.h"
+#include "ipc_console.h"
+#include "ipc_error.h"
+#include "ipc_exit.h"
+#include "ipc_handle.h"
+#include "ipc_name.h"
 
 /*
  * Waits for a verified process until the deadline. Returns ERROR_SUCCESS when it

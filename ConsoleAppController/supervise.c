@@ -5,6 +5,11 @@
  * otherwise; terminates a listener that makes no progress (--hang-timeout).
  */
 #include "controller.h"
+#include "ipc_console.h"
+#include "ipc_error.h"
+#include "ipc_exit.h"
+#include "ipc_handle.h"
+#include "ipc_time.h"
 
 #define HEALTHY_RUN_MS 1000u /* a listener that ran this long is relaunched at once */
 /* What OnListenerExit returns when the controller goes on supervising (otherwise an exit code). */

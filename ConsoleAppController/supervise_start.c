@@ -5,6 +5,17 @@
  * the prompt, the supervision loop (supervise.c) and the teardown.
  */
 #include "controller.h"
+#include "ipc_console.h"
+#include "ipc_env.h"
+#include "ipc_error.h"
+#include "ipc_exit.h"
+#include "ipc_handle.h"
+#include "ipc_log.h"
+#include "ipc_name.h"
+#include "ipc_named.h"
+#include "ipc_path.h"
+#include "ipc_process.h"
+#include "ipc_version.h"
 
 /*
  * --log FILE: every line also goes to FILE; the listeners we launch log to its

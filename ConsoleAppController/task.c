@@ -11,6 +11,11 @@
  */
 #define COBJMACROS
 #include "task.h"
+#include "ipc_console.h"
+#include "ipc_error.h"
+#include "ipc_exit.h"
+#include "ipc_path.h"
+#include "ipc_security.h"
 
 
 #include <objbase.h>

@@ -4,7 +4,10 @@
 #ifndef IPC_TASK_H
 #define IPC_TASK_H
 
-#include "ipc_win.h"
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
 
 typedef enum IpcTaskTrigger {
     IPC_TASK_AT_LOGON = 0,  /* when the installing user logs on, in that user's session */

@@ -2,8 +2,8 @@
  * ipc_args.h - both programs' command lines: option structs, their defaults
  * and parsers.
  *
- * Pure functions over wide strings: no <windows.h>, so they also build natively
- * (where wchar_t is 32 bits) for fuzzing.
+ * Pure functions over wide strings that call nothing of Windows, so they
+ * also build natively (where wchar_t is 32 bits) for fuzzing.
  */
 #ifndef IPC_ARGS_H
 #define IPC_ARGS_H

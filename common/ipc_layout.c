@@ -59,6 +59,7 @@ static bool StateIsKnown(uint32_t state)
     case IPC_STATE_NONE:
     case IPC_STATE_RUNNING:
     case IPC_STATE_WORKING:
+    case IPC_STATE_STOPPING:
     case IPC_STATE_STOPPED:
         return true;
     default:
@@ -158,6 +159,8 @@ const wchar_t *IpcLayoutStateName(uint32_t state)
         return L"running";
     case IPC_STATE_WORKING:
         return L"working";
+    case IPC_STATE_STOPPING:
+        return L"stopping";
     case IPC_STATE_STOPPED:
         return L"stopped";
     default:

@@ -43,7 +43,7 @@ typedef enum IpcListenerState {
     IPC_STATE_NONE = 0,     /* no listener has published yet */
     IPC_STATE_RUNNING = 1,  /* between units of work */
     IPC_STATE_WORKING = 2,  /* inside a unit of work */
-    /* 3 is no state: no listener ever wrote it, and a header holding it is refused. */
+    IPC_STATE_STOPPING = 3, /* the close message was seen; finishing up before the exit */
     IPC_STATE_STOPPED = 4   /* exited after a close message (or never started) */
 } IpcListenerState;
 

@@ -223,16 +223,18 @@ BOOL IpcListenerShouldClose(IpcListener *l)
             IpcPrint(L"Received shutdown message");
             l->said_close = TRUE;
         }
-        return TRUE;
-    }
-    if (InterlockedCompareExchange(&g_ctrl_stop, 0, 0) != 0) {
+    } else if (InterlockedCompareExchange(&g_ctrl_stop, 0, 0) != 0) {
         if (!l->said_close) {
             IpcPrint(L"Stop requested from the console (Ctrl+C or the window closing)");
             l->said_close = TRUE;
         }
-        return TRUE;
+        close = TRUE;
     }
-    return FALSE;
+    /* --status shows a listener on its way out as stopping, not as running. */
+    if (close && l->h != NULL) {
+        l->h->state = IPC_STATE_STOPPING;
+    }
+    return close;
 }
 
 void IpcListenerUnitStarted(IpcListener *l)

@@ -1,7 +1,7 @@
 /*
  * ipc_name.h - instance names and the names of their companion kernel objects.
  *
- * Pure functions: no <windows.h>, so they also build natively for fuzzing.
+ * Pure functions that call nothing of Windows, so they also build natively for fuzzing.
  */
 #ifndef IPC_NAME_H
 #define IPC_NAME_H

@@ -1,7 +1,7 @@
 /*
  * ipc_text.h - bounded formatting and command-line quoting of wide strings.
  *
- * Pure functions: no <windows.h>, so they also build natively (where wchar_t
+ * Pure functions that call nothing of Windows, so they also build natively (where wchar_t
  * is 32 bits) for fuzzing. Lengths are counted in wchar_t units, which on
  * Windows are the UTF-16 units the kernel counts.
  */
@@ -14,11 +14,16 @@
 #include <wchar.h>
 
 /*
- * ARRAYSIZE - the number of elements of an array. <windows.h> defines it
- * (winnt.h), and does so without asking whether it exists: a file that uses
- * both includes <windows.h> first, as every header of common/ does.
+ * ARRAYSIZE - the number of elements of an array. On Windows it comes from
+ * <windows.h> (winnt.h defines it without asking whether it exists, so a
+ * definition of ours first would clash); the native fuzz builds get this one.
  */
-#ifndef ARRAYSIZE
+#if defined(_WIN32)
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+#elif !defined(ARRAYSIZE)
 #define ARRAYSIZE(a) (sizeof(a) / sizeof((a)[0]))
 #endif
 
