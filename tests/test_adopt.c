@@ -82,7 +82,7 @@ static void ExpectNotAdopted(const wchar_t *name, DWORD bogus_pid, const wchar_t
 TEST_IMPL(faults_not_adopting_dead_pid)
 {
     wchar_t name[TEST_TEXT_CAP];
-    unsigned char bytes[4];
+    unsigned char bytes[SAMPLE_MAPPING_SIZE];
     TestProc *gone;
     HANDLE section;
     DWORD dead_pid;
@@ -93,7 +93,7 @@ TEST_IMPL(faults_not_adopting_dead_pid)
     ASSERT(TestWaitExit(gone, 10000, NULL));
     dead_pid = TestPid(gone);
     TestPutU32(bytes, dead_pid);
-    section = TestCreateMapping(name, 4, bytes, sizeof(bytes));
+    section = TestCreateMapping(name, SAMPLE_MAPPING_SIZE, bytes, sizeof(bytes));
     ExpectNotAdopted(name, dead_pid, L"");
     CloseHandle(section);
 }
@@ -103,7 +103,7 @@ TEST_IMPL(faults_not_adopting_foreign_pid)
 {
     wchar_t name[TEST_TEXT_CAP];
     wchar_t other[TEST_TEXT_CAP];
-    unsigned char bytes[4];
+    unsigned char bytes[SAMPLE_MAPPING_SIZE];
     TestProc *foreign;
     HANDLE section;
 
@@ -113,7 +113,7 @@ TEST_IMPL(faults_not_adopting_foreign_pid)
     foreign = TestSpawnSelf(TEST_SPAWN_DEFAULT, L"--helper", L"sample-listener", other, L"300", (const wchar_t *)NULL);
     ASSERT_EQ_INT(TestWaitPublished(other, 0, 10000), TestPid(foreign));
     TestPutU32(bytes, TestPid(foreign));
-    section = TestCreateMapping(name, 4, bytes, sizeof(bytes));
+    section = TestCreateMapping(name, SAMPLE_MAPPING_SIZE, bytes, sizeof(bytes));
     ExpectNotAdopted(name, TestPid(foreign), L"ipc_tests.exe");
     /* Only verified: the foreign process was never touched. */
     ASSERT(TestIsRunning(foreign));
@@ -211,7 +211,7 @@ TEST_IMPL(faults_new_controller_waits_for_finishing_listener)
 TEST_IMPL(faults_stale_close_does_not_block_start)
 {
     wchar_t name[TEST_TEXT_CAP];
-    unsigned char zero[4] = { 0, 0, 0, 0 };
+    unsigned char zero[SAMPLE_MAPPING_SIZE] = { 0, 0, 0, 0 };
     TestProc *stopper;
     TestProc *controller;
     TestProc *listener;
@@ -220,7 +220,7 @@ TEST_IMPL(faults_stale_close_does_not_block_start)
 
     /* The C# sample's layout: the C# sample's controller never disposes its mapping. */
     TestUniqueName(L"stalesample", name, TEST_TEXT_CAP);
-    section = TestCreateMapping(name, 4, zero, sizeof(zero));
+    section = TestCreateMapping(name, SAMPLE_MAPPING_SIZE, zero, sizeof(zero));
     stopper = TestSpawnSelf(TEST_SPAWN_DEFAULT, L"--helper", L"sample-stop", name, L"60000", (const wchar_t *)NULL);
     ASSERT_OUTPUT(stopper, TEXT_SENT, 10000);
     CloseHandle(section);

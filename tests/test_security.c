@@ -376,15 +376,15 @@ TEST_IMPL(security_squat_companions)
 TEST_IMPL(security_sample_mapping_is_not_squatting)
 {
     wchar_t name[TEST_TEXT_CAP];
-    unsigned char zero[4] = { 0, 0, 0, 0 };
+    unsigned char zero[SAMPLE_MAPPING_SIZE] = { 0, 0, 0, 0 };
     HANDLE section;
     TestProc *listener;
-    TestProc *salt;
+    TestProc *sample;
     TestProc *stopper = NULL;
     DWORD code = 0;
 
     TestUniqueName(L"samplesection", name, TEST_TEXT_CAP);
-    section = TestSquatOrSkip(SQUAT_MAPPING, name, NULL, 4, zero, sizeof(zero));
+    section = TestSquatOrSkip(SQUAT_MAPPING, name, NULL, SAMPLE_MAPPING_SIZE, zero, sizeof(zero));
     listener = TestStartListener(name, 200);
     ASSERT_OUTPUT(listener, TEXT_PROCESSING, 5000);
     ASSERT_EQ_INT(TestStop(name, 15000, 20000, &stopper), 0);
@@ -393,10 +393,10 @@ TEST_IMPL(security_sample_mapping_is_not_squatting)
     CloseHandle(section);
 
     TestUniqueName(L"samplelive", name, TEST_TEXT_CAP);
-    salt = TestSpawnSelf(TEST_SPAWN_DEFAULT, L"--helper", L"sample-listener", name, L"200", (const wchar_t *)NULL);
-    ASSERT_EQ_INT(TestWaitPublished(name, 0, 10000), TestPid(salt));
+    sample = TestSpawnSelf(TEST_SPAWN_DEFAULT, L"--helper", L"sample-listener", name, L"200", (const wchar_t *)NULL);
+    ASSERT_EQ_INT(TestWaitPublished(name, 0, 10000), TestPid(sample));
     ASSERT_EQ_INT(TestStop(name, 15000, 20000, &stopper), 0);
     ASSERT_CONTAINS(TestOutputText(stopper), TEXT_SENT);
-    ASSERT(TestWaitExit(salt, 5000, &code));
+    ASSERT(TestWaitExit(sample, 5000, &code));
     ASSERT_EQ_INT(code, 0);
 }

@@ -236,7 +236,7 @@ void TestRemoveLogs(const wchar_t *path)
 }
 
 /* The whole file as a NUL-terminated string (free it), or NULL when it cannot be read. */
-char *TestReadWholeFile(const wchar_t *path)
+static char *ReadWholeFile(const wchar_t *path)
 {
     HANDLE file = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
                               OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
@@ -270,7 +270,7 @@ cleanup:
  * start|end" per line) and pair every start with its end. FALSE when the file
  * cannot be read.
  */
-BOOL TestReadJournal(const wchar_t *path, JournalSummary *out)
+static BOOL ReadJournal(const wchar_t *path, JournalSummary *out)
 {
     char *text = NULL;
     JournalEntry *entries = NULL;
@@ -283,7 +283,7 @@ BOOL TestReadJournal(const wchar_t *path, JournalSummary *out)
     BOOL ok = FALSE;
 
     memset(out, 0, sizeof(*out));
-    text = TestReadWholeFile(path);
+    text = ReadWholeFile(path);
     entries = (JournalEntry *)malloc(JOURNAL_MAX_ENTRIES * sizeof(JournalEntry));
     if (text == NULL || entries == NULL) {
         goto cleanup;
@@ -356,7 +356,7 @@ BOOL TestWaitJournal(const wchar_t *path, const char *text, DWORD timeout_ms)
     BOOL found;
 
     for (;;) {
-        content = TestReadWholeFile(path);
+        content = ReadWholeFile(path);
         found = content != NULL && strstr(content, text) != NULL;
         free(content);
         if (found || TestNowMs() >= deadline) {
@@ -369,7 +369,7 @@ BOOL TestWaitJournal(const wchar_t *path, const char *text, DWORD timeout_ms)
 /* Every unit that started in the journal ended: the check after a run. */
 void TestAssertJournalComplete(const wchar_t *path, JournalSummary *summary)
 {
-    ASSERT_MSG(TestReadJournal(path, summary), L"cannot read the journal %ls", path);
+    ASSERT_MSG(ReadJournal(path, summary), L"cannot read the journal %ls", path);
     ASSERT_EQ_INT(summary->malformed, 0);
     ASSERT_MSG(summary->unmatched == 0, L"%lu unmatched journal lines; the first: pid %lu unit %lu",
                (unsigned long)summary->unmatched, summary->first_pid, summary->first_unit);

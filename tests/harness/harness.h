@@ -1,13 +1,15 @@
 /*
- * test_util.h - the harness of ipc_tests.exe: the test table, assertions that
- * stay on in release builds, spawning processes with captured output, and
- * reading the shared mapping from outside.
+ * harness.h - the harness of ipc_tests.exe: the test entry, assertions that
+ * stay on in release builds, spawning processes with captured output, the
+ * processes, files and mapping seen from outside, and the shortcuts that
+ * drive the programs. Each section names the file of tests/harness/ that
+ * implements it; the contract the tests check is in contract.h.
  *
  * Every test runs in a child process of its own (ipc_tests.exe --run-one NAME),
  * so an assertion simply cleans up and ends that process; the runner reports it.
  */
-#ifndef TEST_UTIL_H
-#define TEST_UTIL_H
+#ifndef TEST_HARNESS_H
+#define TEST_HARNESS_H
 
 #ifndef WIN32_LEAN_AND_MEAN
 #define WIN32_LEAN_AND_MEAN
@@ -86,7 +88,7 @@ int TestSleeperHelperMain(int argc, wchar_t **argv);
 /* "--helper pid-alive PID" and "--helper kill PID" for tests/interactive.sh (helpers.c); -1 for other kinds. */
 int TestProcessHelperMain(int argc, wchar_t **argv);
 
-/* ---- output and failure ---- */
+/* ---- output and failure (spawn.c) ---- */
 
 /* TestPrint - like wprintf (use %ls), UTF-8 to standard output, unbuffered. */
 void TestPrint(const wchar_t *fmt, ...);
@@ -191,7 +193,7 @@ void TestCleanup(void);
         }                                                                             \
     } while (0)
 
-/* ---- spawned processes ---- */
+/* ---- spawned processes (spawn.c) ---- */
 
 typedef struct TestProc TestProc;
 
@@ -278,7 +280,7 @@ BOOL TestWaitExit(TestProc *proc, DWORD timeout_ms, DWORD *code);
         }                                                                            \
     } while (0)
 
-/* ---- other processes ---- */
+/* ---- processes (process.c) ---- */
 
 /* TestPidAlive - TRUE when pid names a process that has not exited. */
 BOOL TestPidAlive(DWORD pid);
@@ -304,21 +306,23 @@ void TestKillTree(DWORD pid, BOOL only_descendants);
 /* TestTrackPid - have TestCleanup kill pid too: a listener orphaned when a test killed its controller. */
 void TestTrackPid(DWORD pid);
 
+/* TestKillTracked - kill what TestTrackPid recorded and is still the same process (TestCleanup calls it). */
+void TestKillTracked(void);
+/* TestHandleCreated - the creation time (FILETIME) of a process held open; fails the test when it cannot be read. */
+uint64_t TestHandleCreated(HANDLE process);
 /*
- * TestAssertLaunchLine - wait up to timeout_ms for the controller's line
- * "Launching executable: <exe> <args> " (the C# sample's trailing space included)
- * and fail unless it is exactly that (the path compared ignoring case).
+ * Live processes that proc started: their parent pid is proc's and they were
+ * created after it. Wine hands out the same small pids again at once, so a
+ * process of an earlier holder of proc's pid must not count (TestCountChildren
+ * looks at the parent pid alone).
  */
-#define TEST_ASSERT_LAUNCH_LINE(proc, exe, args, timeout_ms) \
-    TestAssertLaunchLine(__FILE__, __LINE__, (proc), (exe), (args), (timeout_ms))
-void TestAssertLaunchLine(const char *file, int line, TestProc *proc, const wchar_t *exe, const wchar_t *args,
-                          DWORD timeout_ms);
+size_t TestCountOwnChildren(TestProc *proc);
 
-/* ---- the mapping, from outside ---- */
+/* ---- the mapping (mapping.c) ---- */
 
 /* TestReadMessage - the int32 at offset 0 of mapping name; FALSE when there is no such mapping. */
 BOOL TestReadMessage(const wchar_t *name, LONG *out);
-/* TestWriteMessage - write value at offset 0 (a plain write, as the salt does); FALSE without a mapping. */
+/* TestWriteMessage - write value at offset 0 (a plain write, as the C# sample does); FALSE without a mapping. */
 BOOL TestWriteMessage(const wchar_t *name, LONG value);
 /* TestReadBytes - copy the first len bytes (at most a page) of mapping name; FALSE without a mapping. */
 BOOL TestReadBytes(const wchar_t *name, unsigned char *out, size_t len);
@@ -336,7 +340,25 @@ uint32_t TestReadU32(const unsigned char *p);
 uint16_t TestReadU16(const unsigned char *p);
 uint64_t TestReadU64(const unsigned char *p);
 
-/* ---- names, paths and command lines ---- */
+uint32_t TestHeaderU32(const wchar_t *name, size_t offset);
+uint64_t TestHeaderU64(const wchar_t *name, size_t offset);
+/* Poll until the 32-bit header field at offset equals value. */
+BOOL TestWaitHeaderU32(const wchar_t *name, size_t offset, uint32_t value, DWORD timeout_ms);
+/* Poll until the units counter of the header reaches at least min. */
+BOOL TestWaitUnitsAtLeast(const wchar_t *name, uint64_t min, DWORD timeout_ms);
+void TestPutU16(unsigned char *p, uint16_t v);
+void TestPutU32(unsigned char *p, uint32_t v);
+void TestPutU64(unsigned char *p, uint64_t v);
+/* A valid header of version 1 (message and listener_pid = pid), for forging. */
+void TestBuildHeader(unsigned char *bytes, DWORD pid, uint32_t state, uint64_t created);
+/*
+ * Create the mapping NAME before any program does, size bytes big, holding
+ * bytes[0..len): the stale or forged state a test wants to present. The caller
+ * keeps the handle, so the mapping lives while the programs look at it.
+ */
+HANDLE TestCreateMapping(const wchar_t *name, DWORD size, const unsigned char *bytes, size_t len);
+
+/* ---- names, paths and command lines (command_line.c) ---- */
 
 /* TestUniqueName - "T<tag>-<pid of this test process>", unique to this test run. */
 void TestUniqueName(const wchar_t *tag, wchar_t *out, size_t cap);
@@ -362,7 +384,10 @@ void TestSetEnv(const wchar_t *name, const wchar_t *value);
 /* TestNowMs - a monotonic clock in milliseconds. */
 ULONGLONG TestNowMs(void);
 
-/* ---- shortcuts used by several test files ---- */
+/* out = prefix, then fill up to exactly length characters. */
+void TestPadName(wchar_t *out, size_t cap, const wchar_t *prefix, size_t length, wchar_t fill);
+
+/* ---- driving the programs (drive.c) ---- */
 
 /* TestStartListener - spawn ConsoleAppListener.exe NAME --work-ms work_ms and wait for its pid at offset 0. */
 TestProc *TestStartListener(const wchar_t *name, DWORD work_ms);
@@ -373,7 +398,7 @@ TestProc *TestStartListener(const wchar_t *name, DWORD work_ms);
  */
 TestProc *TestSpawnController(unsigned flags, ...);
 
-/* TestSpawnSelf - spawn ipc_tests.exe with the arguments that follow, up to a NULL (the salt helpers). */
+/* TestSpawnSelf - spawn ipc_tests.exe with the arguments that follow, up to a NULL (the C# sample's helpers). */
 TestProc *TestSpawnSelf(unsigned flags, ...);
 
 /*
@@ -383,46 +408,15 @@ TestProc *TestSpawnSelf(unsigned flags, ...);
  */
 DWORD TestStop(const wchar_t *name, DWORD timeout_ms, DWORD wait_ms, TestProc **out);
 
-/* ---- processes (process.c) ---- */
-
-/* TestKillTracked - kill what TestTrackPid recorded and is still the same process (TestCleanup calls it). */
-void TestKillTracked(void);
-/* TestHandleCreated - the creation time (FILETIME) of a process held open; fails the test when it cannot be read. */
-uint64_t TestHandleCreated(HANDLE process);
 /*
- * Live processes that proc started: their parent pid is proc's and they were
- * created after it. Wine hands out the same small pids again at once, so a
- * process of an earlier holder of proc's pid must not count (TestCountChildren
- * looks at the parent pid alone).
+ * TestAssertLaunchLine - wait up to timeout_ms for the controller's line
+ * "Launching executable: <exe> <args> " (the C# sample's trailing space included)
+ * and fail unless it is exactly that (the path compared ignoring case).
  */
-size_t TestCountOwnChildren(TestProc *proc);
-
-/* ---- the mapping (mapping.c) ---- */
-
-uint32_t TestHeaderU32(const wchar_t *name, size_t offset);
-uint64_t TestHeaderU64(const wchar_t *name, size_t offset);
-/* Poll until the 32-bit header field at offset equals value. */
-BOOL TestWaitHeaderU32(const wchar_t *name, size_t offset, uint32_t value, DWORD timeout_ms);
-/* Poll until the units counter of the header reaches at least min. */
-BOOL TestWaitUnitsAtLeast(const wchar_t *name, uint64_t min, DWORD timeout_ms);
-void TestPutU16(unsigned char *p, uint16_t v);
-void TestPutU32(unsigned char *p, uint32_t v);
-void TestPutU64(unsigned char *p, uint64_t v);
-/* A valid header of version 1 (message and listener_pid = pid), for forging. */
-void TestBuildHeader(unsigned char *bytes, DWORD pid, uint32_t state, uint64_t created);
-/*
- * Create the mapping NAME before any program does, size bytes big, holding
- * bytes[0..len): the stale or forged state a test wants to present. The caller
- * keeps the handle, so the mapping lives while the programs look at it.
- */
-HANDLE TestCreateMapping(const wchar_t *name, DWORD size, const unsigned char *bytes, size_t len);
-
-/* ---- names, paths and command lines (command_line.c) ---- */
-
-/* out = prefix, then fill up to exactly length characters. */
-void TestPadName(wchar_t *out, size_t cap, const wchar_t *prefix, size_t length, wchar_t fill);
-
-/* ---- driving the programs (drive.c) ---- */
+#define TEST_ASSERT_LAUNCH_LINE(proc, exe, args, timeout_ms) \
+    TestAssertLaunchLine(__FILE__, __LINE__, (proc), (exe), (args), (timeout_ms))
+void TestAssertLaunchLine(const char *file, int line, TestProc *proc, const wchar_t *exe, const wchar_t *args,
+                          DWORD timeout_ms);
 
 /* Which programs TestExpectRefused runs. */
 #define RUN_LISTENER 1u
@@ -528,14 +522,6 @@ void TestAssertStamped(const wchar_t *log, const wchar_t *path);
 void TestLogPaths(const wchar_t *name, wchar_t *log, wchar_t *sibling, size_t cap);
 /* Remove a log and its rotated copies (temporary files of a passed test). */
 void TestRemoveLogs(const wchar_t *path);
-/* The whole file as a NUL-terminated string (free it), or NULL when it cannot be read. */
-char *TestReadWholeFile(const wchar_t *path);
-/*
- * Read the journal the listener writes with --journal ("<time> pid=P unit=N
- * start|end" per line) and pair every start with its end. FALSE when the file
- * cannot be read.
- */
-BOOL TestReadJournal(const wchar_t *path, JournalSummary *out);
 /* Wait until the journal holds text. */
 BOOL TestWaitJournal(const wchar_t *path, const char *text, DWORD timeout_ms);
 /* Every unit that started in the journal ended: the check after a run. */
@@ -549,25 +535,10 @@ typedef enum SquatKind {
     SQUAT_MUTEX = 2
 } SquatKind;
 
-/* xorshift32: fixed salts give the same garbage on every run, so a failure can be replayed. */
-uint32_t TestNextRandom(uint32_t *state);
 void TestFillRandom(unsigned char *out, size_t len, uint32_t salt);
-void TestReadView(volatile const unsigned char *view, unsigned char *bytes, size_t len);
-/*
- * Creates the kernel object NAME of the given kind before our programs do, with
- * the security descriptor sddl (NULL: the default one, i.e. our own user's). A
- * mapping is HEADER_SIZE bytes (size, when not 0) holding bytes. Returns
- * the handle, which keeps the object alive until the test process ends; NULL
- * with *error set when Windows refused (ERROR_INVALID_OWNER: no privilege to
- * give another owner). The name must be new.
- */
-HANDLE TestSquat(SquatKind kind, const wchar_t *name, const wchar_t *sddl, DWORD size, const unsigned char *bytes,
-                 size_t len, DWORD *error);
 /* Squat, failing the test on any error but the missing privilege, which makes it a SKIP (returns NULL). */
 HANDLE TestSquatOrSkip(SquatKind kind, const wchar_t *name, const wchar_t *sddl, DWORD size,
                        const unsigned char *bytes, size_t len);
-/* TRUE when text contains one of the NULL-terminated mentions (no mentions: always). */
-BOOL TestMentionsAny(const wchar_t *text, const wchar_t *const *mentions);
 /*
  * Runs the chosen programs for NAME, one after the other, and requires each to
  * exit 7 (NAME is in use) with a message on stderr that names the object (it

@@ -1,6 +1,6 @@
 /*
  * spawn.c - the harness's core: output, failure, spawning with captured
- * output, and the cleanup that kills what a test started.
+ * output (read by stream.c), and the cleanup that kills what a test started.
  *
  * The harness deliberately does not use the code under test (common/) for
  * anything it relies on to judge a result: its own quoting, its own mapping
@@ -8,33 +8,18 @@
  * make the harness misreport.
  */
 #include "harness.h"
+#include "stream.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* Captured processes per test process; the runner spawns one per test, so this bounds the suite too. */
 #define TEST_MAX_PROCS 512
-#define TEST_READ_CHUNK 4096
 #define TEST_SPAWN_ATTEMPTS 3
 /* How long TestWaitExit lets the output of an exited process drain. */
 #define TEST_DRAIN_MS 2000
-
-typedef struct TestStream {
-    HANDLE read;  /* our end of the pipe; the reader thread owns it */
-    HANDLE thread;
-    CRITICAL_SECTION lock;
-    CONDITION_VARIABLE changed; /* signalled on every append and at the end */
-    wchar_t *text;              /* decoded output, always NUL-terminated */
-    size_t len;
-    size_t cap;
-    unsigned char pending[4]; /* an incomplete UTF-8 sequence split across reads */
-    size_t pending_len;
-    BOOL ended;
-    BOOL used;
-    wchar_t *snapshot; /* what TestOutputText last returned */
-    size_t snapshot_cap;
-} TestStream;
 
 struct TestProc {
     HANDLE process;
@@ -46,7 +31,6 @@ struct TestProc {
 
 static TestProc *g_procs[TEST_MAX_PROCS];
 static size_t g_proc_count;
-static const wchar_t g_empty[] = L"";
 
 /* ---- output ---- */
 
@@ -167,173 +151,6 @@ void TestFail(const char *file, int line, const wchar_t *fmt, ...)
     ExitProcess(TEST_EXIT_FAILED);
 }
 
-/* ---- streams ---- */
-
-static void StreamInit(TestStream *s)
-{
-    InitializeCriticalSection(&s->lock);
-    InitializeConditionVariable(&s->changed);
-    s->used = TRUE;
-}
-
-/* Length of the prefix of bytes[0..n) that ends on a complete UTF-8 sequence. */
-static size_t CompleteUtf8(const unsigned char *bytes, size_t n)
-{
-    size_t back;
-    size_t i;
-    size_t need;
-    unsigned char c;
-
-    for (back = 1; back <= 3 && back <= n; back++) {
-        i = n - back;
-        c = bytes[i];
-        if ((c & 0xC0) == 0x80) {
-            continue; /* a continuation byte: look further back for its lead */
-        }
-        need = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 1;
-        return back < need ? i : n;
-    }
-    return n;
-}
-
-static void StreamAppend(TestStream *s, const unsigned char *bytes, size_t n)
-{
-    unsigned char *joined = NULL;
-    wchar_t *wide = NULL;
-    wchar_t *grown;
-    size_t total = s->pending_len + n;
-    size_t cut;
-    int chars = 0;
-
-    joined = (unsigned char *)malloc(total + 1);
-    wide = (wchar_t *)malloc((total + 1) * sizeof(wchar_t));
-    if (joined == NULL || wide == NULL) {
-        goto cleanup;
-    }
-    memcpy(joined, s->pending, s->pending_len);
-    memcpy(joined + s->pending_len, bytes, n);
-    cut = CompleteUtf8(joined, total);
-    if (cut > 0) {
-        /* Invalid bytes become U+FFFD: a test then fails on the text, not in here. */
-        chars = MultiByteToWideChar(CP_UTF8, 0, (const char *)joined, (int)cut, wide, (int)total + 1);
-        if (chars < 0) {
-            chars = 0;
-        }
-    }
-    EnterCriticalSection(&s->lock);
-    s->pending_len = total - cut;
-    memcpy(s->pending, joined + cut, s->pending_len);
-    if (s->len + (size_t)chars + 1 > s->cap) {
-        size_t cap = s->cap == 0 ? 4096 : s->cap;
-        while (s->len + (size_t)chars + 1 > cap) {
-            cap *= 2;
-        }
-        grown = (wchar_t *)realloc(s->text, cap * sizeof(wchar_t));
-        if (grown == NULL) {
-            LeaveCriticalSection(&s->lock);
-            goto cleanup;
-        }
-        s->text = grown;
-        s->cap = cap;
-    }
-    memcpy(s->text + s->len, wide, (size_t)chars * sizeof(wchar_t));
-    s->len += (size_t)chars;
-    s->text[s->len] = L'\0';
-    WakeAllConditionVariable(&s->changed);
-    LeaveCriticalSection(&s->lock);
-
-cleanup:
-    free(joined);
-    free(wide);
-}
-
-static DWORD WINAPI StreamReader(LPVOID param)
-{
-    TestStream *s = (TestStream *)param;
-    unsigned char buf[TEST_READ_CHUNK];
-    DWORD got = 0;
-
-    /* ReadFile fails with ERROR_BROKEN_PIPE once every writer has closed its end. */
-    while (ReadFile(s->read, buf, sizeof(buf), &got, NULL) && got > 0) {
-        StreamAppend(s, buf, got);
-    }
-    CloseHandle(s->read);
-    s->read = NULL;
-    EnterCriticalSection(&s->lock);
-    s->ended = TRUE;
-    WakeAllConditionVariable(&s->changed);
-    LeaveCriticalSection(&s->lock);
-    return 0;
-}
-
-static size_t CountLocked(const TestStream *s, const wchar_t *text)
-{
-    size_t count = 0;
-    size_t step = wcslen(text);
-    const wchar_t *p;
-
-    if (s->text == NULL || step == 0) {
-        return 0;
-    }
-    for (p = wcsstr(s->text, text); p != NULL; p = wcsstr(p + step, text)) {
-        count++;
-    }
-    return count;
-}
-
-static BOOL StreamWait(TestStream *s, const wchar_t *text, size_t count, BOOL until_end, DWORD timeout_ms)
-{
-    ULONGLONG deadline = TestNowMs() + timeout_ms;
-    ULONGLONG now;
-    BOOL found = FALSE;
-
-    if (!s->used) {
-        return FALSE;
-    }
-    EnterCriticalSection(&s->lock);
-    for (;;) {
-        if (until_end ? s->ended : CountLocked(s, text) >= count) {
-            found = TRUE;
-            break;
-        }
-        now = TestNowMs();
-        if (s->ended || now >= deadline) {
-            break;
-        }
-        SleepConditionVariableCS(&s->changed, &s->lock, (DWORD)(deadline - now));
-    }
-    LeaveCriticalSection(&s->lock);
-    return found;
-}
-
-static const wchar_t *StreamSnapshot(TestStream *s)
-{
-    const wchar_t *result = g_empty;
-    wchar_t *grown;
-
-    if (!s->used) {
-        return g_empty;
-    }
-    EnterCriticalSection(&s->lock);
-    if (s->len + 1 > s->snapshot_cap) {
-        grown = (wchar_t *)realloc(s->snapshot, (s->len + 1) * sizeof(wchar_t));
-        if (grown == NULL) {
-            goto cleanup;
-        }
-        s->snapshot = grown;
-        s->snapshot_cap = s->len + 1;
-    }
-    if (s->len > 0) {
-        memcpy(s->snapshot, s->text, s->len * sizeof(wchar_t));
-    }
-    s->snapshot[s->len] = L'\0';
-    result = s->snapshot;
-
-cleanup:
-    LeaveCriticalSection(&s->lock);
-    return result;
-}
-
 /* Create a pipe whose write end only is inheritable (the child's end). */
 static BOOL MakeOutputPipe(HANDLE *read_end, HANDLE *write_end, DWORD *error)
 {
@@ -352,18 +169,6 @@ static BOOL MakeOutputPipe(HANDLE *read_end, HANDLE *write_end, DWORD *error)
     }
     *read_end = r;
     *write_end = w;
-    return TRUE;
-}
-
-static BOOL StartReader(TestStream *s, HANDLE read_end, DWORD *error)
-{
-    StreamInit(s);
-    s->read = read_end;
-    s->thread = CreateThread(NULL, 0, StreamReader, s, 0, NULL);
-    if (s->thread == NULL) {
-        *error = GetLastError();
-        return FALSE;
-    }
     return TRUE;
 }
 
@@ -486,13 +291,13 @@ TestProc *TestSpawnEx(const wchar_t *cmdline, unsigned flags)
     CloseHandle(in_read);
     in_read = NULL;
 
-    if (!StartReader(&proc->out, out_read, &error)) {
+    if (!TestStreamStart(&proc->out, out_read, &error)) {
         failed = L"CreateThread";
         goto cleanup;
     }
     out_read = NULL;
     if (err_read != NULL) {
-        if (!StartReader(&proc->err, err_read, &error)) {
+        if (!TestStreamStart(&proc->err, err_read, &error)) {
             failed = L"CreateThread";
             goto cleanup;
         }
@@ -560,41 +365,36 @@ BOOL TestIsRunning(const TestProc *proc)
 
 BOOL TestWaitOutput(TestProc *proc, const wchar_t *text, DWORD timeout_ms)
 {
-    return StreamWait(&proc->out, text, 1, FALSE, timeout_ms);
+    return TestStreamWait(&proc->out, text, 1, FALSE, timeout_ms);
 }
 
 BOOL TestWaitOutputCount(TestProc *proc, const wchar_t *text, size_t count, DWORD timeout_ms)
 {
-    return StreamWait(&proc->out, text, count, FALSE, timeout_ms);
+    return TestStreamWait(&proc->out, text, count, FALSE, timeout_ms);
 }
 
 BOOL TestWaitOutputEnd(TestProc *proc, DWORD timeout_ms)
 {
-    BOOL ended = StreamWait(&proc->out, g_empty, 0, TRUE, timeout_ms);
+    BOOL ended = TestStreamWait(&proc->out, L"", 0, TRUE, timeout_ms);
     if (ended && proc->err.used) {
-        ended = StreamWait(&proc->err, g_empty, 0, TRUE, timeout_ms);
+        ended = TestStreamWait(&proc->err, L"", 0, TRUE, timeout_ms);
     }
     return ended;
 }
 
 size_t TestCountOutput(TestProc *proc, const wchar_t *text)
 {
-    size_t count;
-
-    EnterCriticalSection(&proc->out.lock);
-    count = CountLocked(&proc->out, text);
-    LeaveCriticalSection(&proc->out.lock);
-    return count;
+    return TestStreamCount(&proc->out, text);
 }
 
 const wchar_t *TestOutputText(TestProc *proc)
 {
-    return StreamSnapshot(&proc->out);
+    return TestStreamSnapshot(&proc->out);
 }
 
 const wchar_t *TestErrText(TestProc *proc)
 {
-    return StreamSnapshot(&proc->err);
+    return TestStreamSnapshot(&proc->err);
 }
 
 BOOL TestOutputLine(TestProc *proc, const wchar_t *text, wchar_t *out, size_t cap)

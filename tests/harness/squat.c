@@ -10,7 +10,7 @@
 #include <string.h>
 
 /* xorshift32: fixed salts give the same garbage on every run, so a failure can be replayed. */
-uint32_t TestNextRandom(uint32_t *state)
+static uint32_t NextRandom(uint32_t *state)
 {
     uint32_t x = *state;
 
@@ -27,11 +27,11 @@ void TestFillRandom(unsigned char *out, size_t len, uint32_t salt)
     size_t i;
 
     for (i = 0; i < len; i++) {
-        out[i] = (unsigned char)(TestNextRandom(&state) >> 24);
+        out[i] = (unsigned char)(NextRandom(&state) >> 24);
     }
 }
 
-void TestReadView(volatile const unsigned char *view, unsigned char *bytes, size_t len)
+static void ReadView(volatile const unsigned char *view, unsigned char *bytes, size_t len)
 {
     size_t i;
 
@@ -48,7 +48,7 @@ void TestReadView(volatile const unsigned char *view, unsigned char *bytes, size
  * with *error set when Windows refused (ERROR_INVALID_OWNER: no privilege to
  * give another owner). The name must be new.
  */
-HANDLE TestSquat(SquatKind kind, const wchar_t *name, const wchar_t *sddl, DWORD size, const unsigned char *bytes,
+static HANDLE Squat(SquatKind kind, const wchar_t *name, const wchar_t *sddl, DWORD size, const unsigned char *bytes,
                  size_t len, DWORD *error)
 {
     SECURITY_ATTRIBUTES sa;
@@ -117,7 +117,7 @@ HANDLE TestSquatOrSkip(SquatKind kind, const wchar_t *name, const wchar_t *sddl,
                        const unsigned char *bytes, size_t len)
 {
     DWORD error = ERROR_SUCCESS;
-    HANDLE h = TestSquat(kind, name, sddl, size, bytes, len, &error);
+    HANDLE h = Squat(kind, name, sddl, size, bytes, len, &error);
 
     if (h == NULL && sddl != NULL && (error == ERROR_INVALID_OWNER || error == ERROR_PRIVILEGE_NOT_HELD)) {
         TestPrint(L"SKIP: this user may not create an object owned by another SID (error %lu)\n",
@@ -129,7 +129,7 @@ HANDLE TestSquatOrSkip(SquatKind kind, const wchar_t *name, const wchar_t *sddl,
 }
 
 /* TRUE when text contains one of the NULL-terminated mentions (no mentions: always). */
-BOOL TestMentionsAny(const wchar_t *text, const wchar_t *const *mentions)
+static BOOL MentionsAny(const wchar_t *text, const wchar_t *const *mentions)
 {
     size_t i;
 
@@ -163,7 +163,7 @@ void TestExpectRefused(const wchar_t *name, unsigned runs, HANDLE section, const
     if (section != NULL) {
         view = MapViewOfFile(section, FILE_MAP_READ, 0, 0, 0);
         ASSERT(view != NULL);
-        TestReadView((volatile const unsigned char *)view, before, sizeof(before));
+        ReadView((volatile const unsigned char *)view, before, sizeof(before));
     }
     for (run = RUN_LISTENER; run <= RUN_STOP; run <<= 1) {
         if ((runs & run) == 0) {
@@ -174,10 +174,10 @@ void TestExpectRefused(const wchar_t *name, unsigned runs, HANDLE section, const
         err = TestErrText(proc);
         ASSERT_MSG(wcsstr(err, name) != NULL, L"the %ls's message does not name '%ls':\n%ls", TestRunLabel(run), name,
                    err);
-        ASSERT_MSG(TestMentionsAny(err, mentions), L"the %ls's message does not say what is wrong (\"%ls\"...):\n%ls",
+        ASSERT_MSG(MentionsAny(err, mentions), L"the %ls's message does not say what is wrong (\"%ls\"...):\n%ls",
                    TestRunLabel(run), mentions[0], err);
         if (view != NULL) {
-            TestReadView((volatile const unsigned char *)view, after, sizeof(after));
+            ReadView((volatile const unsigned char *)view, after, sizeof(after));
             ASSERT_MSG(memcmp(before, after, sizeof(before)) == 0, L"the %ls changed the squatted mapping %ls",
                        TestRunLabel(run), name);
         }
