@@ -7,6 +7,9 @@
 
 #include <stdio.h>
 
+/* One FILETIME second. */
+#define FILETIME_SECOND 10000000ull
+
 /* A live listener is adopted, not doubled; killing it gets it relaunched. */
 TEST_IMPL(controller_adopts_listener)
 {
@@ -20,7 +23,7 @@ TEST_IMPL(controller_adopts_listener)
     TestUniqueName(L"adopt", name, TEST_TEXT_CAP);
     started = TestNowMs();
     listener = TestStartListener(name, 300);
-    controller = TestStartSharedController(name, TEST_SPAWN_DEFAULT);
+    controller = TestStartController(name, L"shared", L"300", TEST_SPAWN_DEFAULT);
     swprintf(expected, TEST_TEXT_CAP, L"Broadcast '%lu' received", (unsigned long)TestPid(listener));
     ASSERT_OUTPUT(controller, expected, 10000);
     ASSERT_OUTPUT(controller, TEXT_ALREADY, 5000);
@@ -45,9 +48,6 @@ TEST_IMPL(controller_adopts_listener)
     TestStopAndExpectEnd(controller, name, 1);
 }
 
-/* One FILETIME second. */
-#define FILETIME_SECOND 10000000ull
-
 /*
  * The controller over a mapping whose pid must not be adopted: it says why,
  * launches a listener of its own (its child, published at offset 0) and stops
@@ -60,8 +60,7 @@ static void ExpectNotAdopted(const wchar_t *name, DWORD bogus_pid, const wchar_t
     TestProc *controller;
     DWORD pid;
 
-    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"shared", L"--", L"--work-ms", L"300",
-                                     (const wchar_t *)NULL);
+    controller = TestStartController(name, L"shared", L"300", TEST_SPAWN_DEFAULT);
     swprintf(expected, TEST_TEXT_CAP, L"Broadcast '%lu' received", (unsigned long)bogus_pid);
     ASSERT_OUTPUT(controller, expected, 10000);
     swprintf(expected, TEST_TEXT_CAP, L"%ls%lu: ", TEXT_NOT_ADOPTING, (unsigned long)bogus_pid);
@@ -164,8 +163,7 @@ TEST_IMPL(faults_new_controller_waits_for_finishing_listener)
     BOOL old_gone;
 
     TestUniqueName(L"finishing", name, TEST_TEXT_CAP);
-    first = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"none", L"--", L"--work-ms", L"4000",
-                                (const wchar_t *)NULL);
+    first = TestStartController(name, L"none", L"4000", TEST_SPAWN_DEFAULT);
     old_pid = TestWaitOwnListener(first, name, 0);
     old = TestOpenListener(old_pid);
     TestTrackPid(old_pid);
@@ -175,8 +173,7 @@ TEST_IMPL(faults_new_controller_waits_for_finishing_listener)
     TestStopExpect(name, 300, IPC_EXIT_STOP_TIMEOUT);
     ASSERT(TestPidAlive(old_pid));
 
-    second = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"shared", L"--", L"--work-ms", L"300",
-                                 (const wchar_t *)NULL);
+    second = TestStartController(name, L"shared", L"300", TEST_SPAWN_DEFAULT);
     ASSERT_OUTPUT(second, TEXT_FINISHING, 10000);
     ASSERT(TestPidAlive(old_pid));
     deadline = TestNowMs() + 15000;
@@ -226,8 +223,7 @@ TEST_IMPL(faults_stale_close_does_not_block_start)
     CloseHandle(section);
     ASSERT(TestReadMessage(name, &message));
     ASSERT_EQ_INT(message, -1);
-    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"shared", L"--", L"--work-ms", L"300",
-                                     (const wchar_t *)NULL);
+    controller = TestStartController(name, L"shared", L"300", TEST_SPAWN_DEFAULT);
     /* After waiting out a sample unit (7 s): the -1 names no listener that could be finishing one. */
     ASSERT_OUTPUT(controller, TEXT_LAUNCHED, 20000);
     (void)TestWaitOwnListener(controller, name, 0);
@@ -247,8 +243,7 @@ TEST_IMPL(faults_stale_close_does_not_block_start)
     ASSERT(TestReadMessage(name, &message));
     ASSERT_EQ_INT(message, -1);
     ASSERT_NE_INT(TestHeaderU32(name, OFF_STOP_REQUESTS), TestHeaderU32(name, OFF_STOP_ACKED));
-    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"shared", L"--", L"--work-ms", L"300",
-                                     (const wchar_t *)NULL);
+    controller = TestStartController(name, L"shared", L"300", TEST_SPAWN_DEFAULT);
     ASSERT_OUTPUT(controller, TEXT_LAUNCHED, 10000);
     (void)TestWaitOwnListener(controller, name, TestPid(listener));
     ASSERT_OUTPUT(controller, TEXT_PROCESSING, 5000);
@@ -269,8 +264,7 @@ TEST_IMPL(faults_controller_killed_listener_lives)
     uint64_t units;
 
     TestUniqueName(L"ctlkilled", name, TEST_TEXT_CAP);
-    first = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"none", L"--", L"--work-ms", L"300",
-                                (const wchar_t *)NULL);
+    first = TestStartController(name, L"none", L"300", TEST_SPAWN_DEFAULT);
     pid = TestWaitOwnListener(first, name, 0);
     listener = TestOpenListener(pid);
     TestTrackPid(pid);
@@ -282,8 +276,7 @@ TEST_IMPL(faults_controller_killed_listener_lives)
     ASSERT_MSG(TestWaitUnitsAtLeast(name, units + 3, 5000), L"the listener stopped working when its controller died");
     ASSERT(WaitForSingleObject(listener, 0) == WAIT_TIMEOUT);
 
-    second = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"none", L"--", L"--work-ms", L"300",
-                                 (const wchar_t *)NULL);
+    second = TestStartController(name, L"none", L"300", TEST_SPAWN_DEFAULT);
     ASSERT_OUTPUT(second, TEXT_ALREADY, 10000);
     ASSERT(TestWaitHeaderU32(name, OFF_CONTROLLER_PID, TestPid(second), 5000));
     units = TestHeaderU64(name, OFF_UNITS);

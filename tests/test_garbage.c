@@ -287,8 +287,7 @@ TEST_IMPL(faults_garbage_mapping_refused)
         TestUniqueName(tag, name, TEST_TEXT_CAP);
         section = TestCreateMapping(name, size, bytes, size);
 
-        proc = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"shared", L"--", L"--work-ms", L"300",
-                                   (const wchar_t *)NULL);
+        proc = TestStartController(name, L"shared", L"300", TEST_SPAWN_DEFAULT);
         ASSERT_EXIT(proc, IPC_EXIT_NAME_IN_USE, 10000);
         ASSERT_CONTAINS(TestOutputText(proc), TEXT_NOT_LISTENER_DATA);
         ASSERT_NOT_CONTAINS(TestOutputText(proc), TEXT_LAUNCHING);

@@ -42,9 +42,9 @@ TEST_IMPL(controller_second_controller)
     DWORD pid;
 
     TestUniqueName(L"secondctl", name, TEST_TEXT_CAP);
-    first = TestStartSharedController(name, TEST_SPAWN_DEFAULT);
+    first = TestStartController(name, L"shared", L"300", TEST_SPAWN_DEFAULT);
     pid = TestWaitLaunched(first, name);
-    second = TestStartSharedController(name, TEST_SPAWN_DEFAULT);
+    second = TestStartController(name, L"shared", L"300", TEST_SPAWN_DEFAULT);
     ASSERT_EXIT(second, IPC_EXIT_CONTROLLER_RUNNING, 10000);
     ASSERT_NOT_CONTAINS(TestOutputText(second), TEXT_LAUNCHING);
     ASSERT(TestIsRunning(first));
@@ -69,8 +69,7 @@ TEST_IMPL(faults_one_controller_per_name)
     DWORD relaunched;
 
     TestUniqueName(L"onectl", name, TEST_TEXT_CAP);
-    first = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"none", L"--", L"--work-ms", L"300",
-                                (const wchar_t *)NULL);
+    first = TestStartController(name, L"none", L"300", TEST_SPAWN_DEFAULT);
     pid = TestWaitOwnListener(first, name, 0);
 
     second = TestSpawnController(TEST_SPAWN_SPLIT_STDERR, name, L"--console", L"none", L"--", L"--work-ms",
@@ -92,8 +91,7 @@ TEST_IMPL(faults_one_controller_per_name)
     /* A killed controller leaves its lock abandoned: the next one takes it and adopts. */
     TestTrackPid(relaunched);
     ASSERT(TestKillPid(TestPid(first)));
-    third = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"none", L"--", L"--work-ms", L"300",
-                                (const wchar_t *)NULL);
+    third = TestStartController(name, L"none", L"300", TEST_SPAWN_DEFAULT);
     ASSERT_OUTPUT(third, TEXT_ALREADY, 10000);
     ASSERT_NOT_CONTAINS(TestOutputText(third), TEXT_LAUNCHING);
     ASSERT_EQ_INT(TestCountChildren(TestPid(third), TEST_LISTENER_EXE), 0);

@@ -32,7 +32,7 @@ TEST_IMPL(controller_launches_listener)
     TestUniqueName(L"launch", name, TEST_TEXT_CAP);
     ListenerPath(listener_exe);
     ASSERT(!TestMappingExists(name));
-    controller = TestStartSharedController(name, TEST_SPAWN_DEFAULT);
+    controller = TestStartController(name, L"shared", L"300", TEST_SPAWN_DEFAULT);
     swprintf(args, TEST_TEXT_CAP, L"%ls --work-ms 300", name);
     TEST_ASSERT_LAUNCH_LINE(controller, listener_exe, args, 10000);
     pid = TestWaitLaunched(controller, name);
@@ -89,7 +89,7 @@ static void StdinNotAConsole(unsigned flags)
     DWORD pid;
 
     TestUniqueName((flags & TEST_SPAWN_STDIN_PIPE) != 0 ? L"stdinpipe" : L"stdinnul", name, TEST_TEXT_CAP);
-    controller = TestStartSharedController(name, flags);
+    controller = TestStartController(name, L"shared", L"300", flags);
     TestCloseStdin(controller);
     pid = TestWaitLaunched(controller, name);
     Sleep(2000);
@@ -154,8 +154,7 @@ TEST_IMPL(controller_passes_listener_args)
 
     TestUniqueName(L"passargs", name, TEST_TEXT_CAP);
     ListenerPath(listener_exe);
-    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"shared", L"--", L"--work-ms", L"200",
-                                     (const wchar_t *)NULL);
+    controller = TestStartController(name, L"shared", L"200", TEST_SPAWN_DEFAULT);
     swprintf(args, TEST_TEXT_CAP, L"%ls --work-ms 200", name);
     TEST_ASSERT_LAUNCH_LINE(controller, listener_exe, args, 10000);
     (void)TestWaitLaunched(controller, name);
@@ -179,8 +178,7 @@ static void ConsoleOfItsOwn(const wchar_t *mode)
 
     TestUniqueName(mode != NULL ? mode : L"consoledefault", name, TEST_TEXT_CAP);
     if (mode != NULL) {
-        controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", mode, L"--", L"--work-ms", L"300",
-                                         (const wchar_t *)NULL);
+        controller = TestStartController(name, mode, L"300", TEST_SPAWN_DEFAULT);
     } else {
         controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--", L"--work-ms", L"300",
                                          (const wchar_t *)NULL);

@@ -6,6 +6,9 @@
 
 #include <stdio.h>
 
+/* The longest instance name README.md allows. */
+#define NAME_MAX_CHARS 239u
+
 /* The longest name (239 characters) and a Local\ prefix are accepted. */
 TEST_IMPL(listener_name_limits)
 {
@@ -26,9 +29,6 @@ TEST_IMPL(listener_name_limits)
     TestStopGracefully(listener, local_name);
 }
 
-/* The longest instance name README.md allows. */
-#define NAME_MAX_CHARS 239u
-
 /* The controller with its listener, end to end, under NAME; stopped by --stop NAME. Returns the listener's pid. */
 static DWORD RunEndToEnd(const wchar_t *name, TestProc **out)
 {
@@ -38,8 +38,7 @@ static DWORD RunEndToEnd(const wchar_t *name, TestProc **out)
     DWORD pid;
 
     TestBinPath(TEST_LISTENER_EXE, listener_exe, TEST_PATH_CAP);
-    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"shared", L"--", L"--work-ms", L"200",
-                                     (const wchar_t *)NULL);
+    controller = TestStartController(name, L"shared", L"200", TEST_SPAWN_DEFAULT);
     swprintf(args, TEST_TEXT_CAP, L"%ls --work-ms 200", name);
     /* The launch line is UTF-8 on our pipe: the name must come back exactly. */
     TEST_ASSERT_LAUNCH_LINE(controller, listener_exe, args, 10000);
@@ -128,7 +127,7 @@ TEST_IMPL(unattended_global_and_local_names)
 
     TestUniqueName(L"global", plain, TEST_TEXT_CAP);
     swprintf(global, TEST_TEXT_CAP, L"Global\\%ls", plain);
-    controller = TestStartQuietController(global, L"300");
+    controller = TestStartController(global, L"none", L"300", TEST_SPAWN_DEFAULT);
     /* On Windows, creating a Global\ object needs SeCreateGlobalPrivilege (administrators, services). */
     if (!TestWaitOutput(controller, TEXT_LAUNCHED, 10000) && !TestIsRunning(controller) &&
         (wcsstr(TestOutputText(controller), L"denied") != NULL ||
@@ -152,7 +151,7 @@ TEST_IMPL(unattended_global_and_local_names)
     /* Local\ is this session's namespace: the same as the plain name. */
     TestUniqueName(L"local", plain, TEST_TEXT_CAP);
     swprintf(local, TEST_TEXT_CAP, L"Local\\%ls", plain);
-    controller = TestStartQuietController(local, L"300");
+    controller = TestStartController(local, L"none", L"300", TEST_SPAWN_DEFAULT);
     pid = TestWaitListener(controller, local, 0);
     status = TestExpectStatus(local, 0);
     swprintf(text, TEST_TEXT_CAP, L"Listener:   pid %lu, running", (unsigned long)pid);

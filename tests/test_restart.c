@@ -25,7 +25,7 @@ TEST_IMPL(controller_relaunches_killed_listener)
     unsigned char bytes[HEADER_SIZE];
 
     TestUniqueName(L"relaunch", name, TEST_TEXT_CAP);
-    controller = TestStartSharedController(name, TEST_SPAWN_DEFAULT);
+    controller = TestStartController(name, L"shared", L"300", TEST_SPAWN_DEFAULT);
     first_pid = TestWaitLaunched(controller, name);
     Sleep(1200);
     killed = TestNowMs();
@@ -61,7 +61,7 @@ TEST_IMPL(controller_relaunches_after_quick_death)
     DWORD second_pid;
 
     TestUniqueName(L"quickdeath", name, TEST_TEXT_CAP);
-    controller = TestStartSharedController(name, TEST_SPAWN_DEFAULT);
+    controller = TestStartController(name, L"shared", L"300", TEST_SPAWN_DEFAULT);
     first_pid = TestWaitLaunched(controller, name);
     ASSERT(TestKillPid(first_pid));
     ASSERT_OUTPUT(controller, TEXT_EXITED, 5000);

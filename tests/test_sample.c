@@ -79,8 +79,7 @@ TEST_IMPL(sample_stop_ends_controller)
     DWORD pid;
 
     TestUniqueName(L"samplestopctl", name, SAMPLE_TEXT_CAP);
-    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"shared", L"--", L"--work-ms", L"300",
-                                     (const wchar_t *)NULL);
+    controller = TestStartController(name, L"shared", L"300", TEST_SPAWN_DEFAULT);
     ASSERT_OUTPUT(controller, TEXT_LAUNCHED, 10000);
     pid = TestWaitPublished(name, 0, 10000);
     ASSERT(pid != 0);
@@ -185,8 +184,7 @@ static void ControllerLaunchesOver(const wchar_t *name, DWORD stale_pid)
     TestProc *controller;
     DWORD pid;
 
-    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"shared", L"--", L"--work-ms", L"300",
-                                     (const wchar_t *)NULL);
+    controller = TestStartController(name, L"shared", L"300", TEST_SPAWN_DEFAULT);
     /* Over a pending -1 in the C# sample's format the controller first waits out a sample unit (7 s). */
     ASSERT_OUTPUT(controller, TEXT_LAUNCHED, 20000);
     pid = TestWaitPublished(name, stale_pid, 10000);
@@ -238,9 +236,8 @@ TEST_IMPL(sample_pending_close_reaches_sample_listener)
     stopper = TestSpawnSelf(TEST_SPAWN_DEFAULT, L"--helper", L"sample-stop", name, L"60000", (const wchar_t *)NULL);
     ASSERT_OUTPUT(stopper, TEXT_SENT, 10000);
     ASSERT(TestIsRunning(sample)); /* still inside its 3 s unit */
-    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"shared", L"--", L"--work-ms", L"300",
-                                     (const wchar_t *)NULL);
-    ASSERT_OUTPUT(controller, L"finishing its unit", 10000);
+    controller = TestStartController(name, L"shared", L"300", TEST_SPAWN_DEFAULT);
+    ASSERT_OUTPUT(controller, TEXT_WAITING_SAMPLE_UNIT, 10000);
     ASSERT_OUTPUT(sample, TEXT_RECEIVED, 10000);
     ASSERT_EXIT(sample, 0, 5000);
     ASSERT_MSG(TestCountOutput(controller, TEXT_LAUNCHING) == 0,

@@ -50,7 +50,7 @@ TEST_IMPL(unattended_status_supervised)
     const wchar_t *out;
 
     TestUniqueName(L"statusrun", name, TEST_TEXT_CAP);
-    controller = TestStartQuietController(name, L"200");
+    controller = TestStartController(name, L"none", L"200", TEST_SPAWN_DEFAULT);
     pid = TestWaitListener(controller, name, 0);
     Sleep(700);
     status = TestExpectStatus(name, 0);
@@ -200,7 +200,7 @@ TEST_IMPL(unattended_status_sample_format)
     sample = StartSampleListenerNamedAsOurs(name, copy, TEST_PATH_CAP);
     status = TestExpectStatus(name, 0);
     out = TestOutputText(status);
-    ASSERT_CONTAINS(out, L"seed's format");
+    ASSERT_CONTAINS(out, TEXT_STATUS_SAMPLE_FORMAT);
     swprintf(text, TEST_TEXT_CAP, L"pid %lu", (unsigned long)TestPid(sample));
     ASSERT_CONTAINS(out, text);
     /* Only the pid is known: no units, controller or restarts are made up. */

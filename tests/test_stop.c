@@ -110,8 +110,7 @@ TEST_IMPL(faults_concurrent_stops)
     DWORD pid;
 
     TestUniqueName(L"twostops", name, TEST_TEXT_CAP);
-    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"shared", L"--", L"--work-ms", L"1000",
-                                     (const wchar_t *)NULL);
+    controller = TestStartController(name, L"shared", L"1000", TEST_SPAWN_DEFAULT);
     pid = TestWaitOwnListener(controller, name, 0);
     listener = TestOpenListener(pid);
     ASSERT_OUTPUT(controller, TEXT_PROCESSING, 5000);
@@ -137,8 +136,7 @@ TEST_IMPL(faults_stop_timeout_kills_nothing)
     ULONGLONG started;
 
     TestUniqueName(L"stoptimeout", name, TEST_TEXT_CAP);
-    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"shared", L"--", L"--work-ms", L"3000",
-                                     (const wchar_t *)NULL);
+    controller = TestStartController(name, L"shared", L"3000", TEST_SPAWN_DEFAULT);
     pid = TestWaitOwnListener(controller, name, 0);
     listener = TestOpenListener(pid);
     ASSERT(TestWaitHeaderU32(name, OFF_STATE, STATE_WORKING, 5000));
@@ -163,8 +161,7 @@ TEST_IMPL(faults_stop_force)
     DWORD pid;
 
     TestUniqueName(L"stopforce", name, TEST_TEXT_CAP);
-    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"shared", L"--", L"--work-ms", L"3000",
-                                     (const wchar_t *)NULL);
+    controller = TestStartController(name, L"shared", L"3000", TEST_SPAWN_DEFAULT);
     pid = TestWaitOwnListener(controller, name, 0);
     listener = TestOpenListener(pid);
     ASSERT(TestWaitHeaderU32(name, OFF_STATE, STATE_WORKING, 5000));

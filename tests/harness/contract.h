@@ -85,6 +85,10 @@
 #define TEXT_NOT_LISTENER_DATA L"does not hold a listener's data"
 #define TEXT_TERMINATING L"(--hang-timeout); terminating it"
 #define TEXT_RELAUNCH_MARK L"; relaunching "
+/* Over a pending close message in the C# sample's format, the controller waits for a sample unit to end. */
+#define TEXT_WAITING_SAMPLE_UNIT L"finishing its unit"
+/* --status on a mapping in the C# sample's format (the text is the controller's). */
+#define TEXT_STATUS_SAMPLE_FORMAT L"seed's format"
 
 /* ---- the documentation and the code agree ---- */
 

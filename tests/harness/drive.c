@@ -159,11 +159,9 @@ void TestStopGracefully(TestProc *listener, const wchar_t *name)
     ASSERT_EXIT(listener, 0, 5000);
 }
 
-/* A controller supervising NAME with 300 ms units whose output includes the listener's. */
-TestProc *TestStartSharedController(const wchar_t *name, unsigned flags)
+TestProc *TestStartController(const wchar_t *name, const wchar_t *console, const wchar_t *work_ms, unsigned flags)
 {
-    return TestSpawnController(flags, name, L"--console", L"shared", L"--", L"--work-ms", L"300",
-                               (const wchar_t *)NULL);
+    return TestSpawnController(flags, name, L"--console", console, L"--", L"--work-ms", work_ms, (const wchar_t *)NULL);
 }
 
 /* Wait for the controller's first listener and return its pid, checked to be the controller's child. */
@@ -250,13 +248,6 @@ void TestStopController(const wchar_t *name, TestProc *controller)
 
     ASSERT_MSG(code == 0, L"--stop %ls exited with %lu:\n%ls", name, (unsigned long)code, TestOutputText(stopper));
     ASSERT_EXIT(controller, 0, 10000);
-}
-
-/* A controller for NAME with the given listener arguments, without a console for the listener. */
-TestProc *TestStartQuietController(const wchar_t *name, const wchar_t *work_ms)
-{
-    return TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"none", L"--", L"--work-ms", work_ms,
-                               (const wchar_t *)NULL);
 }
 
 /*

@@ -427,8 +427,12 @@ TestProc *TestSpawnListener(unsigned flags, const wchar_t *const *args, size_t c
 void TestWriteCloseMessage(const wchar_t *name);
 /* Ask a listener with short units to close and check it does so the C# sample's way. */
 void TestStopGracefully(TestProc *listener, const wchar_t *name);
-/* A controller supervising NAME with 300 ms units whose output includes the listener's. */
-TestProc *TestStartSharedController(const wchar_t *name, unsigned flags);
+/*
+ * TestStartController - spawn "ConsoleAppController.exe NAME --console console
+ * -- --work-ms work_ms" (flags as for TestSpawnEx). With console "shared" its
+ * output includes the listener's lines; with "none" it is the controller's own.
+ */
+TestProc *TestStartController(const wchar_t *name, const wchar_t *console, const wchar_t *work_ms, unsigned flags);
 /* Wait for the controller's first listener and return its pid, checked to be the controller's child. */
 DWORD TestWaitLaunched(TestProc *controller, const wchar_t *name);
 /* --stop NAME succeeds, and the supervising controller then ends by itself without relaunching. */
@@ -445,8 +449,6 @@ DWORD TestExitCodeOf(HANDLE process, DWORD timeout_ms);
 TestProc *TestStopExpect(const wchar_t *name, DWORD timeout_ms, DWORD expected);
 /* --stop NAME exits 0 and the controller then exits 0. */
 void TestStopController(const wchar_t *name, TestProc *controller);
-/* A controller for NAME with the given listener arguments, without a console for the listener. */
-TestProc *TestStartQuietController(const wchar_t *name, const wchar_t *work_ms);
 /*
  * A controller whose listener is the crash helper: launch k lives for the k-th
  * entry of plan (ms), then exits with TEST_CRASH_EXIT_CODE. Output is shared.
