@@ -167,13 +167,8 @@ TestProc *TestStartController(const wchar_t *name, const wchar_t *console, const
 /* Wait for the controller's first listener and return its pid, checked to be the controller's child. */
 DWORD TestWaitLaunched(TestProc *controller, const wchar_t *name)
 {
-    DWORD pid;
-
     ASSERT_OUTPUT(controller, TEXT_LAUNCHED, 10000);
-    pid = TestWaitPublished(name, 0, 10000);
-    ASSERT_MSG(pid != 0, L"no listener pid at offset 0 of %ls:\n%ls", name, TestOutputText(controller));
-    ASSERT_EQ_INT(TestParentPid(pid), TestPid(controller));
-    return pid;
+    return TestWaitOwnListener(controller, name, 0);
 }
 
 /* --stop NAME succeeds, and the supervising controller then ends by itself without relaunching. */
