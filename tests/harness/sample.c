@@ -14,19 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Unmap *view and close *section where they are set, and reset both: every exit path of a helper ends here. */
-static void CloseMapping(void **view, HANDLE *section)
-{
-    if (*view != NULL) {
-        UnmapViewOfFile(*view);
-        *view = NULL;
-    }
-    if (*section != NULL) {
-        CloseHandle(*section);
-        *section = NULL;
-    }
-}
-
 static DWORD SampleWorkMsFromEnv(void)
 {
     wchar_t text[32];
@@ -80,10 +67,26 @@ static BOOL SampleShouldClose(HANDLE section)
     return FALSE;
 }
 
+/*
+ * accessor.Write(0, value): a view of the 4 bytes and one plain int32 write;
+ * FALSE, after the sample's message, when the view cannot be mapped.
+ */
+static BOOL SampleWrite(HANDLE section, LONG value)
+{
+    void *view = MapViewOfFile(section, FILE_MAP_WRITE, 0, 0, SAMPLE_MAPPING_SIZE);
+
+    if (view == NULL) {
+        TestPrint(L"Unhandled exception: MapViewOfFile failed with error %lu\r\n", (unsigned long)GetLastError());
+        return FALSE;
+    }
+    *(volatile LONG *)view = value;
+    UnmapViewOfFile(view);
+    return TRUE;
+}
+
 int TestSampleListenerMain(const wchar_t *name, DWORD work_ms)
 {
     HANDLE section = NULL;
-    void *view = NULL;
     DWORD error;
     int code = 0;
 
@@ -104,16 +107,10 @@ int TestSampleListenerMain(const wchar_t *name, DWORD work_ms)
         code = 1;
         goto cleanup;
     }
-    view = MapViewOfFile(section, FILE_MAP_WRITE, 0, 0, SAMPLE_MAPPING_SIZE);
-    if (view == NULL) {
-        error = GetLastError();
-        TestPrint(L"Unhandled exception: MapViewOfFile failed with error %lu\r\n", (unsigned long)error);
+    if (!SampleWrite(section, (LONG)GetCurrentProcessId())) { /* accessor.Write(0, processId) */
         code = 1;
         goto cleanup;
     }
-    *(volatile LONG *)view = (LONG)GetCurrentProcessId(); /* accessor.Write(0, processId) */
-    UnmapViewOfFile(view);
-    view = NULL;
 
     while (!SampleShouldClose(section)) {
         TestPrint(L"%ls\r\n", TEXT_NOT_RECEIVED);
@@ -124,7 +121,9 @@ int TestSampleListenerMain(const wchar_t *name, DWORD work_ms)
     SampleConsoleRead();
 
 cleanup:
-    CloseMapping(&view, &section);
+    if (section != NULL) {
+        CloseHandle(section);
+    }
     return code;
 }
 
@@ -132,7 +131,6 @@ cleanup:
 static int SampleStopMain(int argc, wchar_t **argv)
 {
     HANDLE section = NULL;
-    void *view = NULL;
     DWORD error;
     DWORD hold_ms = 0;
     int code = 0;
@@ -152,16 +150,10 @@ static int SampleStopMain(int argc, wchar_t **argv)
         code = 1;
         goto cleanup;
     }
-    view = MapViewOfFile(section, FILE_MAP_WRITE, 0, 0, SAMPLE_MAPPING_SIZE);
-    if (view == NULL) {
-        error = GetLastError();
-        TestPrint(L"Unhandled exception: MapViewOfFile failed with error %lu\r\n", (unsigned long)error);
+    if (!SampleWrite(section, CLOSE_MESSAGE)) { /* accessor.Write(0, CloseMessage) */
         code = 1;
         goto cleanup;
     }
-    *(volatile LONG *)view = CLOSE_MESSAGE; /* accessor.Write(0, CloseMessage) */
-    UnmapViewOfFile(view);
-    view = NULL;
     TestPrint(L"%ls\r\n", TEXT_SENT);
     TestPrint(L"Hit Enter to close\r\n");
     /* The C# sample's memoryMappedFile is never disposed: the section stays open until the process ends. */
@@ -170,7 +162,9 @@ static int SampleStopMain(int argc, wchar_t **argv)
     }
 
 cleanup:
-    CloseMapping(&view, &section);
+    if (section != NULL) {
+        CloseHandle(section);
+    }
     return code;
 }
 
@@ -216,7 +210,12 @@ cleanup:
         CloseHandle(process);
         process = NULL;
     }
-    CloseMapping(&view, &section);
+    if (view != NULL) {
+        UnmapViewOfFile(view);
+    }
+    if (section != NULL) {
+        CloseHandle(section);
+    }
     return code;
 }
 
