@@ -3,9 +3,11 @@
 #
 # Checks, from the file system (no file list is written down here):
 #   - every .c under common/, ConsoleAppListener/, ConsoleAppController/ and
-#     tests/ (except tests/fuzz/ and tests/bench/, which are native Linux or
-#     separate tools) is named by exactly one <ClCompile> of one .vcxproj;
-#   - every .h there is named by a <ClInclude> of the project of its folder;
+#     tests/, subfolders such as tests/harness/ included (except tests/fuzz/
+#     and tests/bench/, which are native Linux or separate tools), is named by
+#     exactly one <ClCompile> of one .vcxproj;
+#   - every .h there is named by a <ClInclude> of the project of its folder
+#     (the .vcxproj in it or in the nearest folder above);
 #   - every <ClCompile>, <ClInclude>, <ResourceCompile>, <None> and
 #     <ProjectReference> names a file that exists, and a reference's <Project>
 #     GUID is the referenced project's <ProjectGuid>;

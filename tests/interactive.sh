@@ -56,7 +56,7 @@ cleanup() {
     done
     # A listener whose pid a failed test never learned is found through its mapping.
     for name in "${NAMES[@]}"; do
-        if out=$(wine "$TESTS_EXE" --helper seed-locate "$name" </dev/null 2>/dev/null); then
+        if out=$(wine "$TESTS_EXE" --helper sample-locate "$name" </dev/null 2>/dev/null); then
             pid=$(echo "$out" | tr -d '\r' | sed -n "s/^Broadcast '\([0-9][0-9]*\)' received$/\1/p")
             [ -n "$pid" ] && WIN_PIDS+=("$pid")
         fi
@@ -138,12 +138,12 @@ expect_still_running() {
     fi
 }
 
-# listener_pid NAME: the live pid at offset 0 of mapping NAME, read the seed
+# listener_pid NAME: the live pid at offset 0 of mapping NAME, read the C# sample's
 # controller's way (LocateClient); prints it, fails after 15 s without one.
 listener_pid() {
     local name=$1 i out pid
     for ((i = 0; i < 30; i++)); do
-        if out=$(wine "$TESTS_EXE" --helper seed-locate "$name" </dev/null 2>/dev/null); then
+        if out=$(wine "$TESTS_EXE" --helper sample-locate "$name" </dev/null 2>/dev/null); then
             pid=$(echo "$out" | tr -d '\r' | sed -n "s/^Broadcast '\([0-9][0-9]*\)' received$/\1/p")
             if [ -n "$pid" ]; then
                 echo "$pid"
@@ -179,7 +179,7 @@ expect_pid_gone() {
 # expect_no_listener NAME: no live listener holds NAME (the mapping is gone or holds no live pid).
 expect_no_listener() {
     local name=$1 out rc=0
-    out=$(wine "$TESTS_EXE" --helper seed-locate "$name" </dev/null 2>/dev/null) || rc=$?
+    out=$(wine "$TESTS_EXE" --helper sample-locate "$name" </dev/null 2>/dev/null) || rc=$?
     if [ "$rc" -eq 0 ]; then
         REASON="a listener still runs for $name: $(echo "$out" | tr -d '\r')"
         return 1
@@ -187,9 +187,9 @@ expect_no_listener() {
 }
 
 # mapping_message NAME: the int32 at offset 0 of mapping NAME (a pid, 0 or -1),
-# read the seed controller's way; prints nothing when there is no mapping.
+# read the C# sample's controller's way; prints nothing when there is no mapping.
 mapping_message() {
-    wine "$TESTS_EXE" --helper seed-locate "$1" </dev/null 2>/dev/null | tr -d '\r' |
+    wine "$TESTS_EXE" --helper sample-locate "$1" </dev/null 2>/dev/null | tr -d '\r' |
         sed -n "s/^Broadcast '\(-\{0,1\}[0-9][0-9]*\)' received$/\1/p"
 }
 
@@ -246,7 +246,7 @@ run_test() {
 
 # ---------------------------------------------------------------------------
 
-# The seed's controller session: launch, any key sends the close message, the
+# The C# sample's controller session: launch, any key sends the close message, the
 # listener finishes its unit and exits, Enter closes the controller (exit 0).
 test_controller_any_key() {
     local name=Ikey-$$ s=controller_key pid
@@ -257,7 +257,7 @@ test_controller_any_key() {
     }
     expect_screen "$s" "Hit any key to send shutdown message (at any time)" "$FIRST_SCREEN_S" || return 1
     expect_screen "$s" "Launching executable: " 1 || return 1
-    # (tmux drops the trailing space of a line, so the seed's one cannot be checked here.)
+    # (tmux drops the trailing space of a line, so the C# sample's one cannot be checked here.)
     expect_screen "$s" "ConsoleAppListener.exe $name --work-ms 500" 1 || return 1
     expect_screen "$s" "Process launched" 1 || return 1
     pid=$(listener_pid "$name") || {
@@ -285,7 +285,7 @@ test_controller_any_key() {
 }
 
 # A listener started by hand is stopped from outside: it says so, then waits
-# for Enter like the seed's Console.Read(), and exits 0; --stop waits for that.
+# for Enter like the C# sample's Console.Read(), and exits 0; --stop waits for that.
 test_listener_stopped_from_outside() {
     local name=Ihand-$$ s=listener_hand pid i job
     NAMES+=("$name")
@@ -332,7 +332,7 @@ test_listener_stopped_from_outside() {
     fi
 }
 
-# The listener without NAME: the seed's error line, a wait for Enter, exit 2.
+# The listener without NAME: the C# sample's error line, a wait for Enter, exit 2.
 test_listener_no_name() {
     local s=listener_noname
     start "$s" wine "$LISTENER" || {

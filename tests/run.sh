@@ -18,7 +18,8 @@
 #      native fuzz runs (tests/fuzz/run_fuzz.sh, IPC_FUZZ_SECONDS each, default 10)
 # The last line of a full run is "N passed, N failed" (both suites together).
 # Source lists come from the file system: every .c of a program's folder plus
-# every .c of common/; tests/fuzz/ and tests/bench/ are not part of the tests.
+# every .c of common/ (and of tests/harness/ for the tests); tests/fuzz/ and
+# tests/bench/ are not part of the tests.
 #
 # Environment: IPC_TEST_TIMEOUT (seconds, default 1200) bounds all Wine runs of
 # step f together.
@@ -270,6 +271,13 @@ build_arch() {
     for prog in "${PROGRAMS[@]}" tests; do
         compile_dir "$prog"
         [ "${#OBJS[@]}" -gt 0 ] || die "no sources in $prog/"
+        if [ "$prog" = tests ]; then
+            # The tests' shared harness (runner, spawning, helpers) lives in tests/harness/.
+            local test_objs=("${OBJS[@]}")
+            compile_dir tests/harness
+            [ "${#OBJS[@]}" -gt 0 ] || die "no sources in tests/harness/"
+            OBJS=("${test_objs[@]}" "${OBJS[@]}")
+        fi
         local exe=$prog.exe
         [ "$prog" = tests ] && exe=ipc_tests.exe
         echo "  link $out/$exe"

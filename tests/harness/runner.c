@@ -1,58 +1,35 @@
 /*
- * test_main.c - the runner of ipc_tests.exe (modelled on libuv's run-tests.c).
+ * runner.c - the runner of ipc_tests.exe (modelled on libuv's run-tests.c);
+ * the tests it runs are listed in tests/test_list.h.
  *
  *   ipc_tests.exe                  run every test, each in a child process
  *   ipc_tests.exe NAME...          run the tests whose name contains a NAME
  *   ipc_tests.exe --list           list the tests
  *   ipc_tests.exe --run-one NAME   run one test in this process (what the runner spawns)
- *   ipc_tests.exe --helper KIND .. act as one of the seed's programs (test_seed.c),
+ *   ipc_tests.exe --helper KIND .. act as one of the C# sample's programs (sample.c),
  *                                  or pid-alive PID / kill PID for tests/interactive.sh
- *                                  or sleeper MS [PIDFILE] (test_unattended.c)
- *   ipc_tests.exe NAME             with IPC_TEST_HELPER=seed-listener: the seed's
+ *                                  or sleeper MS [PIDFILE] (helpers.c)
+ *   ipc_tests.exe NAME             with IPC_TEST_HELPER=sample-listener: the C# sample's
  *                                  listener, as a controller launches it
  *   ipc_tests.exe NAME ARGS...     with IPC_TEST_HELPER=echo-args: record argv, then
- *                                  the seed's listener (test_security.c)
+ *                                  the sample's listener (helpers.c)
  *   ipc_tests.exe NAME PLAN ...    with IPC_TEST_HELPER=crash: a listener that exits
- *                                  after a planned time (test_faults.c)
+ *                                  after a planned time (helpers.c)
  *
  * A child per test means an assertion can simply end the process, a hung test
  * is killed with everything it started, and no test sees another's state.
  */
-#include "test_util.h"
+#include "harness.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "../test_list.h"
+
 #define RUNNER_PATH_CAP 1024
-#define RUNNER_MAX_TESTS 128
 #define RUNNER_REASON_CAP 512
 /* After a test's process exits, how long its output may take to drain. */
 #define RUNNER_DRAIN_MS 3000
-
-typedef struct RunnerTable {
-    const TestEntry *entries[RUNNER_MAX_TESTS];
-    size_t count;
-} RunnerTable;
-
-static void AddEntries(RunnerTable *table, const TestEntry *entries, size_t count)
-{
-    size_t i;
-
-    for (i = 0; i < count && table->count < RUNNER_MAX_TESTS; i++) {
-        table->entries[table->count++] = &entries[i];
-    }
-}
-
-static void BuildTable(RunnerTable *table)
-{
-    table->count = 0;
-    AddEntries(table, TestListenerTable, TestListenerCount);
-    AddEntries(table, TestControllerTable, TestControllerCount);
-    AddEntries(table, TestSeedTable, TestSeedCount);
-    AddEntries(table, TestSecurityTable, TestSecurityCount);
-    AddEntries(table, TestFaultsTable, TestFaultsCount);
-    AddEntries(table, TestUnattendedTable, TestUnattendedCount);
-}
 
 static BOOL Selected(const TestEntry *entry, int argc, wchar_t **argv, int first)
 {
@@ -184,7 +161,6 @@ cleanup:
 
 static int RunAll(int argc, wchar_t **argv, int first)
 {
-    RunnerTable table;
     size_t i;
     size_t selected = 0;
     size_t number = 0;
@@ -192,15 +168,14 @@ static int RunAll(int argc, wchar_t **argv, int first)
     size_t failed = 0;
     int i_arg;
 
-    BuildTable(&table);
     for (i_arg = first; i_arg < argc; i_arg++) {
         if (argv[i_arg][0] == L'-') {
             TestPrint(L"unknown option %ls\nusage: ipc_tests.exe [--list] [NAME...]\n", argv[i_arg]);
             return 2;
         }
     }
-    for (i = 0; i < table.count; i++) {
-        if (Selected(table.entries[i], argc, argv, first)) {
+    for (i = 0; i < ARRAYSIZE(kTests); i++) {
+        if (Selected(&kTests[i], argc, argv, first)) {
             selected++;
         }
     }
@@ -209,12 +184,12 @@ static int RunAll(int argc, wchar_t **argv, int first)
         return 2;
     }
     TestPrint(L"1..%lu\n", (unsigned long)selected);
-    for (i = 0; i < table.count; i++) {
-        if (!Selected(table.entries[i], argc, argv, first)) {
+    for (i = 0; i < ARRAYSIZE(kTests); i++) {
+        if (!Selected(&kTests[i], argc, argv, first)) {
             continue;
         }
         number++;
-        if (RunChild(table.entries[i], number)) {
+        if (RunChild(&kTests[i], number)) {
             passed++;
         } else {
             failed++;
@@ -227,7 +202,6 @@ static int RunAll(int argc, wchar_t **argv, int first)
 
 static int RunOne(const wchar_t *name)
 {
-    RunnerTable table;
     size_t i;
 
     /*
@@ -237,13 +211,12 @@ static int RunOne(const wchar_t *name)
     SetHandleInformation(GetStdHandle(STD_INPUT_HANDLE), HANDLE_FLAG_INHERIT, 0);
     SetHandleInformation(GetStdHandle(STD_OUTPUT_HANDLE), HANDLE_FLAG_INHERIT, 0);
     SetHandleInformation(GetStdHandle(STD_ERROR_HANDLE), HANDLE_FLAG_INHERIT, 0);
-    /* A developer's setting must not turn the programs under test into seed listeners. */
+    /* A developer's setting must not turn the programs under test into helper listeners. */
     SetEnvironmentVariableW(TEST_ENV_HELPER, NULL);
 
-    BuildTable(&table);
-    for (i = 0; i < table.count; i++) {
-        if (wcscmp(table.entries[i]->name, name) == 0) {
-            table.entries[i]->function();
+    for (i = 0; i < ARRAYSIZE(kTests); i++) {
+        if (wcscmp(kTests[i].name, name) == 0) {
+            kTests[i].function();
             TestCleanup();
             return 0;
         }
@@ -254,18 +227,16 @@ static int RunOne(const wchar_t *name)
 
 static int List(void)
 {
-    RunnerTable table;
     size_t i;
 
-    BuildTable(&table);
-    for (i = 0; i < table.count; i++) {
-        TestPrint(L"%ls (timeout %lu ms)\n", table.entries[i]->name, (unsigned long)table.entries[i]->timeout_ms);
+    for (i = 0; i < ARRAYSIZE(kTests); i++) {
+        TestPrint(L"%ls (timeout %lu ms)\n", kTests[i].name, (unsigned long)kTests[i].timeout_ms);
     }
     return 0;
 }
 
-/* The seed listener as a controller starts it: "ipc_tests.exe NAME" with IPC_TEST_HELPER=seed-listener. */
-static BOOL IsSeedListenerLaunch(int argc, wchar_t **argv)
+/* The sample listener as a controller starts it: "ipc_tests.exe NAME" with IPC_TEST_HELPER=sample-listener. */
+static BOOL IsSampleListenerLaunch(int argc, wchar_t **argv)
 {
     wchar_t kind[64];
     DWORD n;
@@ -274,57 +245,31 @@ static BOOL IsSeedListenerLaunch(int argc, wchar_t **argv)
         return FALSE;
     }
     n = GetEnvironmentVariableW(TEST_ENV_HELPER, kind, 64);
-    return n > 0 && n < 64 && wcscmp(kind, L"seed-listener") == 0;
-}
-
-/*
- * Helpers for tests/interactive.sh, which sees Windows processes only from
- * outside Wine: "pid-alive PID" exits 0 while PID runs, "kill PID" terminates it.
- */
-static int ProcessHelperMain(int argc, wchar_t **argv)
-{
-    unsigned long pid;
-    wchar_t *end = NULL;
-
-    if (argc < 2) {
-        return -1;
-    }
-    pid = wcstoul(argv[1], &end, 10);
-    if (end == argv[1] || *end != L'\0' || pid == 0) {
-        TestPrint(L"bad pid %ls\n", argv[1]);
-        return 2;
-    }
-    if (wcscmp(argv[0], L"pid-alive") == 0) {
-        return TestPidAlive((DWORD)pid) ? 0 : 1;
-    }
-    if (wcscmp(argv[0], L"kill") == 0) {
-        return TestKillPid((DWORD)pid) ? 0 : 1;
-    }
-    return -1;
+    return n > 0 && n < 64 && wcscmp(kind, TEST_HELPER_SAMPLE_LISTENER) == 0;
 }
 
 int wmain(int argc, wchar_t **argv)
 {
     int code;
 
-    code = TestSecurityLaunchMain(argc, argv);
+    code = TestEchoArgsLaunch(argc, argv);
     if (code >= 0) {
         return code;
     }
-    code = TestFaultsHelperLaunch(argc, argv);
+    code = TestCrashLaunch(argc, argv);
     if (code >= 0) {
         return code;
     }
-    if (IsSeedListenerLaunch(argc, argv)) {
-        return TestSeedListenerMain(argv[1], 0);
+    if (IsSampleListenerLaunch(argc, argv)) {
+        return TestSampleListenerMain(argv[1], 0);
     }
     if (argc >= 3 && wcscmp(argv[1], L"--helper") == 0) {
-        code = TestSeedHelperMain(argc - 2, argv + 2);
+        code = TestSampleHelperMain(argc - 2, argv + 2);
         if (code < 0) {
-            code = ProcessHelperMain(argc - 2, argv + 2);
+            code = TestProcessHelperMain(argc - 2, argv + 2);
         }
         if (code < 0) {
-            code = TestUnattendedHelperMain(argc - 2, argv + 2);
+            code = TestSleeperHelperMain(argc - 2, argv + 2);
         }
         if (code < 0) {
             TestPrint(L"unknown helper %ls\n", argv[2]);

@@ -1,13 +1,15 @@
 /*
- * test_util.h - the harness of ipc_tests.exe: the test table, assertions that
- * stay on in release builds, spawning processes with captured output, and
- * reading the shared mapping from outside.
+ * harness.h - the harness of ipc_tests.exe: the test entry, assertions that
+ * stay on in release builds, spawning processes with captured output, the
+ * processes, files and mapping seen from outside, and the shortcuts that
+ * drive the programs. Each section names the file of tests/harness/ that
+ * implements it; the contract the tests check is in contract.h.
  *
  * Every test runs in a child process of its own (ipc_tests.exe --run-one NAME),
  * so an assertion simply cleans up and ends that process; the runner reports it.
  */
-#ifndef TEST_UTIL_H
-#define TEST_UTIL_H
+#ifndef TEST_HARNESS_H
+#define TEST_HARNESS_H
 
 #ifndef WIN32_LEAN_AND_MEAN
 #define WIN32_LEAN_AND_MEAN
@@ -17,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <wchar.h>
+
+#include "contract.h"
 
 /* ---- the test table ---- */
 
@@ -28,65 +32,63 @@ typedef struct TestEntry {
     DWORD timeout_ms; /* the runner kills the test's process tree after this */
 } TestEntry;
 
-/* Each test file exports its part of the table; test_main.c joins them. */
-extern const TestEntry TestListenerTable[];
-extern const size_t TestListenerCount;
-extern const TestEntry TestControllerTable[];
-extern const size_t TestControllerCount;
-extern const TestEntry TestSeedTable[];
-extern const size_t TestSeedCount;
-extern const TestEntry TestSecurityTable[];
-extern const size_t TestSecurityCount;
-extern const TestEntry TestFaultsTable[];
-extern const size_t TestFaultsCount;
-extern const TestEntry TestUnattendedTable[];
-extern const size_t TestUnattendedCount;
-
 /*
- * The seed helpers of test_seed.c (the C# programs' behaviour, reproduced).
- * TestSeedHelperMain: argv[0] is the helper's kind ("seed-listener", ...);
- * returns the process exit code, or -1 when the kind is unknown.
+ * TEST_IMPL(name) - the definition of test name, registered in tests/test_list.h
+ * with TEST_DECLARE(name) and TEST_ENTRY(name, timeout_ms).
  */
-int TestSeedHelperMain(int argc, wchar_t **argv);
-/* The seed listener's loop, used for IPC_TEST_HELPER=seed-listener too; work_ms 0: from IPC_TEST_SEED_WORK_MS. */
-int TestSeedListenerMain(const wchar_t *name, DWORD work_ms);
+#define TEST_IMPL(name) void test_##name(void)
+
+/* Buffer sizes, in characters, for names and short texts, paths and command lines. */
+#define TEST_TEXT_CAP 512
+#define TEST_PATH_CAP 1024
+#define TEST_CMD_CAP 16384
+
+/* Polling periods for state that has no event to wait on: the mapping's contents and pids, and files. */
+#define TEST_POLL_MS 20
+#define TEST_FILE_POLL_MS 50
+
+/* ---- helper programs (runner.c, sample.c, helpers.c) ---- */
+
+/* Environment: ipc_tests.exe acts as a helper listener when started as "ipc_tests.exe NAME" with this set. */
+#define TEST_ENV_HELPER L"IPC_TEST_HELPER"
+#define TEST_ENV_SAMPLE_WORK_MS L"IPC_TEST_SAMPLE_WORK_MS"
+#define TEST_SAMPLE_DEFAULT_WORK_MS 300u
+/* IPC_TEST_HELPER values: the C# sample's listener, and a listener that records its argv (TEST_ENV_ECHO_FILE). */
+#define TEST_HELPER_SAMPLE_LISTENER L"sample-listener"
+#define TEST_HELPER_ECHO L"echo-args"
+#define TEST_ENV_ECHO_FILE L"IPC_TEST_ECHO_FILE"
+/* IPC_TEST_HELPER=crash: a listener that lives as long as its plan says and exits with TEST_CRASH_EXIT_TEXT. */
+#define TEST_HELPER_CRASH L"crash"
+#define TEST_CRASH_EXIT_CODE 3u
+#define TEST_CRASH_EXIT_TEXT L"3"
 
 /*
- * The echo-args listener of test_security.c: with IPC_TEST_HELPER=echo-args,
+ * The C# sample's programs, reproduced (sample.c). TestSampleHelperMain:
+ * argv[0] is the helper's kind ("sample-listener", ...); returns the process
+ * exit code, or -1 when the kind is unknown.
+ */
+int TestSampleHelperMain(int argc, wchar_t **argv);
+/* The sample listener's loop, used for IPC_TEST_HELPER=sample-listener too; work_ms 0: from IPC_TEST_SAMPLE_WORK_MS. */
+int TestSampleListenerMain(const wchar_t *name, DWORD work_ms);
+
+/*
+ * The echo-args listener (helpers.c): with IPC_TEST_HELPER=echo-args,
  * "ipc_tests.exe NAME ARGS..." (as a controller launches it) records its argv
- * and then acts as the seed listener. Returns the exit code, or -1 when this
+ * and then acts as the sample listener. Returns the exit code, or -1 when this
  * is not such a launch.
  */
-int TestSecurityLaunchMain(int argc, wchar_t **argv);
+int TestEchoArgsLaunch(int argc, wchar_t **argv);
 
-/* test_faults.c: IPC_TEST_HELPER=crash makes "ipc_tests.exe NAME PLAN COUNTER CODE" a crashing listener; else -1. */
-int TestFaultsHelperLaunch(int argc, wchar_t **argv);
+/* IPC_TEST_HELPER=crash makes "ipc_tests.exe NAME PLAN COUNTER CODE" a crashing listener (helpers.c); else -1. */
+int TestCrashLaunch(int argc, wchar_t **argv);
 
-/* test_unattended.c: "--helper sleeper MS [PIDFILE]", a --run command to watch; -1 for other kinds. */
-int TestUnattendedHelperMain(int argc, wchar_t **argv);
+/* "--helper sleeper MS [PIDFILE]" and "--helper spawner MS": --run commands to watch (helpers.c); -1 otherwise. */
+int TestSleeperHelperMain(int argc, wchar_t **argv);
 
-/* Environment: ipc_tests.exe acts as the seed listener when started as "ipc_tests.exe NAME" with this set. */
-#define TEST_ENV_HELPER L"IPC_TEST_HELPER"
-#define TEST_ENV_SEED_WORK_MS L"IPC_TEST_SEED_WORK_MS"
-#define TEST_SEED_DEFAULT_WORK_MS 300u
+/* "--helper pid-alive PID" and "--helper kill PID" for tests/interactive.sh (helpers.c); -1 for other kinds. */
+int TestProcessHelperMain(int argc, wchar_t **argv);
 
-/* ---- exact texts of the contract ---- */
-
-#define TEXT_NO_NAME L"Error: Expected a unique name for the application from the command line."
-#define TEXT_NOT_RECEIVED L"Close message not received, beginning to process"
-#define TEXT_PROCESSING L"Performing processing"
-#define TEXT_RECEIVED L"Received shutdown message"
-#define TEXT_HIT_ENTER_CLOSE L"Close message received. Hit Enter to close"
-#define TEXT_LAUNCHING L"Launching executable: "
-#define TEXT_LAUNCHED L"Process launched"
-#define TEXT_ALREADY L"Process already running"
-#define TEXT_EXITED L"Process exited"
-#define TEXT_SENT L"Sent message to shut down"
-
-#define TEST_LISTENER_EXE L"ConsoleAppListener.exe"
-#define TEST_CONTROLLER_EXE L"ConsoleAppController.exe"
-
-/* ---- output and failure ---- */
+/* ---- output and failure (spawn.c) ---- */
 
 /* TestPrint - like wprintf (use %ls), UTF-8 to standard output, unbuffered. */
 void TestPrint(const wchar_t *fmt, ...);
@@ -191,7 +193,7 @@ void TestCleanup(void);
         }                                                                             \
     } while (0)
 
-/* ---- spawned processes ---- */
+/* ---- spawned processes (spawn.c) ---- */
 
 typedef struct TestProc TestProc;
 
@@ -278,7 +280,7 @@ BOOL TestWaitExit(TestProc *proc, DWORD timeout_ms, DWORD *code);
         }                                                                            \
     } while (0)
 
-/* ---- other processes ---- */
+/* ---- processes (process.c) ---- */
 
 /* TestPidAlive - TRUE when pid names a process that has not exited. */
 BOOL TestPidAlive(DWORD pid);
@@ -292,7 +294,10 @@ BOOL TestWaitPidExit(DWORD pid, DWORD timeout_ms, DWORD *code);
 /* TestPidCreated - the creation time (FILETIME) of pid, 0 when it cannot be read (gone, or no access). */
 ULONGLONG TestPidCreated(DWORD pid);
 
-/* TestCountChildren - live processes whose parent is parent_pid and whose image is image (any when NULL). */
+/*
+ * TestCountChildren - live processes whose parent is parent_pid and whose image
+ * is image (any when NULL). Fails the test when no snapshot can be taken.
+ */
 size_t TestCountChildren(DWORD parent_pid, const wchar_t *image);
 /* TestParentPid - the parent pid Toolhelp reports for pid, 0 when pid is not running. */
 DWORD TestParentPid(DWORD pid);
@@ -301,21 +306,23 @@ void TestKillTree(DWORD pid, BOOL only_descendants);
 /* TestTrackPid - have TestCleanup kill pid too: a listener orphaned when a test killed its controller. */
 void TestTrackPid(DWORD pid);
 
+/* TestKillTracked - kill what TestTrackPid recorded and is still the same process (TestCleanup calls it). */
+void TestKillTracked(void);
+/* TestHandleCreated - the creation time (FILETIME) of a process held open; fails the test when it cannot be read. */
+uint64_t TestHandleCreated(HANDLE process);
 /*
- * TestAssertLaunchLine - wait up to timeout_ms for the controller's line
- * "Launching executable: <exe> <args> " (the seed's trailing space included)
- * and fail unless it is exactly that (the path compared ignoring case).
+ * Live processes that proc started: their parent pid is proc's and they were
+ * created after it. Wine hands out the same small pids again at once, so a
+ * process of an earlier holder of proc's pid must not count (TestCountChildren
+ * looks at the parent pid alone).
  */
-#define TEST_ASSERT_LAUNCH_LINE(proc, exe, args, timeout_ms) \
-    TestAssertLaunchLine(__FILE__, __LINE__, (proc), (exe), (args), (timeout_ms))
-void TestAssertLaunchLine(const char *file, int line, TestProc *proc, const wchar_t *exe, const wchar_t *args,
-                          DWORD timeout_ms);
+size_t TestCountOwnChildren(TestProc *proc);
 
-/* ---- the mapping, from outside ---- */
+/* ---- the mapping (mapping.c) ---- */
 
 /* TestReadMessage - the int32 at offset 0 of mapping name; FALSE when there is no such mapping. */
 BOOL TestReadMessage(const wchar_t *name, LONG *out);
-/* TestWriteMessage - write value at offset 0 (a plain write, as the seed does); FALSE without a mapping. */
+/* TestWriteMessage - write value at offset 0 (a plain write, as the C# sample does); FALSE without a mapping. */
 BOOL TestWriteMessage(const wchar_t *name, LONG value);
 /* TestReadBytes - copy the first len bytes (at most a page) of mapping name; FALSE without a mapping. */
 BOOL TestReadBytes(const wchar_t *name, unsigned char *out, size_t len);
@@ -333,7 +340,25 @@ uint32_t TestReadU32(const unsigned char *p);
 uint16_t TestReadU16(const unsigned char *p);
 uint64_t TestReadU64(const unsigned char *p);
 
-/* ---- names, paths and command lines ---- */
+uint32_t TestHeaderU32(const wchar_t *name, size_t offset);
+uint64_t TestHeaderU64(const wchar_t *name, size_t offset);
+/* Poll until the 32-bit header field at offset equals value. */
+BOOL TestWaitHeaderU32(const wchar_t *name, size_t offset, uint32_t value, DWORD timeout_ms);
+/* Poll until the units counter of the header reaches at least min. */
+BOOL TestWaitUnitsAtLeast(const wchar_t *name, uint64_t min, DWORD timeout_ms);
+void TestPutU16(unsigned char *p, uint16_t v);
+void TestPutU32(unsigned char *p, uint32_t v);
+void TestPutU64(unsigned char *p, uint64_t v);
+/* A valid header of version 1 (message and listener_pid = pid), for forging. */
+void TestBuildHeader(unsigned char *bytes, DWORD pid, uint32_t state, uint64_t created);
+/*
+ * Create the mapping NAME before any program does, size bytes big, holding
+ * bytes[0..len): the stale or forged state a test wants to present. The caller
+ * keeps the handle, so the mapping lives while the programs look at it.
+ */
+HANDLE TestCreateMapping(const wchar_t *name, DWORD size, const unsigned char *bytes, size_t len);
+
+/* ---- names, paths and command lines (command_line.c) ---- */
 
 /* TestUniqueName - "T<tag>-<pid of this test process>", unique to this test run. */
 void TestUniqueName(const wchar_t *tag, wchar_t *out, size_t cap);
@@ -359,7 +384,10 @@ void TestSetEnv(const wchar_t *name, const wchar_t *value);
 /* TestNowMs - a monotonic clock in milliseconds. */
 ULONGLONG TestNowMs(void);
 
-/* ---- shortcuts used by several test files ---- */
+/* out = prefix, then fill up to exactly length characters. */
+void TestPadName(wchar_t *out, size_t cap, const wchar_t *prefix, size_t length, wchar_t fill);
+
+/* ---- driving the programs (drive.c) ---- */
 
 /* TestStartListener - spawn ConsoleAppListener.exe NAME --work-ms work_ms and wait for its pid at offset 0. */
 TestProc *TestStartListener(const wchar_t *name, DWORD work_ms);
@@ -370,7 +398,7 @@ TestProc *TestStartListener(const wchar_t *name, DWORD work_ms);
  */
 TestProc *TestSpawnController(unsigned flags, ...);
 
-/* TestSpawnSelf - spawn ipc_tests.exe with the arguments that follow, up to a NULL (the seed helpers). */
+/* TestSpawnSelf - spawn ipc_tests.exe with the arguments that follow, up to a NULL (the C# sample's helpers). */
 TestProc *TestSpawnSelf(unsigned flags, ...);
 
 /*
@@ -379,5 +407,147 @@ TestProc *TestSpawnSelf(unsigned flags, ...);
  * exit code; the process is returned in *out when out is not NULL.
  */
 DWORD TestStop(const wchar_t *name, DWORD timeout_ms, DWORD wait_ms, TestProc **out);
+
+/*
+ * TestAssertLaunchLine - wait up to timeout_ms for the controller's line
+ * "Launching executable: <exe> <args> " (the C# sample's trailing space included)
+ * and fail unless it is exactly that (the path compared ignoring case).
+ */
+#define TEST_ASSERT_LAUNCH_LINE(proc, exe, args, timeout_ms) \
+    TestAssertLaunchLine(__FILE__, __LINE__, (proc), (exe), (args), (timeout_ms))
+void TestAssertLaunchLine(const char *file, int line, TestProc *proc, const wchar_t *exe, const wchar_t *args,
+                          DWORD timeout_ms);
+
+/* Which programs TestExpectRefused runs. */
+#define RUN_LISTENER 1u
+#define RUN_CONTROLLER 2u
+#define RUN_STOP 4u
+
+TestProc *TestSpawnListener(unsigned flags, const wchar_t *const *args, size_t count);
+void TestWriteCloseMessage(const wchar_t *name);
+/* Ask a listener with short units to close and check it does so the C# sample's way. */
+void TestStopGracefully(TestProc *listener, const wchar_t *name);
+/*
+ * TestStartController - spawn "ConsoleAppController.exe NAME --console console
+ * -- --work-ms work_ms" (flags as for TestSpawnEx). With console "shared" its
+ * output includes the listener's lines; with "none" it is the controller's own.
+ */
+TestProc *TestStartController(const wchar_t *name, const wchar_t *console, const wchar_t *work_ms, unsigned flags);
+/* Wait for the controller's first listener and return its pid, checked to be the controller's child. */
+DWORD TestWaitLaunched(TestProc *controller, const wchar_t *name);
+/* --stop NAME succeeds, and the supervising controller then ends by itself without relaunching. */
+void TestStopAndExpectEnd(TestProc *controller, const wchar_t *name, size_t launches);
+/* Wait for a listener other than not_pid at offset 0 and check that controller launched it. */
+DWORD TestWaitOwnListener(TestProc *controller, const wchar_t *name, DWORD not_pid);
+/* Wait for the controller's listener and return its pid. */
+DWORD TestWaitListener(TestProc *controller, const wchar_t *name, DWORD not_pid);
+/* Open a listener by pid to read its exit code later; it must be running now. */
+HANDLE TestOpenListener(DWORD pid);
+/* Wait for a process handle to be signalled and return its exit code. */
+DWORD TestExitCodeOf(HANDLE process, DWORD timeout_ms);
+/* Run --stop NAME --timeout timeout_ms, fail unless it exits with expected; returns the stopper. */
+TestProc *TestStopExpect(const wchar_t *name, DWORD timeout_ms, DWORD expected);
+/* --stop NAME exits 0 and the controller then exits 0. */
+void TestStopController(const wchar_t *name, TestProc *controller);
+/*
+ * A controller whose listener is the crash helper: launch k lives for the k-th
+ * entry of plan (ms), then exits with TEST_CRASH_EXIT_CODE. Output is shared.
+ */
+TestProc *TestStartCrashController(const wchar_t *name, const wchar_t *plan, const wchar_t *restart_delay,
+                                   wchar_t *counter, size_t counter_cap);
+/* Run --status NAME and check its exit code; the process is returned for its output. */
+TestProc *TestExpectStatus(const wchar_t *name, DWORD expected);
+/* The number after label in status's output ("Units:      12 completed" -> 12). */
+unsigned long TestStatusNumber(TestProc *status, const wchar_t *label);
+/* Run exe (a file of bin\) with one argument; check its exit code; the process is returned. */
+TestProc *TestRunExe(const wchar_t *exe_file, const wchar_t *arg, const wchar_t *arg2, DWORD expected);
+/* Spawn exe with a NULL-terminated array of arguments, stderr apart. */
+TestProc *TestSpawnArgs(const wchar_t *exe_file, const wchar_t *const *args);
+/* The program of a run, started for NAME with what it needs to do real work if it wrongly accepted NAME. */
+TestProc *TestSpawnRun(unsigned run, const wchar_t *name);
+const wchar_t *TestRunLabel(unsigned run);
+/*
+ * Wait for proc (one of `what`'s runs) to exit with expected, and check it did
+ * nothing: no unit of work, no launch, no adoption, no close message sent, and
+ * no process left behind that it started.
+ */
+void TestExpectExitDoingNothing(TestProc *proc, const wchar_t *what, DWORD expected);
+
+/* ---- files (files.c) ---- */
+
+/* "YYYY-MM-DDTHH:MM:SS.mmm+HH:MM " */
+#define TEST_STAMP_LEN 30u
+#define JOURNAL_MAX_ENTRIES 4096
+#define JOURNAL_MAX_BYTES (1024 * 1024)
+typedef struct JournalEntry {
+    unsigned long pid;
+    unsigned long unit;
+    BOOL end; /* FALSE: a "start" line */
+} JournalEntry;
+typedef struct JournalSummary {
+    size_t starts;
+    size_t ends;
+    size_t malformed;        /* lines that are not "<time> pid=P unit=N start|end" */
+    size_t pids;             /* distinct listener pids */
+    size_t unmatched;        /* starts without a later end, ends without an earlier start */
+    unsigned long first_pid; /* of the first unmatched entry */
+    unsigned long first_unit;
+} JournalSummary;
+
+/* A file in the temporary folder named after the test's instance name; any old copy is removed. */
+void TestTempFile(const wchar_t *name, const wchar_t *suffix, wchar_t *out, size_t cap);
+BOOL TestFileExists(const wchar_t *path);
+/*
+ * The whole file, NUL-terminated (two zero bytes), in *len bytes; NULL when it
+ * cannot be opened (its error in *error). Shared for writing and deleting: the
+ * programs append and rotate while the test reads.
+ */
+unsigned char *TestReadAll(const wchar_t *path, size_t *len, DWORD *error);
+/*
+ * The text of a file (free it): UTF-16 LE after a BOM FF FE, else UTF-8 with
+ * or without a BOM. NULL when the file cannot be opened (*error says why).
+ */
+wchar_t *TestReadTextEx(const wchar_t *path, DWORD *error);
+/* TestReadTextEx for a file that must exist. */
+wchar_t *TestReadText(const wchar_t *path);
+/* Occurrences of needle in path's text; 0 when the file is not there (yet). */
+size_t TestCountInFile(const wchar_t *path, const wchar_t *needle);
+/* Wait until needle occurs at least count times in path; fail with the file's text after timeout_ms. */
+void TestWaitInFile(const wchar_t *path, const wchar_t *needle, size_t count, DWORD timeout_ms);
+/* The next line of *cursor, without its line break, in *line and *len; FALSE at the end. */
+BOOL TestNextLine(const wchar_t **cursor, const wchar_t **line, size_t *len);
+/* A line that starts with the local time in ISO 8601 with its offset, then a space. */
+BOOL TestHasStamp(const wchar_t *line, size_t len);
+/* Every line of a log is stamped. */
+void TestAssertStamped(const wchar_t *log, const wchar_t *path);
+/* The log FILE's .listener sibling for a log named ipc-NAME.log. */
+void TestLogPaths(const wchar_t *name, wchar_t *log, wchar_t *sibling, size_t cap);
+/* Remove a log and its rotated copies (temporary files of a passed test). */
+void TestRemoveLogs(const wchar_t *path);
+/* Wait until the journal holds text. */
+BOOL TestWaitJournal(const wchar_t *path, const char *text, DWORD timeout_ms);
+/* Every unit that started in the journal ended: the check after a run. */
+void TestAssertJournalComplete(const wchar_t *path, JournalSummary *summary);
+
+/* ---- squatted names and forged bytes (squat.c) ---- */
+
+typedef enum SquatKind {
+    SQUAT_MAPPING = 0,
+    SQUAT_EVENT = 1,
+    SQUAT_MUTEX = 2
+} SquatKind;
+
+void TestFillRandom(unsigned char *out, size_t len, uint32_t salt);
+/* Squat, failing the test on any error but the missing privilege, which makes it a SKIP (returns NULL). */
+HANDLE TestSquatOrSkip(SquatKind kind, const wchar_t *name, const wchar_t *sddl, DWORD size,
+                       const unsigned char *bytes, size_t len);
+/*
+ * Runs the chosen programs for NAME, one after the other, and requires each to
+ * exit 7 (NAME is in use) with a message on stderr that names the object (it
+ * contains NAME) and says what is wrong with it (one of mentions), having done
+ * nothing. When section is not NULL (a squatted mapping), its bytes must be
+ * the same afterwards: no pid published, no close message, no header written.
+ */
+void TestExpectRefused(const wchar_t *name, unsigned runs, HANDLE section, const wchar_t *const *mentions);
 
 #endif

@@ -1,0 +1,133 @@
+/*
+ * contract.h - what the tests hold the programs to: the mapping's header as
+ * README.md documents it, the exit codes, the names of the executables and
+ * the console lines of the C# sample (and the controller's own lines that
+ * tests look for).
+ *
+ * The offsets and values are written out here, from the documentation, rather
+ * than taken from the code: a test must fail when the code moves a field. The
+ * static assertions at the end tie the two together at compile time, so the
+ * documented layout and common/ipc_layout.h cannot drift apart unnoticed.
+ * The exit codes are the ones of common/ipc_exit.h, pinned the same way.
+ */
+#ifndef TEST_CONTRACT_H
+#define TEST_CONTRACT_H
+
+#include <stddef.h>
+
+#include "ipc_exit.h"
+#include "ipc_layout.h"
+
+/* ---- the mapping ---- */
+
+/* The C# sample's mapping: 4 bytes, a pid or the close message at offset 0. */
+#define SAMPLE_MAPPING_SIZE 4
+#define CLOSE_MESSAGE (-1)
+
+/* Our header after those 4 bytes (README.md, "The mapping"). */
+#define HEADER_SIZE 128
+#define HEADER_MAGIC 0x4C435049u /* "IPCL" */
+#define HEADER_VERSION 1u
+
+#define OFF_MESSAGE 0
+#define OFF_MAGIC 4
+#define OFF_VERSION 8
+#define OFF_SIZE 10
+#define OFF_STATE 12
+#define OFF_LISTENER_PID 16
+#define OFF_CONTROLLER_PID 20
+#define OFF_LISTENER_CREATED 24
+#define OFF_CONTROLLER_CREATED 32
+#define OFF_STOP_REQUESTS 40
+#define OFF_STOP_ACKED 44
+#define OFF_UNITS 48
+#define OFF_LAST_PROGRESS 56
+#define OFF_RESTARTS 64
+#define OFF_LAST_EXIT_CODE 68
+#define OFF_RESERVED 72
+#define RESERVED_SIZE 56
+
+/* Values of the state field. */
+#define STATE_RUNNING 1u
+#define STATE_WORKING 2u
+#define STATE_STOPPED 4u
+
+/* ---- processes ---- */
+
+#define TEST_LISTENER_EXE L"ConsoleAppListener.exe"
+#define TEST_CONTROLLER_EXE L"ConsoleAppController.exe"
+
+/* The C# sample's ClientAppInstanceName: the instance name when none is given. */
+#define DEFAULT_INSTANCE_NAME L"SampleApp"
+
+/* The exit code the controller gives a listener it terminates (hang, --force): ERROR_TIMEOUT. */
+#define TERMINATED_EXIT_CODE 1460u
+/* Exit codes from here up are NTSTATUS values: the process died of an exception (0xC0000005 and friends). */
+#define EXCEPTION_EXIT_CODES 0xC0000000u
+
+/* ---- the C# sample's console lines ---- */
+
+#define TEXT_NO_NAME L"Error: Expected a unique name for the application from the command line."
+#define TEXT_NOT_RECEIVED L"Close message not received, beginning to process"
+#define TEXT_PROCESSING L"Performing processing"
+#define TEXT_RECEIVED L"Received shutdown message"
+#define TEXT_HIT_ENTER_CLOSE L"Close message received. Hit Enter to close"
+#define TEXT_LAUNCHING L"Launching executable: "
+#define TEXT_LAUNCHED L"Process launched"
+#define TEXT_ALREADY L"Process already running"
+#define TEXT_EXITED L"Process exited"
+#define TEXT_SENT L"Sent message to shut down"
+
+/* ---- the controller's own lines ---- */
+
+#define TEXT_NOT_ADOPTING L"Not adopting pid "
+#define TEXT_FINISHING L"is finishing its last unit"
+#define TEXT_NOT_LISTENER_DATA L"does not hold a listener's data"
+#define TEXT_TERMINATING L"(--hang-timeout); terminating it"
+#define TEXT_RELAUNCH_MARK L"; relaunching "
+/* Over a pending close message in the C# sample's format, the controller waits for a sample unit to end. */
+#define TEXT_WAITING_SAMPLE_UNIT L"finishing its unit"
+/* --status on a mapping in the C# sample's format (the text is the controller's). */
+#define TEXT_STATUS_SAMPLE_FORMAT L"seed's format"
+
+/* ---- the documentation and the code agree ---- */
+
+_Static_assert(HEADER_SIZE == IPC_MAPPING_SIZE, "header size");
+_Static_assert(HEADER_SIZE == sizeof(IpcHeader), "header struct size");
+_Static_assert(HEADER_MAGIC == IPC_LAYOUT_MAGIC, "header magic");
+_Static_assert(HEADER_VERSION == IPC_LAYOUT_VERSION, "header version");
+_Static_assert(CLOSE_MESSAGE == IPC_CLOSE_MESSAGE, "close message");
+_Static_assert(OFF_MESSAGE == offsetof(IpcHeader, message), "offset of message");
+_Static_assert(OFF_MAGIC == offsetof(IpcHeader, magic), "offset of magic");
+_Static_assert(OFF_VERSION == offsetof(IpcHeader, version), "offset of version");
+_Static_assert(OFF_SIZE == offsetof(IpcHeader, size), "offset of size");
+_Static_assert(OFF_STATE == offsetof(IpcHeader, state), "offset of state");
+_Static_assert(OFF_LISTENER_PID == offsetof(IpcHeader, listener_pid), "offset of listener_pid");
+_Static_assert(OFF_CONTROLLER_PID == offsetof(IpcHeader, controller_pid), "offset of controller_pid");
+_Static_assert(OFF_LISTENER_CREATED == offsetof(IpcHeader, listener_created), "offset of listener_created");
+_Static_assert(OFF_CONTROLLER_CREATED == offsetof(IpcHeader, controller_created), "offset of controller_created");
+_Static_assert(OFF_STOP_REQUESTS == offsetof(IpcHeader, stop_requests), "offset of stop_requests");
+_Static_assert(OFF_STOP_ACKED == offsetof(IpcHeader, stop_acked), "offset of stop_acked");
+_Static_assert(OFF_UNITS == offsetof(IpcHeader, units), "offset of units");
+_Static_assert(OFF_LAST_PROGRESS == offsetof(IpcHeader, last_progress), "offset of last_progress");
+_Static_assert(OFF_RESTARTS == offsetof(IpcHeader, restarts), "offset of restarts");
+_Static_assert(OFF_LAST_EXIT_CODE == offsetof(IpcHeader, last_exit_code), "offset of last_exit_code");
+_Static_assert(OFF_RESERVED == offsetof(IpcHeader, reserved), "offset of reserved");
+_Static_assert(RESERVED_SIZE == sizeof(((IpcHeader *)0)->reserved), "size of reserved");
+_Static_assert(STATE_RUNNING == IPC_STATE_RUNNING, "state running");
+_Static_assert(STATE_WORKING == IPC_STATE_WORKING, "state working");
+_Static_assert(STATE_STOPPED == IPC_STATE_STOPPED, "state stopped");
+
+_Static_assert(IPC_EXIT_OK == 0, "exit code");
+_Static_assert(IPC_EXIT_FAILURE == 1, "exit code");
+_Static_assert(IPC_EXIT_USAGE == 2, "exit code");
+_Static_assert(IPC_EXIT_NOT_RUNNING == 3, "exit code");
+_Static_assert(IPC_EXIT_LISTENER_RUNNING == 4, "exit code");
+_Static_assert(IPC_EXIT_CONTROLLER_RUNNING == 5, "exit code");
+_Static_assert(IPC_EXIT_STOP_TIMEOUT == 6, "exit code");
+_Static_assert(IPC_EXIT_NAME_IN_USE == 7, "exit code");
+_Static_assert(IPC_EXIT_LAUNCH_FAILED == 8, "exit code");
+_Static_assert(IPC_EXIT_STOP_FORCED == 9, "exit code");
+_Static_assert(IPC_EXIT_TASK_DENIED == 10, "exit code");
+
+#endif

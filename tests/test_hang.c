@@ -1,0 +1,87 @@
+/*
+ * test_hang.c - --hang-timeout: a listener that stops making progress is
+ * terminated and relaunched; one that makes progress, or is finishing after
+ * a stop, is left alone.
+ */
+#include "harness/harness.h"
+
+#include <stdio.h>
+
+/* A listener inside a 3 s unit with --hang-timeout 800 is terminated (exit 1460) and replaced. */
+TEST_IMPL(faults_hang_detected)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t expected[TEST_TEXT_CAP];
+    TestProc *controller;
+    HANDLE first;
+    DWORD first_pid;
+    DWORD second_pid;
+
+    TestUniqueName(L"hang", name, TEST_TEXT_CAP);
+    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"shared", L"--hang-timeout", L"800",
+                                     L"--restart-delay", L"100", L"--", L"--work-ms", L"3000", (const wchar_t *)NULL);
+    first_pid = TestWaitOwnListener(controller, name, 0);
+    first = TestOpenListener(first_pid);
+    swprintf(expected, TEST_TEXT_CAP,
+             L"Listener (pid %lu) completed no unit of work for 800 ms (--hang-timeout); terminating it",
+             (unsigned long)first_pid);
+    ASSERT_OUTPUT(controller, expected, 5000);
+    ASSERT_EQ_INT(TestExitCodeOf(first, 5000), TERMINATED_EXIT_CODE);
+    swprintf(expected, TEST_TEXT_CAP, L"Listener (pid %lu) exited with code %lu", (unsigned long)first_pid,
+             (unsigned long)TERMINATED_EXIT_CODE);
+    ASSERT_OUTPUT(controller, expected, 5000);
+    ASSERT(TestWaitOutputCount(controller, TEXT_LAUNCHING, 2, 5000));
+    second_pid = TestWaitOwnListener(controller, name, first_pid);
+    ASSERT(second_pid != first_pid);
+    ASSERT(TestWaitHeaderU32(name, OFF_LAST_EXIT_CODE, TERMINATED_EXIT_CODE, 2000));
+    CloseHandle(first);
+}
+
+/* Units of 200 ms under --hang-timeout 800: nothing is terminated in 3 s. */
+TEST_IMPL(faults_hang_not_triggered_by_progress)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    TestProc *controller;
+    HANDLE listener;
+    DWORD pid;
+
+    TestUniqueName(L"nohang", name, TEST_TEXT_CAP);
+    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"shared", L"--hang-timeout", L"800",
+                                     L"--", L"--work-ms", L"200", (const wchar_t *)NULL);
+    pid = TestWaitOwnListener(controller, name, 0);
+    listener = TestOpenListener(pid);
+    Sleep(3000);
+    ASSERT_NOT_CONTAINS(TestOutputText(controller), TEXT_TERMINATING);
+    ASSERT(WaitForSingleObject(listener, 0) == WAIT_TIMEOUT);
+    ASSERT_EQ_INT(TestCountOutput(controller, TEXT_LAUNCHING), 1);
+    ASSERT_GE_INT(TestHeaderU64(name, OFF_UNITS), 8);
+    TestStopExpect(name, 15000, 0);
+    ASSERT_EQ_INT(TestExitCodeOf(listener, 5000), 0);
+    ASSERT_EXIT(controller, 0, 10000);
+    CloseHandle(listener);
+}
+
+/*
+ * A listener finishing a long last unit after a close message is not hung:
+ * --hang-timeout does not terminate it, however long past the timeout it runs.
+ */
+TEST_IMPL(faults_hang_spares_stopping_listener)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    TestProc *controller;
+    HANDLE listener;
+    DWORD pid;
+
+    TestUniqueName(L"hangstop", name, TEST_TEXT_CAP);
+    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"shared", L"--hang-timeout", L"2000",
+                                     L"--", L"--work-ms", L"4000", (const wchar_t *)NULL);
+    pid = TestWaitOwnListener(controller, name, 0);
+    listener = TestOpenListener(pid);
+    ASSERT(TestWaitHeaderU32(name, OFF_STATE, STATE_WORKING, 5000));
+    TestStopExpect(name, 15000, 0);
+    ASSERT_EQ_INT(TestExitCodeOf(listener, 0), 0);
+    ASSERT_EXIT(controller, 0, 10000);
+    ASSERT_NOT_CONTAINS(TestOutputText(controller), TEXT_TERMINATING);
+    ASSERT_EQ_INT(TestCountOutput(controller, TEXT_LAUNCHING), 1);
+    CloseHandle(listener);
+}

@@ -1,0 +1,218 @@
+/*
+ * test_run_command.c - --run: a command as the listener's unit of work, its exit
+ * codes, its output in the log, a stop that waits for it, and a kill that
+ * takes it (and what it started in the background) along.
+ */
+#include "harness/harness.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* TRUE when a stamped line of log holds exactly content after its stamp. */
+static BOOL LogHasLine(const wchar_t *log, const wchar_t *content)
+{
+    const wchar_t *cursor = log;
+    const wchar_t *line;
+    size_t len;
+    size_t want = wcslen(content);
+
+    while (TestNextLine(&cursor, &line, &len)) {
+        if (TestHasStamp(line, len) && len - TEST_STAMP_LEN == want &&
+            wcsncmp(line + TEST_STAMP_LEN, content, want) == 0) {
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+/* A listener for NAME running command as its unit. */
+static TestProc *StartRunListener(const wchar_t *name, const wchar_t *command)
+{
+    wchar_t exe[TEST_PATH_CAP];
+    wchar_t cmd[TEST_CMD_CAP];
+
+    TestBinPath(TEST_LISTENER_EXE, exe, TEST_PATH_CAP);
+    TestCommandLine(cmd, TEST_CMD_CAP, exe, name, L"--run", command, (const wchar_t *)NULL);
+    return TestSpawn(cmd);
+}
+
+/* "Command exited with code CODE after N ms", twice; N parsed; then a graceful stop. */
+static void ExpectCommandCode(const wchar_t *tag, const wchar_t *command, unsigned long code)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t text[TEST_TEXT_CAP];
+    wchar_t line[TEST_TEXT_CAP];
+    wchar_t *end = NULL;
+    const wchar_t *p;
+    TestProc *listener;
+    unsigned long ms;
+
+    TestUniqueName(tag, name, TEST_TEXT_CAP);
+    listener = StartRunListener(name, command);
+    swprintf(text, TEST_TEXT_CAP, L"Command exited with code %lu after ", code);
+    ASSERT_MSG(TestWaitOutputCount(listener, text, 2, 20000), L"\"%ls\" did not appear twice:\n%ls", text,
+               TestOutputText(listener));
+    ASSERT(TestOutputLine(listener, text, line, TEST_TEXT_CAP));
+    p = wcsstr(line, text) + wcslen(text);
+    ms = wcstoul(p, &end, 10);
+    ASSERT_MSG(end != p && wcscmp(end, L" ms") == 0, L"no duration in \"%ls\"", line);
+    ASSERT_LE_INT(ms, 20000);
+    swprintf(text, TEST_TEXT_CAP, L"Running: %ls", command);
+    ASSERT_CONTAINS(TestOutputText(listener), text);
+    ASSERT_EQ_INT(TestStop(name, 15000, 20000, NULL), 0);
+    ASSERT_EXIT(listener, 0, 10000);
+}
+
+TEST_IMPL(unattended_run_exit_codes)
+{
+    ExpectCommandCode(L"runcode3", L"cmd /c exit 3", 3);
+    ExpectCommandCode(L"runcode0", L"cmd /c exit 0", 0);
+}
+
+/* --stop during a long command: the stop waits for it, then the listener exits 0 without another one. */
+TEST_IMPL(unattended_run_stop_waits_for_command)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t self[TEST_PATH_CAP];
+    wchar_t command[TEST_CMD_CAP];
+    TestProc *listener;
+    TestProc *stopper = NULL;
+    ULONGLONG started;
+    DWORD code;
+    const wchar_t *out;
+    const wchar_t *received;
+
+    TestUniqueName(L"runstop", name, TEST_TEXT_CAP);
+    TestSelfPath(self, TEST_PATH_CAP);
+    TestCommandLine(command, TEST_CMD_CAP, self, L"--helper", L"sleeper", L"2500", (const wchar_t *)NULL);
+    listener = StartRunListener(name, command);
+    /* The sleeper's own line, not the "Running:" line that names it: the command is under way. */
+    ASSERT_OUTPUT(listener, L" started", 15000);
+    started = TestNowMs();
+    code = TestStop(name, 20000, 30000, &stopper);
+    ASSERT_MSG(code == 0, L"--stop exited with %lu:\n%ls", (unsigned long)code, TestOutputText(stopper));
+    /* The 2.5 s command was let finish: well over a second passed. */
+    ASSERT_GE_INT(TestNowMs() - started, 1500);
+    ASSERT_EXIT(listener, 0, 5000);
+    out = TestOutputText(listener);
+    ASSERT_CONTAINS(out, L"done");
+    ASSERT_EQ_INT(TestCountOutput(listener, L"Running: "), 1);
+    ASSERT_EQ_INT(TestCountOutput(listener, L"Command exited with code 0 after "), 1);
+    received = wcsstr(out, TEXT_RECEIVED);
+    ASSERT(received != NULL);
+    ASSERT_MSG(wcsstr(received, L"Running: ") == NULL, L"a command started after the close message:\n%ls", out);
+}
+
+/* With a controller's --log, what the command prints lands in the .listener log. */
+TEST_IMPL(unattended_run_output_logged)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t log_path[TEST_PATH_CAP];
+    wchar_t sibling[TEST_PATH_CAP];
+    wchar_t marker[TEST_TEXT_CAP];
+    wchar_t command[TEST_TEXT_CAP];
+    wchar_t *text;
+    TestProc *controller;
+
+    TestUniqueName(L"runlog", name, TEST_TEXT_CAP);
+    TestLogPaths(name, log_path, sibling, TEST_PATH_CAP);
+    swprintf(marker, TEST_TEXT_CAP, L"echoed-by-%ls", name);
+    swprintf(command, TEST_TEXT_CAP, L"cmd /c echo %ls", marker);
+    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"none", L"--log", log_path, L"--",
+                                     L"--run", command, (const wchar_t *)NULL);
+    (void)TestWaitListener(controller, name, 0);
+    TestWaitInFile(sibling, marker, 3, 15000); /* "Running: cmd /c echo X", then X itself */
+    TestWaitInFile(sibling, L"Command exited with code 0 after ", 1, 10000);
+    TestStopController(name, controller);
+    text = TestReadText(sibling);
+    TestAssertStamped(text, sibling);
+    /* The command's own line, not only the "Running:" line that names it. */
+    ASSERT_MSG(LogHasLine(text, marker), L"no line \"%ls\" in %ls:\n%ls", marker, sibling, text);
+    free(text);
+    TestRemoveLogs(log_path);
+    TestRemoveLogs(sibling);
+}
+
+/*
+ * With a log, a --run unit ends when its command does, not when the last
+ * process holding the command's output pipe does: a command that leaves a
+ * background process behind (cmd /c start /b server.exe) made the unit last
+ * as long as that process (found in review).
+ */
+TEST_IMPL(unattended_run_background_child_logged)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t log_path[TEST_PATH_CAP];
+    wchar_t sibling[TEST_PATH_CAP];
+    wchar_t self[TEST_PATH_CAP];
+    wchar_t command[TEST_CMD_CAP];
+    wchar_t *text;
+    const wchar_t *p;
+    wchar_t *end = NULL;
+    unsigned long ms;
+    TestProc *controller;
+
+    TestUniqueName(L"runbg", name, TEST_TEXT_CAP);
+    TestLogPaths(name, log_path, sibling, TEST_PATH_CAP);
+    TestSelfPath(self, TEST_PATH_CAP);
+    TestCommandLine(command, TEST_CMD_CAP, self, L"--helper", L"spawner", L"10000", (const wchar_t *)NULL);
+    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"none", L"--log", log_path, L"--",
+                                     L"--run", command, (const wchar_t *)NULL);
+    (void)TestWaitListener(controller, name, 0);
+    TestWaitInFile(sibling, L"spawner left a background process", 1, 15000);
+    TestWaitInFile(sibling, L"Command exited with code 0 after ", 1, 8000);
+    text = TestReadText(sibling);
+    p = wcsstr(text, L"Command exited with code 0 after ");
+    ASSERT(p != NULL);
+    p += wcslen(L"Command exited with code 0 after ");
+    ms = wcstoul(p, &end, 10);
+    ASSERT_MSG(end != p, L"no duration after \"Command exited\" in %ls:\n%ls", sibling, text);
+    ASSERT_MSG(ms < 5000, L"the unit lasted %lu ms: it waited for the background process (10 s), not the command",
+               ms);
+    free(text);
+    TestStopController(name, controller);
+    TestRemoveLogs(log_path);
+    TestRemoveLogs(sibling);
+}
+
+/* Killing the listener kills the command it runs (the job object). */
+TEST_IMPL(unattended_run_kill_takes_command)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t self[TEST_PATH_CAP];
+    wchar_t pid_file[TEST_PATH_CAP];
+    wchar_t command[TEST_CMD_CAP];
+    TestProc *listener;
+    ULONGLONG deadline;
+    DWORD sleeper = 0;
+    DWORD code = 0;
+    DWORD error = ERROR_SUCCESS;
+    unsigned char *bytes;
+    size_t len = 0;
+
+    TestUniqueName(L"runkill", name, TEST_TEXT_CAP);
+    TestSelfPath(self, TEST_PATH_CAP);
+    TestTempFile(name, L".pid", pid_file, TEST_PATH_CAP);
+    TestCommandLine(command, TEST_CMD_CAP, self, L"--helper", L"sleeper", L"60000", pid_file, (const wchar_t *)NULL);
+    listener = StartRunListener(name, command);
+    deadline = TestNowMs() + 15000;
+    while (sleeper == 0) {
+        bytes = TestReadAll(pid_file, &len, &error);
+        if (bytes != NULL) {
+            sleeper = (DWORD)strtoul((const char *)bytes, NULL, 10);
+            free(bytes);
+        }
+        ASSERT_MSG(sleeper != 0 || TestNowMs() < deadline, L"the command did not start within 15 s:\n%ls",
+                   TestOutputText(listener));
+        if (sleeper == 0) {
+            Sleep(TEST_FILE_POLL_MS);
+        }
+    }
+    ASSERT(TestPidAlive(sleeper));
+    ASSERT(TerminateProcess(TestHandle(listener), TEST_KILL_EXIT_CODE));
+    (void)TestWaitExit(listener, 10000, &code);
+    ASSERT_MSG(TestWaitPidExit(sleeper, 5000, NULL),
+               L"the command (pid %lu) outlived its killed listener by 5 s: it was not in a kill-on-close job",
+               (unsigned long)sleeper);
+    (void)DeleteFileW(pid_file);
+}
