@@ -291,12 +291,29 @@ static DWORD Schtasks(TestProc **out, ...)
     return code;
 }
 
-/* The repository's ConsoleAppController.task.xml: UTF-16 LE with BOM, the settings, and schtasks accepts it. */
+/*
+ * Writes text to path as UTF-16 LE after a BOM (FF FE), the encoding Task
+ * Scheduler's XML declares and schtasks /xml reads.
+ */
+static void WriteUtf16File(const wchar_t *path, const wchar_t *text)
+{
+    static const unsigned char kBom[2] = { 0xFF, 0xFE };
+    DWORD bytes = (DWORD)(wcslen(text) * sizeof(wchar_t));
+    DWORD written = 0;
+    HANDLE file = CreateFileW(path, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+
+    ASSERT_MSG(file != INVALID_HANDLE_VALUE, L"cannot create %ls (error %lu)", path, (unsigned long)GetLastError());
+    ASSERT(WriteFile(file, kBom, (DWORD)sizeof(kBom), &written, NULL) && written == sizeof(kBom));
+    ASSERT(WriteFile(file, text, bytes, &written, NULL) && written == bytes);
+    CloseHandle(file);
+}
+
+/*
+ * The one task definition, task.c's, as --install --dry-run prints it and
+ * saved as UTF-16 LE with a BOM: the settings, and schtasks accepts it.
+ */
 TEST_IMPL(unattended_task_xml_file)
 {
-    static const wchar_t *const kUp[] = { L"..\\", L"..\\..\\", L"..\\..\\..\\" };
-    wchar_t bin[TEST_PATH_CAP];
-    wchar_t candidate[TEST_PATH_CAP];
     wchar_t path[TEST_PATH_CAP];
     wchar_t name[TEST_TEXT_CAP];
     wchar_t stored_path[TEST_PATH_CAP];
@@ -306,17 +323,12 @@ TEST_IMPL(unattended_task_xml_file)
     DWORD error = ERROR_SUCCESS;
     DWORD code;
     TestProc *proc = NULL;
-    size_t up;
-    BOOL found = FALSE;
 
-    /* bin\ (run.sh, build.bat) or bin\<platform>\<configuration>\ (Visual Studio) under the repository. */
-    TestBinPath(L"", bin, TEST_PATH_CAP);
-    for (up = 0; up < ARRAYSIZE(kUp) && !found; up++) {
-        swprintf(candidate, TEST_PATH_CAP, L"%ls%lsConsoleAppController\\ConsoleAppController.task.xml", bin, kUp[up]);
-        ASSERT(GetFullPathNameW(candidate, TEST_PATH_CAP, path, NULL) > 0);
-        found = TestFileExists(path);
-    }
-    ASSERT_MSG(found, L"ConsoleAppController\\ConsoleAppController.task.xml not found above %ls", bin);
+    TestUniqueName(L"taskxml", name, TEST_TEXT_CAP);
+    proc = TestSpawnController(TEST_SPAWN_DEFAULT, L"--install", name, L"--dry-run", (const wchar_t *)NULL);
+    ASSERT_EXIT(proc, 0, 30000);
+    TestTempFile(name, L".xml", path, TEST_PATH_CAP);
+    WriteUtf16File(path, TestOutputText(proc));
 
     bytes = TestReadAll(path, &len, &error);
     ASSERT_MSG(bytes != NULL, L"cannot read %ls (error %lu)", path, (unsigned long)error);
@@ -345,4 +357,5 @@ TEST_IMPL(unattended_task_xml_file)
     ASSERT_MSG(code == 0, L"schtasks /delete /tn %ls /f exited with %lu:\n%ls", name, (unsigned long)code,
                TestOutputText(proc));
     ASSERT_MSG(!TestFileExists(stored_path), L"%ls is still there after schtasks /delete", stored_path);
+    DeleteFileW(path);
 }

@@ -11,7 +11,12 @@
 #ifndef IPC_BENCH_H
 #define IPC_BENCH_H
 
-#include "ipc_win.h"
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+
+#include <stdint.h>
 
 /* ---- clocks (bench_sys.c) ---- */
 

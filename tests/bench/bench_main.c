@@ -38,6 +38,16 @@
  */
 #include "bench.h"
 
+#include "ipc_args.h"
+#include "ipc_console.h"
+#include "ipc_layout.h"
+#include "ipc_mapping.h"
+#include "ipc_name.h"
+#include "ipc_path.h"
+#include "ipc_process.h"
+#include "ipc_text.h"
+#include "ipc_version.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,9 +3,12 @@
  */
 #include "bench.h"
 
+#include "ipc_time.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 /* ---- clocks ---- */
 

@@ -88,7 +88,7 @@
 /* Over a pending close message in the C# sample's format, the controller waits for a sample unit to end. */
 #define TEXT_WAITING_SAMPLE_UNIT L"finishing its unit"
 /* --status on a mapping in the C# sample's format (the text is the controller's). */
-#define TEXT_STATUS_SAMPLE_FORMAT L"seed's format"
+#define TEXT_STATUS_SAMPLE_FORMAT L"C# sample's format"
 
 /* ---- the documentation and the code agree ---- */
 
