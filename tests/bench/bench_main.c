@@ -220,7 +220,7 @@ static BOOL Spawn(Bench *b, const wchar_t *exe, const wchar_t *args, DWORD flags
     BOOL ok;
     DWORD code;
 
-    if (!CommandLine(cmd, sizeof(cmd) / sizeof(cmd[0]), exe, args)) {
+    if (!CommandLine(cmd, ARRAYSIZE(cmd), exe, args)) {
         return FALSE;
     }
     memset(&si, 0, sizeof(si));
@@ -544,8 +544,8 @@ static int BareStartMany(Bench *b, Bare *x, int n, DWORD flags, Samples *out, DW
     int started = 0;
     int got = 0;
 
-    NewName(b, L"go", go_name, sizeof(go_name) / sizeof(go_name[0]));
-    NewName(b, L"ready", ready_name, sizeof(ready_name) / sizeof(ready_name[0]));
+    NewName(b, L"go", go_name, ARRAYSIZE(go_name));
+    NewName(b, L"ready", ready_name, ARRAYSIZE(ready_name));
     go = CreateEventW(NULL, TRUE, FALSE, go_name);
     ready = CreateSemaphoreW(NULL, 0, MAX_PAIRS, ready_name);
     if (go == NULL || ready == NULL) {
@@ -665,7 +665,7 @@ static double FloorStart(Bench *b, DWORD flags)
     double ms = -1.0;
     HANDLE ev;
 
-    NewName(b, L"floor", name, sizeof(name) / sizeof(name[0]));
+    NewName(b, L"floor", name, ARRAYSIZE(name));
     ev = CreateEventW(NULL, TRUE, FALSE, name);
     if (ev == NULL) {
         return -1.0;
@@ -1239,8 +1239,8 @@ static void IdleSection(Bench *b)
     memset(&sleeper, 0, sizeof(sleeper));
     memset(&waiter, 0, sizeof(waiter));
     memset(w, 0, sizeof(w));
-    NewName(b, L"sleeper", tag, sizeof(tag) / sizeof(tag[0]));
-    NewName(b, L"waiter", wtag, sizeof(wtag) / sizeof(wtag[0]));
+    NewName(b, L"sleeper", tag, ARRAYSIZE(tag));
+    NewName(b, L"waiter", wtag, ARRAYSIZE(wtag));
     swprintf(args, 128, L"--sleeper %ls", tag);
     if (!PairStart(b, &p, L"idle", L"none", 0) || !Spawn(b, b->self, args, g_none_flags, TRUE, NULL, &sleeper, NULL)) {
         goto done;

@@ -711,7 +711,7 @@ void BenchMachine(char *out, size_t cap)
 
     if (RegGetValueW(HKEY_LOCAL_MACHINE, L"HARDWARE\\DESCRIPTION\\System\\CentralProcessor\\0", L"ProcessorNameString",
                      RRF_RT_REG_SZ, NULL, cpu, &size) != ERROR_SUCCESS) {
-        swprintf(cpu, sizeof(cpu) / sizeof(cpu[0]), L"?");
+        swprintf(cpu, ARRAYSIZE(cpu), L"?");
     }
     WideCharToMultiByte(CP_UTF8, 0, cpu, -1, cpu8, (int)sizeof(cpu8), NULL, NULL);
     for (p = cpu8; *p == ' '; p++) {
