@@ -135,7 +135,7 @@ static void Fmt(char *out, size_t cap, const char *fmt, ...)
 static Row *AddRow(Bench *b, const char *figure)
 {
     Row *r;
-    if (b->nrows == (int)(sizeof(b->rows) / sizeof(b->rows[0]))) {
+    if (b->nrows == (int)(ARRAYSIZE(b->rows))) {
         b->nrows--;
     }
     r = &b->rows[b->nrows++];
@@ -339,7 +339,7 @@ static BOOL PairStart(Bench *b, Pair *p, const wchar_t *what, const wchar_t *con
 {
     wchar_t args[256];
     memset(p, 0, sizeof(*p));
-    NewName(b, what, p->name, sizeof(p->name) / sizeof(p->name[0]));
+    NewName(b, what, p->name, ARRAYSIZE(p->name));
     if (work_ms == 0) {
         swprintf(args, 256, L"%ls --console %ls", p->name, console);
     } else {
@@ -496,7 +496,7 @@ static BOOL BareInit(Bench *b, Bare *x, const wchar_t *what)
 {
     DWORD code;
     memset(x, 0, sizeof(*x));
-    NewName(b, what, x->name, sizeof(x->name) / sizeof(x->name[0]));
+    NewName(b, what, x->name, ARRAYSIZE(x->name));
     code = IpcMappingCreate(x->name, &x->map);
     if (code != ERROR_SUCCESS) {
         Progress("ipc_bench: cannot create the mapping %ls (error %lu)", x->name, (unsigned long)code);

@@ -410,7 +410,7 @@ DWORD BenchLinuxPid(const wchar_t *exe_name, const wchar_t *tag)
         ctx.exe[i] = (char)(exe_name[i] < 128 ? exe_name[i] : L'?');
     }
     ctx.exe[i] = '\0';
-    swprintf(ctx.tag, sizeof(ctx.tag) / sizeof(ctx.tag[0]), L"%ls", tag);
+    swprintf(ctx.tag, ARRAYSIZE(ctx.tag), L"%ls", tag);
     ForEachUnixEntry("/proc", FindOne, &ctx);
     return ctx.best;
 }
