@@ -10,7 +10,8 @@
 #   b. build bin/*.exe with x86_64-w64-mingw32-gcc, check their DLL imports
 #   c. build the same sources with i686-w64-mingw32-gcc into bin/i686/
 #   d. MSVC check: clang-cl /Zs /W4 /WX of every <ClCompile> of every .vcxproj
-#      with that project's defines and include dirs (common/ipc.props), against Wine's headers
+#      with that project's defines and include dirs (common/ipc.props), against Wine's headers;
+#      clang-cl in C89 mode for the aggregate initializers MSVC's C mode warns on (C4204, C4221)
 #  d2. README.md's library example (the C block after <!-- example: worker.c -->)
 #      extracted to bin/example/worker.c, built with common/ and MSVC-checked
 #   e. tests/check_projects.sh: ipc.sln and the .vcxproj files match the tree
@@ -381,6 +382,27 @@ echo "  clang-cl: $CLANG_CL; headers: $WINE_INC/msvcrt, $WINE_INC/windows"
 #   -Wimplicit-int-conversion. These only add warnings; nothing is turned off.
 MSVC_EXTRA=(-Wshorten-64-to-32 -Wimplicit-int-conversion)
 
+# c89_initializer_check TARGET FILE...: MSVC in C mode warns, at /W4 and so as errors with
+# /WX, on aggregate initializers that are not compile-time constants (C4204: {x, y} of
+# variables) or that hold addresses of locals (C4221: {&local}), and some versions do so
+# also with /std:c11, where clang-cl stays silent. Clang reports exactly that, as
+# "initializer for aggregate is not a compile-time constant", only in C89 mode: one
+# pass in gnu89 mode with every other warning off finds both. Uses MSVC_ARGS.
+c89_initializer_check() {
+    local target=$1 out found
+    shift
+    out=$("$CLANG_CL" /Zs /utf-8 --target="$target" /clang:-std=gnu89 -Wno-everything -Wc99-extensions \
+        -ferror-limit=0 -imsvc "$WINE_INC/msvcrt" -imsvc "$WINE_INC/windows" "${MSVC_ARGS[@]}" -- "$@" 2>&1) || {
+        echo "$out" >&2
+        die "clang-cl in C89 mode (the check for MSVC's C4204/C4221) could not compile: $*"
+    }
+    found=$(grep -F 'initializer for aggregate is not a compile-time constant' <<<"$out" || true)
+    if [ -n "$found" ]; then
+        echo "$found" >&2
+        die "MSVC in C mode warns on these initializers (C4204 non-constant, C4221 address of a local; errors with /WX): assign the fields instead"
+    fi
+}
+
 # msvc_check VCXPROJ CONFIG PLATFORM TARGET
 msvc_check() {
     local proj=$1 config=$2 platform=$3 target=$4
@@ -399,6 +421,10 @@ msvc_check() {
     "$CLANG_CL" /Zs /W4 /WX /std:c11 /utf-8 --target="$target" "${MSVC_EXTRA[@]}" \
         -imsvc "$WINE_INC/msvcrt" -imsvc "$WINE_INC/windows" \
         "${MSVC_ARGS[@]}" -- "${files[@]}"
+    # The settings do not change the initializers: once per platform is enough.
+    if [ "$config" = Release ]; then
+        c89_initializer_check "$target" "${files[@]}"
+    fi
 }
 
 mapfile -t PROJECTS < <(find . -name '*.vcxproj' -not -path './.git/*' -not -path './bin/*' -printf '%P\n' | LC_ALL=C sort)
@@ -454,6 +480,7 @@ for target in x86_64-pc-windows-msvc:x64 i686-pc-windows-msvc:Win32; do
     echo "  clang-cl /Zs /W4 /WX bin/example/worker.c (${target%:*})"
     "$CLANG_CL" /Zs /W4 /WX /std:c11 /utf-8 --target="${target%:*}" "${MSVC_EXTRA[@]}" \
         -imsvc "$WINE_INC/msvcrt" -imsvc "$WINE_INC/windows" "${MSVC_ARGS[@]}" -- bin/example/worker.c
+    c89_initializer_check "${target%:*}" bin/example/worker.c
 done
 example_pre=$(x86_64-w64-mingw32-gcc -fpreprocessed -dD -E -P -x c bin/example/worker.c)
 ! grep -qE "$DEPRECATED_RE" <<<"$example_pre" ||
