@@ -185,13 +185,15 @@ static DWORD HangDueMs(const Controller *c)
     uint64_t last = c->watched_since;
     uint64_t now = IpcNowU64();
     uint64_t idle_ms;
+    uint64_t progress;
 
     if (c->opt->hang_timeout_ms == 0 || c->process == NULL || h == NULL || c->hang_terminated ||
         c->shutting_down || CloseRequested(c)) {
         return INFINITE;
     }
-    if (h->listener_pid == c->pid && h->last_progress > last) {
-        last = h->last_progress;
+    progress = IpcHeaderRead64(&h->last_progress);
+    if (h->listener_pid == c->pid && progress > last) {
+        last = progress;
     }
     idle_ms = now > last ? (now - last) / 10000u : 0;
     return idle_ms >= c->opt->hang_timeout_ms ? 0 : (DWORD)(c->opt->hang_timeout_ms - idle_ms);

@@ -128,7 +128,7 @@ static void PublishController(Controller *c)
 
     ControlHandlerSetView(c->map.view);
     if (h != NULL && IpcProcessCreationTime(GetCurrentProcess(), &created) == ERROR_SUCCESS) {
-        h->controller_created = created;
+        IpcHeaderWrite64(&h->controller_created, created);
         h->controller_pid = GetCurrentProcessId();
     }
 }
@@ -191,7 +191,7 @@ static void TearDown(Controller *c)
     h = IpcMappingHeader(&c->map);
     if (h != NULL && h->controller_pid == GetCurrentProcessId()) {
         h->controller_pid = 0;
-        h->controller_created = 0;
+        IpcHeaderWrite64(&h->controller_created, 0);
     }
     UnwatchListener(c);
     IpcMappingClose(&c->map);

@@ -96,6 +96,9 @@ TEST_DECLARE(unattended_status_supervised)
 TEST_DECLARE(unattended_status_unit_and_stopping)
 TEST_DECLARE(unattended_status_sample_format)
 
+/* test_header.c: the header's 64-bit fields are read and written whole (also from the 32-bit build) */
+TEST_DECLARE(header_64bit_fields_whole)
+
 /* test_log.c: --log: lines, time stamps, the listener's log, rotation */
 TEST_DECLARE(unattended_log_lines)
 TEST_DECLARE(unattended_log_kill_and_adopt)
@@ -192,6 +195,8 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(faults_new_controller_waits_for_finishing_listener, 45000)
     TEST_ENTRY(faults_stale_close_does_not_block_start, 60000)
     TEST_ENTRY(faults_controller_killed_listener_lives, 45000)
+    /* test_header.c */
+    TEST_ENTRY(header_64bit_fields_whole, 20000)
     /* test_stop.c */
     TEST_ENTRY(controller_stop_nothing_running, 20000)
     TEST_ENTRY(controller_stop_waits_for_unit, 30000)
