@@ -86,6 +86,8 @@ TEST_DECLARE(faults_twenty_kills)
 TEST_DECLARE(faults_hang_detected)
 TEST_DECLARE(faults_hang_not_triggered_by_progress)
 TEST_DECLARE(faults_hang_spares_stopping_listener)
+TEST_DECLARE(faults_hang_shorter_than_unit)
+TEST_DECLARE(faults_hang_shorter_than_default_unit)
 
 /* test_journal.c: the listener's journal: no unit lost across kills */
 TEST_DECLARE(faults_journal_no_unit_lost)
@@ -215,6 +217,8 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(faults_hang_detected, 40000)
     TEST_ENTRY(faults_hang_not_triggered_by_progress, 40000)
     TEST_ENTRY(faults_hang_spares_stopping_listener, 40000)
+    TEST_ENTRY(faults_hang_shorter_than_unit, 60000)
+    TEST_ENTRY(faults_hang_shorter_than_default_unit, 60000)
     /* test_journal.c */
     TEST_ENTRY(faults_journal_no_unit_lost, 60000)
     /* test_status.c */
