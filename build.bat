@@ -1,8 +1,9 @@
 @echo off
 rem build.bat - build ConsoleAppListener, ConsoleAppController and the tests on Windows.
 rem
-rem   build.bat               build bin\ConsoleAppController.exe, bin\ConsoleAppListener.exe
-rem                           and bin\ipc_tests.exe
+rem   build.bat               build bin\ConsoleAppController.exe, bin\ConsoleAppListener.exe,
+rem                           bin\ipc_tests.exe and common\ as a static library for a worker
+rem                           of one's own (bin\ipc.lib with cl, bin\libipc.a with gcc)
 rem   build.bat test          build, then run bin\ipc_tests.exe
 rem   build.bat run [ARGS]    build, then start bin\ConsoleAppController.exe ARGS
 rem   build.bat bench [ARGS]  build and run bin\ipc_bench.exe ARGS (needs tests\bench\;
@@ -116,6 +117,8 @@ if not defined COMMON_OBJS (
     >&2 echo build.bat: error: no .c files in common\
     exit /b 1
 )
+call :library
+if errorlevel 1 goto failed
 call :program ConsoleAppListener ConsoleAppListener
 if errorlevel 1 goto failed
 call :program ConsoleAppController ConsoleAppController
@@ -126,7 +129,7 @@ if /i "%MODE%"=="bench" (
     call :program ipc_bench tests\bench
     if errorlevel 1 goto failed
 )
-echo build.bat: built bin\ConsoleAppController.exe bin\ConsoleAppListener.exe bin\ipc_tests.exe
+echo build.bat: built bin\ConsoleAppController.exe bin\ConsoleAppListener.exe bin\ipc_tests.exe !LIBRARY!
 
 if /i "%MODE%"=="test" goto do_test
 if /i "%MODE%"=="run" goto do_run
@@ -189,6 +192,25 @@ for %%f in (%~1\*.rc) do (
         set "OBJS=!OBJS! "%OUT%\%%~nf.res.o""
     )
 )
+exit /b 0
+
+rem :library - common\'s objects as the static library README.md's example links:
+rem bin\ipc.lib (lib.exe, beside cl) or bin\libipc.a (ar.exe, beside MinGW's gcc).
+rem LIBRARY is its path. A new archive each time: ar would keep members of removed files.
+:library
+if "%TOOL%"=="cl" (
+    set "LIBRARY=bin\ipc.lib"
+) else (
+    set "LIBRARY=bin\libipc.a"
+)
+if exist "!LIBRARY!" del /q "!LIBRARY!"
+echo library !LIBRARY!
+if "%TOOL%"=="cl" (
+    lib /nologo /OUT:"!LIBRARY!" !COMMON_OBJS!
+) else (
+    ar rcs "!LIBRARY!" !COMMON_OBJS!
+)
+if errorlevel 1 exit /b 1
 exit /b 0
 
 rem :program NAME DIR... - compile each DIR (a missing one adds nothing) and link

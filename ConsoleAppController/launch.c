@@ -80,7 +80,7 @@ void RecordListener(Controller *c, HANDLE process, DWORD pid)
     volatile IpcHeader *h = IpcMappingHeader(&c->map);
     uint64_t created = 0;
     if (h != NULL && IpcProcessCreationTime(process, &created) == ERROR_SUCCESS) {
-        h->listener_created = created;
+        IpcHeaderWrite64(&h->listener_created, created);
         h->listener_pid = pid;
     }
 }

@@ -46,6 +46,8 @@ static const wchar_t kUsage[] =
     L"                    shared: it shares this console and output; none: no console\n"
     L"  --hang-timeout MS terminate and relaunch a listener that completed no unit of\n"
     L"                    work for MS ms (off by default; needs a listener of ours)\n"
+    L"                    relaunches back off as after quick exits; warns at the start\n"
+    L"                    when MS is not longer than the listener's --work-ms\n"
     L"  --restart-delay MS      first pause before relaunching a listener that ran\n"
     L"                    less than 1 s (default 500); it doubles after each such exit\n"
     L"  --restart-delay-max MS  the longest pause (default 32000)\n"

@@ -106,6 +106,25 @@ static void ScheduleRelaunch(Controller *c, BOOL healthy)
     c->relaunch_tick = GetTickCount64() + c->pause_ms;
 }
 
+/*
+ * TRUE when the listener that exited ran well enough to be relaunched at once:
+ * for HEALTHY_RUN_MS, and not terminated as hung. A hang kill counts as a quick
+ * exit, so a --hang-timeout shorter than a unit, which kills every listener,
+ * backs off to --restart-delay-max instead of killing one per timeout for ever.
+ * A hung listener that had completed units since its start starts the back-off
+ * afresh, as a long healthy run would have reset it.
+ */
+static BOOL ExitWasHealthy(Controller *c, DWORD ran_ms, BOOL progressed)
+{
+    if (!c->hang_terminated) {
+        return ran_ms >= HEALTHY_RUN_MS;
+    }
+    if (progressed) {
+        c->pause_ms = 0;
+    }
+    return FALSE;
+}
+
 /* Relaunch after a pause; a failure is retried with the same back-off rather than giving up. */
 static void Relaunch(Controller *c)
 {
@@ -135,6 +154,8 @@ static int OnListenerExit(Controller *c)
     /* Saturated: an exit after 49 days is healthy whatever the 32-bit count says. */
     ULONGLONG ran_ms64 = GetTickCount64() - c->started_tick;
     DWORD ran_ms = ran_ms64 > 0xFFFFFFFFu ? 0xFFFFFFFFu : (DWORD)ran_ms64;
+    /* Read before UnwatchListener forgets the pid: did this listener complete a unit since it was watched? */
+    BOOL progressed = h != NULL && h->listener_pid == pid && IpcHeaderRead64(&h->last_progress) > c->watched_since;
     DWORD exit_code = UnwatchListener(c);
 
     IpcPrint(L"Process exited");
@@ -160,8 +181,13 @@ static int OnListenerExit(Controller *c)
                        L"relaunching. Check the arguments after -- (ConsoleAppListener --help).",
                        (unsigned long)pid, (unsigned long)exit_code, (unsigned long)ran_ms);
     }
-    ScheduleRelaunch(c, ran_ms >= HEALTHY_RUN_MS);
-    if (c->pause_ms == 0) {
+    ScheduleRelaunch(c, ExitWasHealthy(c, ran_ms, progressed));
+    if (c->hang_terminated) {
+        IpcPrint(L"Listener (pid %lu) exited with code %lu after %lu ms, terminated as hung; relaunching in %lu ms%ls",
+                 (unsigned long)pid, (unsigned long)exit_code, (unsigned long)ran_ms, (unsigned long)c->pause_ms,
+                 progressed ? L""
+                            : L" (it completed no unit of work: is --hang-timeout shorter than one unit?)");
+    } else if (c->pause_ms == 0) {
         IpcPrint(L"Listener (pid %lu) exited with code %lu after %lu ms; relaunching now", (unsigned long)pid,
                  (unsigned long)exit_code, (unsigned long)ran_ms);
     } else {
@@ -185,13 +211,15 @@ static DWORD HangDueMs(const Controller *c)
     uint64_t last = c->watched_since;
     uint64_t now = IpcNowU64();
     uint64_t idle_ms;
+    uint64_t progress;
 
     if (c->opt->hang_timeout_ms == 0 || c->process == NULL || h == NULL || c->hang_terminated ||
         c->shutting_down || CloseRequested(c)) {
         return INFINITE;
     }
-    if (h->listener_pid == c->pid && h->last_progress > last) {
-        last = h->last_progress;
+    progress = IpcHeaderRead64(&h->last_progress);
+    if (h->listener_pid == c->pid && progress > last) {
+        last = progress;
     }
     idle_ms = now > last ? (now - last) / 10000u : 0;
     return idle_ms >= c->opt->hang_timeout_ms ? 0 : (DWORD)(c->opt->hang_timeout_ms - idle_ms);

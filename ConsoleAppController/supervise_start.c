@@ -128,9 +128,49 @@ static void PublishController(Controller *c)
 
     ControlHandlerSetView(c->map.view);
     if (h != NULL && IpcProcessCreationTime(GetCurrentProcess(), &created) == ERROR_SUCCESS) {
-        h->controller_created = created;
+        IpcHeaderWrite64(&h->controller_created, created);
         h->controller_pid = GetCurrentProcessId();
     }
+}
+
+/*
+ * A --hang-timeout no longer than one unit of work kills every listener before
+ * it completes a unit, for ever. Said at the start when the unit's length is
+ * known: the listener is ours (ConsoleAppListener.exe) and does the C# sample's
+ * timed units, its --work-ms after -- or the default; with --run a unit lasts
+ * as long as its command. The arguments are read with the listener's own parser.
+ */
+static void WarnHangTimeoutShorterThanUnit(const Controller *c)
+{
+    const IpcControllerOptions *opt = c->opt;
+    IpcListenerOptions lo;
+    wchar_t err[IPC_ERROR_TEXT_MAX];
+    wchar_t **argv = NULL;
+    int argc = opt->listener_argc + 2;
+    int i;
+
+    if (opt->hang_timeout_ms == 0 ||
+        CompareStringOrdinal(IpcPathFileName(c->listener_path), -1, LISTENER_EXE, -1, TRUE) != CSTR_EQUAL) {
+        return;
+    }
+    argv = (wchar_t **)HeapAlloc(GetProcessHeap(), 0, (size_t)argc * sizeof(wchar_t *));
+    if (argv == NULL) {
+        return; /* only a warning is lost */
+    }
+    argv[0] = (wchar_t *)c->listener_path;
+    argv[1] = (wchar_t *)opt->name;
+    for (i = 0; i < opt->listener_argc; i++) {
+        argv[i + 2] = opt->listener_argv[i];
+    }
+    /* Arguments it would refuse end the controller with their own message once it runs. */
+    if (IpcParseListenerArgs(argc, argv, &lo, err, ARRAYSIZE(err)) == IPC_PARSE_OK && lo.run == NULL &&
+        opt->hang_timeout_ms <= lo.work_ms) {
+        IpcPrintErr(L"Warning: --hang-timeout %lu ms is not longer than one unit of work of the listener (--work-ms "
+                    L"%lu): every listener will be terminated as hung before it completes a unit. Give a "
+                    L"--hang-timeout longer than %lu ms.",
+                    opt->hang_timeout_ms, lo.work_ms, lo.work_ms);
+    }
+    HeapFree(GetProcessHeap(), 0, argv);
 }
 
 /* Every step before the supervision loop. Returns IPC_EXIT_OK to supervise (unless c->shutting_down). */
@@ -147,6 +187,7 @@ static int StartUp(Controller *c)
     if (rc != IPC_EXIT_OK) {
         return rc;
     }
+    WarnHangTimeoutShorterThanUnit(c);
     rc = AcquireLock(c);
     if (rc != IPC_EXIT_OK) {
         return rc;
@@ -191,7 +232,7 @@ static void TearDown(Controller *c)
     h = IpcMappingHeader(&c->map);
     if (h != NULL && h->controller_pid == GetCurrentProcessId()) {
         h->controller_pid = 0;
-        h->controller_created = 0;
+        IpcHeaderWrite64(&h->controller_created, 0);
     }
     UnwatchListener(c);
     IpcMappingClose(&c->map);

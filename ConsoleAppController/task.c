@@ -172,8 +172,11 @@ static BOOL AppendXml(wchar_t *buf, size_t cap, size_t *len, const wchar_t *text
     const wchar_t *p;
     for (p = text; *p != L'\0'; p++) {
         const wchar_t *rep = NULL;
-        wchar_t one[2] = {*p, L'\0'};
+        wchar_t one[2];
         size_t k;
+        /* Assigned, not initialized: MSVC in C mode warns on a non-constant aggregate initializer (C4204). */
+        one[0] = *p;
+        one[1] = L'\0';
         if (escape) {
             switch (*p) {
             case L'&':

@@ -118,6 +118,30 @@ typedef struct OptionSpec {
     bool *given;           /* set to true when the option appears; may be NULL */
 } OptionSpec;
 
+/*
+ * Appends one option to a table of cap entries (*count of them filled). The
+ * tables are filled by assignment, not by an initializer list: MSVC in C mode
+ * warns on aggregate initializers that are not constants (C4204) or that hold
+ * addresses of locals (C4221), and these entries point at the parser's locals.
+ */
+static void SpecAdd(OptionSpec *specs, size_t cap, size_t *count, const wchar_t *name, OptionKind kind,
+                    unsigned long min, const wchar_t **text, unsigned long *number, bool supervise_only, bool *given)
+{
+    OptionSpec *spec;
+    if (*count >= cap) {
+        return; /* a table too small for its options: the tests of the missing option fail */
+    }
+    spec = &specs[*count];
+    spec->name = name;
+    spec->kind = kind;
+    spec->min = min;
+    spec->text = text;
+    spec->number = number;
+    spec->supervise_only = supervise_only;
+    spec->given = given;
+    *count += 1;
+}
+
 /* What MatchOption found. */
 typedef enum MatchResult {
     MATCH_NONE,  /* argv[*i] is none of the options */
@@ -182,14 +206,15 @@ IpcParseResult IpcParseListenerArgs(int argc, wchar_t **argv, IpcListenerOptions
     IpcListenerOptions o;
     int i;
     const wchar_t *ignored = NULL;
-    const OptionSpec specs[] = {
-        {L"--work-ms", OPTION_MS, 0, NULL, &o.work_ms, false, NULL},
-        {L"--journal", OPTION_TEXT, 0, &o.journal, NULL, false, NULL},
-        {L"--run", OPTION_TEXT, 0, &o.run, NULL, false, NULL},
-        {L"--log-max-bytes", OPTION_BYTES, 0, NULL, &o.log_max_bytes, false, NULL},
-        {L"--log", OPTION_TEXT, 0, &o.log, NULL, false, NULL},
-    };
+    OptionSpec specs[5];
+    size_t nspecs = 0;
 
+    SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--work-ms", OPTION_MS, 0, NULL, &o.work_ms, false, NULL);
+    SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--journal", OPTION_TEXT, 0, &o.journal, NULL, false, NULL);
+    SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--run", OPTION_TEXT, 0, &o.run, NULL, false, NULL);
+    SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--log-max-bytes", OPTION_BYTES, 0, NULL, &o.log_max_bytes, false,
+            NULL);
+    SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--log", OPTION_TEXT, 0, &o.log, NULL, false, NULL);
     o.name = NULL;
     o.work_ms = IPC_DEFAULT_WORK_MS;
     o.journal = NULL;
@@ -204,7 +229,7 @@ IpcParseResult IpcParseListenerArgs(int argc, wchar_t **argv, IpcListenerOptions
         if (wcscmp(arg, L"--version") == 0) {
             return IPC_PARSE_VERSION;
         }
-        switch (MatchOption(argc, argv, &i, specs, ARRAYSIZE(specs), &ignored, err, err_cap)) {
+        switch (MatchOption(argc, argv, &i, specs, nspecs, &ignored, err, err_cap)) {
         case MATCH_TAKEN:
             continue;
         case MATCH_ERROR:
@@ -246,20 +271,23 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
     const wchar_t *supervise_only = NULL; /* the first option that makes no sense with --stop */
     bool timeout_given = false;
     bool delay_max_given = false;
-    const OptionSpec specs[] = {
-        {L"--stop", OPTION_NAME, 0, &stop_name, NULL, false, NULL},
-        {L"--status", OPTION_NAME, 0, &status_name, NULL, false, NULL},
-        {L"--install", OPTION_NAME, 0, &install_name, NULL, false, NULL},
-        {L"--uninstall", OPTION_NAME, 0, &uninstall_name, NULL, false, NULL},
-        {L"--timeout", OPTION_MS, 0, NULL, &o.timeout_ms, false, &timeout_given},
-        {L"--hang-timeout", OPTION_MS, 1, NULL, &o.hang_timeout_ms, true, NULL},
-        {L"--restart-delay-max", OPTION_MS, 1, NULL, &o.restart_delay_max_ms, true, &delay_max_given},
-        {L"--restart-delay", OPTION_MS, 1, NULL, &o.restart_delay_ms, true, NULL},
-        {L"--log-max-bytes", OPTION_BYTES, 0, NULL, &o.log_max_bytes, true, NULL},
-        {L"--log", OPTION_TEXT, 0, &o.log, NULL, true, NULL},
-        {L"--listener", OPTION_TEXT, 0, &o.listener_path, NULL, true, NULL},
-    };
+    OptionSpec specs[11];
+    size_t nspecs = 0;
 
+    SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--stop", OPTION_NAME, 0, &stop_name, NULL, false, NULL);
+    SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--status", OPTION_NAME, 0, &status_name, NULL, false, NULL);
+    SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--install", OPTION_NAME, 0, &install_name, NULL, false, NULL);
+    SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--uninstall", OPTION_NAME, 0, &uninstall_name, NULL, false, NULL);
+    SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--timeout", OPTION_MS, 0, NULL, &o.timeout_ms, false, &timeout_given);
+    SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--hang-timeout", OPTION_MS, 1, NULL, &o.hang_timeout_ms, true, NULL);
+    SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--restart-delay-max", OPTION_MS, 1, NULL, &o.restart_delay_max_ms,
+            true, &delay_max_given);
+    SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--restart-delay", OPTION_MS, 1, NULL, &o.restart_delay_ms, true,
+            NULL);
+    SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--log-max-bytes", OPTION_BYTES, 0, NULL, &o.log_max_bytes, true,
+            NULL);
+    SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--log", OPTION_TEXT, 0, &o.log, NULL, true, NULL);
+    SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--listener", OPTION_TEXT, 0, &o.listener_path, NULL, true, NULL);
     memset(&o, 0, sizeof(o));
     o.mode = IPC_MODE_SUPERVISE;
     o.name = NULL;
@@ -301,7 +329,7 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
             o.at_startup = wcscmp(arg, L"--at-startup") == 0;
             continue;
         }
-        switch (MatchOption(argc, argv, &i, specs, ARRAYSIZE(specs), &supervise_only, err, err_cap)) {
+        switch (MatchOption(argc, argv, &i, specs, nspecs, &supervise_only, err, err_cap)) {
         case MATCH_TAKEN:
             continue;
         case MATCH_ERROR:

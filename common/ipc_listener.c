@@ -152,9 +152,9 @@ static int WriteIdentity(volatile IpcHeader *h, BOOL *last_stopped)
         return IpcFailWin32(L"GetProcessTimes", code, L"cannot read this process's start time");
     }
     *last_stopped = h->state == IPC_STATE_STOPPED;
-    h->units = 0;
-    h->last_progress = 0;
-    h->listener_created = created;
+    IpcHeaderWrite64(&h->units, 0);
+    IpcHeaderWrite64(&h->last_progress, 0);
+    IpcHeaderWrite64(&h->listener_created, created);
     h->listener_pid = GetCurrentProcessId();
     h->state = IPC_STATE_RUNNING;
     return IPC_EXIT_OK;
@@ -247,8 +247,9 @@ void IpcListenerUnitStarted(IpcListener *l)
 void IpcListenerUnitDone(IpcListener *l)
 {
     if (l->h != NULL) {
-        l->h->units = l->h->units + 1;
-        l->h->last_progress = IpcNowU64();
+        /* Only the listener writes units, so read-then-write loses no count. */
+        IpcHeaderWrite64(&l->h->units, IpcHeaderRead64(&l->h->units) + 1);
+        IpcHeaderWrite64(&l->h->last_progress, IpcNowU64());
         l->h->state = IPC_STATE_RUNNING;
     }
 }

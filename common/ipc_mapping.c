@@ -3,6 +3,7 @@
  */
 #include "ipc_mapping.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "ipc_error.h"
@@ -20,6 +21,42 @@ static volatile LONG *MessageField(const IpcMapping *m)
 {
     return (volatile LONG *)&m->view->message;
 }
+
+/*
+ * Both are built on InterlockedCompareExchange64 alone: it is atomic for an
+ * 8-byte aligned value on every target, x86 included (lock cmpxchg8b), as the
+ * function and the _InterlockedCompareExchange64 intrinsic it maps to are
+ * documented for x86, ARM and x64:
+ * https://learn.microsoft.com/windows/win32/api/winnt/nf-winnt-interlockedcompareexchange64,
+ * https://learn.microsoft.com/cpp/intrinsics/interlockedcompareexchange-intrinsic-functions).
+ * InterlockedExchange64 is not used: on x86 winnt.h builds it from the same
+ * compare-exchange, and some headers (Wine's) do not declare it for x86. A read
+ * is a compare-exchange of 0 with 0, which writes back the value it found: the
+ * views are always mapped for writing.
+ */
+uint64_t IpcHeaderRead64(const volatile uint64_t *field)
+{
+    return (uint64_t)InterlockedCompareExchange64((volatile LONG64 *)field, 0, 0);
+}
+
+void IpcHeaderWrite64(volatile uint64_t *field, uint64_t value)
+{
+    volatile LONG64 *target = (volatile LONG64 *)field;
+    LONG64 seen = *target; /* only a first guess: a torn value just fails the compare */
+    LONG64 found;
+
+    for (;;) {
+        found = InterlockedCompareExchange64(target, (LONG64)value, seen);
+        if (found == seen) {
+            return;
+        }
+        seen = found;
+    }
+}
+
+/* The byte offsets of the header's 64-bit fields, copied whole into a snapshot. */
+static const size_t kWideFields[] = {offsetof(IpcHeader, listener_created), offsetof(IpcHeader, controller_created),
+                                     offsetof(IpcHeader, units), offsetof(IpcHeader, last_progress)};
 
 /* Maps the whole section (size 0): the C# sample's section is only 4 bytes, yet its view spans a page. */
 static DWORD MapAll(HANDLE section, volatile IpcHeader **view)
@@ -40,9 +77,20 @@ IpcLayoutKind IpcMappingClassify(const IpcMapping *m, IpcHeader *out, const wcha
     IpcHeader decoded;
     IpcLayoutKind kind;
 
-    /* Another process may be writing; a torn copy is caught by the checks or the next read. */
+    /*
+     * Another process may be writing; a torn copy of the small fields is caught
+     * by the checks or the next read. The 64-bit fields are read whole, and
+     * stored little-endian as the layout has them.
+     */
     for (i = 0; i < ARRAYSIZE(bytes); i++) {
         bytes[i] = src[i];
+    }
+    for (i = 0; i < ARRAYSIZE(kWideFields); i++) {
+        uint64_t v = IpcHeaderRead64((const volatile uint64_t *)(const volatile void *)(src + kWideFields[i]));
+        size_t b;
+        for (b = 0; b < 8; b++) {
+            bytes[kWideFields[i] + b] = (unsigned char)((v >> (8 * b)) & 0xFFu);
+        }
     }
     memset(&decoded, 0, sizeof(decoded));
     kind = IpcLayoutClassify(bytes, sizeof(bytes), &decoded, why);

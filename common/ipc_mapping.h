@@ -70,6 +70,16 @@ LONG IpcMappingCompareExchangeMessage(const IpcMapping *m, LONG value, LONG expe
  */
 LONG IpcMappingSendClose(const IpcMapping *m);
 
+/*
+ * IpcHeaderRead64 / IpcHeaderWrite64 - a 64-bit field of the header
+ * (listener_created, controller_created, units, last_progress) read or written
+ * whole, never half old and half new, also in a 32-bit process, where a plain
+ * access is two 32-bit moves. Every access to these fields in the mapping goes
+ * through them. The field must be 8-byte aligned, as every one is in a view.
+ */
+uint64_t IpcHeaderRead64(const volatile uint64_t *field);
+void IpcHeaderWrite64(volatile uint64_t *field, uint64_t value);
+
 /* IpcMappingHeader - the header when the mapping holds our layout, else NULL. */
 volatile IpcHeader *IpcMappingHeader(const IpcMapping *m);
 

@@ -7,14 +7,19 @@
 #
 # Steps:
 #   a. install missing Debian packages (apt-get; sudo when not root)
-#   b. build bin/*.exe with x86_64-w64-mingw32-gcc, check their DLL imports
+#   b. build bin/*.exe and bin/libipc.a (common/) with x86_64-w64-mingw32-gcc, check
+#      the exes' DLL imports
 #   c. build the same sources with i686-w64-mingw32-gcc into bin/i686/
 #   d. MSVC check: clang-cl /Zs /W4 /WX of every <ClCompile> of every .vcxproj
-#      with that project's defines and include dirs (common/ipc.props), against Wine's headers
+#      with that project's defines and include dirs (common/ipc.props), against Wine's headers;
+#      clang-cl in C89 mode for the aggregate initializers MSVC's C mode warns on (C4204, C4221)
 #  d2. README.md's library example (the C block after <!-- example: worker.c -->)
-#      extracted to bin/example/worker.c, built with common/ and MSVC-checked
+#      extracted to bin/example/worker.c and built with README.md's own MinGW command
+#      line (the block after <!-- build: worker.c -->) against bin/libipc.a; its MSVC
+#      line's compile options checked with clang-cl
 #   e. tests/check_projects.sh: ipc.sln and the .vcxproj files match the tree
-#   f. wine bin/ipc_tests.exe, then tests/interactive.sh if it exists, then the
+#   f. wine bin/ipc_tests.exe (and its 64-bit header test from bin/i686/ where Wine
+#      runs 32-bit programs), then tests/interactive.sh if it exists, then the
 #      native fuzz runs (tests/fuzz/run_fuzz.sh, IPC_FUZZ_SECONDS each, default 10)
 # The last line of a full run is "N passed, N failed" (both suites together).
 # Source lists come from the file system: every .c of a program's folder plus
@@ -267,6 +272,10 @@ build_arch() {
     compile_dir common
     local common_objs=("${OBJS[@]}")
     [ "${#common_objs[@]}" -gt 0 ] || die "no sources in common/"
+    # common/ as the static library a worker of one's own links (README.md: the listener as a library).
+    echo "  $triplet-ar $out/libipc.a"
+    rm -f "$out/libipc.a"
+    "$triplet-ar" rcs "$out/libipc.a" "${common_objs[@]}"
     local prog
     for prog in "${PROGRAMS[@]}" tests; do
         compile_dir "$prog"
@@ -381,6 +390,27 @@ echo "  clang-cl: $CLANG_CL; headers: $WINE_INC/msvcrt, $WINE_INC/windows"
 #   -Wimplicit-int-conversion. These only add warnings; nothing is turned off.
 MSVC_EXTRA=(-Wshorten-64-to-32 -Wimplicit-int-conversion)
 
+# c89_initializer_check TARGET FILE...: MSVC in C mode warns, at /W4 and so as errors with
+# /WX, on aggregate initializers that are not compile-time constants (C4204: {x, y} of
+# variables) or that hold addresses of locals (C4221: {&local}), and some versions do so
+# also with /std:c11, where clang-cl stays silent. Clang reports exactly that, as
+# "initializer for aggregate is not a compile-time constant", only in C89 mode: one
+# pass in gnu89 mode with every other warning off finds both. Uses MSVC_ARGS.
+c89_initializer_check() {
+    local target=$1 out found
+    shift
+    out=$("$CLANG_CL" /Zs /utf-8 --target="$target" /clang:-std=gnu89 -Wno-everything -Wc99-extensions \
+        -ferror-limit=0 -imsvc "$WINE_INC/msvcrt" -imsvc "$WINE_INC/windows" "${MSVC_ARGS[@]}" -- "$@" 2>&1) || {
+        echo "$out" >&2
+        die "clang-cl in C89 mode (the check for MSVC's C4204/C4221) could not compile: $*"
+    }
+    found=$(grep -F 'initializer for aggregate is not a compile-time constant' <<<"$out" || true)
+    if [ -n "$found" ]; then
+        echo "$found" >&2
+        die "MSVC in C mode warns on these initializers (C4204 non-constant, C4221 address of a local; errors with /WX): assign the fields instead"
+    fi
+}
+
 # msvc_check VCXPROJ CONFIG PLATFORM TARGET
 msvc_check() {
     local proj=$1 config=$2 platform=$3 target=$4
@@ -399,6 +429,10 @@ msvc_check() {
     "$CLANG_CL" /Zs /W4 /WX /std:c11 /utf-8 --target="$target" "${MSVC_EXTRA[@]}" \
         -imsvc "$WINE_INC/msvcrt" -imsvc "$WINE_INC/windows" \
         "${MSVC_ARGS[@]}" -- "${files[@]}"
+    # The settings do not change the initializers: once per platform is enough.
+    if [ "$config" = Release ]; then
+        c89_initializer_check "$target" "${files[@]}"
+    fi
 }
 
 mapfile -t PROJECTS < <(find . -name '*.vcxproj' -not -path './.git/*' -not -path './bin/*' -printf '%P\n' | LC_ALL=C sort)
@@ -443,9 +477,41 @@ awk '/<!-- example: worker\.c -->/ { marker = 1; next }
     inside { print }
     END { if (!done) exit 1 }' README.md | tr -d '\r' >bin/example/worker.c ||
     die "README.md: no \`\`\`c block right after the line <!-- example: worker.c -->"
-echo "  x86_64-w64-mingw32-gcc bin/example/worker.c ($(wc -l <bin/example/worker.c) lines) + common/"
-x86_64-w64-mingw32-gcc "${CFLAGS[@]}" "${LDFLAGS[@]}" -o bin/example/worker.exe bin/example/worker.c \
-    bin/obj/x86_64-w64-mingw32/common/*.o "${LIBS[@]}"
+# README.md's one-line builds of it, as a user types them in the clone's root: run
+# exactly as written, in a folder that has worker.c and the clone's common/ and bin/.
+BUILD_LINES=$(awk '/<!-- build: worker\.c -->/ { marker = 1; next }
+    marker && !inside { if ($0 !~ /^```/) exit 1; inside = 1; next }
+    inside && /^```/ { done = 1; exit }
+    inside { print }
+    END { if (!done) exit 1 }' README.md | tr -d '\r') ||
+    die "README.md: no \`\`\` block right after the line <!-- build: worker.c -->"
+MINGW_LINE=$(grep -m 1 '^x86_64-w64-mingw32-gcc ' <<<"$BUILD_LINES") ||
+    die "README.md: the block after <!-- build: worker.c --> has no line starting x86_64-w64-mingw32-gcc"
+MSVC_LINE=$(grep -m 1 '^cl ' <<<"$BUILD_LINES") ||
+    die "README.md: the block after <!-- build: worker.c --> has no line starting cl"
+EXAMPLE_DIR=$(mktemp -d)
+cp bin/example/worker.c "$EXAMPLE_DIR/"
+ln -s "$ROOT/common" "$EXAMPLE_DIR/common"
+ln -s "$ROOT/bin" "$EXAMPLE_DIR/bin"
+echo "  (README.md) $MINGW_LINE"
+(cd "$EXAMPLE_DIR" && eval "$MINGW_LINE") || die "README.md's MinGW build of the example failed: $MINGW_LINE"
+[ -f "$EXAMPLE_DIR/worker.exe" ] || die "README.md's MinGW build line made no worker.exe: $MINGW_LINE"
+mv "$EXAMPLE_DIR/worker.exe" bin/example/worker.exe
+# The cl line: its compile options as written (the .lib files go to the linker, which
+# cannot run here) with clang-cl and /WX, in both targets; it must link build.bat's bin\ipc.lib.
+case " $MSVC_LINE " in *' bin\ipc.lib '*) ;; *) die "README.md's cl line does not link bin\\ipc.lib: $MSVC_LINE" ;; esac
+read -r -a MSVC_WORDS <<<"${MSVC_LINE#cl }"
+MSVC_COMPILE=()
+for word in "${MSVC_WORDS[@]}"; do
+    case "$word" in *.lib) ;; *) MSVC_COMPILE+=("$word") ;; esac
+done
+for target in x86_64-pc-windows-msvc i686-pc-windows-msvc; do
+    echo "  (README.md) $MSVC_LINE: clang-cl /Zs /WX ${MSVC_COMPILE[*]} ($target)"
+    (cd "$EXAMPLE_DIR" && "$CLANG_CL" /Zs /WX --target="$target" "${MSVC_EXTRA[@]}" \
+        -imsvc "$WINE_INC/msvcrt" -imsvc "$WINE_INC/windows" "${MSVC_COMPILE[@]}") ||
+        die "README.md's cl line does not compile cleanly: $MSVC_LINE"
+done
+rm -rf "$EXAMPLE_DIR"
 check_imports bin/example/worker.exe
 # With the settings every project has (common/ipc.props), as a project of the user's would.
 for target in x86_64-pc-windows-msvc:x64 i686-pc-windows-msvc:Win32; do
@@ -454,6 +520,7 @@ for target in x86_64-pc-windows-msvc:x64 i686-pc-windows-msvc:Win32; do
     echo "  clang-cl /Zs /W4 /WX bin/example/worker.c (${target%:*})"
     "$CLANG_CL" /Zs /W4 /WX /std:c11 /utf-8 --target="${target%:*}" "${MSVC_EXTRA[@]}" \
         -imsvc "$WINE_INC/msvcrt" -imsvc "$WINE_INC/windows" "${MSVC_ARGS[@]}" -- bin/example/worker.c
+    c89_initializer_check "${target%:*}" bin/example/worker.c
 done
 example_pre=$(x86_64-w64-mingw32-gcc -fpreprocessed -dD -E -P -x c bin/example/worker.c)
 ! grep -qE "$DEPRECATED_RE" <<<"$example_pre" ||
@@ -532,6 +599,15 @@ run_suite() {
 
 run_suite "bin/ipc_tests.exe" "$LOG_DIR/ipc_tests.log" \
     timeout -k 10 "$(remaining)" wine bin/ipc_tests.exe
+# The header's 64-bit fields can tear only in a 32-bit process: that test once more from
+# the 32-bit build, where this Wine runs 32-bit programs (Debian: the wine32:i386 package).
+if timeout 120 wine bin/i686/ipc_tests.exe --list </dev/null 2>/dev/null | tr -d '\r' | grep -q '^header_64bit_fields_whole '; then
+    run_suite "bin/i686/ipc_tests.exe" "$LOG_DIR/ipc_tests_i686.log" \
+        timeout -k 10 "$(remaining)" wine bin/i686/ipc_tests.exe header_64bit_fields_whole
+else
+    echo "  (bin/i686/ipc_tests.exe header_64bit_fields_whole skipped: this Wine runs no 32-bit programs;"
+    echo "   as root: dpkg --add-architecture i386 && apt-get update && apt-get install wine32:i386)"
+fi
 if [ -f tests/interactive.sh ]; then
     run_suite "tests/interactive.sh" "$LOG_DIR/interactive.log" \
         timeout -k 10 "$(remaining)" bash tests/interactive.sh

@@ -37,6 +37,53 @@ TEST_IMPL(faults_hang_detected)
     CloseHandle(first);
 }
 
+#define TEXT_HANG_WARNING L"Warning: --hang-timeout "
+
+/*
+ * --hang-timeout 1000 with 3 s units: the controller says at the start that
+ * every listener will be killed, and the kills back off as quick exits do
+ * (100, 200, 400 ms from --restart-delay 100), never "relaunching now".
+ */
+TEST_IMPL(faults_hang_shorter_than_unit)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    TestProc *controller;
+    DWORD pid;
+
+    TestUniqueName(L"hangshort", name, TEST_TEXT_CAP);
+    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"shared", L"--hang-timeout", L"1000",
+                                     L"--restart-delay", L"100", L"--", L"--work-ms", L"3000", (const wchar_t *)NULL);
+    ASSERT_OUTPUT(controller,
+                  L"Warning: --hang-timeout 1000 ms is not longer than one unit of work of the listener (--work-ms "
+                  L"3000): every listener will be terminated as hung before it completes a unit.",
+                  5000);
+    pid = TestWaitOwnListener(controller, name, 0);
+    ASSERT(pid != 0);
+    ASSERT_OUTPUT(controller, L"terminated as hung; relaunching in 100 ms (it completed no unit of work", 10000);
+    ASSERT_OUTPUT(controller, L"terminated as hung; relaunching in 200 ms (it completed no unit of work", 10000);
+    ASSERT_OUTPUT(controller, L"terminated as hung; relaunching in 400 ms (it completed no unit of work", 10000);
+    ASSERT_NOT_CONTAINS(TestOutputText(controller), L"relaunching now");
+    ASSERT_EQ_INT(TestCountOutput(controller, TEXT_HANG_WARNING), 1);
+    TestStopExpect(name, 15000, 0);
+    ASSERT_EXIT(controller, 0, 10000);
+}
+
+/* Our listener's default unit is 6000 ms: --hang-timeout 6000 without --work-ms is warned about too. */
+TEST_IMPL(faults_hang_shorter_than_default_unit)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    TestProc *controller;
+
+    TestUniqueName(L"hangdef", name, TEST_TEXT_CAP);
+    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"shared", L"--hang-timeout", L"6000",
+                                     (const wchar_t *)NULL);
+    ASSERT_OUTPUT(controller, L"Warning: --hang-timeout 6000 ms is not longer than one unit of work of the listener "
+                              L"(--work-ms 6000)", 5000);
+    TestWaitOwnListener(controller, name, 0);
+    TestStopExpect(name, 20000, 0);
+    ASSERT_EXIT(controller, 0, 10000);
+}
+
 /* Units of 200 ms under --hang-timeout 800: nothing is terminated in 3 s. */
 TEST_IMPL(faults_hang_not_triggered_by_progress)
 {
@@ -52,6 +99,7 @@ TEST_IMPL(faults_hang_not_triggered_by_progress)
     listener = TestOpenListener(pid);
     Sleep(3000);
     ASSERT_NOT_CONTAINS(TestOutputText(controller), TEXT_TERMINATING);
+    ASSERT_NOT_CONTAINS(TestOutputText(controller), TEXT_HANG_WARNING);
     ASSERT(WaitForSingleObject(listener, 0) == WAIT_TIMEOUT);
     ASSERT_EQ_INT(TestCountOutput(controller, TEXT_LAUNCHING), 1);
     ASSERT_GE_INT(TestHeaderU64(name, OFF_UNITS), 8);

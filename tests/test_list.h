@@ -86,6 +86,8 @@ TEST_DECLARE(faults_twenty_kills)
 TEST_DECLARE(faults_hang_detected)
 TEST_DECLARE(faults_hang_not_triggered_by_progress)
 TEST_DECLARE(faults_hang_spares_stopping_listener)
+TEST_DECLARE(faults_hang_shorter_than_unit)
+TEST_DECLARE(faults_hang_shorter_than_default_unit)
 
 /* test_journal.c: the listener's journal: no unit lost across kills */
 TEST_DECLARE(faults_journal_no_unit_lost)
@@ -95,6 +97,9 @@ TEST_DECLARE(unattended_status_not_running_and_garbage)
 TEST_DECLARE(unattended_status_supervised)
 TEST_DECLARE(unattended_status_unit_and_stopping)
 TEST_DECLARE(unattended_status_sample_format)
+
+/* test_header.c: the header's 64-bit fields are read and written whole (also from the 32-bit build) */
+TEST_DECLARE(header_64bit_fields_whole)
 
 /* test_log.c: --log: lines, time stamps, the listener's log, rotation */
 TEST_DECLARE(unattended_log_lines)
@@ -192,6 +197,8 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(faults_new_controller_waits_for_finishing_listener, 45000)
     TEST_ENTRY(faults_stale_close_does_not_block_start, 60000)
     TEST_ENTRY(faults_controller_killed_listener_lives, 45000)
+    /* test_header.c */
+    TEST_ENTRY(header_64bit_fields_whole, 20000)
     /* test_stop.c */
     TEST_ENTRY(controller_stop_nothing_running, 20000)
     TEST_ENTRY(controller_stop_waits_for_unit, 30000)
@@ -210,6 +217,8 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(faults_hang_detected, 40000)
     TEST_ENTRY(faults_hang_not_triggered_by_progress, 40000)
     TEST_ENTRY(faults_hang_spares_stopping_listener, 40000)
+    TEST_ENTRY(faults_hang_shorter_than_unit, 60000)
+    TEST_ENTRY(faults_hang_shorter_than_default_unit, 60000)
     /* test_journal.c */
     TEST_ENTRY(faults_journal_no_unit_lost, 60000)
     /* test_status.c */
