@@ -198,6 +198,8 @@ int wmain(int argc, wchar_t **argv)
     if (opt.name == NULL) {
         /* The C# sample's own line, word for word, on standard output as it printed it. */
         IpcPrint(L"Error: Expected a unique name for the application from the command line.");
+        /* Then, as after every usage error, where to read how it is used. */
+        IpcPrintErr(L"Run ConsoleAppListener --help for usage.");
         /* The C# sample waits for a key here; only a person at a console can press one. */
         if (IpcStdinIsConsole()) {
             IpcWaitForEnter();
