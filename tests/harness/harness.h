@@ -457,6 +457,8 @@ void TestStopAndExpectEnd(TestProc *controller, const wchar_t *name, size_t laun
 DWORD TestWaitOwnListener(TestProc *controller, const wchar_t *name, DWORD not_pid);
 /* Wait for the controller's listener and return its pid. */
 DWORD TestWaitListener(TestProc *controller, const wchar_t *name, DWORD not_pid);
+/* The controller adopted the listener pid of name: said so, recorded itself, launched nothing; units go on. */
+void TestExpectAdopted(TestProc *controller, const wchar_t *name, DWORD pid);
 /* Open a listener by pid to read its exit code later; it must be running now. */
 HANDLE TestOpenListener(DWORD pid);
 /* Wait for a process handle to be signalled and return its exit code. */
