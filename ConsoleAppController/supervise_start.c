@@ -15,6 +15,7 @@
 #include "ipc_named.h"
 #include "ipc_path.h"
 #include "ipc_process.h"
+#include "ipc_text.h"
 #include "ipc_version.h"
 
 /*
@@ -216,10 +217,13 @@ static int StartUp(Controller *c)
 /* The C# sample's prompt, or how to stop a controller that cannot read keys. */
 static void PrintPrompt(const Controller *c)
 {
+    wchar_t quoted[IPC_PASTE_CAP(IPC_NAME_MAX)];
+
     if (c->interactive) {
         IpcPrint(L"Hit any key to send shutdown message (at any time)");
     } else {
-        IpcPrint(L"Standard input is not a console; stop with: ConsoleAppController --stop %ls", c->opt->name);
+        IpcPrint(L"Standard input is not a console; stop with: ConsoleAppController --stop %ls",
+                 IpcPasteArg(c->opt->name, quoted, ARRAYSIZE(quoted)));
     }
 }
 

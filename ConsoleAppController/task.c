@@ -4,18 +4,35 @@
  *
  * Why these settings: a supervisor must not be killed by the scheduler's own
  * limits. The default ExecutionTimeLimit of 72 hours would end the controller
- * after three days, so it is PT0S (none); a second trigger while it runs must
- * not start a rival controller (IgnoreNew; the controller would refuse anyway,
- * exit 5); if the controller itself fails, the scheduler restarts it; and
- * battery, idle and network conditions must not stop it.
+ * after three days, so it is PT0S (none); battery, idle and network
+ * conditions must not stop it either.
+ *
+ * A controller that dies must come back. RestartOnFailure alone does not do
+ * it: Task Scheduler restarts a task whose start failed ([MS-TSCH] 2.5.4.2;
+ * "RestartOnFailure (settingsType) Element" in the Task Scheduler schema), not
+ * one that started and crashed later. So the trigger repeats every 5 minutes
+ * ("Repetition (triggerBaseType) Element", repetitionType: an Interval from
+ * PT1M to P31D, no Duration = for ever) with MultipleInstancesPolicy
+ * IgnoreNew: while the controller runs, a repetition starts nothing; once it
+ * is gone, the next one starts a controller, which adopts the listener still
+ * running (and a second controller would exit 5 anyway). RestartOnFailure
+ * stays for a start that fails, every minute, Count 255: the schema's Count
+ * is an unsignedByte of at least 1 ("Count (restartType) Element").
+ *
+ * Priority 5: the task's priority is the controller's priority class, which
+ * the listener and every --run command inherit. The default, 7, is
+ * BELOW_NORMAL_PRIORITY_CLASS with a lower I/O and memory priority; 4 to 6
+ * are NORMAL_PRIORITY_CLASS ("Priority (settingsType) Element").
  */
 #define COBJMACROS
 #include "task.h"
 #include "ipc_console.h"
 #include "ipc_error.h"
 #include "ipc_exit.h"
+#include "ipc_name.h"
 #include "ipc_path.h"
 #include "ipc_security.h"
+#include "ipc_text.h"
 
 
 #include <objbase.h>
@@ -215,6 +232,17 @@ static BOOL AppendField(wchar_t *buf, size_t cap, size_t *len, const wchar_t *be
     return AppendXml(buf, cap, len, before, FALSE) && AppendXml(buf, cap, len, value, TRUE);
 }
 
+/*
+ * Every trigger repeats every 5 minutes, for ever (a Repetition without a
+ * Duration: "If no value is specified, the pattern is repeated indefinitely",
+ * repetitionType in the Task Scheduler schema; Interval PT1M to P31D).
+ */
+static const wchar_t kTriggerBase[] = L"      <Enabled>true</Enabled>\r\n"
+                                      L"      <Repetition>\r\n"
+                                      L"        <Interval>PT5M</Interval>\r\n"
+                                      L"        <StopAtDurationEnd>false</StopAtDurationEnd>\r\n"
+                                      L"      </Repetition>\r\n";
+
 /* Builds the task definition; see the file comment for why each setting. */
 static BOOL BuildXml(wchar_t *xml, size_t cap, const wchar_t *name, const wchar_t *task_name, const wchar_t *command,
                      const wchar_t *arguments, const wchar_t *directory, const wchar_t *user_sid,
@@ -222,6 +250,7 @@ static BOOL BuildXml(wchar_t *xml, size_t cap, const wchar_t *name, const wchar_
 {
     size_t len = 0;
     BOOL ok;
+    wchar_t quoted[IPC_PASTE_CAP(IPC_NAME_MAX)];
 
     xml[0] = L'\0';
     ok = AppendField(xml, cap, &len,
@@ -230,15 +259,18 @@ static BOOL BuildXml(wchar_t *xml, size_t cap, const wchar_t *name, const wchar_
                      L"  <RegistrationInfo>\r\n"
                      L"    <Description>Supervises ConsoleAppListener ",
                      name);
-    ok = ok && AppendField(xml, cap, &len, L" (ConsoleAppController); stop it with ConsoleAppController --stop ", name);
+    ok = ok && AppendField(xml, cap, &len, L" (ConsoleAppController); stop it with ConsoleAppController --stop ",
+                           IpcPasteArg(name, quoted, ARRAYSIZE(quoted)));
     ok = ok && AppendField(xml, cap, &len, L"</Description>\r\n    <URI>\\", task_name);
     ok = ok && AppendXml(xml, cap, &len, L"</URI>\r\n  </RegistrationInfo>\r\n  <Triggers>\r\n", FALSE);
+    /* The trigger's base elements come first, in the schema's order (triggerBaseType: Enabled, ..., Repetition). */
+    ok = ok && AppendXml(xml, cap, &len, trigger == IPC_TASK_AT_STARTUP ? L"    <BootTrigger>\r\n" : L"    <LogonTrigger>\r\n",
+                         FALSE);
+    ok = ok && AppendXml(xml, cap, &len, kTriggerBase, FALSE);
     if (trigger == IPC_TASK_AT_STARTUP) {
-        ok = ok && AppendXml(xml, cap, &len, L"    <BootTrigger>\r\n      <Enabled>true</Enabled>\r\n    </BootTrigger>\r\n",
-                             FALSE);
+        ok = ok && AppendXml(xml, cap, &len, L"    </BootTrigger>\r\n", FALSE);
     } else {
-        ok = ok && AppendField(xml, cap, &len, L"    <LogonTrigger>\r\n      <Enabled>true</Enabled>\r\n      <UserId>",
-                               user_sid);
+        ok = ok && AppendField(xml, cap, &len, L"      <UserId>", user_sid);
         ok = ok && AppendXml(xml, cap, &len, L"</UserId>\r\n    </LogonTrigger>\r\n", FALSE);
     }
     ok = ok && AppendField(xml, cap, &len, L"  </Triggers>\r\n  <Principals>\r\n    <Principal id=\"Author\">\r\n      <UserId>",
@@ -273,10 +305,10 @@ static BOOL BuildXml(wchar_t *xml, size_t cap, const wchar_t *name, const wchar_
                            L"    <RunOnlyIfIdle>false</RunOnlyIfIdle>\r\n"
                            L"    <WakeToRun>false</WakeToRun>\r\n"
                            L"    <ExecutionTimeLimit>PT0S</ExecutionTimeLimit>\r\n"
-                           L"    <Priority>7</Priority>\r\n"
+                           L"    <Priority>5</Priority>\r\n"
                            L"    <RestartOnFailure>\r\n"
                            L"      <Interval>PT1M</Interval>\r\n"
-                           L"      <Count>999</Count>\r\n"
+                           L"      <Count>255</Count>\r\n"
                            L"    </RestartOnFailure>\r\n"
                            L"  </Settings>\r\n"
                            L"  <Actions Context=\"Author\">\r\n"
@@ -334,6 +366,50 @@ cleanup:
     return rc;
 }
 
+/*
+ * --dry-run's output. To a console, text as every other line is printed. To a
+ * file or a pipe (`> task.xml`), the bytes the XML declaration promises:
+ * UTF-16 LE after a byte-order mark, which is what `schtasks /create /xml`
+ * reads; UTF-8 there would contradict encoding="UTF-16".
+ */
+static int PrintDefinition(wchar_t *xml)
+{
+    static const unsigned char kBom[2] = {0xFF, 0xFE};
+    HANDLE out = GetStdHandle(STD_OUTPUT_HANDLE);
+    size_t len = wcslen(xml);
+    DWORD mode;
+    DWORD written = 0;
+    DWORD code;
+
+    if (out == NULL || out == INVALID_HANDLE_VALUE || GetConsoleMode(out, &mode)) {
+        /* The definition ends with CRLF; IpcPrint adds the line ending of the last line itself. */
+        while (len > 0 && (xml[len - 1] == L'\r' || xml[len - 1] == L'\n')) {
+            xml[--len] = L'\0';
+        }
+        IpcPrint(L"%ls", xml);
+        return IPC_EXIT_OK;
+    }
+    if (!WriteFile(out, kBom, (DWORD)sizeof(kBom), &written, NULL) ||
+        !WriteFile(out, xml, (DWORD)(len * sizeof(wchar_t)), &written, NULL)) {
+        code = GetLastError();
+        return IpcFailWin32(L"WriteFile", code, L"cannot write the task definition to standard output");
+    }
+    return IPC_EXIT_OK;
+}
+
+/* TRUE when task_name is registered already, so that --install can say it replaced it. */
+static BOOL TaskExists(ITaskFolder *root, BSTR task_name)
+{
+    IRegisteredTask *existing = NULL;
+    HRESULT hr = ITaskFolder_GetTask(root, task_name, &existing);
+
+    if (SUCCEEDED(hr) && existing != NULL) {
+        IRegisteredTask_Release(existing);
+        return TRUE;
+    }
+    return FALSE;
+}
+
 int IpcTaskInstall(const wchar_t *name, const wchar_t *controller_path, const wchar_t *arguments,
                    IpcTaskTrigger trigger, BOOL dry_run)
 {
@@ -352,6 +428,8 @@ int IpcTaskInstall(const wchar_t *name, const wchar_t *controller_path, const wc
     VARIANT empty;
     VARIANT sddl;
     DWORD code;
+    BOOL replaced;
+    wchar_t quoted[IPC_PASTE_CAP(IPC_NAME_MAX)];
 
     ZeroMemory(&com, sizeof(com));
     ZeroMemory(&empty, sizeof(empty));
@@ -375,13 +453,7 @@ int IpcTaskInstall(const wchar_t *name, const wchar_t *controller_path, const wc
         goto cleanup;
     }
     if (dry_run) {
-        /* The definition ends with CRLF; IpcPrint adds the line ending of the last line itself. */
-        size_t len = wcslen(xml);
-        while (len > 0 && (xml[len - 1] == L'\r' || xml[len - 1] == L'\n')) {
-            xml[--len] = L'\0';
-        }
-        IpcPrint(L"%ls", xml);
-        rc = IPC_EXIT_OK;
+        rc = PrintDefinition(xml);
         goto cleanup;
     }
 
@@ -395,6 +467,7 @@ int IpcTaskInstall(const wchar_t *name, const wchar_t *controller_path, const wc
         rc = TaskFail(L"SysAllocString", E_OUTOFMEMORY, L"cannot register the task");
         goto cleanup;
     }
+    replaced = TaskExists(root, bname);
     /* TASK_LOGON_NONE: the principal and its logon type come from the XML. */
     hr = ITaskFolder_RegisterTask(root, bname, bxml, TASK_CREATE_OR_UPDATE, empty, empty, TASK_LOGON_NONE, sddl,
                                   &task);
@@ -406,9 +479,12 @@ int IpcTaskInstall(const wchar_t *name, const wchar_t *controller_path, const wc
              trigger == IPC_TASK_AT_STARTUP ? L"at start-up, as this user, whether or not anyone logs on"
                                             : L"when this user logs on",
              controller_path, arguments);
-    IpcPrint(L"Settings: no execution time limit, IgnoreNew, restart on failure every minute; "
-             L"remove it with ConsoleAppController --uninstall %ls",
-             name);
+    if (replaced) {
+        IpcPrint(L"It replaced the task '\\%ls' registered before (its old definition is gone)", task_name);
+    }
+    IpcPrint(L"Settings: no execution time limit, IgnoreNew, started again every 5 minutes "
+             L"when it is not running, normal priority; remove it with ConsoleAppController --uninstall %ls",
+             IpcPasteArg(name, quoted, ARRAYSIZE(quoted)));
 
 cleanup:
     if (task != NULL) {
@@ -445,6 +521,7 @@ int IpcTaskUninstall(const wchar_t *name)
     ITaskFolder *root = NULL;
     wchar_t task_name[MAX_PATH];
     BSTR bname = NULL;
+    wchar_t quoted[IPC_PASTE_CAP(IPC_NAME_MAX)];
 
     ZeroMemory(&com, sizeof(com));
 
@@ -471,7 +548,7 @@ int IpcTaskUninstall(const wchar_t *name)
         goto cleanup;
     }
     IpcPrint(L"Removed task '\\%ls'. A controller it started keeps running until ConsoleAppController --stop %ls",
-             task_name, name);
+             task_name, IpcPasteArg(name, quoted, ARRAYSIZE(quoted)));
 
 cleanup:
     if (bname != NULL) {

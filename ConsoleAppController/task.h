@@ -25,10 +25,12 @@ BOOL IpcTaskName(const wchar_t *name, wchar_t *out, size_t cap);
  * IpcTaskInstall - register (create or replace) the task that runs
  * `controller_path arguments` with the trigger, through the Task Scheduler 2.0
  * API (ITaskService). The task has no execution time limit (PT0S), ignores a
- * second start while running (IgnoreNew), restarts on failure and runs as the
- * current user (S4U logon for --at-startup, so no password is stored). Prints
- * what it registered. With dry_run it prints the task definition (XML) instead
- * and registers nothing. Returns an IpcExitCode: IPC_EXIT_OK,
+ * second start while running (IgnoreNew), repeats its trigger every 5 minutes
+ * (a controller that died comes back), retries a failed start, runs at normal
+ * priority and as the current user (S4U logon for --at-startup, so no
+ * password is stored). Prints what it registered, and that it replaced a task
+ * of that name. With dry_run it writes the task definition (XML; UTF-16 LE
+ * with a BOM unless standard output is a console) and registers nothing. Returns an IpcExitCode: IPC_EXIT_OK,
  * IPC_EXIT_TASK_DENIED without the rights, IPC_EXIT_FAILURE otherwise.
  */
 int IpcTaskInstall(const wchar_t *name, const wchar_t *controller_path, const wchar_t *arguments,

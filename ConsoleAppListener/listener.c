@@ -36,7 +36,8 @@ static const wchar_t kUsage[] =
     L"Does units of work until the close message (-1) appears at offset 0 of the\n"
     L"named memory-mapped file NAME, where it publishes its process id.\n"
     L"\n"
-    L"  NAME          instance name; may start with Local\\ or Global\\\n"
+    L"  NAME          instance name; may start with Local\\ or Global\\ (spelled so:\n"
+    L"                the kernel's prefixes are case-sensitive)\n"
     L"  --work-ms N   length of one unit of work in milliseconds (default 6000)\n"
     L"  --run \"CMD\"   each unit runs CMD to completion and reports its exit code and\n"
     L"                duration; the close message is checked between commands\n"
@@ -47,6 +48,8 @@ static const wchar_t kUsage[] =
     L"  --journal FILE  append a line when each unit starts and ends, so that an\n"
     L"                observer can check that no started unit was lost\n"
     L"  --help, -h, /?  this text;  --version  the version\n"
+    L"\n"
+    L"Each option may be given once; --log-max-bytes needs --log.\n"
     L"\n"
     L"Exit codes:\n"
     L"  0  stopped by the close message (or Ctrl+C) after finishing its unit\n"
@@ -198,6 +201,8 @@ int wmain(int argc, wchar_t **argv)
     if (opt.name == NULL) {
         /* The C# sample's own line, word for word, on standard output as it printed it. */
         IpcPrint(L"Error: Expected a unique name for the application from the command line.");
+        /* Then, as after every usage error, where to read how it is used. */
+        IpcPrintErr(L"Run ConsoleAppListener --help for usage.");
         /* The C# sample waits for a key here; only a person at a console can press one. */
         if (IpcStdinIsConsole()) {
             IpcWaitForEnter();

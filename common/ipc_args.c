@@ -102,7 +102,9 @@ static IpcParseResult MissingValue(wchar_t *err, size_t cap, const wchar_t *opt)
 /* How an option's value is read. */
 typedef enum OptionKind {
     OPTION_TEXT,  /* any non-empty text */
-    OPTION_NAME,  /* an instance name: may be empty here (IpcCheckName says why it is bad), once only */
+    OPTION_COMMAND, /* a command line: non-empty, and said so when it is empty */
+    OPTION_NAME,  /* an instance name: may be empty here (IpcCheckName says why it is bad) */
+    OPTION_NAME_OPTIONAL, /* the same, or none when the next word is an option or there is none: text stays NULL */
     OPTION_MS,    /* milliseconds in [min, IPC_MAX_MS] */
     OPTION_BYTES  /* bytes in [min, IPC_MAX_LOG_BYTES] */
 } OptionKind;
@@ -150,10 +152,13 @@ typedef enum MatchResult {
 } MatchResult;
 
 /*
- * Matches argv[*i] against the value options in specs and stores the value. The first supervision-only option seen is
- * remembered in *supervise_only, for the mode checks after the loop.
+ * Matches argv[*i] against the value options in specs and stores the value.
+ * seen[k] records that specs[k] was given, so a second time is an error (one
+ * rule for every option: a repeated option is a mistake, never "the last one
+ * wins"). The first supervision-only option seen is remembered in
+ * *supervise_only, for the mode checks after the loop.
  */
-static MatchResult MatchOption(int argc, wchar_t **argv, int *i, const OptionSpec *specs, size_t count,
+static MatchResult MatchOption(int argc, wchar_t **argv, int *i, const OptionSpec *specs, bool *seen, size_t count,
                        const wchar_t **supervise_only, wchar_t *err, size_t cap)
 {
     size_t k;
@@ -161,22 +166,33 @@ static MatchResult MatchOption(int argc, wchar_t **argv, int *i, const OptionSpe
 
     for (k = 0; k < count; k++) {
         const OptionSpec *spec = &specs[k];
-        if (!MatchValueOption(argc, argv, i, spec->name, &value)) {
+        if (spec->kind == OPTION_NAME_OPTIONAL && wcscmp(argv[*i], spec->name) == 0 &&
+            (*i + 1 >= argc || IsOption(argv[*i + 1]))) {
+            value = NULL; /* "--stop" alone, or before another option: the default instance */
+        } else if (!MatchValueOption(argc, argv, i, spec->name, &value)) {
             continue;
-        }
-        if (value == NULL || (value[0] == L'\0' && spec->kind != OPTION_NAME)) {
+        } else if (value == NULL && (spec->kind == OPTION_NAME || spec->kind == OPTION_NAME_OPTIONAL)) {
+            IpcFormat(err, cap, L"%ls needs the instance name", spec->name);
+            return MATCH_ERROR;
+        } else if (value == NULL || (value[0] == L'\0' && spec->kind != OPTION_NAME &&
+                                     spec->kind != OPTION_NAME_OPTIONAL)) {
+            if (value != NULL && spec->kind == OPTION_COMMAND) {
+                IpcFormat(err, cap, L"%ls: the command line is empty", spec->name);
+                return MATCH_ERROR;
+            }
             MissingValue(err, cap, spec->name);
             return MATCH_ERROR;
         }
+        if (seen[k]) {
+            IpcFormat(err, cap, L"%ls is given twice", spec->name);
+            return MATCH_ERROR;
+        }
+        seen[k] = true;
         switch (spec->kind) {
         case OPTION_NAME:
-            if (*spec->text != NULL) {
-                IpcFormat(err, cap, L"%ls is given twice", spec->name);
-                return MATCH_ERROR;
-            }
-            *spec->text = value;
-            break;
+        case OPTION_NAME_OPTIONAL:
         case OPTION_TEXT:
+        case OPTION_COMMAND:
             *spec->text = value;
             break;
         case OPTION_MS:
@@ -206,14 +222,16 @@ IpcParseResult IpcParseListenerArgs(int argc, wchar_t **argv, IpcListenerOptions
     IpcListenerOptions o;
     int i;
     const wchar_t *ignored = NULL;
+    bool log_max_given = false;
     OptionSpec specs[5];
+    bool seen[ARRAYSIZE(specs)];
     size_t nspecs = 0;
 
     SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--work-ms", OPTION_MS, 0, NULL, &o.work_ms, false, NULL);
     SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--journal", OPTION_TEXT, 0, &o.journal, NULL, false, NULL);
-    SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--run", OPTION_TEXT, 0, &o.run, NULL, false, NULL);
+    SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--run", OPTION_COMMAND, 0, &o.run, NULL, false, NULL);
     SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--log-max-bytes", OPTION_BYTES, 0, NULL, &o.log_max_bytes, false,
-            NULL);
+            &log_max_given);
     SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--log", OPTION_TEXT, 0, &o.log, NULL, false, NULL);
     o.name = NULL;
     o.work_ms = IPC_DEFAULT_WORK_MS;
@@ -221,6 +239,7 @@ IpcParseResult IpcParseListenerArgs(int argc, wchar_t **argv, IpcListenerOptions
     o.run = NULL;
     o.log = NULL;
     o.log_max_bytes = IPC_DEFAULT_LOG_MAX_BYTES;
+    memset(seen, 0, sizeof(seen));
     for (i = 1; i < argc; i++) {
         const wchar_t *arg = argv[i];
         if (IsHelp(arg)) {
@@ -229,7 +248,7 @@ IpcParseResult IpcParseListenerArgs(int argc, wchar_t **argv, IpcListenerOptions
         if (wcscmp(arg, L"--version") == 0) {
             return IPC_PARSE_VERSION;
         }
-        switch (MatchOption(argc, argv, &i, specs, nspecs, &ignored, err, err_cap)) {
+        switch (MatchOption(argc, argv, &i, specs, seen, nspecs, &ignored, err, err_cap)) {
         case MATCH_TAKEN:
             continue;
         case MATCH_ERROR:
@@ -240,6 +259,10 @@ IpcParseResult IpcParseListenerArgs(int argc, wchar_t **argv, IpcListenerOptions
         if (!TakeName(arg, &o.name, err, err_cap)) {
             return IPC_PARSE_ERROR;
         }
+    }
+    if (log_max_given && o.log == NULL) {
+        IpcFormat(err, err_cap, L"--log-max-bytes goes with --log FILE");
+        return IPC_PARSE_ERROR;
     }
     if (o.run != NULL && wcslen(o.run) >= IPC_MAX_COMMAND_LINE) {
         IpcFormat(err, err_cap, L"--run: the command line is longer than %d characters", IPC_MAX_COMMAND_LINE - 1);
@@ -271,11 +294,18 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
     const wchar_t *supervise_only = NULL; /* the first option that makes no sense with --stop */
     bool timeout_given = false;
     bool delay_max_given = false;
+    bool log_max_given = false;
+    bool stop_given = false;
+    bool status_given = false;
+    bool console_given = false;
     OptionSpec specs[11];
+    bool seen[ARRAYSIZE(specs)];
     size_t nspecs = 0;
 
-    SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--stop", OPTION_NAME, 0, &stop_name, NULL, false, NULL);
-    SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--status", OPTION_NAME, 0, &status_name, NULL, false, NULL);
+    SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--stop", OPTION_NAME_OPTIONAL, 0, &stop_name, NULL, false,
+            &stop_given);
+    SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--status", OPTION_NAME_OPTIONAL, 0, &status_name, NULL, false,
+            &status_given);
     SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--install", OPTION_NAME, 0, &install_name, NULL, false, NULL);
     SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--uninstall", OPTION_NAME, 0, &uninstall_name, NULL, false, NULL);
     SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--timeout", OPTION_MS, 0, NULL, &o.timeout_ms, false, &timeout_given);
@@ -285,7 +315,7 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
     SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--restart-delay", OPTION_MS, 1, NULL, &o.restart_delay_ms, true,
             NULL);
     SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--log-max-bytes", OPTION_BYTES, 0, NULL, &o.log_max_bytes, true,
-            NULL);
+            &log_max_given);
     SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--log", OPTION_TEXT, 0, &o.log, NULL, true, NULL);
     SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--listener", OPTION_TEXT, 0, &o.listener_path, NULL, true, NULL);
     memset(&o, 0, sizeof(o));
@@ -296,6 +326,7 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
     o.restart_delay_ms = IPC_DEFAULT_RESTART_DELAY_MS;
     o.restart_delay_max_ms = IPC_DEFAULT_RESTART_DELAY_MAX_MS;
     o.log_max_bytes = IPC_DEFAULT_LOG_MAX_BYTES;
+    memset(seen, 0, sizeof(seen));
     for (i = 1; i < argc; i++) {
         const wchar_t *arg = argv[i];
         if (wcscmp(arg, L"--") == 0) {
@@ -312,6 +343,11 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
         if (wcscmp(arg, L"--version") == 0) {
             return IPC_PARSE_VERSION;
         }
+        if ((wcscmp(arg, L"--force") == 0 && o.force) || (wcscmp(arg, L"--dry-run") == 0 && o.dry_run) ||
+            (trigger != NULL && wcscmp(arg, trigger) == 0)) {
+            IpcFormat(err, err_cap, L"%ls is given twice", arg);
+            return IPC_PARSE_ERROR;
+        }
         if (wcscmp(arg, L"--force") == 0) {
             o.force = true;
             continue;
@@ -321,7 +357,7 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
             continue;
         }
         if (wcscmp(arg, L"--at-startup") == 0 || wcscmp(arg, L"--at-logon") == 0) {
-            if (trigger != NULL && wcscmp(trigger, arg) != 0) {
+            if (trigger != NULL) {
                 IpcFormat(err, err_cap, L"--at-startup and --at-logon cannot be used together");
                 return IPC_PARSE_ERROR;
             }
@@ -329,7 +365,7 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
             o.at_startup = wcscmp(arg, L"--at-startup") == 0;
             continue;
         }
-        switch (MatchOption(argc, argv, &i, specs, nspecs, &supervise_only, err, err_cap)) {
+        switch (MatchOption(argc, argv, &i, specs, seen, nspecs, &supervise_only, err, err_cap)) {
         case MATCH_TAKEN:
             continue;
         case MATCH_ERROR:
@@ -341,6 +377,11 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
             if (value == NULL) {
                 return MissingValue(err, err_cap, L"--console");
             }
+            if (console_given) {
+                IpcFormat(err, err_cap, L"--console is given twice");
+                return IPC_PARSE_ERROR;
+            }
+            console_given = true;
             if (wcscmp(value, L"new") == 0) {
                 o.console = IPC_CONSOLE_NEW;
             } else if (wcscmp(value, L"shared") == 0) {
@@ -361,13 +402,17 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
         }
     }
 
-    modes = (stop_name != NULL) + (status_name != NULL) + (install_name != NULL) + (uninstall_name != NULL);
+    modes = stop_given + status_given + (install_name != NULL) + (uninstall_name != NULL);
     if (modes > 1) {
         IpcFormat(err, err_cap, L"use only one of --stop, --status, --install and --uninstall");
         return IPC_PARSE_ERROR;
     }
     if ((trigger != NULL || o.dry_run) && install_name == NULL) {
         IpcFormat(err, err_cap, L"%ls goes with --install", trigger != NULL ? trigger : L"--dry-run");
+        return IPC_PARSE_ERROR;
+    }
+    if (log_max_given && o.log == NULL) {
+        IpcFormat(err, err_cap, L"--log-max-bytes goes with --log FILE");
         return IPC_PARSE_ERROR;
     }
     if (install_name != NULL || uninstall_name != NULL) {
@@ -384,8 +429,9 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
         }
         o.mode = install_name != NULL ? IPC_MODE_INSTALL : IPC_MODE_UNINSTALL;
         o.name = install_name != NULL ? install_name : uninstall_name;
-    } else if (status_name != NULL) {
-        if (o.name != NULL) {
+    } else if (status_given) {
+        /* --status without NAME: the NAME given beside it, else SampleApp, as for the controller itself. */
+        if (o.name != NULL && status_name != NULL) {
             IpcFormat(err, err_cap, L"give the instance name once: either NAME or --status NAME");
             return IPC_PARSE_ERROR;
         }
@@ -395,9 +441,11 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
             return IPC_PARSE_ERROR;
         }
         o.mode = IPC_MODE_STATUS;
-        o.name = status_name;
-    } else if (stop_name != NULL) {
-        if (o.name != NULL) {
+        if (status_name != NULL) {
+            o.name = status_name;
+        }
+    } else if (stop_given) {
+        if (o.name != NULL && stop_name != NULL) {
             IpcFormat(err, err_cap, L"give the instance name once: either NAME or --stop NAME");
             return IPC_PARSE_ERROR;
         }
@@ -406,7 +454,9 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
             return IPC_PARSE_ERROR;
         }
         o.mode = IPC_MODE_STOP;
-        o.name = stop_name;
+        if (stop_name != NULL) {
+            o.name = stop_name;
+        }
     } else if (timeout_given || o.force) {
         IpcFormat(err, err_cap, L"%ls goes with --stop", timeout_given ? L"--timeout" : L"--force");
         return IPC_PARSE_ERROR;

@@ -53,7 +53,8 @@ typedef struct IpcListenerOptions {
  * argv[0] is the program. On IPC_PARSE_OK *out is filled in (pointers into
  * argv); on IPC_PARSE_ERROR err holds the message and *out is untouched.
  * A missing NAME is not an error here (name is NULL) so the caller can print
- * the C# sample's own message; a NAME that fails IpcCheckName is.
+ * the C# sample's own message; a NAME that fails IpcCheckName is, and so are
+ * an option given twice, --log-max-bytes without --log and an empty --run.
  */
 IpcParseResult IpcParseListenerArgs(int argc, wchar_t **argv, IpcListenerOptions *out, wchar_t *err, size_t err_cap);
 
@@ -93,10 +94,14 @@ typedef struct IpcControllerOptions {
  * IpcParseControllerArgs - ConsoleAppController [NAME] [--listener PATH]
  * [--console new|shared|none] [--hang-timeout MS] [--restart-delay MS]
  * [--restart-delay-max MS] [--log FILE] [--log-max-bytes N] [-- LISTENER ARGS...],
- * or --stop NAME [--timeout MS] [--force],
- * or --status NAME, or --install NAME [--at-startup|--at-logon] [supervision options]
- * [-- LISTENER ARGS...], or --uninstall NAME.
- * Same contract as IpcParseListenerArgs.
+ * or --stop [NAME] [--timeout MS] [--force],
+ * or --status [NAME], or --install NAME [--at-startup|--at-logon] [--dry-run]
+ * [supervision options] [-- LISTENER ARGS...], or --uninstall NAME.
+ * --stop and --status without NAME (the next word is an option, or there is
+ * none) mean the NAME given beside them, else IPC_DEFAULT_NAME. Every option
+ * may be given once; one that needs another (--log-max-bytes: --log;
+ * --timeout, --force: --stop; --dry-run, --at-startup, --at-logon: --install)
+ * is an error without it. Same contract as IpcParseListenerArgs.
  */
 IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOptions *out, wchar_t *err,
                                       size_t err_cap);

@@ -8,7 +8,7 @@
 
 #include "ipc_text.h"
 
-/* Case-insensitive ASCII comparison of a prefix: the kernel's "Local"/"Global" links are case-insensitive. */
+/* Case-insensitive ASCII comparison of a prefix: to recognise a namespace prefix spelled in another case. */
 static bool HasPrefixNoCase(const wchar_t *s, const wchar_t *prefix)
 {
     for (; *prefix != L'\0'; s++, prefix++) {
@@ -27,12 +27,17 @@ static bool HasPrefixNoCase(const wchar_t *s, const wchar_t *prefix)
     return true;
 }
 
+/*
+ * The length of a namespace prefix NAME starts with, spelled exactly: "These
+ * keywords are case-sensitive" (Kernel Object Namespaces, Microsoft Learn),
+ * so global\X is not the global namespace but a path the kernel cannot find.
+ */
 static size_t PrefixLength(const wchar_t *name)
 {
-    if (HasPrefixNoCase(name, L"Local\\")) {
+    if (wcsncmp(name, L"Local\\", 6) == 0) {
         return 6;
     }
-    if (HasPrefixNoCase(name, L"Global\\")) {
+    if (wcsncmp(name, L"Global\\", 7) == 0) {
         return 7;
     }
     return 0;
@@ -55,6 +60,13 @@ bool IpcCheckName(const wchar_t *name, wchar_t *why, size_t why_cap)
         return false;
     }
     prefix = PrefixLength(name);
+    if (prefix == 0 && (HasPrefixNoCase(name, L"Local\\") || HasPrefixNoCase(name, L"Global\\"))) {
+        IpcFormat(why, why_cap,
+                  L"the instance name '%ls' starts with a namespace prefix in another case; the kernel's "
+                  L"prefixes are case-sensitive: write Local\\ or Global\\ exactly so",
+                  name);
+        return false;
+    }
     if (prefix == len) {
         IpcFormat(why, why_cap, L"the instance name '%ls' is only a namespace prefix; add a name after it", name);
         return false;

@@ -27,8 +27,10 @@
  * IpcCheckName - is NAME usable as an instance name?
  * Returns true when it is. Returns false when it is empty, longer than
  * IPC_NAME_MAX, holds a control character, holds a backslash other than one
- * leading "Local\" or "Global\" prefix, or is only such a prefix; then why (if
- * not NULL) holds a sentence naming the problem, truncated to why_cap characters.
+ * leading "Local\" or "Global\" prefix, starts with such a prefix in another
+ * case (the kernel's prefixes are case-sensitive: "global\X" is refused), or
+ * is only such a prefix; then why (if not NULL) holds a sentence naming the
+ * problem, truncated to why_cap characters.
  */
 bool IpcCheckName(const wchar_t *name, wchar_t *why, size_t why_cap);
 

@@ -40,7 +40,8 @@ static bool NeedsQuotes(const wchar_t *arg)
     return wcspbrk(arg, L" \t\n\v\"") != NULL;
 }
 
-bool IpcAppendQuotedArg(wchar_t *buf, size_t cap, size_t *len, const wchar_t *arg)
+/* IpcAppendQuotedArg, in quotes also when CommandLineToArgvW would not need them (force). */
+static bool AppendArg(wchar_t *buf, size_t cap, size_t *len, const wchar_t *arg, bool force)
 {
     size_t n = *len;
     const wchar_t *p;
@@ -58,7 +59,7 @@ bool IpcAppendQuotedArg(wchar_t *buf, size_t cap, size_t *len, const wchar_t *ar
     if (n > 0) {
         IPC_PUT(L' ');
     }
-    if (!NeedsQuotes(arg)) {
+    if (!force && !NeedsQuotes(arg)) {
         for (p = arg; *p != L'\0'; p++) {
             IPC_PUT(*p);
         }
@@ -105,4 +106,35 @@ cleanup:
         buf[*len] = L'\0';
     }
     return ok;
+}
+
+bool IpcAppendQuotedArg(wchar_t *buf, size_t cap, size_t *len, const wchar_t *arg)
+{
+    return AppendArg(buf, cap, len, arg, false);
+}
+
+/*
+ * What survives being pasted into both shells. Inside double quotes cmd.exe
+ * takes & | < > ^ ( ) ; , = ! and spaces literally (! too, delayed expansion
+ * being off at its prompt), and PowerShell takes everything literally but $
+ * and the backtick; unquoted, either shell would act on these characters
+ * (PowerShell also on ' # @ { } [ ] and a leading - or +, cmd on ^ and %).
+ * So an argument holding any of them is put in double quotes. Four characters
+ * have no spelling that both shells keep: a " inside the quotes (written \"
+ * for CommandLineToArgvW) ends cmd.exe's quoting, % expands %VAR% even in
+ * cmd.exe's quotes, and $ and ` expand in PowerShell's. A name holding one
+ * of them is printed as CommandLineToArgvW reads it, which is exact when the
+ * command is started without a shell; type it with care in one.
+ */
+static const wchar_t kShellSpecial[] = L" \t&|<>^()%!;,='`$#@{}[]~+\"";
+
+const wchar_t *IpcPasteArg(const wchar_t *arg, wchar_t *buf, size_t cap)
+{
+    size_t len = 0;
+    bool force = arg[0] == L'\0' || arg[0] == L'-' || wcspbrk(arg, kShellSpecial) != NULL;
+
+    if (buf == NULL || cap == 0 || !AppendArg(buf, cap, &len, arg, force)) {
+        return arg;
+    }
+    return buf;
 }

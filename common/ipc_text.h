@@ -53,4 +53,17 @@ int IpcFormat(wchar_t *buf, size_t cap, const wchar_t *fmt, ...);
  */
 bool IpcAppendQuotedArg(wchar_t *buf, size_t cap, size_t *len, const wchar_t *arg);
 
+/* IPC_PASTE_CAP(n) - room for IpcPasteArg's spelling of an argument of n characters, with its NUL. */
+#define IPC_PASTE_CAP(n) (2 * (n) + 3)
+
+/*
+ * IpcPasteArg - ARG as a suggested command prints it, so that it can be
+ * pasted into cmd.exe or PowerShell as it is: in double quotes when it is
+ * empty or holds a space or a character either shell treats specially, and
+ * with CommandLineToArgvW's escapes inside them, so the program receives ARG.
+ * Writes into buf (cap >= IPC_PASTE_CAP(wcslen(arg))) and returns buf; when
+ * it does not fit, returns arg itself.
+ */
+const wchar_t *IpcPasteArg(const wchar_t *arg, wchar_t *buf, size_t cap);
+
 #endif

@@ -277,13 +277,7 @@ TEST_IMPL(faults_controller_killed_listener_lives)
     ASSERT(WaitForSingleObject(listener, 0) == WAIT_TIMEOUT);
 
     second = TestStartController(name, L"none", L"300", TEST_SPAWN_DEFAULT);
-    ASSERT_OUTPUT(second, TEXT_ALREADY, 10000);
-    ASSERT(TestWaitHeaderU32(name, OFF_CONTROLLER_PID, TestPid(second), 5000));
-    units = TestHeaderU64(name, OFF_UNITS);
-    ASSERT(TestWaitUnitsAtLeast(name, units + 2, 5000));
-    ASSERT_EQ_INT(TestCountOutput(second, TEXT_LAUNCHING), 0);
-    ASSERT_EQ_INT(TestCountChildren(TestPid(second), TEST_LISTENER_EXE), 0);
-    ASSERT_EQ_INT(TestWaitPublished(name, 0, 1000), pid);
+    TestExpectAdopted(second, name, pid);
     TestStopExpect(name, 15000, 0);
     ASSERT_EQ_INT(TestExitCodeOf(listener, 0), 0);
     ASSERT_EXIT(second, 0, 10000);

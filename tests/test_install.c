@@ -54,6 +54,93 @@ static void XmlElement(const wchar_t *xml, const wchar_t *tag, wchar_t *out, siz
     out[n] = L'\0';
 }
 
+/*
+ * ConsoleAppController with the arguments that follow (up to NULL), its
+ * standard output a file, as `--install NAME --dry-run > task.xml` makes it:
+ * exit 0, and the file holds UTF-16 LE after a BOM, starting "<" (FF FE 3C 00),
+ * the encoding its XML declares. Returns the text (free it); the bytes are
+ * left in path.
+ */
+static wchar_t *DryRunXml(const wchar_t *path, ...)
+{
+    wchar_t exe[TEST_PATH_CAP];
+    wchar_t *cmd = (wchar_t *)malloc(TEST_CMD_CAP * sizeof(wchar_t));
+    const wchar_t *arg;
+    unsigned char *bytes;
+    size_t len = 0;
+    DWORD error = ERROR_SUCCESS;
+    TestProc *proc;
+    va_list ap;
+    wchar_t *xml;
+
+    ASSERT(cmd != NULL);
+    TestBinPath(TEST_CONTROLLER_EXE, exe, TEST_PATH_CAP);
+    cmd[0] = L'\0';
+    TestAppendArg(cmd, TEST_CMD_CAP, exe);
+    va_start(ap, path);
+    for (arg = va_arg(ap, const wchar_t *); arg != NULL; arg = va_arg(ap, const wchar_t *)) {
+        TestAppendArg(cmd, TEST_CMD_CAP, arg);
+    }
+    va_end(ap);
+    proc = TestSpawnToFile(cmd, path);
+    ASSERT_EXIT(proc, 0, 30000);
+    bytes = TestReadAll(path, &len, &error);
+    ASSERT_MSG(bytes != NULL, L"cannot read %ls (error %lu)", path, (unsigned long)error);
+    ASSERT_MSG(len >= 4 && bytes[0] == 0xFF && bytes[1] == 0xFE && bytes[2] == '<' && bytes[3] == 0,
+               L"%ls: the output is not UTF-16 LE with a BOM (%u bytes, starting %02x %02x %02x %02x)", cmd,
+               (unsigned)len, len > 0 ? bytes[0] : 0, len > 1 ? bytes[1] : 0, len > 2 ? bytes[2] : 0,
+               len > 3 ? bytes[3] : 0);
+    free(bytes);
+    xml = TestReadText(path);
+    free(cmd);
+    return xml;
+}
+
+/* The number in <tag>N</tag>, which must lie in [min, max]. */
+static void XmlNumberIn(const wchar_t *xml, const wchar_t *tag, unsigned long min, unsigned long max)
+{
+    wchar_t text[64];
+    wchar_t *end = NULL;
+    unsigned long value;
+
+    XmlElement(xml, tag, text, ARRAYSIZE(text));
+    value = wcstoul(text, &end, 10);
+    ASSERT_MSG(end != text && *end == L'\0' && value >= min && value <= max, L"<%ls> is \"%ls\", not %lu to %lu", tag,
+               text, min, max);
+}
+
+/*
+ * The settings that keep the controller running: no time limit, IgnoreNew,
+ * the trigger repeated every 5 minutes for ever (a dead controller comes back;
+ * RestartOnFailure only retries a failed start), RestartOnFailure's Count in
+ * the schema's 1-255, and a priority of the normal band (4-6; 7 is
+ * BELOW_NORMAL, inherited by the listener and its --run commands).
+ */
+static void AssertSettings(const wchar_t *xml, const wchar_t *trigger)
+{
+    wchar_t open[64];
+    wchar_t text[TEST_TEXT_CAP];
+    wchar_t repetition[TEST_TEXT_CAP];
+
+    ASSERT_CONTAINS(xml, L"<ExecutionTimeLimit>PT0S</ExecutionTimeLimit>");
+    ASSERT_CONTAINS(xml, L"<MultipleInstancesPolicy>IgnoreNew</MultipleInstancesPolicy>");
+    XmlNumberIn(xml, L"Priority", 4, 6);
+    XmlElement(xml, L"RestartOnFailure", text, TEST_TEXT_CAP);
+    XmlNumberIn(text, L"Count", 1, 255);
+    ASSERT_CONTAINS(text, L"<Interval>PT1M</Interval>");
+    XmlElement(xml, trigger, text, TEST_TEXT_CAP);
+    XmlElement(text, L"Repetition", repetition, TEST_TEXT_CAP);
+    ASSERT_CONTAINS(repetition, L"<Interval>PT5M</Interval>");
+    ASSERT_NOT_CONTAINS(repetition, L"<Duration>");
+    ASSERT_NOT_CONTAINS(repetition, L"<StopAtDurationEnd>true");
+    /* The schema's order (triggerBaseType): Enabled, then Repetition, before the trigger's own elements. */
+    ASSERT_MSG(wcsstr(text, L"<Enabled>") < wcsstr(text, L"<Repetition>"), L"Enabled after Repetition:\n%ls", text);
+    swprintf(open, 64, L"<UserId>");
+    if (wcsstr(text, open) != NULL) {
+        ASSERT_MSG(wcsstr(text, L"</Repetition>") < wcsstr(text, open), L"UserId before Repetition:\n%ls", text);
+    }
+}
+
 /* --install --dry-run: the whole definition, with and without --at-startup. */
 TEST_IMPL(unattended_task_dry_run)
 {
@@ -68,8 +155,8 @@ TEST_IMPL(unattended_task_dry_run)
     wchar_t *got = NULL;
     wchar_t text[TEST_TEXT_CAP];
     wchar_t *slash;
-    TestProc *dry;
-    const wchar_t *out;
+    wchar_t *out;
+    wchar_t path[TEST_PATH_CAP];
     const wchar_t *amp;
     int pass;
 
@@ -89,6 +176,7 @@ TEST_IMPL(unattended_task_dry_run)
 
     /* & in NAME, in the log's path and in a listener argument: each must come out as &amp;. */
     TestUniqueName(L"dry&run", name, TEST_TEXT_CAP);
+    TestTempFile(L"Tdryrun", L".xml", path, TEST_PATH_CAP);
     args[0] = L'\0';
     TestAppendArg(args, TEST_CMD_CAP, name);
     TestAppendArg(args, TEST_CMD_CAP, L"--listener");
@@ -104,29 +192,27 @@ TEST_IMPL(unattended_task_dry_run)
 
     for (pass = 0; pass < 2; pass++) {
         if (pass == 0) {
-            dry = TestSpawnController(TEST_SPAWN_DEFAULT, L"--install", name, L"--dry-run", L"--listener",
-                                      TEST_LISTENER_EXE, L"--log", L"logs&more\\svc.log", L"--hang-timeout", L"5000",
-                                      L"--", L"--run", L"a&b", (const wchar_t *)NULL);
+            out = DryRunXml(path, L"--install", name, L"--dry-run", L"--listener", TEST_LISTENER_EXE, L"--log",
+                            L"logs&more\\svc.log", L"--hang-timeout", L"5000", L"--", L"--run", L"a&b",
+                            (const wchar_t *)NULL);
         } else {
-            dry = TestSpawnController(TEST_SPAWN_DEFAULT, L"--install", name, L"--at-startup", L"--dry-run",
-                                      L"--listener", TEST_LISTENER_EXE, L"--log", L"logs&more\\svc.log",
-                                      L"--hang-timeout", L"5000", L"--", L"--run", L"a&b", (const wchar_t *)NULL);
+            out = DryRunXml(path, L"--install", name, L"--at-startup", L"--dry-run", L"--listener", TEST_LISTENER_EXE,
+                            L"--log", L"logs&more\\svc.log", L"--hang-timeout", L"5000", L"--", L"--run", L"a&b",
+                            (const wchar_t *)NULL);
         }
-        ASSERT_EXIT(dry, 0, 15000);
-        out = TestOutputText(dry);
         ASSERT_MSG(wcsncmp(out, kDeclaration, wcslen(kDeclaration)) == 0,
                    L"the definition does not start with the UTF-16 declaration:\n%ls", out);
-        ASSERT_CONTAINS(out, L"<ExecutionTimeLimit>PT0S</ExecutionTimeLimit>");
-        ASSERT_CONTAINS(out, L"<MultipleInstancesPolicy>IgnoreNew</MultipleInstancesPolicy>");
         ASSERT_CONTAINS(out, L"<RestartOnFailure>");
         ASSERT_CONTAINS(out, L"</Task>");
         if (pass == 0) {
             ASSERT_CONTAINS(out, L"<LogonTrigger>");
             ASSERT_NOT_CONTAINS(out, L"<BootTrigger>");
+            AssertSettings(out, L"LogonTrigger");
         } else {
             ASSERT_CONTAINS(out, L"<BootTrigger>");
             ASSERT_NOT_CONTAINS(out, L"<LogonTrigger>");
             ASSERT_CONTAINS(out, L"<LogonType>S4U</LogonType>");
+            AssertSettings(out, L"BootTrigger");
         }
         XmlElement(out, L"Command", got, TEST_CMD_CAP);
         ASSERT_MSG(_wcsicmp(got, controller_exe) == 0, L"<Command> is \"%ls\", expected \"%ls\"", got, controller_exe);
@@ -146,6 +232,7 @@ TEST_IMPL(unattended_task_dry_run)
         }
         ASSERT_NOT_CONTAINS(out, L"--dry-run");
         ASSERT_NOT_CONTAINS(out, L"--at-startup");
+        free(out);
     }
 
     /*
@@ -160,20 +247,21 @@ TEST_IMPL(unattended_task_dry_run)
     swprintf(text, TEST_TEXT_CAP, L"--log=%ls", log_abs);
     TestAppendArg(args, TEST_CMD_CAP, text);
     XmlEscape(args, escaped, TEST_CMD_CAP);
-    dry = TestSpawnController(TEST_SPAWN_DEFAULT, L"--install", name, L"--dry-run", L"--listener=" TEST_LISTENER_EXE,
-                              L"--log=logs&more\\svc.log", (const wchar_t *)NULL);
-    ASSERT_EXIT(dry, 0, 15000);
-    XmlElement(TestOutputText(dry), L"Arguments", got, TEST_CMD_CAP);
+    out = DryRunXml(path, L"--install", name, L"--dry-run", L"--listener=" TEST_LISTENER_EXE,
+                    L"--log=logs&more\\svc.log", (const wchar_t *)NULL);
+    XmlElement(out, L"Arguments", got, TEST_CMD_CAP);
     ASSERT_EQ_WSTR(got, escaped);
+    free(out);
 
     /* A backslash in NAME becomes _ in the task's name. */
     TestUniqueName(L"drylocal", text, TEST_TEXT_CAP);
     swprintf(name, TEST_TEXT_CAP, L"Local\\%ls", text);
-    dry = TestSpawnController(TEST_SPAWN_DEFAULT, L"--install", name, L"--dry-run", (const wchar_t *)NULL);
-    ASSERT_EXIT(dry, 0, 15000);
-    XmlElement(TestOutputText(dry), L"URI", got, TEST_CMD_CAP);
+    out = DryRunXml(path, L"--install", name, L"--dry-run", (const wchar_t *)NULL);
+    XmlElement(out, L"URI", got, TEST_CMD_CAP);
     swprintf(args, TEST_CMD_CAP, L"\\" TASK_PREFIX L"Local_%ls", text);
     ASSERT_EQ_WSTR(got, args);
+    free(out);
+    DeleteFileW(path);
     free(args);
     free(escaped);
     free(got);
@@ -292,55 +380,25 @@ static DWORD Schtasks(TestProc **out, ...)
 }
 
 /*
- * Writes text to path as UTF-16 LE after a BOM (FF FE), the encoding Task
- * Scheduler's XML declares and schtasks /xml reads.
- */
-static void WriteUtf16File(const wchar_t *path, const wchar_t *text)
-{
-    static const unsigned char kBom[2] = { 0xFF, 0xFE };
-    DWORD bytes = (DWORD)(wcslen(text) * sizeof(wchar_t));
-    DWORD written = 0;
-    HANDLE file = CreateFileW(path, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
-
-    ASSERT_MSG(file != INVALID_HANDLE_VALUE, L"cannot create %ls (error %lu)", path, (unsigned long)GetLastError());
-    ASSERT(WriteFile(file, kBom, (DWORD)sizeof(kBom), &written, NULL) && written == sizeof(kBom));
-    ASSERT(WriteFile(file, text, bytes, &written, NULL) && written == bytes);
-    CloseHandle(file);
-}
-
-/*
- * The one task definition, task.c's, as --install --dry-run prints it and
- * saved as UTF-16 LE with a BOM: the settings, and schtasks accepts it.
+ * The one task definition, task.c's, as --install --dry-run writes it to a
+ * file (`> task.xml`): UTF-16 LE with a BOM, the settings, and schtasks
+ * accepts the file as it is.
  */
 TEST_IMPL(unattended_task_xml_file)
 {
     wchar_t path[TEST_PATH_CAP];
     wchar_t name[TEST_TEXT_CAP];
     wchar_t stored_path[TEST_PATH_CAP];
-    unsigned char *bytes = NULL;
     wchar_t *xml = NULL;
-    size_t len = 0;
-    DWORD error = ERROR_SUCCESS;
     DWORD code;
     TestProc *proc = NULL;
 
     TestUniqueName(L"taskxml", name, TEST_TEXT_CAP);
-    proc = TestSpawnController(TEST_SPAWN_DEFAULT, L"--install", name, L"--dry-run", (const wchar_t *)NULL);
-    ASSERT_EXIT(proc, 0, 30000);
     TestTempFile(name, L".xml", path, TEST_PATH_CAP);
-    WriteUtf16File(path, TestOutputText(proc));
-
-    bytes = TestReadAll(path, &len, &error);
-    ASSERT_MSG(bytes != NULL, L"cannot read %ls (error %lu)", path, (unsigned long)error);
-    ASSERT_MSG(len >= 4 && bytes[0] == 0xFF && bytes[1] == 0xFE && bytes[2] == '<' && bytes[3] == 0,
-               L"%ls is not UTF-16 LE with a BOM (starts %02x %02x %02x %02x)", path, bytes[0], bytes[1], bytes[2],
-               bytes[3]);
-    free(bytes);
-    xml = TestReadText(path);
+    xml = DryRunXml(path, L"--install", name, L"--dry-run", (const wchar_t *)NULL);
     ASSERT_CONTAINS(xml, L"encoding=\"UTF-16\"");
-    ASSERT_CONTAINS(xml, L"<ExecutionTimeLimit>PT0S</ExecutionTimeLimit>");
-    ASSERT_CONTAINS(xml, L"<MultipleInstancesPolicy>IgnoreNew</MultipleInstancesPolicy>");
     ASSERT_CONTAINS(xml, L"<RestartOnFailure>");
+    AssertSettings(xml, L"LogonTrigger");
     free(xml);
 
     TestUniqueName(L"taskxml", name, TEST_TEXT_CAP);
@@ -358,4 +416,133 @@ TEST_IMPL(unattended_task_xml_file)
                TestOutputText(proc));
     ASSERT_MSG(!TestFileExists(stored_path), L"%ls is still there after schtasks /delete", stored_path);
     DeleteFileW(path);
+}
+
+/*
+ * A second --install of the same NAME replaces the task and says so; the
+ * first does not claim to. The name has spaces and an &: the --uninstall and
+ * --stop commands the controller suggests are quoted, and the printed
+ * --uninstall, run as printed (split by CommandLineToArgvW), removes the task.
+ */
+TEST_IMPL(unattended_task_install_twice)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t task_name[TEST_TEXT_CAP];
+    wchar_t path[TEST_PATH_CAP];
+    wchar_t text[TEST_TEXT_CAP];
+    TestProc *proc;
+    TestProc *removed;
+    int pass;
+
+    swprintf(name, TEST_TEXT_CAP, L"TMy Task & Co-%lu", (unsigned long)GetCurrentProcessId());
+    swprintf(task_name, TEST_TEXT_CAP, TASK_PREFIX L"%ls", name);
+    TaskFile(task_name, path, TEST_PATH_CAP);
+    for (pass = 0; pass < 2; pass++) {
+        proc = TestSpawnController(TEST_SPAWN_DEFAULT, L"--install", name, L"--", L"--work-ms", L"1000",
+                                   (const wchar_t *)NULL);
+        ASSERT_EXIT(proc, 0, 30000);
+        ASSERT_CONTAINS(TestOutputText(proc), L"Registered task");
+        swprintf(text, TEST_TEXT_CAP, L"It replaced the task '\\%ls' registered before", task_name);
+        if (pass == 0) {
+            ASSERT_NOT_CONTAINS(TestOutputText(proc), L"replaced");
+        } else {
+            ASSERT_CONTAINS(TestOutputText(proc), text);
+        }
+    }
+    swprintf(text, TEST_TEXT_CAP, L"remove it with ConsoleAppController --uninstall \"%ls\"", name);
+    ASSERT_CONTAINS(TestOutputText(proc), text);
+    removed = TestRunPrinted(proc, L"remove it with ", TEST_SPAWN_DEFAULT);
+    ASSERT_EXIT(removed, 0, 30000);
+    swprintf(text, TEST_TEXT_CAP, L"Removed task '\\%ls'", task_name);
+    ASSERT_CONTAINS(TestOutputText(removed), text);
+    swprintf(text, TEST_TEXT_CAP, L"ConsoleAppController --stop \"%ls\"", name);
+    ASSERT_CONTAINS(TestOutputText(removed), text);
+    ASSERT_MSG(!TestFileExists(path), L"%ls is still there after the printed --uninstall", path);
+}
+
+/* XML character data back to text: &amp; &lt; &gt; &quot; (the only escapes task.c writes). */
+static void XmlUnescape(const wchar_t *xml, wchar_t *out, size_t cap)
+{
+    static const wchar_t *const kEntities[4][2] = {{L"&amp;", L"&"}, {L"&lt;", L"<"}, {L"&gt;", L">"},
+                                                  {L"&quot;", L"\""}};
+    size_t len = 0;
+    size_t k;
+
+    while (*xml != L'\0') {
+        ASSERT(len + 1 < cap);
+        for (k = 0; k < 4; k++) {
+            if (wcsncmp(xml, kEntities[k][0], wcslen(kEntities[k][0])) == 0) {
+                break;
+            }
+        }
+        if (k < 4) {
+            out[len++] = kEntities[k][1][0];
+            xml += wcslen(kEntities[k][0]);
+        } else {
+            out[len++] = *xml++;
+        }
+    }
+    out[len] = L'\0';
+}
+
+/*
+ * What the task's repetition does when the controller has died: Task
+ * Scheduler starts the action again (its <Command> and <Arguments>, read back
+ * from --dry-run). Here the action is started the same way by hand: the first
+ * start launches the listener; the controller is killed; the next start
+ * adopts the listener still running (no second listener); a start while that
+ * controller runs exits 5 (no second controller), which IgnoreNew spares
+ * anyway. Wine runs no task, so this is the stand-in for the scheduler.
+ */
+TEST_IMPL(unattended_task_action_again)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t path[TEST_PATH_CAP];
+    wchar_t *xml;
+    wchar_t *field = (wchar_t *)malloc(TEST_CMD_CAP * sizeof(wchar_t));
+    wchar_t *command = (wchar_t *)malloc(TEST_CMD_CAP * sizeof(wchar_t));
+    wchar_t *action = (wchar_t *)malloc(TEST_CMD_CAP * sizeof(wchar_t));
+    TestProc *first;
+    TestProc *second;
+    TestProc *third;
+    HANDLE listener;
+    DWORD pid;
+
+    ASSERT(field != NULL && command != NULL && action != NULL);
+    TestUniqueName(L"taskagain", name, TEST_TEXT_CAP);
+    TestTempFile(name, L".xml", path, TEST_PATH_CAP);
+    xml = DryRunXml(path, L"--install", name, L"--dry-run", L"--console", L"none", L"--", L"--work-ms", L"300",
+                    (const wchar_t *)NULL);
+    XmlElement(xml, L"Command", field, TEST_CMD_CAP);
+    XmlUnescape(field, command, TEST_CMD_CAP);
+    action[0] = L'\0';
+    TestAppendArg(action, TEST_CMD_CAP, command);
+    XmlElement(xml, L"Arguments", field, TEST_CMD_CAP);
+    XmlUnescape(field, command, TEST_CMD_CAP);
+    ASSERT(wcslen(action) + 1 + wcslen(command) + 1 < TEST_CMD_CAP);
+    swprintf(action + wcslen(action), TEST_CMD_CAP - wcslen(action), L" %ls", command);
+    free(xml);
+    DeleteFileW(path);
+
+    first = TestSpawn(action);
+    pid = TestWaitOwnListener(first, name, 0);
+    listener = TestOpenListener(pid);
+    TestTrackPid(pid);
+    ASSERT(TestWaitUnitsAtLeast(name, 1, 5000));
+    ASSERT(TestKillPid(TestPid(first)));
+    ASSERT(WaitForSingleObject(listener, 0) == WAIT_TIMEOUT);
+
+    second = TestSpawn(action);
+    TestExpectAdopted(second, name, pid);
+    third = TestSpawn(action);
+    ASSERT_EXIT(third, IPC_EXIT_CONTROLLER_RUNNING, 15000);
+    ASSERT_EQ_INT(TestCountOutput(third, TEXT_LAUNCHING), 0);
+    ASSERT_EQ_INT(TestWaitPublished(name, 0, 1000), pid);
+    TestStopExpect(name, 15000, 0);
+    ASSERT_EQ_INT(TestExitCodeOf(listener, 0), 0);
+    ASSERT_EXIT(second, 0, 10000);
+    CloseHandle(listener);
+    free(field);
+    free(command);
+    free(action);
 }

@@ -28,12 +28,15 @@ TEST_DECLARE(security_bad_names)
 TEST_DECLARE(security_usage_errors)
 TEST_DECLARE(security_usage_error_long_option)
 TEST_DECLARE(unattended_usage_errors)
+TEST_DECLARE(usage_one_rule_for_options)
+TEST_DECLARE(usage_status_and_stop_default_name)
 
 /* test_names.c: instance names that are accepted: the longest, Local\ and Global\, Unicode */
 TEST_DECLARE(listener_name_limits)
 TEST_DECLARE(security_name_239)
 TEST_DECLARE(security_unicode_name)
 TEST_DECLARE(unattended_global_and_local_names)
+TEST_DECLARE(security_pasted_stop_command)
 
 /* test_instance.c: one listener and one controller per name */
 TEST_DECLARE(listener_second_instance)
@@ -118,6 +121,8 @@ TEST_DECLARE(unattended_run_kill_takes_command)
 TEST_DECLARE(unattended_task_dry_run)
 TEST_DECLARE(unattended_task_install)
 TEST_DECLARE(unattended_task_xml_file)
+TEST_DECLARE(unattended_task_install_twice)
+TEST_DECLARE(unattended_task_action_again)
 
 /* test_sample.c: the C# sample's programs and ours driving each other */
 TEST_DECLARE(sample_locate_finds_listener)
@@ -165,11 +170,14 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(security_usage_errors, 40000)
     TEST_ENTRY(security_usage_error_long_option, 60000)
     TEST_ENTRY(unattended_usage_errors, 30000)
+    TEST_ENTRY(usage_one_rule_for_options, 120000)
+    TEST_ENTRY(usage_status_and_stop_default_name, 45000)
     /* test_names.c */
     TEST_ENTRY(listener_name_limits, 30000)
     TEST_ENTRY(security_name_239, 30000)
     TEST_ENTRY(security_unicode_name, 30000)
     TEST_ENTRY(unattended_global_and_local_names, 45000)
+    TEST_ENTRY(security_pasted_stop_command, 45000)
     /* test_instance.c */
     TEST_ENTRY(listener_second_instance, 30000)
     TEST_ENTRY(controller_second_controller, 40000)
@@ -241,6 +249,8 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(unattended_task_dry_run, 30000)
     TEST_ENTRY(unattended_task_install, 60000)
     TEST_ENTRY(unattended_task_xml_file, 60000)
+    TEST_ENTRY(unattended_task_install_twice, 60000)
+    TEST_ENTRY(unattended_task_action_again, 60000)
     /* test_sample.c */
     TEST_ENTRY(sample_locate_finds_listener, 30000)
     TEST_ENTRY(sample_stop_stops_listener, 30000)

@@ -161,3 +161,32 @@ TEST_IMPL(unattended_global_and_local_names)
     TestStopController(local, controller);
     ASSERT(!TestPidAlive(pid));
 }
+
+/*
+ * A name with spaces and characters cmd.exe and PowerShell act on: the
+ * controller's suggested stop command quotes it, and run as printed (split by
+ * CommandLineToArgvW, as a pasted command is) it stops that controller. It
+ * printed "--stop My App & Co" bare, which a shell splits at the spaces and
+ * the &.
+ */
+TEST_IMPL(security_pasted_stop_command)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t text[TEST_TEXT_CAP];
+    TestProc *controller;
+    TestProc *stopper;
+    DWORD pid;
+
+    swprintf(name, TEST_TEXT_CAP, L"TMy App & Co (a;b) 'c' {d}^!,@=-%lu", (unsigned long)GetCurrentProcessId());
+    controller = TestStartController(name, L"none", L"300", TEST_SPAWN_DEFAULT);
+    pid = TestWaitListener(controller, name, 0);
+    ASSERT_OUTPUT(controller, L"stop with: ", 5000);
+    swprintf(text, TEST_TEXT_CAP, L"stop with: ConsoleAppController --stop \"%ls\"", name);
+    ASSERT_CONTAINS(TestOutputText(controller), text);
+    stopper = TestRunPrinted(controller, L"stop with: ", TEST_SPAWN_DEFAULT);
+    ASSERT_EXIT(stopper, 0, 20000);
+    ASSERT_CONTAINS(TestOutputText(stopper), TEXT_SENT);
+    ASSERT_EXIT(controller, 0, 10000);
+    ASSERT(!TestPidAlive(pid));
+    ASSERT_EQ_INT(TestCountOutput(controller, TEXT_LAUNCHING), 1);
+}

@@ -16,13 +16,20 @@ typedef struct BadArgsCase {
     const wchar_t *or_mention;
 } BadArgsCase;
 
-/* Without NAME: the C# sample's error line, and no wait for a key (stdin is not a console). */
+/*
+ * Without NAME: the C# sample's error line on stdout, unchanged, then the one
+ * line every usage error ends with, pointing to --help, on stderr; and no wait
+ * for a key (stdin is not a console).
+ */
 TEST_IMPL(listener_no_name)
 {
-    TestProc *listener = TestSpawnListener(TEST_SPAWN_DEFAULT, NULL, 0);
+    TestProc *listener = TestSpawnListener(TEST_SPAWN_SPLIT_STDERR, NULL, 0);
+    const wchar_t *err;
 
     ASSERT_EXIT(listener, IPC_EXIT_USAGE, 10000);
     ASSERT_CONTAINS(TestOutputText(listener), TEXT_NO_NAME);
+    err = TestErrText(listener);
+    ASSERT_EQ_WSTR(err, L"Run ConsoleAppListener --help for usage.\r\n");
 }
 
 TEST_IMPL(listener_bad_arguments)
@@ -127,7 +134,7 @@ TEST_IMPL(security_bad_names)
         const wchar_t *mention;
     } BadName;
     wchar_t long_name[TEST_TEXT_CAP];
-    BadName cases[8];
+    BadName cases[12];
     size_t count = 0;
     size_t i;
     unsigned run;
@@ -160,6 +167,19 @@ TEST_IMPL(security_bad_names)
     cases[count].what = L"Global\\ alone";
     cases[count].name = L"Global\\";
     cases[count++].mention = L"prefix";
+    /* The kernel's prefixes are case-sensitive: another spelling is a usage error that says so. */
+    cases[count].what = L"global\\X";
+    cases[count].name = L"global\\Tcase";
+    cases[count++].mention = L"case-sensitive";
+    cases[count].what = L"LOCAL\\X";
+    cases[count].name = L"LOCAL\\Tcase";
+    cases[count++].mention = L"case-sensitive";
+    cases[count].what = L"GLOBAL\\X";
+    cases[count].name = L"GLOBAL\\Tcase";
+    cases[count++].mention = L"case-sensitive";
+    cases[count].what = L"gLoBaL\\ alone";
+    cases[count].name = L"gLoBaL\\";
+    cases[count++].mention = L"case-sensitive";
 
     for (i = 0; i < count; i++) {
         for (run = RUN_LISTENER; run <= RUN_STOP; run <<= 1) {
@@ -222,7 +242,7 @@ TEST_IMPL(security_usage_errors)
     USAGE_CASE(TEST_CONTROLLER_EXE, L"--timeout", L"--stop", name, L"--timeout", L"-1");
     USAGE_CASE(TEST_CONTROLLER_EXE, L"--timeout", L"--stop", name, L"--timeout", L"86400001");
     USAGE_CASE(TEST_CONTROLLER_EXE, L"--timeout", L"--stop", name, L"--timeout", NULL);
-    USAGE_CASE(TEST_CONTROLLER_EXE, L"--stop", L"--stop", NULL, NULL, NULL);
+    USAGE_CASE(TEST_CONTROLLER_EXE, L"--stop", L"--stop", L"--stop", NULL, NULL); /* alone it means SampleApp */
     USAGE_CASE(TEST_CONTROLLER_EXE, L"--frobnicate", L"--stop", name, L"--frobnicate", NULL);
 #undef USAGE_CASE
 
@@ -304,7 +324,8 @@ TEST_IMPL(unattended_usage_errors)
     TestUniqueName(L"usage", name, TEST_TEXT_CAP);
     proc = TestRunExe(TEST_CONTROLLER_EXE, L"--bogus", NULL, IPC_EXIT_USAGE);
     ASSERT_CONTAINS(TestOutputText(proc), L"--bogus");
-    proc = TestRunExe(TEST_CONTROLLER_EXE, L"--status", NULL, IPC_EXIT_USAGE); /* a missing value */
+    proc = TestRunExe(TEST_CONTROLLER_EXE, L"--install", NULL, IPC_EXIT_USAGE); /* a missing NAME */
+    ASSERT_CONTAINS(TestOutputText(proc), L"--install");
     proc = TestRunExe(TEST_CONTROLLER_EXE, L"--hang-timeout", L"soon", IPC_EXIT_USAGE);
     ASSERT_CONTAINS(TestOutputText(proc), L"soon");
     proc = TestRunExe(TEST_CONTROLLER_EXE, L"--log-max-bytes", L"-1", IPC_EXIT_USAGE);
@@ -317,4 +338,154 @@ TEST_IMPL(unattended_usage_errors)
     proc = TestRunExe(TEST_LISTENER_EXE, L"--log-max-bytes", L"lots", IPC_EXIT_USAGE);
     ASSERT_NOT_CONTAINS(TestOutputText(proc), TEXT_PROCESSING);
     ASSERT(!TestMappingExists(name));
+}
+
+/*
+ * One rule for every option of both programs: given twice, or without the
+ * option it goes with, is a usage error (exit 2) whose message names the
+ * option, and nothing is started. A value given once and then again used to
+ * be taken silently (the last one won).
+ */
+TEST_IMPL(usage_one_rule_for_options)
+{
+    typedef struct RuleCase {
+        const wchar_t *exe;
+        const wchar_t *mention;
+        const wchar_t *args[8];
+    } RuleCase;
+    static const wchar_t *const L_ = TEST_LISTENER_EXE;
+    static const wchar_t *const C_ = TEST_CONTROLLER_EXE;
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t log[TEST_PATH_CAP];
+    RuleCase cases[48];
+    size_t count = 0;
+    size_t i;
+    size_t k;
+    size_t len;
+    TestProc *proc;
+    wchar_t what[TEST_CMD_CAP];
+    const wchar_t *n;
+    const wchar_t *g;
+
+    TestUniqueName(L"rule", name, TEST_TEXT_CAP);
+    TestTempFile(name, L".log", log, TEST_PATH_CAP);
+    n = name;
+    g = log;
+    memset(cases, 0, sizeof(cases));
+#define RULE(EXE, MENTION, ...)                                                                                       \
+    do {                                                                                                               \
+        const wchar_t *rule_args_[] = {__VA_ARGS__, NULL};                                                            \
+        ASSERT(count < ARRAYSIZE(cases) && ARRAYSIZE(rule_args_) <= ARRAYSIZE(cases[0].args));                         \
+        cases[count].exe = (EXE);                                                                                      \
+        cases[count].mention = (MENTION);                                                                              \
+        memcpy((void *)cases[count].args, rule_args_, sizeof(rule_args_));                                             \
+        count++;                                                                                                       \
+    } while (0)
+    /* The listener: every option twice, --log-max-bytes without --log, an empty --run. */
+    RULE(L_, L"--work-ms is given twice", n, L"--work-ms", L"100", L"--work-ms", L"200");
+    RULE(L_, L"--work-ms is given twice", n, L"--work-ms=100", L"--work-ms", L"100");
+    RULE(L_, L"--run is given twice", n, L"--run", L"cmd /c exit 0", L"--run", L"cmd /c exit 1");
+    RULE(L_, L"--journal is given twice", n, L"--journal", g, L"--journal", g);
+    RULE(L_, L"--log is given twice", n, L"--log", g, L"--log", g);
+    RULE(L_, L"--log-max-bytes is given twice", n, L"--log", g, L"--log-max-bytes", L"0", L"--log-max-bytes", L"0");
+    RULE(L_, L"--log-max-bytes goes with --log", n, L"--log-max-bytes", L"1000");
+    RULE(L_, L"--run: the command line is empty", n, L"--run", L"");
+    RULE(L_, L"--run: the command line is empty", n, L"--run=");
+    /* The controller: every option twice. */
+    RULE(C_, L"--listener is given twice", n, L"--listener", L"a.exe", L"--listener", L"b.exe");
+    RULE(C_, L"--console is given twice", n, L"--console", L"none", L"--console", L"none");
+    RULE(C_, L"--hang-timeout is given twice", n, L"--hang-timeout", L"1000", L"--hang-timeout", L"2000");
+    RULE(C_, L"--restart-delay is given twice", n, L"--restart-delay", L"100", L"--restart-delay", L"100");
+    RULE(C_, L"--restart-delay-max is given twice", n, L"--restart-delay-max", L"100", L"--restart-delay-max=100");
+    RULE(C_, L"--log is given twice", n, L"--log", g, L"--log", g);
+    RULE(C_, L"--log-max-bytes is given twice", n, L"--log", g, L"--log-max-bytes", L"0", L"--log-max-bytes", L"0");
+    RULE(C_, L"--stop is given twice", L"--stop", n, L"--stop", n);
+    RULE(C_, L"--stop is given twice", L"--stop", L"--stop");
+    RULE(C_, L"--status is given twice", L"--status", n, L"--status", n);
+    RULE(C_, L"--install is given twice", L"--install", n, L"--install", n, L"--dry-run");
+    RULE(C_, L"--uninstall is given twice", L"--uninstall", n, L"--uninstall", n);
+    RULE(C_, L"--timeout is given twice", L"--stop", n, L"--timeout", L"100", L"--timeout", L"100");
+    RULE(C_, L"--force is given twice", L"--stop", n, L"--force", L"--force");
+    RULE(C_, L"--dry-run is given twice", L"--install", n, L"--dry-run", L"--dry-run");
+    RULE(C_, L"--at-startup is given twice", L"--install", n, L"--at-startup", L"--at-startup", L"--dry-run");
+    RULE(C_, L"--at-logon is given twice", L"--install", n, L"--at-logon", L"--at-logon", L"--dry-run");
+    RULE(C_, L"the instance name is already", n, n);
+    /* The controller: an option without the one it goes with. */
+    RULE(C_, L"--log-max-bytes goes with --log", n, L"--log-max-bytes", L"1000");
+    RULE(C_, L"--log-max-bytes goes with --log", L"--install", n, L"--log-max-bytes", L"1000", L"--dry-run");
+    RULE(C_, L"--timeout goes with --stop", n, L"--timeout", L"100");
+    RULE(C_, L"--force goes with --stop", n, L"--force");
+    RULE(C_, L"--dry-run goes with --install", n, L"--dry-run");
+    RULE(C_, L"--at-startup goes with --install", n, L"--at-startup");
+    RULE(C_, L"--at-logon goes with --install", n, L"--at-logon");
+    RULE(C_, L"--timeout cannot be used with --status", L"--status", n, L"--timeout", L"100");
+    RULE(C_, L"--force cannot be used with --status", L"--status", n, L"--force");
+    RULE(C_, L"--console cannot be used with --stop", L"--stop", n, L"--console", L"none");
+    RULE(C_, L"--install needs the instance name", L"--install");
+    RULE(C_, L"--uninstall needs the instance name", L"--uninstall");
+#undef RULE
+
+    for (i = 0; i < count; i++) {
+        swprintf(what, TEST_CMD_CAP, L"%ls", cases[i].exe);
+        len = wcslen(what);
+        for (k = 0; cases[i].args[k] != NULL && len + 4 < TEST_CMD_CAP; k++) {
+            swprintf(what + len, TEST_CMD_CAP - len, L" [%ls]", cases[i].args[k]);
+            len = wcslen(what);
+        }
+        proc = TestSpawnArgs(cases[i].exe, cases[i].args);
+        TestExpectExitDoingNothing(proc, what, IPC_EXIT_USAGE);
+        ASSERT_MSG(wcsstr(TestErrText(proc), cases[i].mention) != NULL, L"%ls: stderr does not say \"%ls\":\n%ls",
+                   what, cases[i].mention, TestErrText(proc));
+    }
+    ASSERT_MSG(!TestMappingExists(name), L"a refused command line created the mapping %ls", name);
+    ASSERT_MSG(!TestFileExists(log), L"a refused command line created the log %ls", log);
+}
+
+/*
+ * --status and --stop without NAME mean SampleApp, the instance the controller
+ * itself runs without NAME (README.md, --help); beside a NAME they mean that
+ * NAME. Shown with a listener serving SampleApp: --status finds it, --stop
+ * stops it.
+ */
+TEST_IMPL(usage_status_and_stop_default_name)
+{
+    wchar_t text[TEST_TEXT_CAP];
+    wchar_t other[TEST_TEXT_CAP];
+    const wchar_t *args[4];
+    TestProc *listener;
+    TestProc *proc;
+    DWORD pid;
+
+    ASSERT_MSG(!TestMappingExists(DEFAULT_INSTANCE_NAME), L"something serves SampleApp already; cannot test");
+    listener = TestStartListener(DEFAULT_INSTANCE_NAME, 200);
+    pid = TestPid(listener);
+
+    args[0] = L"--status";
+    args[1] = NULL;
+    proc = TestSpawnArgs(TEST_CONTROLLER_EXE, args);
+    ASSERT_EXIT(proc, IPC_EXIT_OK, 15000);
+    ASSERT_CONTAINS(TestOutputText(proc), L"Instance:   SampleApp");
+    swprintf(text, TEST_TEXT_CAP, L"Listener:   pid %lu, running", (unsigned long)pid);
+    ASSERT_CONTAINS(TestOutputText(proc), text);
+
+    /* Beside a NAME, --status without a value means that NAME. */
+    TestUniqueName(L"statusname", other, TEST_TEXT_CAP);
+    args[0] = other;
+    args[1] = L"--status";
+    args[2] = NULL;
+    proc = TestSpawnArgs(TEST_CONTROLLER_EXE, args);
+    ASSERT_EXIT(proc, IPC_EXIT_NOT_RUNNING, 15000);
+    swprintf(text, TEST_TEXT_CAP, L"Instance:   %ls", other);
+    ASSERT_CONTAINS(TestOutputText(proc), text);
+
+    /* --stop, and an option after it that is not taken for the name. */
+    args[0] = L"--stop";
+    args[1] = L"--timeout";
+    args[2] = L"10000";
+    args[3] = NULL;
+    proc = TestSpawnArgs(TEST_CONTROLLER_EXE, args);
+    ASSERT_EXIT(proc, IPC_EXIT_OK, 20000);
+    ASSERT_OUTPUT(listener, TEXT_RECEIVED, 5000);
+    ASSERT_EXIT(listener, 0, 10000);
+    ASSERT(!TestPidAlive(pid));
 }

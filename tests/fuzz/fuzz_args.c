@@ -60,6 +60,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     switch (IpcParseListenerArgs(n + 1, argv, &lo, err, ARRAYSIZE(err))) {
     case IPC_PARSE_OK:
         FUZZ_CHECK(lo.work_ms <= IPC_MAX_MS);
+        FUZZ_CHECK(lo.log != NULL || lo.log_max_bytes == IPC_DEFAULT_LOG_MAX_BYTES);
+        FUZZ_CHECK(lo.run == NULL || lo.run[0] != L'\0');
         if (lo.name != NULL) {
             FUZZ_CHECK(IpcCheckName(lo.name, NULL, 0));
         }
@@ -77,12 +79,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(co.timeout_ms <= IPC_MAX_MS && co.hang_timeout_ms <= IPC_MAX_MS);
         FUZZ_CHECK(co.restart_delay_ms >= 1 && co.restart_delay_ms <= co.restart_delay_max_ms);
         FUZZ_CHECK(co.listener_argc >= 0 && co.listener_argc <= n);
-        FUZZ_CHECK(co.mode == IPC_MODE_SUPERVISE || co.mode == IPC_MODE_STOP);
-        if (co.mode == IPC_MODE_STOP) {
-            FUZZ_CHECK(co.listener_argc == 0 && co.listener_path == NULL);
-        } else {
-            FUZZ_CHECK(!co.force);
+        FUZZ_CHECK(co.mode >= IPC_MODE_SUPERVISE && co.mode <= IPC_MODE_UNINSTALL);
+        if (co.mode == IPC_MODE_STOP || co.mode == IPC_MODE_STATUS) {
+            FUZZ_CHECK(co.listener_argc == 0 && co.listener_path == NULL && co.log == NULL);
         }
+        if (co.mode != IPC_MODE_STOP) {
+            FUZZ_CHECK(!co.force && co.timeout_ms == IPC_DEFAULT_STOP_TIMEOUT_MS);
+        }
+        if (co.mode != IPC_MODE_INSTALL) {
+            FUZZ_CHECK(!co.dry_run && !co.at_startup);
+        }
+        /* --log-max-bytes only with --log. */
+        FUZZ_CHECK(co.log != NULL || co.log_max_bytes == IPC_DEFAULT_LOG_MAX_BYTES);
         break;
     case IPC_PARSE_ERROR:
         FUZZ_CHECK(err[0] != L'\0' && wcslen(err) < ARRAYSIZE(err));

@@ -92,6 +92,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (i = 0; i < fitted; i++) {
         FUZZ_CHECK(wcscmp(parsed[i], args[i]) == 0);
     }
+    /*
+     * IpcPasteArg: one argument that CommandLineToArgvW gives back, in double
+     * quotes whenever it holds a space or a character a shell acts on.
+     */
+    for (i = 0; i < n; i++) {
+        wchar_t pasted[IPC_PASTE_CAP(200)];
+        const wchar_t *shown = IpcPasteArg(args[i], pasted, ARRAYSIZE(pasted));
+        FUZZ_CHECK(shown == pasted);
+        FUZZ_CHECK(ParseLikeWindows(shown, parsed, FUZZ_MAX_ARGS) == 1 && wcscmp(parsed[0], args[i]) == 0);
+        if (args[i][0] == 0 || wcspbrk(args[i], L" &|<>^()%;,'`$@{}") != NULL) {
+            FUZZ_CHECK(shown[0] == L'"' && shown[wcslen(shown) - 1] == L'"');
+        }
+    }
     /* A buffer too small: failure leaves the string as it was, terminated. */
     small[0] = 0;
     for (i = 0; i < n; i++) {

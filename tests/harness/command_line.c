@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void TestUniqueName(const wchar_t *tag, wchar_t *out, size_t cap)
@@ -137,4 +138,46 @@ void TestPadName(wchar_t *out, size_t cap, const wchar_t *prefix, size_t length,
         out[n] = fill;
     }
     out[n] = L'\0';
+}
+
+/* The program a suggested command starts with, as the programs print it. */
+#define TEST_CONTROLLER_NAME L"ConsoleAppController"
+
+typedef LPWSTR *(WINAPI *CommandLineToArgvWFn)(LPCWSTR, int *);
+
+TestProc *TestRunPrinted(TestProc *proc, const wchar_t *before, unsigned flags)
+{
+    wchar_t line[TEST_CMD_CAP];
+    wchar_t exe[TEST_PATH_CAP];
+    wchar_t *cmd = (wchar_t *)malloc(TEST_CMD_CAP * sizeof(wchar_t));
+    const wchar_t *command;
+    HMODULE shell32 = LoadLibraryW(L"shell32.dll");
+    CommandLineToArgvWFn split = NULL;
+    wchar_t **argv;
+    int argc = 0;
+    int i;
+    TestProc *run;
+
+    ASSERT(cmd != NULL);
+    ASSERT_MSG(TestOutputLine(proc, before, line, TEST_CMD_CAP), L"no line with \"%ls\":\n%ls", before,
+               TestOutputText(proc));
+    command = wcsstr(line, before) + wcslen(before);
+    if (shell32 != NULL) {
+        split = (CommandLineToArgvWFn)(void (*)(void))GetProcAddress(shell32, "CommandLineToArgvW");
+    }
+    ASSERT_MSG(split != NULL, L"CommandLineToArgvW is not available (error %lu)", (unsigned long)GetLastError());
+    argv = split(command, &argc);
+    ASSERT_MSG(argv != NULL && argc >= 1 && wcscmp(argv[0], TEST_CONTROLLER_NAME) == 0,
+               L"the printed command \"%ls\" does not start with %ls", command, TEST_CONTROLLER_NAME);
+    TestBinPath(TEST_CONTROLLER_EXE, exe, TEST_PATH_CAP);
+    cmd[0] = L'\0';
+    TestAppendArg(cmd, TEST_CMD_CAP, exe);
+    for (i = 1; i < argc; i++) {
+        TestAppendArg(cmd, TEST_CMD_CAP, argv[i]);
+    }
+    LocalFree(argv);
+    FreeLibrary(shell32);
+    run = TestSpawnEx(cmd, flags);
+    free(cmd);
+    return run;
 }

@@ -386,3 +386,20 @@ void TestExpectExitDoingNothing(TestProc *proc, const wchar_t *what, DWORD expec
     ASSERT_MSG(wcsstr(out, TEXT_SENT) == NULL, L"%ls sent a close message:\n%ls", what, out);
     ASSERT_MSG(TestCountOwnChildren(proc) == 0, L"%ls left a child process running", what);
 }
+
+/*
+ * controller adopted the listener pid serving name: it said so, its pid is in
+ * the header, the listener goes on with its units, and it launched nothing.
+ */
+void TestExpectAdopted(TestProc *controller, const wchar_t *name, DWORD pid)
+{
+    uint64_t units;
+
+    ASSERT_OUTPUT(controller, TEXT_ALREADY, 10000);
+    ASSERT(TestWaitHeaderU32(name, OFF_CONTROLLER_PID, TestPid(controller), 5000));
+    units = TestHeaderU64(name, OFF_UNITS);
+    ASSERT(TestWaitUnitsAtLeast(name, units + 2, 5000));
+    ASSERT_EQ_INT(TestCountOutput(controller, TEXT_LAUNCHING), 0);
+    ASSERT_EQ_INT(TestCountChildren(TestPid(controller), TEST_LISTENER_EXE), 0);
+    ASSERT_EQ_INT(TestWaitPublished(name, 0, 1000), pid);
+}

@@ -211,6 +211,13 @@ typedef struct TestProc TestProc;
 TestProc *TestSpawn(const wchar_t *cmdline);
 TestProc *TestSpawnEx(const wchar_t *cmdline, unsigned flags);
 
+/*
+ * TestSpawnToFile - TestSpawn with standard output going to the file path
+ * (created or emptied) instead of a pipe, for a program whose output is bytes
+ * rather than text; stderr is still captured (TestOutputText).
+ */
+TestProc *TestSpawnToFile(const wchar_t *cmdline, const wchar_t *path);
+
 /* TestCloseStdin - close the write end of a TEST_SPAWN_STDIN_PIPE process's stdin (EOF for it). */
 void TestCloseStdin(TestProc *proc);
 
@@ -378,6 +385,15 @@ void TestCommandLine(wchar_t *out, size_t cap, const wchar_t *exe, ...);
 /* TestAppendArg - append one quoted argument to a command line built by TestCommandLine. */
 void TestAppendArg(wchar_t *buf, size_t cap, const wchar_t *arg);
 
+/*
+ * TestRunPrinted - run the command proc printed after the text before (to the
+ * end of that line) as a user who pastes it would: split as CommandLineToArgvW
+ * splits (shell32.dll, loaded here), its program checked to be
+ * ConsoleAppController and replaced by bin's, each argument passed on exactly.
+ * Fails the test when there is no such line. flags as for TestSpawnEx.
+ */
+TestProc *TestRunPrinted(TestProc *proc, const wchar_t *before, unsigned flags);
+
 /* TestSetEnv - set (value non-NULL) or remove a variable of this process, inherited by what it spawns. */
 void TestSetEnv(const wchar_t *name, const wchar_t *value);
 
@@ -441,6 +457,8 @@ void TestStopAndExpectEnd(TestProc *controller, const wchar_t *name, size_t laun
 DWORD TestWaitOwnListener(TestProc *controller, const wchar_t *name, DWORD not_pid);
 /* Wait for the controller's listener and return its pid. */
 DWORD TestWaitListener(TestProc *controller, const wchar_t *name, DWORD not_pid);
+/* The controller adopted the listener pid of name: said so, recorded itself, launched nothing; units go on. */
+void TestExpectAdopted(TestProc *controller, const wchar_t *name, DWORD pid);
 /* Open a listener by pid to read its exit code later; it must be running now. */
 HANDLE TestOpenListener(DWORD pid);
 /* Wait for a process handle to be signalled and return its exit code. */

@@ -179,7 +179,8 @@ TestProc *TestSpawn(const wchar_t *cmdline)
     return TestSpawnEx(cmdline, TEST_SPAWN_DEFAULT);
 }
 
-TestProc *TestSpawnEx(const wchar_t *cmdline, unsigned flags)
+/* TestSpawnEx, with standard output going to stdout_file (inheritable) instead of the pipe when it is not NULL. */
+static TestProc *Spawn(const wchar_t *cmdline, unsigned flags, HANDLE stdout_file)
 {
     TestProc *proc = NULL;
     HANDLE out_read = NULL;
@@ -250,7 +251,7 @@ TestProc *TestSpawnEx(const wchar_t *cmdline, unsigned flags)
     si.cb = sizeof(si);
     si.dwFlags = STARTF_USESTDHANDLES;
     si.hStdInput = in_read;
-    si.hStdOutput = out_write;
+    si.hStdOutput = stdout_file != NULL ? stdout_file : out_write;
     si.hStdError = err_write != NULL ? err_write : out_write;
     /*
      * CREATE_NO_WINDOW: on Windows no window pops up for every test process;
@@ -337,6 +338,28 @@ cleanup:
         TestFail(__FILE__, __LINE__, L"cannot start %ls: %ls failed with error %lu", cmdline, failed,
                  (unsigned long)error);
     }
+    return proc;
+}
+
+TestProc *TestSpawnEx(const wchar_t *cmdline, unsigned flags)
+{
+    return Spawn(cmdline, flags, NULL);
+}
+
+TestProc *TestSpawnToFile(const wchar_t *cmdline, const wchar_t *path)
+{
+    SECURITY_ATTRIBUTES inherit;
+    HANDLE file;
+    TestProc *proc;
+
+    memset(&inherit, 0, sizeof(inherit));
+    inherit.nLength = sizeof(inherit);
+    inherit.bInheritHandle = TRUE;
+    file = CreateFileW(path, GENERIC_WRITE, FILE_SHARE_READ, &inherit, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+    ASSERT_MSG(file != INVALID_HANDLE_VALUE, L"cannot create %ls (error %lu)", path, (unsigned long)GetLastError());
+    proc = Spawn(cmdline, TEST_SPAWN_DEFAULT, file);
+    /* The child holds its own copy; the file is complete once it exits. */
+    CloseHandle(file);
     return proc;
 }
 
