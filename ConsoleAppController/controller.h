@@ -35,8 +35,8 @@ typedef struct Controller {
     wchar_t command_line[IPC_MAX_COMMAND_LINE + 1];
     size_t args_offset;       /* where NAME starts in command_line: what the C# sample printed as Arguments */
     IpcMapping map;
-    HANDLE mutex;             /* NAME.controller: one controller per NAME */
-    HANDLE stop_event;        /* NAME.stop: signalled by --stop so a pause is cut short */
+    HANDLE mutex;             /* NAME|controller: one controller per NAME */
+    HANDLE stop_event;        /* NAME|stop: signalled by --stop so a pause is cut short */
     HANDLE exit_event;        /* signalled by the wait callback when the listener exits */
     HANDLE ctrl_event;        /* signalled by the console control handler (console_control.c) */
     HANDLE process;           /* the listener we supervise, NULL while none runs */

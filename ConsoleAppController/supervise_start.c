@@ -50,7 +50,7 @@ static int OpenLog(const IpcControllerOptions *opt)
     return IPC_EXIT_OK;
 }
 
-/* One controller per NAME: the mutex NAME.controller, owned for the controller's life. */
+/* One controller per NAME: the mutex NAME|controller, owned for the controller's life. */
 static int AcquireLock(Controller *c)
 {
     const wchar_t *name = c->opt->name;
@@ -82,8 +82,8 @@ static int AcquireLock(Controller *c)
 }
 
 /*
- * The listener's exit event, the console control event, and NAME.stop, which
- * --stop signals. We hold the controller lock, so an existing NAME.stop was
+ * The listener's exit event, the console control event, and NAME|stop, which
+ * --stop signals. We hold the controller lock, so an existing NAME|stop was
  * left by a controller that died (harmless, ours) or planted by someone else:
  * IpcNamedEventCreate's owner check tells which.
  */

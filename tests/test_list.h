@@ -34,6 +34,7 @@ TEST_DECLARE(listener_name_limits)
 TEST_DECLARE(security_name_239)
 TEST_DECLARE(security_unicode_name)
 TEST_DECLARE(unattended_global_and_local_names)
+TEST_DECLARE(names_companion_lookalikes)
 
 /* test_instance.c: one listener and one controller per name */
 TEST_DECLARE(listener_second_instance)
@@ -165,6 +166,7 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(security_name_239, 30000)
     TEST_ENTRY(security_unicode_name, 30000)
     TEST_ENTRY(unattended_global_and_local_names, 45000)
+    TEST_ENTRY(names_companion_lookalikes, 60000)
     /* test_instance.c */
     TEST_ENTRY(listener_second_instance, 30000)
     TEST_ENTRY(controller_second_controller, 40000)

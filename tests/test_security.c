@@ -20,6 +20,8 @@
 #include <sddl.h>
 #include <stdio.h>
 
+#include "ipc_name.h"
+
 /* An owner that is not the user (BUILTIN\Guests), with a DACL that lets the test itself in. */
 #define FOREIGN_SDDL L"O:BGD:(A;;GA;;;WD)"
 
@@ -214,7 +216,7 @@ TEST_IMPL(security_private_objects)
     TestUniqueName(L"privalone", alone, TEST_TEXT_CAP);
     listener = TestStartListener(alone, 200);
     CheckPrivateByName(alone, L"", OBJECT_MAPPING, user);
-    CheckPrivateByName(alone, L".listener", OBJECT_MUTEX, user);
+    CheckPrivateByName(alone, IPC_SUFFIX_LISTENER_MUTEX, OBJECT_MUTEX, user);
 
     /* A controller creates the mapping (before its listener), its lock and the stop event. */
     TestUniqueName(L"privsupervised", supervised, TEST_TEXT_CAP);
@@ -223,9 +225,9 @@ TEST_IMPL(security_private_objects)
     ASSERT_OUTPUT(controller, TEXT_LAUNCHED, 10000);
     ASSERT(TestWaitPublished(supervised, 0, 10000) != 0);
     CheckPrivateByName(supervised, L"", OBJECT_MAPPING, user);
-    CheckPrivateByName(supervised, L".listener", OBJECT_MUTEX, user);
-    CheckPrivateByName(supervised, L".controller", OBJECT_MUTEX, user);
-    CheckPrivateByName(supervised, L".stop", OBJECT_EVENT, user);
+    CheckPrivateByName(supervised, IPC_SUFFIX_LISTENER_MUTEX, OBJECT_MUTEX, user);
+    CheckPrivateByName(supervised, IPC_SUFFIX_CONTROLLER_MUTEX, OBJECT_MUTEX, user);
+    CheckPrivateByName(supervised, IPC_SUFFIX_STOP_EVENT, OBJECT_EVENT, user);
 
     ASSERT_EQ_INT(TestStop(supervised, 15000, 20000, NULL), 0);
     ASSERT_EXIT(controller, 0, 10000);
@@ -332,7 +334,11 @@ TEST_IMPL(security_squat_bad_header)
     }
 }
 
-/* The companion names: NAME.listener as an event stops the listener; NAME.controller or NAME.stop of another owner stop the controller. */
+/*
+ * The companion names (IPC_SUFFIX_*): the listener lock as an event stops the
+ * listener and the controller; the controller lock or the stop event of
+ * another owner stop the controller.
+ */
 TEST_IMPL(security_squat_companions)
 {
     static const wchar_t *const not_mutex[] = { L"not a mutex", L"type", NULL };
@@ -341,14 +347,14 @@ TEST_IMPL(security_squat_companions)
     HANDLE squat;
 
     TestUniqueName(L"squatlistenerlock", name, TEST_TEXT_CAP);
-    swprintf(object, TEST_TEXT_CAP, L"%ls.listener", name);
+    swprintf(object, TEST_TEXT_CAP, L"%ls%ls", name, IPC_SUFFIX_LISTENER_MUTEX);
     squat = TestSquatOrSkip(SQUAT_EVENT, object, NULL, 0, NULL, 0);
     TestExpectRefused(name, RUN_LISTENER, NULL, not_mutex);
     ASSERT_MSG(!TestMappingExists(name), L"the listener created %ls although it refused to run", name);
     CloseHandle(squat);
 
     TestUniqueName(L"squatcontrollerlock", name, TEST_TEXT_CAP);
-    swprintf(object, TEST_TEXT_CAP, L"%ls.controller", name);
+    swprintf(object, TEST_TEXT_CAP, L"%ls%ls", name, IPC_SUFFIX_CONTROLLER_MUTEX);
     squat = TestSquatOrSkip(SQUAT_MUTEX, object, FOREIGN_SDDL, 0, NULL, 0);
     if (squat == NULL) {
         return;
@@ -358,7 +364,7 @@ TEST_IMPL(security_squat_companions)
     CloseHandle(squat);
 
     TestUniqueName(L"squatstopevent", name, TEST_TEXT_CAP);
-    swprintf(object, TEST_TEXT_CAP, L"%ls.stop", name);
+    swprintf(object, TEST_TEXT_CAP, L"%ls%ls", name, IPC_SUFFIX_STOP_EVENT);
     squat = TestSquatOrSkip(SQUAT_EVENT, object, FOREIGN_SDDL, 0, NULL, 0);
     if (squat == NULL) {
         return;

@@ -127,7 +127,7 @@ TEST_IMPL(security_bad_names)
         const wchar_t *mention;
     } BadName;
     wchar_t long_name[TEST_TEXT_CAP];
-    BadName cases[8];
+    BadName cases[9];
     size_t count = 0;
     size_t i;
     unsigned run;
@@ -154,6 +154,9 @@ TEST_IMPL(security_bad_names)
     cases[count].what = L"U+007F";
     cases[count].name = L"del\x7f" L"name";
     cases[count++].mention = L"control";
+    cases[count].what = L"a|b";
+    cases[count].name = L"a|b";
+    cases[count++].mention = L"reserved";
     cases[count].what = L"Local\\ alone";
     cases[count].name = L"Local\\";
     cases[count++].mention = L"prefix";
