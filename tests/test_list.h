@@ -134,6 +134,7 @@ TEST_DECLARE(security_squat_random_bytes)
 TEST_DECLARE(security_squat_bad_header)
 TEST_DECLARE(security_squat_companions)
 TEST_DECLARE(security_sample_mapping_is_not_squatting)
+TEST_DECLARE(security_squat_odd_sections)
 
 /* test_garbage.c: garbage in the shared mapping */
 TEST_DECLARE(security_garbage_live_listener)
@@ -252,6 +253,7 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(security_squat_bad_header, 60000)
     TEST_ENTRY(security_squat_companions, 30000)
     TEST_ENTRY(security_sample_mapping_is_not_squatting, 30000)
+    TEST_ENTRY(security_squat_odd_sections, 60000)
     /* test_garbage.c */
     TEST_ENTRY(security_garbage_live_listener, 30000)
     TEST_ENTRY(security_garbage_supervised, 40000)
