@@ -49,6 +49,7 @@ typedef struct Controller {
     ULONGLONG relaunch_tick;  /* when a pending relaunch is due; 0 when none is */
     BOOL interactive;         /* standard input is a console we can read keys from */
     BOOL shutting_down;       /* this controller sent the close message */
+    BOOL stop_seen;           /* NAME|stop was signalled: a manual-reset event, never waited on again */
     BOOL awaiting_enter;      /* the C# sample's "Hit Enter to close" is showing */
 } Controller;
 
