@@ -75,6 +75,9 @@ TEST_DECLARE(faults_stop_mid_unit)
 TEST_DECLARE(faults_concurrent_stops)
 TEST_DECLARE(faults_stop_timeout_kills_nothing)
 TEST_DECLARE(faults_stop_force)
+TEST_DECLARE(faults_stop_while_controller_frozen_at_start)
+TEST_DECLARE(faults_stop_right_after_controller_start)
+TEST_DECLARE(faults_stop_event_held_signalled)
 
 /* test_restart.c: relaunching: killed listeners, back-off, crash loops */
 TEST_DECLARE(controller_relaunches_killed_listener)
@@ -203,6 +206,9 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(faults_concurrent_stops, 40000)
     TEST_ENTRY(faults_stop_timeout_kills_nothing, 40000)
     TEST_ENTRY(faults_stop_force, 40000)
+    TEST_ENTRY(faults_stop_while_controller_frozen_at_start, 60000)
+    TEST_ENTRY(faults_stop_right_after_controller_start, 60000)
+    TEST_ENTRY(faults_stop_event_held_signalled, 45000)
     /* test_restart.c */
     TEST_ENTRY(controller_relaunches_killed_listener, 40000)
     TEST_ENTRY(controller_relaunches_after_quick_death, 45000)
