@@ -349,9 +349,20 @@ TEST_IMPL(security_squat_companions)
     TestUniqueName(L"squatlistenerlock", name, TEST_TEXT_CAP);
     swprintf(object, TEST_TEXT_CAP, L"%ls%ls", name, IPC_SUFFIX_LISTENER_MUTEX);
     squat = TestSquatOrSkip(SQUAT_EVENT, object, NULL, 0, NULL, 0);
-    TestExpectRefused(name, RUN_LISTENER, NULL, not_mutex);
-    ASSERT_MSG(!TestMappingExists(name), L"the listener created %ls although it refused to run", name);
+    /* The controller checks it before launching: otherwise every listener it launched would exit 7. */
+    TestExpectRefused(name, RUN_LISTENER | RUN_CONTROLLER, NULL, not_mutex);
+    ASSERT_MSG(!TestMappingExists(name), L"the listener or the controller created %ls although it refused to run",
+               name);
     CloseHandle(squat);
+
+    TestUniqueName(L"squatlistenerowner", name, TEST_TEXT_CAP);
+    swprintf(object, TEST_TEXT_CAP, L"%ls%ls", name, IPC_SUFFIX_LISTENER_MUTEX);
+    squat = TestSquatOrSkip(SQUAT_MUTEX, object, FOREIGN_SDDL, 0, NULL, 0);
+    if (squat != NULL) {
+        TestExpectRefused(name, RUN_LISTENER | RUN_CONTROLLER, NULL, kForeignOwner);
+        ASSERT_MSG(!TestMappingExists(name), L"the controller created %ls although it refused to run", name);
+        CloseHandle(squat);
+    }
 
     TestUniqueName(L"squatcontrollerlock", name, TEST_TEXT_CAP);
     swprintf(object, TEST_TEXT_CAP, L"%ls%ls", name, IPC_SUFFIX_CONTROLLER_MUTEX);
