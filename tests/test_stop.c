@@ -232,26 +232,19 @@ static BOOL ControllerLockHeld(const wchar_t *name)
 {
     wchar_t lock[TEST_TEXT_CAP];
     HANDLE mutex;
-    BOOL held = FALSE;
+    DWORD r;
 
     swprintf(lock, TEST_TEXT_CAP, L"%ls%ls", name, IPC_SUFFIX_CONTROLLER_MUTEX);
     mutex = OpenMutexW(SYNCHRONIZE, FALSE, lock);
     if (mutex == NULL) {
         return FALSE;
     }
-    switch (WaitForSingleObject(mutex, 0)) {
-    case WAIT_TIMEOUT:
-        held = TRUE;
-        break;
-    case WAIT_OBJECT_0:
-    case WAIT_ABANDONED:
-        ReleaseMutex(mutex);
-        break;
-    default:
-        break;
+    r = WaitForSingleObject(mutex, 0);
+    if (r == WAIT_OBJECT_0 || r == WAIT_ABANDONED) {
+        ReleaseMutex(mutex); /* nobody held it: let go at once */
     }
     CloseHandle(mutex);
-    return held;
+    return r == WAIT_TIMEOUT;
 }
 
 /*
