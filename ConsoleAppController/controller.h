@@ -35,8 +35,8 @@ typedef struct Controller {
     wchar_t command_line[IPC_MAX_COMMAND_LINE + 1];
     size_t args_offset;       /* where NAME starts in command_line: what the C# sample printed as Arguments */
     IpcMapping map;
-    HANDLE mutex;             /* NAME.controller: one controller per NAME */
-    HANDLE stop_event;        /* NAME.stop: signalled by --stop so a pause is cut short */
+    HANDLE mutex;             /* NAME|controller: one controller per NAME */
+    HANDLE stop_event;        /* NAME|stop: signalled by --stop so a pause is cut short */
     HANDLE exit_event;        /* signalled by the wait callback when the listener exits */
     HANDLE ctrl_event;        /* signalled by the console control handler (console_control.c) */
     HANDLE process;           /* the listener we supervise, NULL while none runs */
@@ -49,6 +49,7 @@ typedef struct Controller {
     ULONGLONG relaunch_tick;  /* when a pending relaunch is due; 0 when none is */
     BOOL interactive;         /* standard input is a console we can read keys from */
     BOOL shutting_down;       /* this controller sent the close message */
+    BOOL stop_seen;           /* NAME|stop was signalled: a manual-reset event, never waited on again */
     BOOL awaiting_enter;      /* the C# sample's "Hit Enter to close" is showing */
 } Controller;
 

@@ -19,14 +19,24 @@
  * Clears a close message nobody will consume: called only when no listener is
  * alive behind NAME, before launching one. The C# sample's controller never
  * closes the mapping it wrote -1 into, so such a -1 can outlive every listener.
+ * A --stop may have been sent since the -1 was read (requests: stop_requests
+ * then): it counts its request before it writes -1 and signals NAME|stop after,
+ * so a changed count or a signalled event (all the C# sample's 4-byte format
+ * has) says the -1 is fresh. Returns FALSE, the -1 put back, for a fresh stop.
  */
-static void ClearStaleClose(Controller *c)
+static BOOL ClearStaleClose(Controller *c, uint32_t requests)
 {
     volatile IpcHeader *h = IpcMappingHeader(&c->map);
     if (h != NULL) {
         h->stop_acked = h->stop_requests;
     }
     IpcMappingCompareExchangeMessage(&c->map, 0, IPC_CLOSE_MESSAGE);
+    if ((h != NULL && h->stop_requests != requests) || WaitForSingleObject(c->stop_event, 0) == WAIT_OBJECT_0) {
+        IpcMappingCompareExchangeMessage(&c->map, IPC_CLOSE_MESSAGE, 0);
+        IpcPrint(L"Stop requested while starting; not launching");
+        return FALSE;
+    }
+    return TRUE;
 }
 
 /*
@@ -84,7 +94,8 @@ static BOOL WaitOutSampleUnit(Controller *c)
  * behind it, then clears it. Sets *launch FALSE and c->shutting_down when a
  * stop arrived meanwhile.
  */
-static void WaitOutPendingClose(Controller *c, const IpcHeader *hdr, IpcLayoutKind kind, BOOL *launch)
+static void WaitOutPendingClose(Controller *c, const IpcHeader *hdr, IpcLayoutKind kind, uint32_t requests,
+                                BOOL *launch)
 {
     HANDLE process = NULL;
 
@@ -102,8 +113,9 @@ static void WaitOutPendingClose(Controller *c, const IpcHeader *hdr, IpcLayoutKi
         *launch = FALSE;
         c->shutting_down = TRUE;
     }
-    if (*launch) {
-        ClearStaleClose(c);
+    if (*launch && !ClearStaleClose(c, requests)) {
+        *launch = FALSE;
+        c->shutting_down = TRUE;
     }
 }
 
@@ -115,6 +127,8 @@ int LocateListener(Controller *c, BOOL *launch)
     IpcLayoutKind kind;
     const wchar_t *why = L"";
     LONG message;
+    volatile IpcHeader *live;
+    uint32_t requests;
     HANDLE process = NULL;
     wchar_t reason[IPC_ERROR_TEXT_MAX];
     wchar_t image[MAX_PATH * 2];
@@ -141,6 +155,9 @@ int LocateListener(Controller *c, BOOL *launch)
         return IPC_EXIT_OK;
     }
 
+    /* Read before offset 0: a stop counted after this is fresh (ClearStaleClose). */
+    live = IpcMappingHeader(&c->map);
+    requests = live != NULL ? live->stop_requests : 0;
     message = IpcMappingReadMessage(&c->map);
     IpcPrint(L"Broadcast '%ld' received", (long)message);
     kind = IpcMappingClassify(&c->map, &hdr, &why);
@@ -148,7 +165,7 @@ int LocateListener(Controller *c, BOOL *launch)
         return IpcFailLayout(name, why);
     }
     if (message == IPC_CLOSE_MESSAGE) {
-        WaitOutPendingClose(c, &hdr, kind, launch);
+        WaitOutPendingClose(c, &hdr, kind, requests, launch);
         return IPC_EXIT_OK;
     }
     if (message <= 0) {

@@ -10,6 +10,7 @@
 #include "ipc_exit.h"
 #include "ipc_handle.h"
 #include "ipc_name.h"
+#include "ipc_named.h"
 
 /*
  * Waits for a verified process until the deadline. Returns ERROR_SUCCESS when it
@@ -33,19 +34,80 @@ static DWORD WaitUntil(HANDLE process, ULONGLONG deadline, DWORD *exit_code)
 }
 
 /*
- * Wakes the controller supervising name, so that it stops relaunching even
- * during a pause. *event receives the stop event, kept open until --stop ends.
+ * Signals NAME|stop, so that the controller supervising name stops even
+ * during a pause, and one that is starting stops before it launches anything
+ * (supervise_start.c). The event is created when no controller holds it yet
+ * (manual-reset, private), and *event keeps it, signalled, until --stop ends.
+ * Returns IPC_EXIT_OK, or the exit code of the problem it printed (a
+ * squatted name).
  */
-static void WakeController(const wchar_t *name, HANDLE *event)
+static int WakeController(const wchar_t *name, HANDLE *event)
 {
     wchar_t stop_name[MAX_PATH];
+    DWORD code = IpcNamedEventCreate(name, IPC_SUFFIX_STOP_EVENT, TRUE, event);
 
-    if (IpcDerivedName(name, IPC_SUFFIX_STOP_EVENT, stop_name, MAX_PATH)) {
-        *event = OpenEventW(EVENT_MODIFY_STATE, FALSE, stop_name);
-        if (*event != NULL) {
-            SetEvent(*event);
-        }
+    if (code != ERROR_SUCCESS) {
+        IpcDerivedName(name, IPC_SUFFIX_STOP_EVENT, stop_name, MAX_PATH);
+        return IpcFailName(L"CreateEventW", code, stop_name, L"event");
     }
+    SetEvent(*event);
+    return IPC_EXIT_OK;
+}
+
+/*
+ * A controller that holds NAME|controller but is not named in the header yet
+ * (it is starting): *lock receives that mutex, to wait on. NULL when no
+ * controller holds it; a lock found free is released at once.
+ */
+static void FindStartingController(const wchar_t *name, HANDLE *lock)
+{
+    wchar_t lock_name[MAX_PATH];
+    HANDLE mutex;
+
+    if (!IpcDerivedName(name, IPC_SUFFIX_CONTROLLER_MUTEX, lock_name, MAX_PATH)) {
+        return;
+    }
+    mutex = OpenMutexW(SYNCHRONIZE, FALSE, lock_name);
+    if (mutex == NULL) {
+        return;
+    }
+    switch (WaitForSingleObject(mutex, 0)) {
+    case WAIT_TIMEOUT:
+        *lock = mutex;
+        return;
+    case WAIT_OBJECT_0:
+    case WAIT_ABANDONED:
+        ReleaseMutex(mutex);
+        break;
+    default:
+        break;
+    }
+    CloseHandle(mutex);
+}
+
+/*
+ * Waits until the deadline for the starting controller that holds lock to
+ * end: Windows releases (abandons) the mutex when it exits. Returns the exit code.
+ */
+static int WaitForStartingController(const IpcControllerOptions *opt, HANDLE lock, ULONGLONG deadline)
+{
+    ULONGLONG now = GetTickCount64();
+    DWORD r;
+    DWORD code;
+
+    IpcPrint(L"A controller for '%ls' is starting; waiting for it to see the stop and exit", opt->name);
+    r = WaitForSingleObject(lock, deadline > now ? (DWORD)(deadline - now) : 0);
+    if (r == WAIT_TIMEOUT) {
+        return IpcFail(IPC_EXIT_STOP_TIMEOUT, L"the controller for '%ls' did not exit within %lu ms.", opt->name,
+                       opt->timeout_ms);
+    }
+    if (r != WAIT_OBJECT_0 && r != WAIT_ABANDONED) {
+        code = GetLastError();
+        return IpcFailWin32(L"WaitForSingleObject", code, L"cannot wait for the controller of '%ls'", opt->name);
+    }
+    ReleaseMutex(lock);
+    IpcPrint(L"The controller for '%ls' exited", opt->name);
+    return IPC_EXIT_OK;
 }
 
 /*
@@ -98,6 +160,7 @@ int RunStop(const IpcControllerOptions *opt)
     HANDLE listener = NULL;
     HANDLE controller = NULL;
     HANDLE event = NULL;
+    HANDLE lock = NULL;
     DWORD exit_code = 0;
     wchar_t reason[IPC_ERROR_TEXT_MAX];
     wchar_t name[MAX_PATH];
@@ -105,17 +168,30 @@ int RunStop(const IpcControllerOptions *opt)
 
     rc = OpenForQuery(opt->name, &m, &hdr, &kind, name, MAX_PATH);
     if (rc == IPC_EXIT_NOT_RUNNING) {
+        /* No mapping yet, but a controller may be starting: it sees the event, and we wait for it. */
+        rc = WakeController(opt->name, &event);
+        if (rc != IPC_EXIT_OK) {
+            goto cleanup;
+        }
+        FindStartingController(opt->name, &lock);
+        if (lock != NULL) {
+            rc = WaitForStartingController(opt, lock, deadline);
+            goto cleanup;
+        }
         IpcPrint(L"No listener named '%ls' is running; nothing to stop", opt->name);
-        rc = IPC_EXIT_OK;
         goto cleanup;
     }
     if (rc != IPC_EXIT_OK) {
         goto cleanup;
     }
 
+    /* The mapping first, then the event, then the lock: the reverse of a starting controller's order. */
     before = IpcMappingSendClose(&m);
     IpcPrint(L"Sent message to shut down");
-    WakeController(name, &event);
+    rc = WakeController(name, &event);
+    if (rc != IPC_EXIT_OK) {
+        goto cleanup;
+    }
 
     /* Which listener to wait for: the pid we replaced, or (a stop already pending) the header's. */
     if (before > 0) {
@@ -133,6 +209,11 @@ int RunStop(const IpcControllerOptions *opt)
     }
     OpenQueriedController(&hdr, kind, &controller);
     if (listener == NULL && controller == NULL) {
+        FindStartingController(name, &lock);
+        if (lock != NULL) {
+            rc = WaitForStartingController(opt, lock, deadline);
+            goto cleanup;
+        }
         IpcPrint(L"No listener is running for '%ls'; the close message is recorded", name);
         goto cleanup;
     }
@@ -157,6 +238,7 @@ int RunStop(const IpcControllerOptions *opt)
     }
 
 cleanup:
+    IpcHandleClose(&lock);
     IpcHandleClose(&controller);
     IpcHandleClose(&listener);
     IpcHandleClose(&event);

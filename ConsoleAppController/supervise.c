@@ -165,7 +165,7 @@ static int OnListenerExit(Controller *c)
     if (c->shutting_down || ControlCloseSent()) {
         return c->awaiting_enter ? SUPERVISE_ON : IPC_EXIT_OK;
     }
-    if (CloseRequested(c)) {
+    if (CloseRequested(c) || c->stop_seen) {
         IpcPrint(L"The listener (pid %lu) was stopped by a close message from another process; not relaunching",
                  (unsigned long)pid);
         return IPC_EXIT_OK;
@@ -254,10 +254,27 @@ static DWORD WaitTimeout(const Controller *c)
     return timeout;
 }
 
+/*
+ * --stop signalled NAME|stop. It wrote the close message itself, unless this
+ * controller cleared it as stale just before (a stop that raced our start):
+ * the listener must get it all the same. The event is manual-reset and stays
+ * signalled, so it is not waited on again.
+ */
+static void OnStopEvent(Controller *c)
+{
+    c->stop_seen = TRUE;
+    c->relaunch_tick = 0;
+    if (!CloseRequested(c)) {
+        IpcMappingSendClose(&c->map);
+    }
+}
+
 int Supervise(Controller *c)
 {
     HANDLE handles[4];
     DWORD count;
+    DWORD stop_index;
+    DWORD exit_index;
     DWORD r;
     DWORD code;
     int rc;
@@ -267,7 +284,11 @@ int Supervise(Controller *c)
         /* Stops first: when the listener exit and a stop are both signalled, the stop explains the exit. */
         count = 0;
         handles[count++] = c->ctrl_event;
-        handles[count++] = c->stop_event;
+        stop_index = c->stop_seen ? MAXDWORD : count;
+        if (!c->stop_seen) {
+            handles[count++] = c->stop_event;
+        }
+        exit_index = count;
         handles[count++] = c->exit_event;
         /*
          * The console input handle stays signalled while input is unread, so it is
@@ -291,7 +312,7 @@ int Supervise(Controller *c)
                 }
                 Relaunch(c);
             }
-        } else if (r == WAIT_OBJECT_0 + 2) {
+        } else if (r == WAIT_OBJECT_0 + exit_index) {
             rc = OnListenerExit(c);
             if (rc != SUPERVISE_ON) {
                 return rc;
@@ -308,14 +329,13 @@ int Supervise(Controller *c)
                 return IPC_EXIT_OK;
             }
             /* A second Ctrl+C does not abandon the unit in progress: we still wait for the listener. */
-        } else if (r == WAIT_OBJECT_0 + 1) {
-            /* --stop from another process: it wrote -1 itself; we stop relaunching. */
-            c->relaunch_tick = 0;
+        } else if (stop_index != MAXDWORD && r == WAIT_OBJECT_0 + stop_index) {
+            OnStopEvent(c);
             if (c->process == NULL) {
                 IpcPrint(L"A close message arrived while the listener was down; not relaunching");
                 return IPC_EXIT_OK;
             }
-        } else if (r == WAIT_OBJECT_0 + 3) {
+        } else if (r == WAIT_OBJECT_0 + exit_index + 1 && count == exit_index + 2) {
             if (!c->shutting_down) {
                 if (IpcConsoleTakeKey(in, FALSE)) {
                     SendShutdown(c);

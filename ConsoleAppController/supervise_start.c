@@ -51,7 +51,7 @@ static int OpenLog(const IpcControllerOptions *opt)
     return IPC_EXIT_OK;
 }
 
-/* One controller per NAME: the mutex NAME.controller, owned for the controller's life. */
+/* One controller per NAME: the mutex NAME|controller, owned for the controller's life. */
 static int AcquireLock(Controller *c)
 {
     const wchar_t *name = c->opt->name;
@@ -83,10 +83,15 @@ static int AcquireLock(Controller *c)
 }
 
 /*
- * The listener's exit event, the console control event, and NAME.stop, which
- * --stop signals. We hold the controller lock, so an existing NAME.stop was
- * left by a controller that died (harmless, ours) or planted by someone else:
- * IpcNamedEventCreate's owner check tells which.
+ * The listener's exit event, the console control event, and NAME|stop, which
+ * --stop signals. We hold the controller lock, so an existing NAME|stop was
+ * left by a controller that died (harmless, ours), is held by a --stop still
+ * waiting, or was planted by someone else: IpcNamedEventCreate's owner check
+ * tells whether it is ours. It is a manual-reset event, created after the lock
+ * and before the mapping, the order --stop uses the other way round (mapping,
+ * event, lock): a stop that arrives while this controller starts is seen in
+ * one of them. Already signalled now, it is a stop request: whoever signalled
+ * it wants NAME stopped, so nothing is launched (c->shutting_down set).
  */
 static int CreateEvents(Controller *c)
 {
@@ -106,11 +111,35 @@ static int CreateEvents(Controller *c)
     if (!IpcDerivedName(name, IPC_SUFFIX_STOP_EVENT, stop_name, MAX_PATH)) {
         return IpcFail(IPC_EXIT_USAGE, L"the instance name '%ls' is too long.", name);
     }
-    code = IpcNamedEventCreate(name, IPC_SUFFIX_STOP_EVENT, FALSE, &c->stop_event);
+    code = IpcNamedEventCreate(name, IPC_SUFFIX_STOP_EVENT, TRUE, &c->stop_event);
     if (code != ERROR_SUCCESS) {
         return IpcFailName(L"CreateEventW", code, stop_name, L"event");
     }
+    if (WaitForSingleObject(c->stop_event, 0) == WAIT_OBJECT_0) {
+        IpcPrint(L"Stop requested while starting (the event '%ls' is signalled); not launching", stop_name);
+        c->stop_seen = TRUE;
+        c->shutting_down = TRUE;
+    }
     return IPC_EXIT_OK;
+}
+
+/*
+ * The listener's lock NAME|listener is checked as the mapping is, before
+ * anything is launched: an object of another type or owner under that name
+ * would make every listener we launch exit 7, and relaunching could only
+ * repeat it.
+ */
+static int CheckListenerLock(const Controller *c)
+{
+    wchar_t lock[MAX_PATH];
+    const wchar_t *api = L"OpenMutexW";
+    DWORD code = IpcNamedMutexCheck(c->opt->name, IPC_SUFFIX_LISTENER_MUTEX, &api);
+
+    if (code == ERROR_SUCCESS) {
+        return IPC_EXIT_OK;
+    }
+    IpcDerivedName(c->opt->name, IPC_SUFFIX_LISTENER_MUTEX, lock, MAX_PATH);
+    return IpcFailName(api, code, lock, L"mutex");
 }
 
 /* Children inherit this: a listener we launch knows a controller watches it and never prompts. */
@@ -194,6 +223,10 @@ static int StartUp(Controller *c)
         return rc;
     }
     rc = CreateEvents(c);
+    if (rc != IPC_EXIT_OK || c->shutting_down) {
+        return rc;
+    }
+    rc = CheckListenerLock(c);
     if (rc != IPC_EXIT_OK) {
         return rc;
     }

@@ -86,6 +86,14 @@ int IpcFailHresult(const wchar_t *api, HRESULT hr, const wchar_t *what, ...)
 int IpcFailName(const wchar_t *api, DWORD code, const wchar_t *object_name, const wchar_t *kind)
 {
     switch (code) {
+    case IPC_ERROR_SECTION_RESERVED:
+        return IpcFailLayout(object_name, L"its pages are reserved, not committed (a SEC_RESERVE section): reading "
+                                          L"them would be an access violation");
+    case IPC_ERROR_SECTION_NOT_WRITABLE:
+        return IpcFailLayout(object_name, L"it cannot be mapped for reading and writing (a read-only or copy-on-write "
+                                          L"section)");
+    case IPC_ERROR_SECTION_TOO_SMALL:
+        return IpcFailLayout(object_name, L"its view is smaller than the listener's header");
     case ERROR_INVALID_HANDLE:
         /* What CreateFileMappingW, CreateMutexW and CreateEventW say when the name has another type. */
         return IpcFail(IPC_EXIT_NAME_IN_USE, L"the name '%ls' is taken by a kernel object that is not a %ls.",

@@ -37,13 +37,23 @@ int IpcFailWin32(const wchar_t *api, DWORD code, const wchar_t *what, ...);
 int IpcFailHresult(const wchar_t *api, HRESULT hr, const wchar_t *what, ...);
 
 /*
+ * Errors of our own, for a section NAME that cannot be used as the mapping
+ * (common/ipc_mapping.c checks the view): bit 29 set, which Windows reserves
+ * for application-defined codes (SetLastError), so no Windows error meets them.
+ */
+#define IPC_ERROR_SECTION_RESERVED ((DWORD)0x20000001u)     /* its pages are reserved, not committed */
+#define IPC_ERROR_SECTION_NOT_WRITABLE ((DWORD)0x20000002u) /* read-only or copy-on-write */
+#define IPC_ERROR_SECTION_TOO_SMALL ((DWORD)0x20000003u)    /* smaller than the header */
+
+/*
  * IpcFailName - report a failure to create or open the named object
  * object_name (kind: "file mapping", "mutex", "event") and return the exit
  * code for it: IPC_EXIT_NAME_IN_USE, with a message saying what holds the name,
  * when code says the name is taken by an object of another type
  * (ERROR_INVALID_HANDLE), of another owner (ERROR_INVALID_OWNER) or one we may
- * not open (ERROR_ACCESS_DENIED); otherwise IpcFailWin32(api, code) and
- * IPC_EXIT_FAILURE.
+ * not open (ERROR_ACCESS_DENIED), or when it is a section that cannot be our
+ * mapping (IPC_ERROR_SECTION_*, as IpcFailLayout); otherwise
+ * IpcFailWin32(api, code) and IPC_EXIT_FAILURE.
  */
 int IpcFailName(const wchar_t *api, DWORD code, const wchar_t *object_name, const wchar_t *kind);
 

@@ -16,7 +16,7 @@
 #include "ipc_time.h"
 
 struct IpcListener {
-    HANDLE lock;            /* NAME.listener, owned while we live: one listener per NAME */
+    HANDLE lock;            /* NAME|listener, owned while we live: one listener per NAME */
     IpcMapping map;
     volatile IpcHeader *h;  /* our header; NULL on a 4-byte mapping in the C# sample's format */
     BOOL published;         /* FALSE when a close message was pending at start */
@@ -103,7 +103,7 @@ static void Release(IpcListener *l)
     HeapFree(GetProcessHeap(), 0, l);
 }
 
-/* The refusal when a live listener already holds NAME.listener. */
+/* The refusal when a live listener already holds NAME|listener. */
 static int FailRunning(const wchar_t *name)
 {
     DWORD other = RunningListenerPid(name);
@@ -115,7 +115,7 @@ static int FailRunning(const wchar_t *name)
 }
 
 /*
- * Takes the lock NAME.listener. A name whose lock cannot be created is
+ * Takes the lock NAME|listener. A name whose lock cannot be created is
  * reported with the lock's own name: that is the object that is in the way.
  */
 static int TakeLock(const wchar_t *name, HANDLE *lock)

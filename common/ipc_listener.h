@@ -34,7 +34,7 @@
 typedef struct IpcListener IpcListener;
 
 /*
- * IpcListenerOpen - take NAME for this process: the lock NAME.listener, the
+ * IpcListenerOpen - take NAME for this process: the lock NAME|listener, the
  * mapping NAME (created with a private DACL, or one in the C# sample's format
  * reused), and our pid published at offset 0 without ever overwriting a
  * pending close message. Returns IPC_EXIT_OK with *out set, or, after

@@ -58,12 +58,57 @@ void IpcHeaderWrite64(volatile uint64_t *field, uint64_t value)
 static const size_t kWideFields[] = {offsetof(IpcHeader, listener_created), offsetof(IpcHeader, controller_created),
                                      offsetof(IpcHeader, units), offsetof(IpcHeader, last_progress)};
 
+ * What the view really is, before a byte of it is read: committed, read-write
+ * memory at least IPC_MAPPING_SIZE bytes long (IpcMappingClassify reads that
+ * much; a view of the C# sample's 4-byte section spans a whole page, so it
+ * passes). Anyone of this user can create the section NAME first, and these
+ * are the ways one that is not what it seems would hurt us:
+ * - SEC_RESERVE (CreateFileMappingW): the view's pages are only reserved
+ *   until the creator commits them with VirtualAlloc, and touching a reserved
+ *   page is an access violation (learn.microsoft.com, "CreateFileMappingW
+ *   function"; VirtualQuery reports MEM_RESERVE: "MEMORY_BASIC_INFORMATION
+ *   structure").
+ * - PAGE_READONLY or PAGE_WRITECOPY: MapViewOfFile with FILE_MAP_WRITE needs
+ *   a PAGE_READWRITE (or PAGE_EXECUTE_READWRITE) section, so Windows refuses
+ *   the view ("MapViewOfFile function"); Wine 8 maps it anyway, read-only or
+ *   copy-on-write, which this check catches (a copy-on-write view would keep
+ *   our writes private: no listener would ever see a close message).
+ * Returns ERROR_SUCCESS or the IPC_ERROR_SECTION_* code naming the problem.
+ */
+static DWORD CheckView(const void *view)
+{
+    MEMORY_BASIC_INFORMATION info;
+
+    if (VirtualQuery(view, &info, sizeof(info)) < sizeof(info)) {
+        return GetLastError();
+    }
+    if (info.State != MEM_COMMIT) {
+        return IPC_ERROR_SECTION_RESERVED;
+    }
+    if (info.Protect != PAGE_READWRITE) {
+        return IPC_ERROR_SECTION_NOT_WRITABLE;
+    }
+    if (info.RegionSize < IPC_MAPPING_SIZE) {
+        return IPC_ERROR_SECTION_TOO_SMALL;
+    }
+    return ERROR_SUCCESS;
+}
+
 /* Maps the whole section (size 0): the C# sample's section is only 4 bytes, yet its view spans a page. */
 static DWORD MapAll(HANDLE section, volatile IpcHeader **view)
 {
+    DWORD err;
     void *p = MapViewOfFile(section, FILE_MAP_READ | FILE_MAP_WRITE, 0, 0, 0);
+
     if (p == NULL) {
-        return GetLastError();
+        err = GetLastError();
+        /* Our handle has FILE_MAP_WRITE: a refusal here is the section's own protection (see CheckView). */
+        return err == ERROR_ACCESS_DENIED ? IPC_ERROR_SECTION_NOT_WRITABLE : err;
+    }
+    err = CheckView(p);
+    if (err != ERROR_SUCCESS) {
+        UnmapViewOfFile(p);
+        return err;
     }
     *view = (volatile IpcHeader *)p;
     return ERROR_SUCCESS;

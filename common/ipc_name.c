@@ -48,6 +48,7 @@ bool IpcCheckName(const wchar_t *name, wchar_t *why, size_t why_cap)
     size_t len;
     size_t prefix;
     size_t i;
+    const wchar_t separator[2] = {IPC_NAME_SEPARATOR, L'\0'};
 
     if (name == NULL || name[0] == L'\0') {
         IpcFormat(why, why_cap, L"the instance name is empty");
@@ -76,6 +77,13 @@ bool IpcCheckName(const wchar_t *name, wchar_t *why, size_t why_cap)
         if (c < 0x20 || (c >= 0x7F && c <= 0x9F)) {
             IpcFormat(why, why_cap, L"the instance name holds a control character (U+%04X) at position %lu",
                       (unsigned)c, (unsigned long)(i + 1));
+            return false;
+        }
+        if (c == IPC_NAME_SEPARATOR) {
+            IpcFormat(why, why_cap,
+                      L"the instance name '%ls' holds '%ls' at position %lu; that character is reserved for the "
+                      L"names of its companion objects",
+                      name, separator, (unsigned long)(i + 1));
             return false;
         }
         if (c == L'\\' && i >= prefix) {

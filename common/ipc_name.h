@@ -18,19 +18,28 @@
 #define IPC_NAME_SUFFIX_MAX 20
 #define IPC_NAME_MAX (259 - IPC_NAME_SUFFIX_MAX)
 
-/* Suffixes of the companion objects; each is at most IPC_NAME_SUFFIX_MAX characters. */
-#define IPC_SUFFIX_CONTROLLER_MUTEX L".controller"
-#define IPC_SUFFIX_LISTENER_MUTEX L".listener"
-#define IPC_SUFFIX_STOP_EVENT L".stop"
+/*
+ * The one printable character an instance name may not hold, reserved to
+ * separate NAME from the suffix of its companion objects: with it, no legal
+ * instance name (say "X.stop") can ever be another instance's companion name
+ * ("X|stop"). A shell metacharacter in cmd and PowerShell, so no name typed on
+ * a command line needs it.
+ */
+#define IPC_NAME_SEPARATOR L'|'
+
+/* Suffixes of the companion objects, each starting with IPC_NAME_SEPARATOR; at most IPC_NAME_SUFFIX_MAX characters. */
+#define IPC_SUFFIX_CONTROLLER_MUTEX L"|controller"
+#define IPC_SUFFIX_LISTENER_MUTEX L"|listener"
+#define IPC_SUFFIX_STOP_EVENT L"|stop"
 
 /*
  * IpcCheckName - is NAME usable as an instance name?
  * Returns true when it is. Returns false when it is empty, longer than
- * IPC_NAME_MAX, holds a control character, holds a backslash other than one
- * leading "Local\" or "Global\" prefix, starts with such a prefix in another
- * case (the kernel's prefixes are case-sensitive: "global\X" is refused), or
- * is only such a prefix; then why (if not NULL) holds a sentence naming the
- * problem, truncated to why_cap characters.
+ * IPC_NAME_MAX, holds a control character or IPC_NAME_SEPARATOR, holds a
+ * backslash other than one leading "Local\" or "Global\" prefix, starts with
+ * such a prefix in another case (the kernel's prefixes are case-sensitive:
+ * "global\X" is refused), or is only such a prefix; then why (if not NULL)
+ * holds a sentence naming the problem, truncated to why_cap characters.
  */
 bool IpcCheckName(const wchar_t *name, wchar_t *why, size_t why_cap);
 

@@ -98,6 +98,32 @@ cleanup:
     return err;
 }
 
+DWORD IpcNamedMutexCheck(const wchar_t *name, const wchar_t *suffix, const wchar_t **failed_api)
+{
+    wchar_t full[MAX_PATH];
+    HANDLE mutex;
+    DWORD err;
+
+    if (!IpcDerivedName(name, suffix, full, MAX_PATH)) {
+        return ERROR_FILENAME_EXCED_RANGE;
+    }
+    /* OpenMutexW fails with ERROR_INVALID_HANDLE when the name is an object of another type. */
+    mutex = OpenMutexW(SYNCHRONIZE, FALSE, full);
+    if (mutex == NULL) {
+        err = GetLastError();
+        if (err == ERROR_FILE_NOT_FOUND) {
+            return ERROR_SUCCESS;
+        }
+    } else {
+        err = IpcCheckNamedOwner(OpenMutexW, full);
+        CloseHandle(mutex);
+    }
+    if (err != ERROR_SUCCESS && failed_api != NULL) {
+        *failed_api = L"OpenMutexW";
+    }
+    return err;
+}
+
 DWORD IpcNamedEventCreate(const wchar_t *name, const wchar_t *suffix, BOOL manual_reset, HANDLE *out)
 {
     wchar_t full[MAX_PATH];

@@ -52,6 +52,16 @@ DWORD IpcNamedObjectCreate(const IpcNamedType *type, const void *context, const 
 DWORD IpcNamedMutexTryAcquire(const wchar_t *name, const wchar_t *suffix, HANDLE *out);
 
 /*
+ * IpcNamedMutexCheck - is the mutex NAME+SUFFIX usable, without creating or
+ * owning it? ERROR_SUCCESS when there is none yet or it is a mutex of a
+ * trusted owner; ERROR_INVALID_HANDLE when the name is an object of another
+ * type, ERROR_INVALID_OWNER when its owner is not trusted, another Windows
+ * error (ERROR_ACCESS_DENIED...) otherwise, *failed_api (if not NULL) then
+ * naming the call that failed.
+ */
+DWORD IpcNamedMutexCheck(const wchar_t *name, const wchar_t *suffix, const wchar_t **failed_api);
+
+/*
  * IpcNamedEventCreate - create or open the event NAME+SUFFIX (not signalled
  * when new; manual_reset as CreateEventW's), with the private DACL when new,
  * its owner checked when it existed (ERROR_INVALID_OWNER when not trusted).

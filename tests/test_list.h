@@ -37,6 +37,7 @@ TEST_DECLARE(security_name_239)
 TEST_DECLARE(security_unicode_name)
 TEST_DECLARE(unattended_global_and_local_names)
 TEST_DECLARE(security_pasted_stop_command)
+TEST_DECLARE(names_companion_lookalikes)
 
 /* test_instance.c: one listener and one controller per name */
 TEST_DECLARE(listener_second_instance)
@@ -77,6 +78,9 @@ TEST_DECLARE(faults_stop_mid_unit)
 TEST_DECLARE(faults_concurrent_stops)
 TEST_DECLARE(faults_stop_timeout_kills_nothing)
 TEST_DECLARE(faults_stop_force)
+TEST_DECLARE(faults_stop_while_controller_frozen_at_start)
+TEST_DECLARE(faults_stop_right_after_controller_start)
+TEST_DECLARE(faults_stop_event_held_signalled)
 
 /* test_restart.c: relaunching: killed listeners, back-off, crash loops */
 TEST_DECLARE(controller_relaunches_killed_listener)
@@ -143,6 +147,7 @@ TEST_DECLARE(security_squat_random_bytes)
 TEST_DECLARE(security_squat_bad_header)
 TEST_DECLARE(security_squat_companions)
 TEST_DECLARE(security_sample_mapping_is_not_squatting)
+TEST_DECLARE(security_squat_odd_sections)
 
 /* test_garbage.c: garbage in the shared mapping */
 TEST_DECLARE(security_garbage_live_listener)
@@ -178,6 +183,7 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(security_unicode_name, 30000)
     TEST_ENTRY(unattended_global_and_local_names, 45000)
     TEST_ENTRY(security_pasted_stop_command, 45000)
+    TEST_ENTRY(names_companion_lookalikes, 60000)
     /* test_instance.c */
     TEST_ENTRY(listener_second_instance, 30000)
     TEST_ENTRY(controller_second_controller, 40000)
@@ -215,6 +221,9 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(faults_concurrent_stops, 40000)
     TEST_ENTRY(faults_stop_timeout_kills_nothing, 40000)
     TEST_ENTRY(faults_stop_force, 40000)
+    TEST_ENTRY(faults_stop_while_controller_frozen_at_start, 60000)
+    TEST_ENTRY(faults_stop_right_after_controller_start, 60000)
+    TEST_ENTRY(faults_stop_event_held_signalled, 45000)
     /* test_restart.c */
     TEST_ENTRY(controller_relaunches_killed_listener, 40000)
     TEST_ENTRY(controller_relaunches_after_quick_death, 45000)
@@ -269,6 +278,7 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(security_squat_bad_header, 60000)
     TEST_ENTRY(security_squat_companions, 30000)
     TEST_ENTRY(security_sample_mapping_is_not_squatting, 30000)
+    TEST_ENTRY(security_squat_odd_sections, 60000)
     /* test_garbage.c */
     TEST_ENTRY(security_garbage_live_listener, 30000)
     TEST_ENTRY(security_garbage_supervised, 40000)

@@ -1,6 +1,7 @@
 /*
  * test_names.c - instance names that are accepted: the longest one, Local\ and
- * Global\ prefixes, and a name outside ASCII, end to end.
+ * Global\ prefixes, a name outside ASCII, and names that look like another
+ * instance's companion objects, end to end.
  */
 #include "harness/harness.h"
 
@@ -189,4 +190,49 @@ TEST_IMPL(security_pasted_stop_command)
     ASSERT_EXIT(controller, 0, 10000);
     ASSERT(!TestPidAlive(pid));
     ASSERT_EQ_INT(TestCountOutput(controller, TEXT_LAUNCHING), 1);
+ * Names that look like another instance's companion objects are instances of
+ * their own: while X runs, X.stop, X.listener and X.controller (the companion
+ * names of an earlier version) and X followed by a companion suffix without
+ * its reserved separator each get a controller and a listener; and Y starts
+ * while Y.stop runs.
+ */
+TEST_IMPL(names_companion_lookalikes)
+{
+    static const wchar_t *const tails[] = { L".stop", L".listener", L".controller", L"stop", L"listener" };
+    wchar_t base[TEST_TEXT_CAP];
+    wchar_t names[ARRAYSIZE(tails)][TEST_TEXT_CAP];
+    TestProc *controllers[ARRAYSIZE(tails)];
+    wchar_t y[TEST_TEXT_CAP];
+    wchar_t y_stop[TEST_TEXT_CAP];
+    TestProc *controller;
+    TestProc *y_controller;
+    TestProc *y_stop_controller;
+    size_t i;
+
+    TestUniqueName(L"lookalike", base, TEST_TEXT_CAP);
+    controller = TestStartController(base, L"none", L"200", TEST_SPAWN_DEFAULT);
+    TestWaitLaunched(controller, base);
+    for (i = 0; i < ARRAYSIZE(tails); i++) {
+        swprintf(names[i], TEST_TEXT_CAP, L"%ls%ls", base, tails[i]);
+        controllers[i] = TestStartController(names[i], L"none", L"200", TEST_SPAWN_SPLIT_STDERR);
+        ASSERT_MSG(TestWaitOutput(controllers[i], TEXT_LAUNCHED, 10000), L"no listener for '%ls' beside '%ls':\n%ls%ls",
+                   names[i], base, TestOutputText(controllers[i]), TestErrText(controllers[i]));
+        TestWaitOwnListener(controllers[i], names[i], 0);
+    }
+    for (i = 0; i < ARRAYSIZE(tails); i++) {
+        TestStopController(names[i], controllers[i]);
+    }
+    TestStopController(base, controller);
+
+    /* The other way round: the look-alike first, then the name it resembles. */
+    TestUniqueName(L"lookalikey", y, TEST_TEXT_CAP);
+    swprintf(y_stop, TEST_TEXT_CAP, L"%ls.stop", y);
+    y_stop_controller = TestStartController(y_stop, L"none", L"200", TEST_SPAWN_DEFAULT);
+    TestWaitLaunched(y_stop_controller, y_stop);
+    y_controller = TestStartController(y, L"none", L"200", TEST_SPAWN_SPLIT_STDERR);
+    ASSERT_MSG(TestWaitOutput(y_controller, TEXT_LAUNCHED, 10000), L"no listener for '%ls' beside '%ls':\n%ls%ls", y,
+               y_stop, TestOutputText(y_controller), TestErrText(y_controller));
+    TestWaitOwnListener(y_controller, y, 0);
+    TestStopController(y, y_controller);
+    TestStopController(y_stop, y_stop_controller);
 }

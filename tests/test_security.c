@@ -20,6 +20,8 @@
 #include <sddl.h>
 #include <stdio.h>
 
+#include "ipc_name.h"
+
 /* An owner that is not the user (BUILTIN\Guests), with a DACL that lets the test itself in. */
 #define FOREIGN_SDDL L"O:BGD:(A;;GA;;;WD)"
 
@@ -214,7 +216,7 @@ TEST_IMPL(security_private_objects)
     TestUniqueName(L"privalone", alone, TEST_TEXT_CAP);
     listener = TestStartListener(alone, 200);
     CheckPrivateByName(alone, L"", OBJECT_MAPPING, user);
-    CheckPrivateByName(alone, L".listener", OBJECT_MUTEX, user);
+    CheckPrivateByName(alone, IPC_SUFFIX_LISTENER_MUTEX, OBJECT_MUTEX, user);
 
     /* A controller creates the mapping (before its listener), its lock and the stop event. */
     TestUniqueName(L"privsupervised", supervised, TEST_TEXT_CAP);
@@ -223,9 +225,9 @@ TEST_IMPL(security_private_objects)
     ASSERT_OUTPUT(controller, TEXT_LAUNCHED, 10000);
     ASSERT(TestWaitPublished(supervised, 0, 10000) != 0);
     CheckPrivateByName(supervised, L"", OBJECT_MAPPING, user);
-    CheckPrivateByName(supervised, L".listener", OBJECT_MUTEX, user);
-    CheckPrivateByName(supervised, L".controller", OBJECT_MUTEX, user);
-    CheckPrivateByName(supervised, L".stop", OBJECT_EVENT, user);
+    CheckPrivateByName(supervised, IPC_SUFFIX_LISTENER_MUTEX, OBJECT_MUTEX, user);
+    CheckPrivateByName(supervised, IPC_SUFFIX_CONTROLLER_MUTEX, OBJECT_MUTEX, user);
+    CheckPrivateByName(supervised, IPC_SUFFIX_STOP_EVENT, OBJECT_EVENT, user);
 
     ASSERT_EQ_INT(TestStop(supervised, 15000, 20000, NULL), 0);
     ASSERT_EXIT(controller, 0, 10000);
@@ -332,7 +334,11 @@ TEST_IMPL(security_squat_bad_header)
     }
 }
 
-/* The companion names: NAME.listener as an event stops the listener; NAME.controller or NAME.stop of another owner stop the controller. */
+/*
+ * The companion names (IPC_SUFFIX_*): the listener lock as an event stops the
+ * listener and the controller; the controller lock or the stop event of
+ * another owner stop the controller.
+ */
 TEST_IMPL(security_squat_companions)
 {
     static const wchar_t *const not_mutex[] = { L"not a mutex", L"type", NULL };
@@ -341,14 +347,25 @@ TEST_IMPL(security_squat_companions)
     HANDLE squat;
 
     TestUniqueName(L"squatlistenerlock", name, TEST_TEXT_CAP);
-    swprintf(object, TEST_TEXT_CAP, L"%ls.listener", name);
+    swprintf(object, TEST_TEXT_CAP, L"%ls%ls", name, IPC_SUFFIX_LISTENER_MUTEX);
     squat = TestSquatOrSkip(SQUAT_EVENT, object, NULL, 0, NULL, 0);
-    TestExpectRefused(name, RUN_LISTENER, NULL, not_mutex);
-    ASSERT_MSG(!TestMappingExists(name), L"the listener created %ls although it refused to run", name);
+    /* The controller checks it before launching: otherwise every listener it launched would exit 7. */
+    TestExpectRefused(name, RUN_LISTENER | RUN_CONTROLLER, NULL, not_mutex);
+    ASSERT_MSG(!TestMappingExists(name), L"the listener or the controller created %ls although it refused to run",
+               name);
     CloseHandle(squat);
 
+    TestUniqueName(L"squatlistenerowner", name, TEST_TEXT_CAP);
+    swprintf(object, TEST_TEXT_CAP, L"%ls%ls", name, IPC_SUFFIX_LISTENER_MUTEX);
+    squat = TestSquatOrSkip(SQUAT_MUTEX, object, FOREIGN_SDDL, 0, NULL, 0);
+    if (squat != NULL) {
+        TestExpectRefused(name, RUN_LISTENER | RUN_CONTROLLER, NULL, kForeignOwner);
+        ASSERT_MSG(!TestMappingExists(name), L"the controller created %ls although it refused to run", name);
+        CloseHandle(squat);
+    }
+
     TestUniqueName(L"squatcontrollerlock", name, TEST_TEXT_CAP);
-    swprintf(object, TEST_TEXT_CAP, L"%ls.controller", name);
+    swprintf(object, TEST_TEXT_CAP, L"%ls%ls", name, IPC_SUFFIX_CONTROLLER_MUTEX);
     squat = TestSquatOrSkip(SQUAT_MUTEX, object, FOREIGN_SDDL, 0, NULL, 0);
     if (squat == NULL) {
         return;
@@ -358,7 +375,7 @@ TEST_IMPL(security_squat_companions)
     CloseHandle(squat);
 
     TestUniqueName(L"squatstopevent", name, TEST_TEXT_CAP);
-    swprintf(object, TEST_TEXT_CAP, L"%ls.stop", name);
+    swprintf(object, TEST_TEXT_CAP, L"%ls%ls", name, IPC_SUFFIX_STOP_EVENT);
     squat = TestSquatOrSkip(SQUAT_EVENT, object, FOREIGN_SDDL, 0, NULL, 0);
     if (squat == NULL) {
         return;
@@ -399,4 +416,99 @@ TEST_IMPL(security_sample_mapping_is_not_squatting)
     ASSERT_CONTAINS(TestOutputText(stopper), TEXT_SENT);
     ASSERT(TestWaitExit(sample, 5000, &code));
     ASSERT_EQ_INT(code, 0);
+}
+
+/*
+ * TRUE when this platform maps section NAME for reading and writing and a write
+ * through that view is seen through another view: then it is shared
+ * read-write memory whatever protection it was created with (Wine 8 ignores
+ * PAGE_READONLY and PAGE_WRITECOPY for paging-file sections; Windows refuses
+ * such a view).
+ */
+static BOOL SharedReadWrite(HANDLE section, const wchar_t *name)
+{
+    /* Opened by name, as the programs do: Wine gives the creator's own handle only the access its protection allows. */
+    HANDLE opened = OpenFileMappingW(FILE_MAP_READ | FILE_MAP_WRITE, FALSE, name);
+    volatile LONG *rw =
+        opened != NULL ? (volatile LONG *)MapViewOfFile(opened, FILE_MAP_READ | FILE_MAP_WRITE, 0, 0, 0) : NULL;
+    volatile LONG *ro = (volatile LONG *)MapViewOfFile(section, FILE_MAP_READ, 0, 0, 0);
+    MEMORY_BASIC_INFORMATION info;
+    BOOL shared = FALSE;
+
+    if (rw != NULL && ro != NULL && VirtualQuery((const void *)rw, &info, sizeof(info)) == sizeof(info) &&
+        info.State == MEM_COMMIT && info.Protect == PAGE_READWRITE) {
+        InterlockedExchange(rw, 0x5A5A5A5A);
+        shared = *ro == 0x5A5A5A5A;
+        InterlockedExchange(rw, 0);
+    }
+    if (rw != NULL) {
+        UnmapViewOfFile((const void *)rw);
+    }
+    if (ro != NULL) {
+        UnmapViewOfFile((const void *)ro);
+    }
+    if (opened != NULL) {
+        CloseHandle(opened);
+    }
+    return shared;
+}
+
+/*
+ * Sections NAME of this user that are not what they seem: reserved but not
+ * committed (SEC_RESERVE: reading it would fault on Windows), read-only, and
+ * copy-on-write (Windows refuses a read-write view of those two). The
+ * listener, the controller, --stop and --status each refuse them with exit 7
+ * and a message that names the section and what is wrong. Where the platform
+ * makes a read-only or copy-on-write section shared read-write memory all the
+ * same (Wine 8), nothing is wrong with it and nothing can tell: that case is
+ * reported and skipped.
+ */
+TEST_IMPL(security_squat_odd_sections)
+{
+    typedef struct OddSection {
+        const wchar_t *tag;
+        DWORD protect;
+        const wchar_t *mention;
+    } OddSection;
+    static const OddSection cases[] = {
+        { L"reserve", PAGE_READWRITE | SEC_RESERVE, L"reserved" },
+        { L"readonly", PAGE_READONLY, L"read-only" },
+        { L"writecopy", PAGE_WRITECOPY, L"copy-on-write" },
+    };
+    static const wchar_t *const status_args[] = { L"--status", NULL, NULL };
+    const wchar_t *args[3];
+    const wchar_t *mentions[2];
+    wchar_t name[TEST_TEXT_CAP];
+    HANDLE squat;
+    DWORD error = 0;
+    TestProc *status;
+    size_t i;
+
+    for (i = 0; i < ARRAYSIZE(cases); i++) {
+        swprintf(name, TEST_TEXT_CAP, L"Toddsection-%ls-%lu", cases[i].tag, (unsigned long)GetCurrentProcessId());
+        squat = TestSquatSection(name, cases[i].protect, &error);
+        if (squat == NULL) {
+            TestPrint(L"SKIP: cannot create a %ls section: error %lu\n", cases[i].tag, (unsigned long)error);
+            continue;
+        }
+        if ((cases[i].protect & SEC_RESERVE) == 0 && SharedReadWrite(squat, name)) {
+            TestPrint(L"note: not checked here: this platform maps a %ls section as shared read-write memory "
+                      L"(Wine does; Windows refuses the view)\n",
+                      cases[i].tag);
+            CloseHandle(squat);
+            continue;
+        }
+        mentions[0] = cases[i].mention;
+        mentions[1] = NULL;
+        /* No section view for TestExpectRefused: the test itself must not read a reserved page. */
+        TestExpectRefused(name, RUN_ALL, NULL, mentions);
+        args[0] = status_args[0];
+        args[1] = name;
+        args[2] = NULL;
+        status = TestSpawnArgs(TEST_CONTROLLER_EXE, args);
+        TestExpectExitDoingNothing(status, L"--status", IPC_EXIT_NAME_IN_USE);
+        ASSERT_CONTAINS(TestErrText(status), name);
+        ASSERT_CONTAINS(TestErrText(status), cases[i].mention);
+        CloseHandle(squat);
+    }
 }

@@ -6,6 +6,10 @@
 #include "harness/harness.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipc_name.h"
 
 /* --stop with nothing running says so and succeeds, without creating the mapping. */
 TEST_IMPL(controller_stop_nothing_running)
@@ -175,4 +179,261 @@ TEST_IMPL(faults_stop_force)
     ASSERT_EQ_INT(TestCountOutput(controller, TEXT_LAUNCHING), 1);
     ASSERT_NOT_CONTAINS(TestOutputText(controller), TEXT_RECEIVED);
     CloseHandle(listener);
+}
+
+/* ---- stops that race a controller's start ---- */
+
+/* The filler of FrozenOutput: one byte at a time, until the pipe is full and the write blocks. */
+typedef struct FrozenOutput {
+    HANDLE read;
+    HANDLE write;
+    volatile LONG written;
+    volatile LONG stop;
+    char text[65536];
+    volatile LONG text_len;
+} FrozenOutput;
+
+static DWORD WINAPI FillPipe(void *context)
+{
+    FrozenOutput *f = (FrozenOutput *)context;
+    char byte = '\0';
+    DWORD n;
+
+    while (!InterlockedCompareExchange(&f->stop, 0, 0)) {
+        if (!WriteFile(f->write, &byte, 1, &n, NULL)) {
+            break;
+        }
+        InterlockedIncrement(&f->written);
+    }
+    return 0;
+}
+
+/* Reads the pipe to its end, keeping what is not the filler's NUL bytes. */
+static DWORD WINAPI DrainPipe(void *context)
+{
+    FrozenOutput *f = (FrozenOutput *)context;
+    char buf[4096];
+    DWORD n;
+    DWORD i;
+
+    while (ReadFile(f->read, buf, sizeof(buf), &n, NULL) && n > 0) {
+        for (i = 0; i < n; i++) {
+            if (buf[i] != '\0' && f->text_len < (LONG)sizeof(f->text) - 1) {
+                f->text[f->text_len] = buf[i];
+                InterlockedIncrement(&f->text_len);
+            }
+        }
+    }
+    return 0;
+}
+
+/* TRUE while some process owns the mutex NAME|controller. */
+static BOOL ControllerLockHeld(const wchar_t *name)
+{
+    wchar_t lock[TEST_TEXT_CAP];
+    HANDLE mutex;
+    DWORD r;
+
+    swprintf(lock, TEST_TEXT_CAP, L"%ls%ls", name, IPC_SUFFIX_CONTROLLER_MUTEX);
+    mutex = OpenMutexW(SYNCHRONIZE, FALSE, lock);
+    if (mutex == NULL) {
+        return FALSE;
+    }
+    r = WaitForSingleObject(mutex, 0);
+    if (r == WAIT_OBJECT_0 || r == WAIT_ABANDONED) {
+        ReleaseMutex(mutex); /* nobody held it: let go at once */
+    }
+    CloseHandle(mutex);
+    return r == WAIT_TIMEOUT;
+}
+
+/*
+ * A controller finds a stale -1 (the last listener stopped and consumed every
+ * request), and is frozen right after reading offset 0: its standard output
+ * is a pipe filled to the brim, so its first line ("Broadcast '-1' received")
+ * blocks. A --stop sent then must not be lost: once the controller runs on it
+ * must end, exit 0, with nothing launched (--stop waits for it meanwhile).
+ */
+TEST_IMPL(faults_stop_while_controller_frozen_at_start)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t exe[TEST_PATH_CAP];
+    wchar_t cmd[TEST_CMD_CAP];
+    unsigned char bytes[HEADER_SIZE];
+    SECURITY_ATTRIBUTES sa = { sizeof(sa), NULL, TRUE };
+    STARTUPINFOW si;
+    PROCESS_INFORMATION pi;
+    FrozenOutput *f = (FrozenOutput *)calloc(1, sizeof(FrozenOutput));
+    HANDLE filler;
+    HANDLE drainer;
+    HANDLE nul;
+    HANDLE section;
+    TestProc *stopper;
+    LONG last;
+    DWORD code = 0;
+    ULONGLONG start;
+
+    ASSERT(f != NULL);
+    TestUniqueName(L"frozenstart", name, TEST_TEXT_CAP);
+    TestBuildHeader(bytes, 0, STATE_STOPPED, 0);
+    TestPutU32(bytes + OFF_MESSAGE, (uint32_t)CLOSE_MESSAGE);
+    TestPutU32(bytes + OFF_STOP_REQUESTS, 1);
+    TestPutU32(bytes + OFF_STOP_ACKED, 1);
+    section = TestCreateMapping(name, HEADER_SIZE, bytes, sizeof(bytes));
+
+    /* Fill the pipe until a one-byte write no longer returns. */
+    ASSERT(CreatePipe(&f->read, &f->write, &sa, 4096));
+    SetHandleInformation(f->read, HANDLE_FLAG_INHERIT, 0);
+    filler = CreateThread(NULL, 0, FillPipe, f, 0, NULL);
+    ASSERT(filler != NULL);
+    do {
+        last = f->written;
+        Sleep(300);
+    } while (f->written != last);
+
+    TestBinPath(TEST_CONTROLLER_EXE, exe, TEST_PATH_CAP);
+    TestCommandLine(cmd, TEST_CMD_CAP, exe, name, L"--console", L"none", L"--", L"--work-ms", L"300",
+                    (const wchar_t *)NULL);
+    nul = CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &sa, OPEN_EXISTING, 0, NULL);
+    ZeroMemory(&si, sizeof(si));
+    si.cb = sizeof(si);
+    si.dwFlags = STARTF_USESTDHANDLES;
+    si.hStdInput = nul;
+    si.hStdOutput = f->write;
+    si.hStdError = f->write;
+    ASSERT(CreateProcessW(NULL, cmd, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi));
+    TestTrackPid(pi.dwProcessId);
+    CloseHandle(pi.hThread);
+    CloseHandle(nul);
+
+    /* It holds its lock, opens the mapping, reads offset 0 and blocks on its first line. */
+    start = TestNowMs();
+    while (!ControllerLockHeld(name) && TestNowMs() - start < 10000) {
+        Sleep(TEST_POLL_MS);
+    }
+    ASSERT_MSG(ControllerLockHeld(name), L"the controller never took its lock");
+    Sleep(500);
+    ASSERT_MSG(WaitForSingleObject(pi.hProcess, 0) == WAIT_TIMEOUT, L"the controller ended before it was unfrozen");
+
+    stopper = TestSpawnController(TEST_SPAWN_DEFAULT, L"--stop", name, L"--timeout", L"20000", (const wchar_t *)NULL);
+    ASSERT_OUTPUT(stopper, TEXT_SENT, 10000);
+    Sleep(500);
+
+    /* Unfreeze: read the pipe from now on. */
+    InterlockedExchange(&f->stop, 1);
+    CloseHandle(f->write);
+    drainer = CreateThread(NULL, 0, DrainPipe, f, 0, NULL);
+    ASSERT(drainer != NULL);
+    ASSERT_MSG(WaitForSingleObject(pi.hProcess, 10000) == WAIT_OBJECT_0, L"the controller runs on after --stop");
+    ASSERT(GetExitCodeProcess(pi.hProcess, &code));
+    WaitForSingleObject(drainer, 5000);
+    ASSERT_MSG(code == 0, L"the controller exited with %lu:\n%hs", (unsigned long)code, f->text);
+    ASSERT_MSG(strstr(f->text, "Broadcast '-1' received") != NULL, L"the controller did not read the -1:\n%hs",
+               f->text);
+    ASSERT_MSG(strstr(f->text, "Launching executable") == NULL, L"the controller launched a listener:\n%hs", f->text);
+    ASSERT_EXIT(stopper, 0, 15000);
+    ASSERT_NOT_CONTAINS(TestOutputText(stopper), L"the close message is recorded");
+    WaitForSingleObject(filler, 5000);
+    CloseHandle(filler);
+    CloseHandle(drainer);
+    CloseHandle(pi.hProcess);
+    CloseHandle(f->read);
+    CloseHandle(section);
+    free(f);
+}
+
+/*
+ * --stop sent right after the controller's process was created, and again
+ * with the controller suspended just after it took its lock (before the
+ * mapping exists): it ends, exit 0, having launched nothing or with its
+ * listener stopping after at most its first unit.
+ */
+TEST_IMPL(faults_stop_right_after_controller_start)
+{
+    typedef LONG(NTAPI * SuspendFn)(HANDLE);
+    SuspendFn suspend = (SuspendFn)(void (*)(void))GetProcAddress(GetModuleHandleW(L"ntdll.dll"), "NtSuspendProcess");
+    SuspendFn resume = (SuspendFn)(void (*)(void))GetProcAddress(GetModuleHandleW(L"ntdll.dll"), "NtResumeProcess");
+    wchar_t name[TEST_TEXT_CAP];
+    TestProc *controller;
+    TestProc *stopper;
+    ULONGLONG start;
+    int round;
+
+    for (round = 0; round < 2; round++) {
+        swprintf(name, TEST_TEXT_CAP, L"Tstopatstart%d-%lu", round, (unsigned long)GetCurrentProcessId());
+        controller = TestStartController(name, L"shared", L"300", TEST_SPAWN_DEFAULT);
+        if (round == 1 && suspend != NULL && resume != NULL) {
+            start = TestNowMs();
+            while (!ControllerLockHeld(name) && TestNowMs() - start < 10000) {
+                Sleep(1);
+            }
+            suspend(TestHandle(controller));
+        }
+        stopper = TestSpawnController(TEST_SPAWN_DEFAULT, L"--stop", name, L"--timeout", L"20000",
+                                      (const wchar_t *)NULL);
+        if (round == 1 && suspend != NULL && resume != NULL) {
+            Sleep(1000);
+            resume(TestHandle(controller));
+        }
+        ASSERT_EXIT(controller, 0, 15000);
+        ASSERT_EXIT(stopper, 0, 15000);
+        ASSERT_LE_INT(TestCountOutput(controller, TEXT_LAUNCHING), 1);
+        ASSERT_LE_INT(TestCountOutput(controller, TEXT_PROCESSING), 1);
+        ASSERT_NOT_CONTAINS(TestOutputText(stopper), L"the close message is recorded");
+    }
+}
+
+/*
+ * A manual-reset NAME|stop of this user, signalled and held by someone else
+ * while a controller supervises: it is a stop (the close message is sent,
+ * nothing relaunched, exit 0), not a wedge: the controller does not spin on
+ * the event (its CPU time over 2 s stays small; Wine reports 0 for another
+ * process, Windows the real time). Signalled before the controller starts, it
+ * is a stop request too: exit 0 at once, nothing launched.
+ */
+TEST_IMPL(faults_stop_event_held_signalled)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t event_name[TEST_TEXT_CAP];
+    TestProc *controller;
+    HANDLE event;
+    HANDLE listener;
+    DWORD pid;
+    FILETIME created, exited, kernel0, user0, kernel1, user1;
+    ULONGLONG cpu0;
+    ULONGLONG cpu1;
+
+    /* Signalled while it supervises. */
+    TestUniqueName(L"stopheld", name, TEST_TEXT_CAP);
+    swprintf(event_name, TEST_TEXT_CAP, L"%ls%ls", name, IPC_SUFFIX_STOP_EVENT);
+    controller = TestStartController(name, L"shared", L"1500", TEST_SPAWN_DEFAULT);
+    pid = TestWaitLaunched(controller, name);
+    listener = TestOpenListener(pid);
+    event = OpenEventW(EVENT_MODIFY_STATE | SYNCHRONIZE, FALSE, event_name);
+    ASSERT_MSG(event != NULL, L"no event %ls", event_name);
+    ASSERT(GetProcessTimes(TestHandle(controller), &created, &exited, &kernel0, &user0));
+    ASSERT(SetEvent(event));
+    Sleep(2000);
+    ASSERT(GetProcessTimes(TestHandle(controller), &created, &exited, &kernel1, &user1));
+    cpu0 = ((ULONGLONG)kernel0.dwHighDateTime << 32 | kernel0.dwLowDateTime) +
+           ((ULONGLONG)user0.dwHighDateTime << 32 | user0.dwLowDateTime);
+    cpu1 = ((ULONGLONG)kernel1.dwHighDateTime << 32 | kernel1.dwLowDateTime) +
+           ((ULONGLONG)user1.dwHighDateTime << 32 | user1.dwLowDateTime);
+    ASSERT_MSG(cpu1 - cpu0 < 2000000u, L"the controller used %llu ms of CPU in 2 s", (cpu1 - cpu0) / 10000u);
+    ASSERT_EQ_INT(TestExitCodeOf(listener, 10000), 0);
+    ASSERT_EXIT(controller, 0, 10000);
+    ASSERT_OUTPUT(controller, TEXT_RECEIVED, 1000);
+    ASSERT_EQ_INT(TestCountOutput(controller, TEXT_LAUNCHING), 1);
+    CloseHandle(listener);
+    CloseHandle(event);
+
+    /* Signalled before it starts. */
+    TestUniqueName(L"stopheldearly", name, TEST_TEXT_CAP);
+    swprintf(event_name, TEST_TEXT_CAP, L"%ls%ls", name, IPC_SUFFIX_STOP_EVENT);
+    event = CreateEventW(NULL, TRUE, TRUE, event_name);
+    ASSERT(event != NULL);
+    controller = TestStartController(name, L"none", L"300", TEST_SPAWN_DEFAULT);
+    TestExpectExitDoingNothing(controller, L"the controller", 0);
+    ASSERT_CONTAINS(TestOutputText(controller), L"Stop requested while starting");
+    CloseHandle(event);
 }

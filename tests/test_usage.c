@@ -4,6 +4,7 @@
  */
 #include "harness/harness.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,7 +135,7 @@ TEST_IMPL(security_bad_names)
         const wchar_t *mention;
     } BadName;
     wchar_t long_name[TEST_TEXT_CAP];
-    BadName cases[12];
+    BadName cases[13];
     size_t count = 0;
     size_t i;
     unsigned run;
@@ -161,6 +162,9 @@ TEST_IMPL(security_bad_names)
     cases[count].what = L"U+007F";
     cases[count].name = L"del\x7f" L"name";
     cases[count++].mention = L"control";
+    cases[count].what = L"a|b";
+    cases[count].name = L"a|b";
+    cases[count++].mention = L"reserved";
     cases[count].what = L"Local\\ alone";
     cases[count].name = L"Local\\";
     cases[count++].mention = L"prefix";
@@ -340,6 +344,36 @@ TEST_IMPL(unattended_usage_errors)
     ASSERT(!TestMappingExists(name));
 }
 
+typedef struct RuleCase {
+    const wchar_t *exe;
+    const wchar_t *mention;
+    const wchar_t *args[8];
+} RuleCase;
+
+/*
+ * Fills one case from its arguments (up to NULL). Assigned one by one: an
+ * array initialised from locals is what MSVC's C mode warns about (C4204).
+ */
+static void AddRule(RuleCase *cases, size_t cap, size_t *count, const wchar_t *exe, const wchar_t *mention, ...)
+{
+    RuleCase *c;
+    const wchar_t *arg;
+    size_t k = 0;
+    va_list ap;
+
+    ASSERT(*count < cap);
+    c = &cases[(*count)++];
+    c->exe = exe;
+    c->mention = mention;
+    va_start(ap, mention);
+    for (arg = va_arg(ap, const wchar_t *); arg != NULL; arg = va_arg(ap, const wchar_t *)) {
+        ASSERT(k + 1 < ARRAYSIZE(c->args));
+        c->args[k++] = arg;
+    }
+    va_end(ap);
+    c->args[k] = NULL;
+}
+
 /*
  * One rule for every option of both programs: given twice, or without the
  * option it goes with, is a usage error (exit 2) whose message names the
@@ -348,11 +382,6 @@ TEST_IMPL(unattended_usage_errors)
  */
 TEST_IMPL(usage_one_rule_for_options)
 {
-    typedef struct RuleCase {
-        const wchar_t *exe;
-        const wchar_t *mention;
-        const wchar_t *args[8];
-    } RuleCase;
     static const wchar_t *const L_ = TEST_LISTENER_EXE;
     static const wchar_t *const C_ = TEST_CONTROLLER_EXE;
     wchar_t name[TEST_TEXT_CAP];
@@ -372,15 +401,8 @@ TEST_IMPL(usage_one_rule_for_options)
     n = name;
     g = log;
     memset(cases, 0, sizeof(cases));
-#define RULE(EXE, MENTION, ...)                                                                                       \
-    do {                                                                                                               \
-        const wchar_t *rule_args_[] = {__VA_ARGS__, NULL};                                                            \
-        ASSERT(count < ARRAYSIZE(cases) && ARRAYSIZE(rule_args_) <= ARRAYSIZE(cases[0].args));                         \
-        cases[count].exe = (EXE);                                                                                      \
-        cases[count].mention = (MENTION);                                                                              \
-        memcpy((void *)cases[count].args, rule_args_, sizeof(rule_args_));                                             \
-        count++;                                                                                                       \
-    } while (0)
+#define RULE(EXE, MENTION, ...) \
+    AddRule(cases, ARRAYSIZE(cases), &count, (EXE), (MENTION), __VA_ARGS__, (const wchar_t *)NULL)
     /* The listener: every option twice, --log-max-bytes without --log, an empty --run. */
     RULE(L_, L"--work-ms is given twice", n, L"--work-ms", L"100", L"--work-ms", L"200");
     RULE(L_, L"--work-ms is given twice", n, L"--work-ms=100", L"--work-ms", L"100");

@@ -21,9 +21,11 @@ static void CheckName(const wchar_t *name)
         FUZZ_CHECK(len >= 1 && len <= IPC_NAME_MAX);
         for (i = 0; i < len; i++) {
             FUZZ_CHECK(name[i] >= 0x20 && !(name[i] >= 0x7F && name[i] <= 0x9F));
+            /* No instance name can meet another's companion names. */
+            FUZZ_CHECK(name[i] != IPC_NAME_SEPARATOR);
         }
         /* Every companion object's name fits in MAX_PATH. */
-        FUZZ_CHECK(IpcDerivedName(name, L".controller", derived, 260));
+        FUZZ_CHECK(IpcDerivedName(name, IPC_SUFFIX_CONTROLLER_MUTEX, derived, 260));
         FUZZ_CHECK(IpcDerivedName(name, L"12345678901234567890", derived, 260));
     } else {
         FUZZ_CHECK(why[0] != L'\0');

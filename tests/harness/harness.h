@@ -560,6 +560,12 @@ void TestFillRandom(unsigned char *out, size_t len, uint32_t salt);
 HANDLE TestSquatOrSkip(SquatKind kind, const wchar_t *name, const wchar_t *sddl, DWORD size,
                        const unsigned char *bytes, size_t len);
 /*
+ * TestSquatSection - a section NAME of this user backed by the paging file,
+ * HEADER_SIZE bytes, created with protect (PAGE_* | SEC_* flags) and held by
+ * the test process; NULL, *error set, when Windows refuses those flags.
+ */
+HANDLE TestSquatSection(const wchar_t *name, DWORD protect, DWORD *error);
+/*
  * Runs the chosen programs for NAME, one after the other, and requires each to
  * exit 7 (NAME is in use) with a message on stderr that names the object (it
  * contains NAME) and says what is wrong with it (one of mentions), having done

@@ -112,6 +112,24 @@ cleanup:
     return result;
 }
 
+/*
+ * A section NAME of this user backed by the paging file, created with
+ * protect (page protection and SEC_* flags) and HEADER_SIZE bytes, held by
+ * the test process. NULL, *error set, when Windows refuses those flags.
+ */
+HANDLE TestSquatSection(const wchar_t *name, DWORD protect, DWORD *error)
+{
+    HANDLE h = CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, protect, 0, HEADER_SIZE, name);
+    DWORD err = GetLastError();
+
+    if (h != NULL && err == ERROR_ALREADY_EXISTS) {
+        CloseHandle(h);
+        h = NULL;
+    }
+    *error = err;
+    return h;
+}
+
 /* Squat, failing the test on any error but the missing privilege, which makes it a SKIP (returns NULL). */
 HANDLE TestSquatOrSkip(SquatKind kind, const wchar_t *name, const wchar_t *sddl, DWORD size,
                        const unsigned char *bytes, size_t len)
