@@ -58,6 +58,7 @@ void IpcHeaderWrite64(volatile uint64_t *field, uint64_t value)
 static const size_t kWideFields[] = {offsetof(IpcHeader, listener_created), offsetof(IpcHeader, controller_created),
                                      offsetof(IpcHeader, units), offsetof(IpcHeader, last_progress)};
 
+/*
  * What the view really is, before a byte of it is read: committed, read-write
  * memory at least IPC_MAPPING_SIZE bytes long (IpcMappingClassify reads that
  * much; a view of the C# sample's 4-byte section spans a whole page, so it

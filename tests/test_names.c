@@ -190,6 +190,9 @@ TEST_IMPL(security_pasted_stop_command)
     ASSERT_EXIT(controller, 0, 10000);
     ASSERT(!TestPidAlive(pid));
     ASSERT_EQ_INT(TestCountOutput(controller, TEXT_LAUNCHING), 1);
+}
+
+/*
  * Names that look like another instance's companion objects are instances of
  * their own: while X runs, X.stop, X.listener and X.controller (the companion
  * names of an earlier version) and X followed by a companion suffix without
