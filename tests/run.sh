@@ -15,8 +15,9 @@
 #      extracted to bin/example/worker.c, built with common/ and MSVC-checked
 #   e. tests/check_projects.sh: ipc.sln and the .vcxproj files match the tree
 #   f. wine bin/ipc_tests.exe, then tests/interactive.sh if it exists, then
-#      tests/log_volume.sh (a log on a tmpfs out of inodes), then the native fuzz runs (tests/fuzz/run_fuzz.sh, IPC_FUZZ_SECONDS each, default 10)
-# The last line of a full run is "N passed, N failed" (both suites together).
+#      tests/log_volume.sh (a log on a tmpfs out of inodes), then the native
+#      fuzz runs (tests/fuzz/run_fuzz.sh, IPC_FUZZ_SECONDS each, default 10)
+# The last line of a full run is "N passed, N failed" (all suites together).
 # Source lists come from the file system: every .c of a program's folder plus
 # every .c of common/ (and of tests/harness/ for the tests); tests/fuzz/ and
 # tests/bench/ are not part of the tests.

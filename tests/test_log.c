@@ -421,3 +421,34 @@ TEST_IMPL(unattended_log_device)
     ASSERT_EQ_INT(TestCountOutput(controller, TEXT_LAUNCHING), 1);
     ASSERT_EQ_INT(TestCountOutput(controller, L"exited with code"), 0);
 }
+
+/*
+ * A listener that cannot start (its --journal folder does not exist): the
+ * controller names what its exit code means, and the listener's error line,
+ * with the call that failed, is in the controller's log.
+ */
+TEST_IMPL(unattended_log_listener_reason)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t log_path[TEST_PATH_CAP];
+    wchar_t sibling[TEST_PATH_CAP];
+    wchar_t journal[TEST_PATH_CAP];
+    wchar_t *log;
+    TestProc *controller;
+
+    TestUniqueName(L"logreason", name, TEST_TEXT_CAP);
+    TestLogPaths(name, log_path, sibling, TEST_PATH_CAP);
+    TestRemoveLogs(log_path);
+    TestTempFile(name, L".no-such-folder\\journal.txt", journal, TEST_PATH_CAP);
+    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"none", L"--log", log_path,
+                                     L"--restart-delay", L"100", L"--", L"--journal", journal, (const wchar_t *)NULL);
+    ASSERT_OUTPUT(controller, L"exited with code 1 (a Windows call failed", 10000);
+    TestWaitInFile(log_path, L"): Error: cannot open the journal", 1, 5000);
+    log = TestReadText(log_path);
+    ASSERT_CONTAINS(log, L"CreateFileW failed with error 3");
+    ASSERT_CONTAINS(log, L"journal.txt");
+    free(log);
+    TestStopController(name, controller);
+    TestRemoveLogs(log_path);
+    TestRemoveLogs(sibling);
+}
