@@ -119,6 +119,13 @@ static BOOL ReopenLog(void)
     return TRUE;
 }
 
+/* PATH opened again for access, sharing everything with our own handle and with any reader. */
+static HANDLE OpenExisting(DWORD access)
+{
+    return CreateFileW(g_log_path, access, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_EXISTING,
+                       FILE_ATTRIBUTE_NORMAL, NULL);
+}
+
 /*
  * Copies PATH to PATH.1 and truncates PATH, for a PATH that cannot be renamed
  * (a reader without FILE_SHARE_DELETE). Only what was copied whole is cut:
@@ -137,8 +144,7 @@ static BOOL CopyAndTruncate(const wchar_t *first)
     LARGE_INTEGER zero = {0};
     BOOL ok = FALSE;
 
-    src = CreateFileW(g_log_path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
-                      OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+    src = OpenExisting(GENERIC_READ);
     if (src == INVALID_HANDLE_VALUE) {
         code = GetLastError();
         api = L"CreateFileW";
@@ -167,8 +173,7 @@ static BOOL CopyAndTruncate(const wchar_t *first)
         }
     }
     /* A second handle: the appending one has no FILE_WRITE_DATA, which SetEndOfFile needs. */
-    cut = CreateFileW(g_log_path, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
-                      OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+    cut = OpenExisting(GENERIC_WRITE);
     if (cut == INVALID_HANDLE_VALUE) {
         code = GetLastError();
         api = L"CreateFileW";
