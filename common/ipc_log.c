@@ -41,6 +41,7 @@ static BOOL g_log_on = FALSE;     /* a log was asked for (IpcLogOpen), whether o
 static HANDLE g_log = NULL;       /* where lines go now: PATH, or after a failed rotation the old file */
 static BOOL g_log_moved = FALSE;  /* g_log is the old file, renamed to PATH.1; PATH is to be created */
 static BOOL g_log_device = FALSE; /* a character device: no size, no rotation */
+static BOOL g_log_shifted = FALSE; /* PATH.1 and up were shifted by a rotation that is still to be done */
 static wchar_t g_log_path[IPC_LOG_PATH_MAX];
 static uint64_t g_log_max = 0;
 static ULONGLONG g_retry_tick = 0; /* while failing: when to try again */
@@ -208,20 +209,24 @@ static void RotateLog(void)
     wchar_t to[IPC_LOG_PATH_MAX + 8];
     int i;
 
-    for (i = IPC_LOG_KEEP; i >= 2; i--) {
+    /* Once per rotation: a copy that failed and is tried again must not drop another old file. */
+    for (i = IPC_LOG_KEEP; i >= 2 && !g_log_shifted; i--) {
         IpcFormat(from, ARRAYSIZE(from), L"%ls.%d", g_log_path, i - 1);
         IpcFormat(to, ARRAYSIZE(to), L"%ls.%d", g_log_path, i);
         /* MOVEFILE_REPLACE_EXISTING drops the oldest; a missing source is simply skipped. */
         MoveFileExW(from, to, MOVEFILE_REPLACE_EXISTING);
     }
+    g_log_shifted = TRUE;
     IpcFormat(to, ARRAYSIZE(to), L"%ls.1", g_log_path);
     if (MoveFileExW(g_log_path, to, MOVEFILE_REPLACE_EXISTING)) {
+        g_log_shifted = FALSE;
         g_log_moved = TRUE;
         (void)ReopenLog();
         return;
     }
     /* Refused (ERROR_SHARING_VIOLATION for a reader without FILE_SHARE_DELETE): copy, then cut. */
     if (CopyAndTruncate(to)) {
+        g_log_shifted = FALSE;
         NoteRecovered(LOG_FAIL_OTHER);
     }
 }
@@ -357,6 +362,7 @@ DWORD IpcLogOpen(const wchar_t *path, uint64_t max_bytes, BOOL keep_trying, cons
     g_log = h;
     g_log_on = TRUE;
     g_log_moved = FALSE;
+    g_log_shifted = FALSE;
     g_log_device = device;
     g_log_max = max_bytes;
     g_failing = h == NULL ? LOG_FAIL_OTHER : LOG_FAIL_NONE; /* the caller reports this first failure itself */
