@@ -44,9 +44,9 @@ static int OpenLog(const IpcControllerOptions *opt)
     /* Full paths: the listener runs in its own folder. */
     SetEnvironmentVariableW(IPC_ENV_CONTROLLER_LOG, full);
     if (IpcLogIsDevice()) {
-        IpcFormat(sibling, ARRAYSIZE(sibling), L"%ls", full);
+        IpcFormat(sibling, ARRAYSIZE(sibling), L"%ls", full); /* a device has no siblings: they write to it too */
     }
-    if ((IpcLogIsDevice() || IpcLogSibling(full, L".listener", sibling, ARRAYSIZE(sibling)))) {
+    if (IpcLogIsDevice() || IpcLogSibling(full, L".listener", sibling, ARRAYSIZE(sibling))) {
         SetEnvironmentVariableW(IPC_ENV_LISTENER_LOG, sibling);
         IpcFormat(text, ARRAYSIZE(text), L"%lu", opt->log_max_bytes);
         SetEnvironmentVariableW(IPC_ENV_LISTENER_LOG_MAX_BYTES, text);
