@@ -188,12 +188,12 @@ static int OnListenerExit(Controller *c)
                  progressed ? L""
                             : L" (it completed no unit of work: is --hang-timeout shorter than one unit?)");
     } else if (c->pause_ms == 0) {
-        IpcPrint(L"Listener (pid %lu) exited with code %lu after %lu ms; relaunching now", (unsigned long)pid,
-                 (unsigned long)exit_code, (unsigned long)ran_ms);
+        IpcPrint(L"Listener (pid %lu) exited with code %lu%ls after %lu ms; relaunching now", (unsigned long)pid,
+                 (unsigned long)exit_code, IpcExitCodeMeaning(exit_code), (unsigned long)ran_ms);
     } else {
-        IpcPrint(L"Listener (pid %lu) exited with code %lu after %lu ms (less than %lu ms); relaunching in %lu ms",
-                 (unsigned long)pid, (unsigned long)exit_code, (unsigned long)ran_ms, (unsigned long)HEALTHY_RUN_MS,
-                 (unsigned long)c->pause_ms);
+        IpcPrint(L"Listener (pid %lu) exited with code %lu%ls after %lu ms (less than %lu ms); relaunching in %lu ms",
+                 (unsigned long)pid, (unsigned long)exit_code, IpcExitCodeMeaning(exit_code), (unsigned long)ran_ms,
+                 (unsigned long)HEALTHY_RUN_MS, (unsigned long)c->pause_ms);
     }
     return SUPERVISE_ON;
 }

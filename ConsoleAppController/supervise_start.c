@@ -20,7 +20,9 @@
 
 /*
  * --log FILE: every line also goes to FILE; the listeners we launch log to its
- * .listener sibling, told through the environment. Returns an exit code.
+ * .listener sibling, told through the environment, and copy their error lines
+ * into FILE. A device (NUL, CON) has no sibling: the listeners log to the same
+ * device. Returns an exit code.
  */
 static int OpenLog(const IpcControllerOptions *opt)
 {
@@ -35,13 +37,17 @@ static int OpenLog(const IpcControllerOptions *opt)
     }
     code = IpcFullPath(opt->log, full, (DWORD)ARRAYSIZE(full));
     if (code == ERROR_SUCCESS) {
-        code = IpcLogOpen(full, opt->log_max_bytes, &api);
+        code = IpcLogOpen(full, opt->log_max_bytes, FALSE, &api);
     }
     if (code != ERROR_SUCCESS) {
         return IpcFailWin32(api, code, L"cannot open the log '%ls'", opt->log);
     }
     /* Full paths: the listener runs in its own folder. */
-    if (IpcLogSibling(full, L".listener", sibling, ARRAYSIZE(sibling))) {
+    SetEnvironmentVariableW(IPC_ENV_CONTROLLER_LOG, full);
+    if (IpcLogIsDevice()) {
+        IpcFormat(sibling, ARRAYSIZE(sibling), L"%ls", full); /* a device has no siblings: they write to it too */
+    }
+    if (IpcLogIsDevice() || IpcLogSibling(full, L".listener", sibling, ARRAYSIZE(sibling))) {
         SetEnvironmentVariableW(IPC_ENV_LISTENER_LOG, sibling);
         IpcFormat(text, ARRAYSIZE(text), L"%lu", opt->log_max_bytes);
         SetEnvironmentVariableW(IPC_ENV_LISTENER_LOG_MAX_BYTES, text);

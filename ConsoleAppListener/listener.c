@@ -42,7 +42,8 @@ static const wchar_t kUsage[] =
     L"  --run \"CMD\"   each unit runs CMD to completion and reports its exit code and\n"
     L"                duration; the close message is checked between commands\n"
     L"  --log FILE    every line printed also goes to FILE, timestamped (default: the\n"
-    L"                log a controller's --log names for its listeners)\n"
+    L"                log a controller's --log names for its listeners); a log that\n"
+    L"                cannot be opened is said once and tried again, the work goes on\n"
     L"  --log-max-bytes N  rotate the log beyond N bytes, keeping 3 old files\n"
     L"                (default 10485760; 0 never rotates)\n"
     L"  --journal FILE  append a line when each unit starts and ends, so that an\n"
@@ -99,33 +100,44 @@ static void Journal(HANDLE journal, unsigned long unit, const char *event)
 /*
  * --log FILE, or else the log a controller asked for through the environment
  * (the .listener sibling of its own log). A listener keeps the log it opened
- * when a new controller adopts it. Returns IPC_EXIT_OK, or the exit code of
- * the error it reported.
+ * when a new controller adopts it. A log that cannot be opened (another
+ * process holds it, a full volume) is no reason to stop working: it is said
+ * once, on standard error and in the controller's log, and tried again at
+ * later lines. Launched by a controller with a log, our error lines also go
+ * to that log, so a listener that cannot start leaves its reason there.
  */
-static int OpenLog(const IpcListenerOptions *opt)
+static void OpenLog(const IpcListenerOptions *opt)
 {
     wchar_t path[MAX_PATH * 2 + 16];
+    wchar_t controller_log[MAX_PATH * 2 + 16];
     wchar_t number[32];
+    wchar_t prefix[48];
+    wchar_t text[IPC_ERROR_TEXT_MAX];
     const wchar_t *file = opt->log;
     unsigned long max_bytes = opt->log_max_bytes;
     const wchar_t *api = L"CreateFileW";
     DWORD code;
 
+    if (ReadEnv(IPC_ENV_CONTROLLER_LOG, controller_log, ARRAYSIZE(controller_log))) {
+        IpcFormat(prefix, ARRAYSIZE(prefix), L"Listener (pid %lu): ", (unsigned long)GetCurrentProcessId());
+        IpcLogCopyErrors(controller_log, prefix);
+    }
     if (file == NULL) {
         if (!ReadEnv(IPC_ENV_LISTENER_LOG, path, ARRAYSIZE(path))) {
-            return IPC_EXIT_OK;
+            return;
         }
         file = path;
         if (ReadEnv(IPC_ENV_LISTENER_LOG_MAX_BYTES, number, ARRAYSIZE(number))) {
             IpcParseUnsigned(number, 0, IPC_MAX_LOG_BYTES, &max_bytes);
         }
     }
-    code = IpcLogOpen(file, max_bytes, &api);
+    code = IpcLogOpen(file, max_bytes, TRUE, &api);
     if (code != ERROR_SUCCESS) {
-        return IpcFailWin32(api, code, L"cannot open the log '%ls'", file);
+        IpcPrintErr(L"Warning: cannot open the log '%ls': %ls failed with error %lu: %ls; working without it, and "
+                    L"trying again",
+                    file, api, (unsigned long)code, IpcErrorText(code, text, ARRAYSIZE(text)));
     }
     IpcPrint(L"Listener (pid %lu) %ls started", (unsigned long)GetCurrentProcessId(), IPC_VERSION_WIDE);
-    return IPC_EXIT_OK;
 }
 
 /*
@@ -211,10 +223,7 @@ int wmain(int argc, wchar_t **argv)
         goto cleanup;
     }
 
-    rc = OpenLog(&opt);
-    if (rc != IPC_EXIT_OK) {
-        goto cleanup;
-    }
+    OpenLog(&opt);
     rc = OpenJournal(opt.journal, &journal);
     if (rc != IPC_EXIT_OK) {
         goto cleanup;

@@ -34,6 +34,26 @@ static int ToUtf8(const wchar_t *text, int len, char *small, int small_cap, char
     return WideCharToMultiByte(CP_UTF8, 0, text, len, *out, bytes, NULL, NULL);
 }
 
+static void WriteLine(DWORD which, const wchar_t *text, int len);
+
+/*
+ * The log's word that it failed or works again, once, on standard error (and
+ * so in the log itself when it can be written, and in a controller's log).
+ */
+static void PrintLogNotice(void)
+{
+    wchar_t notice[1024 + 2];
+    int len;
+
+    if (!IpcLogTakeNotice(notice, ARRAYSIZE(notice) - 2)) {
+        return;
+    }
+    len = (int)wcslen(notice);
+    notice[len++] = L'\r';
+    notice[len++] = L'\n';
+    WriteLine(STD_ERROR_HANDLE, notice, len);
+}
+
 /*
  * Writes one line to a standard handle, and to the log. WriteConsoleW keeps
  * every character on a console whatever its code page; anything else (a pipe
@@ -64,9 +84,10 @@ static void WriteLine(DWORD which, const wchar_t *text, int len)
         if (usable && !console) {
             WriteFile(h, utf8, (DWORD)bytes, &written, NULL);
         }
-        IpcLogWriteLine(utf8, bytes);
+        IpcLogWriteLine(utf8, bytes, which == STD_ERROR_HANDLE);
     }
     IpcHeapFree(&heap);
+    PrintLogNotice();
 }
 
 /*

@@ -14,5 +14,7 @@
  */
 #define IPC_ENV_LISTENER_LOG L"IPC_LISTENER_LOG"
 #define IPC_ENV_LISTENER_LOG_MAX_BYTES L"IPC_LISTENER_LOG_MAX_BYTES"
+/* The controller's own log: a listener's error lines also go there, so a listener that cannot start says why. */
+#define IPC_ENV_CONTROLLER_LOG L"IPC_CONTROLLER_LOG"
 
 #endif

@@ -128,3 +128,23 @@ int IpcFailLayout(const wchar_t *name, const wchar_t *why)
     return IpcFail(IPC_EXIT_NAME_IN_USE, L"the mapping '%ls' exists but does not hold a listener's data: %ls.", name,
                    why);
 }
+
+const wchar_t *IpcExitCodeMeaning(DWORD code)
+{
+    switch (code) {
+    case IPC_EXIT_OK:
+        return L" (stopped gracefully)";
+    case IPC_EXIT_FAILURE:
+        return L" (a Windows call failed; the listener's error line says which)";
+    case IPC_EXIT_USAGE:
+        return L" (bad command line or instance name)";
+    case IPC_EXIT_LISTENER_RUNNING:
+        return L" (another listener already serves the name)";
+    case IPC_EXIT_NAME_IN_USE:
+        return L" (the name is taken by an object that is not a listener's mapping)";
+    case 1460: /* ERROR_TIMEOUT: what --hang-timeout and --stop --force terminate with */
+        return L" (terminated)";
+    default:
+        return L"";
+    }
+}

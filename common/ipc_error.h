@@ -70,4 +70,12 @@ int IpcFailLayout(const wchar_t *name, const wchar_t *why);
  */
 const wchar_t *IpcErrorText(DWORD code, wchar_t *buf, size_t cap);
 
+/*
+ * IpcExitCodeMeaning - what a listener's exit code means, in a few words
+ * (" (a Windows call failed; ...)", with its leading space and brackets), for
+ * the controller's "exited with code N" lines; L"" for a code that is not one
+ * of ours (a --listener of your own, the C# sample's).
+ */
+const wchar_t *IpcExitCodeMeaning(DWORD code);
+
 #endif

@@ -19,9 +19,10 @@
 #      line's compile options checked with clang-cl
 #   e. tests/check_projects.sh: ipc.sln and the .vcxproj files match the tree
 #   f. wine bin/ipc_tests.exe (and its 64-bit header test from bin/i686/ where Wine
-#      runs 32-bit programs), then tests/interactive.sh if it exists, then the
-#      native fuzz runs (tests/fuzz/run_fuzz.sh, IPC_FUZZ_SECONDS each, default 10)
-# The last line of a full run is "N passed, N failed" (both suites together).
+#      runs 32-bit programs), then tests/interactive.sh if it exists, then
+#      tests/log_volume.sh (a log on a tmpfs out of inodes), then the native
+#      fuzz runs (tests/fuzz/run_fuzz.sh, IPC_FUZZ_SECONDS each, default 10)
+# The last line of a full run is "N passed, N failed" (all suites together).
 # Source lists come from the file system: every .c of a program's folder plus
 # every .c of common/ (and of tests/harness/ for the tests); tests/fuzz/ and
 # tests/bench/ are not part of the tests.
@@ -614,6 +615,9 @@ if [ -f tests/interactive.sh ]; then
 else
     echo "  (tests/interactive.sh not there; skipped)"
 fi
+# A log on a volume that runs out of inodes (a tmpfs; needs root for mount).
+run_suite "tests/log_volume.sh" "$LOG_DIR/log_volume.log" \
+    timeout -k 10 "$(remaining)" bash tests/log_volume.sh
 # The parsers and the mapping check fuzzed natively (no Wine), a bounded time each.
 run_suite "tests/fuzz/run_fuzz.sh" "$LOG_DIR/fuzz.log" \
     timeout -k 10 "$(remaining)" bash tests/fuzz/run_fuzz.sh "${IPC_FUZZ_SECONDS:-10}"

@@ -113,6 +113,10 @@ TEST_DECLARE(unattended_log_lines)
 TEST_DECLARE(unattended_log_kill_and_adopt)
 TEST_DECLARE(unattended_log_rotation)
 TEST_DECLARE(unattended_log_cannot_open)
+TEST_DECLARE(unattended_log_rotation_reader)
+TEST_DECLARE(unattended_log_held)
+TEST_DECLARE(unattended_log_device)
+TEST_DECLARE(unattended_log_listener_reason)
 
 /* test_run_command.c: --run: a command as the listener's work */
 TEST_DECLARE(unattended_run_background_child_logged)
@@ -248,6 +252,10 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(unattended_log_kill_and_adopt, 45000)
     TEST_ENTRY(unattended_log_rotation, 45000)
     TEST_ENTRY(unattended_log_cannot_open, 30000)
+    TEST_ENTRY(unattended_log_rotation_reader, 45000)
+    TEST_ENTRY(unattended_log_held, 40000)
+    TEST_ENTRY(unattended_log_device, 30000)
+    TEST_ENTRY(unattended_log_listener_reason, 30000)
     /* test_run_command.c */
     TEST_ENTRY(unattended_run_background_child_logged, 60000)
     TEST_ENTRY(unattended_run_exit_codes, 60000)

@@ -1,7 +1,9 @@
 /*
  * test_log.c - --log: every printed line in the log with a time stamp, the
  * listener's .listener sibling, nothing lost to a kill or to a new
- * controller adopting, rotation, and a log that cannot be opened.
+ * controller adopting, rotation (also while a reader holds the log without
+ * FILE_SHARE_DELETE), a log that cannot be opened, one held by another
+ * process, and a device as the log (NUL).
  *
  * Controllers run with "--console none" where a test compares what the
  * controller printed with its log: the listener's lines then cannot mix in.
@@ -10,6 +12,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* A log line is at most a stamp and a printed line; a rotated file may exceed the limit by less than that. */
 #define LOG_LINE_SLACK 300u
@@ -244,8 +247,9 @@ TEST_IMPL(unattended_log_rotation)
 }
 
 /*
- * A log that cannot be opened (its folder does not exist): exit 1 before
- * anything starts, and the message names the call that failed and the path.
+ * A controller's log that cannot be opened (its folder does not exist): exit 1
+ * before anything starts, and the message names the call that failed and the
+ * path. A listener with such a --log says so once and works without it.
  */
 TEST_IMPL(unattended_log_cannot_open)
 {
@@ -256,27 +260,195 @@ TEST_IMPL(unattended_log_cannot_open)
     wchar_t cmd[TEST_CMD_CAP];
     TestProc *proc;
     const wchar_t *out;
-    int pass;
 
     TestUniqueName(L"lognodir", name, TEST_TEXT_CAP);
     TestTempFile(name, L".no-such-folder", dir, TEST_PATH_CAP);
     swprintf(log_path, TEST_PATH_CAP, L"%ls\\x.log", dir);
     TestBinPath(TEST_LISTENER_EXE, listener_exe, TEST_PATH_CAP);
-    for (pass = 0; pass < 2; pass++) {
-        if (pass == 0) {
-            proc = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"none", L"--log", log_path,
-                                       (const wchar_t *)NULL);
-        } else {
-            TestCommandLine(cmd, TEST_CMD_CAP, listener_exe, name, L"--log", log_path, (const wchar_t *)NULL);
-            proc = TestSpawn(cmd);
-        }
-        ASSERT_EXIT(proc, IPC_EXIT_FAILURE, 15000);
-        out = TestOutputText(proc);
-        ASSERT_CONTAINS(out, L"cannot open the log");
-        ASSERT_CONTAINS(out, L"CreateFileW failed with error 3"); /* ERROR_PATH_NOT_FOUND */
-        ASSERT_CONTAINS(out, L"x.log");
-        ASSERT_NOT_CONTAINS(out, TEXT_LAUNCHING);
-        ASSERT_NOT_CONTAINS(out, TEXT_PROCESSING);
-    }
+    proc = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"none", L"--log", log_path,
+                               (const wchar_t *)NULL);
+    ASSERT_EXIT(proc, IPC_EXIT_FAILURE, 15000);
+    out = TestOutputText(proc);
+    ASSERT_CONTAINS(out, L"cannot open the log");
+    ASSERT_CONTAINS(out, L"CreateFileW failed with error 3"); /* ERROR_PATH_NOT_FOUND */
+    ASSERT_CONTAINS(out, L"x.log");
+    ASSERT_NOT_CONTAINS(out, TEXT_LAUNCHING);
     ASSERT_MSG(TestWaitPublished(name, 0, 200) == 0, L"a listener runs for %ls", name);
+
+    TestCommandLine(cmd, TEST_CMD_CAP, listener_exe, name, L"--work-ms", L"100", L"--log", log_path,
+                    (const wchar_t *)NULL);
+    proc = TestSpawn(cmd);
+    ASSERT(TestWaitOutputCount(proc, TEXT_PROCESSING, 3, 10000));
+    out = TestOutputText(proc);
+    ASSERT_CONTAINS(out, L"Warning: cannot open the log");
+    ASSERT_CONTAINS(out, L"CreateFileW failed with error 3");
+    ASSERT_EQ_INT(TestCountOutput(proc, L"Warning: "), 1);
+    TestStopGracefully(proc, name);
+}
+
+/*
+ * A reader holds the listener's log open the way .NET does (PowerShell's
+ * Get-Content -Wait): read and write shared, delete not, so the log cannot be
+ * renamed. Rotation copies and truncates instead: the file stays near its
+ * 2000 bytes (it grew without bound when rotation only renamed), and each
+ * rotated file holds a whole file's worth of stamped lines, oldest first.
+ */
+TEST_IMPL(unattended_log_rotation_reader)
+{
+    static const wchar_t *const kOldestFirst[] = { L".3", L".2", L".1", L"" };
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t log_path[TEST_PATH_CAP];
+    wchar_t sibling[TEST_PATH_CAP];
+    wchar_t file[TEST_PATH_CAP];
+    wchar_t last[TEST_STAMP_LEN + 1] = L"";
+    TestProc *controller;
+    HANDLE reader;
+    size_t i;
+    const wchar_t *cursor;
+    const wchar_t *line;
+    size_t len;
+    wchar_t *text;
+    char probe[16];
+    DWORD got = 0;
+
+    TestUniqueName(L"logreader", name, TEST_TEXT_CAP);
+    TestLogPaths(name, log_path, sibling, TEST_PATH_CAP);
+    TestRemoveLogs(log_path);
+    TestRemoveLogs(sibling);
+    reader = CreateFileW(sibling, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_ALWAYS,
+                         FILE_ATTRIBUTE_NORMAL, NULL);
+    ASSERT_MSG(reader != INVALID_HANDLE_VALUE, L"CreateFileW %ls: error %lu", sibling, GetLastError());
+    /* The reader really refuses a rename, as on Windows. */
+    swprintf(file, TEST_PATH_CAP, L"%ls.probe", sibling);
+    ASSERT_MSG(!MoveFileExW(sibling, file, 0), L"%ls could be renamed although a reader holds it", sibling);
+    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"none", L"--log", log_path,
+                                     L"--log-max-bytes", L"2000", L"--", L"--work-ms", L"10", (const wchar_t *)NULL);
+    (void)TestWaitListener(controller, name, 0);
+    WatchRotation(sibling);
+    /* The reader's handle goes on working. */
+    ASSERT(ReadFile(reader, probe, (DWORD)sizeof(probe), &got, NULL));
+    TestStopController(name, controller);
+    CloseHandle(reader);
+
+    for (i = 0; i < ARRAYSIZE(kOldestFirst); i++) {
+        swprintf(file, TEST_PATH_CAP, L"%ls%ls", sibling, kOldestFirst[i]);
+        if (i < 3) {
+            ASSERT_MSG(FileSize(file) >= 2000 - (long long)LOG_LINE_SLACK, L"%ls is %lld bytes: lines were lost",
+                       file, FileSize(file));
+        }
+        text = TestReadText(file);
+        TestAssertStamped(text, file);
+        cursor = text;
+        while (TestNextLine(&cursor, &line, &len)) {
+            if (len < TEST_STAMP_LEN) {
+                continue;
+            }
+            ASSERT_MSG(wcsncmp(line, last, TEST_STAMP_LEN) >= 0, L"%ls: a line of %.*ls after one of %ls", file,
+                       (int)TEST_STAMP_LEN, line, last);
+            memcpy(last, line, TEST_STAMP_LEN * sizeof(wchar_t));
+            last[TEST_STAMP_LEN] = L'\0';
+        }
+        free(text);
+    }
+    TestRemoveLogs(log_path);
+    TestRemoveLogs(sibling);
+}
+
+/*
+ * The listener's log is held by another process with no sharing at all: the
+ * listener still does its units, is not relaunched, and says why once, in
+ * the controller's log too; once the holder lets go, its log works again.
+ */
+TEST_IMPL(unattended_log_held)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t log_path[TEST_PATH_CAP];
+    wchar_t sibling[TEST_PATH_CAP];
+    wchar_t text[TEST_TEXT_CAP];
+    TestProc *controller;
+    HANDLE holder;
+    DWORD pid;
+    wchar_t *log;
+
+    TestUniqueName(L"logheld", name, TEST_TEXT_CAP);
+    TestLogPaths(name, log_path, sibling, TEST_PATH_CAP);
+    TestRemoveLogs(log_path);
+    TestRemoveLogs(sibling);
+    holder = CreateFileW(sibling, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+    ASSERT_MSG(holder != INVALID_HANDLE_VALUE, L"CreateFileW %ls: error %lu", sibling, GetLastError());
+    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"none", L"--log", log_path, L"--",
+                                     L"--work-ms", L"100", (const wchar_t *)NULL);
+    pid = TestWaitListener(controller, name, 0);
+    ASSERT(TestWaitUnitsAtLeast(name, 10, 10000));
+    ASSERT_EQ_INT(TestCountOutput(controller, TEXT_LAUNCHING), 1);
+    ASSERT_EQ_INT(TestWaitPublished(name, 0, 1000), pid);
+    swprintf(text, TEST_TEXT_CAP, L"Listener (pid %lu): Warning: cannot open the log '", (unsigned long)pid);
+    TestWaitInFile(log_path, text, 1, 5000);
+    log = TestReadText(log_path);
+    ASSERT_CONTAINS(log, L"CreateFileW failed with error 32"); /* ERROR_SHARING_VIOLATION */
+    free(log);
+
+    CloseHandle(holder);
+    TestWaitInFile(sibling, TEXT_PROCESSING, 3, 10000);
+    TestWaitInFile(sibling, L"works again", 1, 1000);
+    TestStopController(name, controller);
+    ASSERT_EQ_INT(TestCountOutput(controller, TEXT_LAUNCHING), 1);
+    ASSERT_EQ_INT(TestCountInFile(log_path, L"Warning: "), 1);
+    TestRemoveLogs(log_path);
+    TestRemoveLogs(sibling);
+}
+
+/*
+ * --log NUL, a script's "no log": a device has no .listener sibling, so the
+ * listener logs to NUL too, does its units, is never relaunched, and --stop
+ * ends both with exit 0.
+ */
+TEST_IMPL(unattended_log_device)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    TestProc *controller;
+    DWORD code = 1;
+
+    TestUniqueName(L"lognul", name, TEST_TEXT_CAP);
+    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"none", L"--log", L"NUL", L"--",
+                                     L"--work-ms", L"100", (const wchar_t *)NULL);
+    (void)TestWaitListener(controller, name, 0);
+    ASSERT(TestWaitUnitsAtLeast(name, 5, 10000));
+    ASSERT_CONTAINS(TestOutputText(controller), L"listener log: \\\\.\\NUL");
+    TestStopController(name, controller);
+    ASSERT(TestWaitExit(controller, 1000, &code));
+    ASSERT_EQ_INT(code, IPC_EXIT_OK);
+    ASSERT_EQ_INT(TestCountOutput(controller, TEXT_LAUNCHING), 1);
+    ASSERT_EQ_INT(TestCountOutput(controller, L"exited with code"), 0);
+}
+
+/*
+ * A listener that cannot start (its --journal folder does not exist): the
+ * controller names what its exit code means, and the listener's error line,
+ * with the call that failed, is in the controller's log.
+ */
+TEST_IMPL(unattended_log_listener_reason)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t log_path[TEST_PATH_CAP];
+    wchar_t sibling[TEST_PATH_CAP];
+    wchar_t journal[TEST_PATH_CAP];
+    wchar_t *log;
+    TestProc *controller;
+
+    TestUniqueName(L"logreason", name, TEST_TEXT_CAP);
+    TestLogPaths(name, log_path, sibling, TEST_PATH_CAP);
+    TestRemoveLogs(log_path);
+    TestTempFile(name, L".no-such-folder\\journal.txt", journal, TEST_PATH_CAP);
+    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"none", L"--log", log_path,
+                                     L"--restart-delay", L"100", L"--", L"--journal", journal, (const wchar_t *)NULL);
+    ASSERT_OUTPUT(controller, L"exited with code 1 (a Windows call failed", 10000);
+    TestWaitInFile(log_path, L"): Error: cannot open the journal", 1, 5000);
+    log = TestReadText(log_path);
+    ASSERT_CONTAINS(log, L"CreateFileW failed with error 3");
+    ASSERT_CONTAINS(log, L"journal.txt");
+    free(log);
+    TestStopController(name, controller);
+    TestRemoveLogs(log_path);
+    TestRemoveLogs(sibling);
 }
