@@ -11,7 +11,6 @@
 #include "ipc_exit.h"
 #include "ipc_handle.h"
 #include "ipc_identity.h"
-#include "ipc_process.h"
 
 /* The C# sample listener's unit (Thread.Sleep(6000)) and a margin: see WaitOutSampleUnit. */
 #define SAMPLE_UNIT_GRACE_MS 7000u
@@ -91,11 +90,14 @@ static BOOL WaitOutSampleUnit(Controller *c)
 static void WaitOutPendingClose(Controller *c, const IpcHeader *hdr, IpcLayoutKind kind, BOOL *launch)
 {
     HANDLE process = NULL;
+    wchar_t image[MAX_PATH * 2];
 
     if (kind == IPC_LAYOUT_OURS) {
+        /* Only NAME's own listener is waited for: a forged header could name any process that never exits. */
         if (hdr->listener_pid != 0 &&
-            IpcProcessOpenVerified(hdr->listener_pid, hdr->listener_created, NULL, 0, &process, NULL, 0) ==
-                ERROR_SUCCESS) {
+            IpcIdentityOpenListener(c->opt->name, NULL, hdr, kind, hdr->listener_pid,
+                                    SampleListenerImage(c->opt, image, (DWORD)ARRAYSIZE(image)), &process, NULL,
+                                    0) == ERROR_SUCCESS) {
             if (!WaitForFinishingListener(c, process, hdr->listener_pid)) {
                 *launch = FALSE;
                 c->shutting_down = TRUE;

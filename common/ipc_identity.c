@@ -5,6 +5,7 @@
 
 #include "ipc_handle.h"
 #include "ipc_name.h"
+#include "ipc_named.h"
 #include "ipc_process.h"
 #include "ipc_text.h"
 
@@ -26,50 +27,6 @@ static const wchar_t *WithoutLocal(const wchar_t *name)
 static BOOL SameInstance(const wchar_t *a, const wchar_t *b)
 {
     return b != NULL && wcscmp(WithoutLocal(a), WithoutLocal(b)) == 0;
-}
-
-/*
- * Whether NAME's listener lock is held by a live process. Waiting with a zero
- * timeout tells: WAIT_TIMEOUT means another thread owns it; if we get it (free,
- * or WAIT_ABANDONED after its owner died) it is released at once, and no
- * listener of ours holds NAME. ERROR_SUCCESS and *held, or why it cannot be told.
- */
-static DWORD LockHeld(const wchar_t *name, BOOL *held)
-{
-    wchar_t lock[MAX_PATH];
-    HANDLE mutex = NULL;
-    DWORD err = ERROR_SUCCESS;
-
-    if (!IpcDerivedName(name, IPC_SUFFIX_LISTENER_MUTEX, lock, MAX_PATH)) {
-        return ERROR_FILENAME_EXCED_RANGE;
-    }
-    /* ReleaseMutex needs MUTEX_MODIFY_STATE (Synchronization Object Security and Access Rights). */
-    mutex = OpenMutexW(SYNCHRONIZE | MUTEX_MODIFY_STATE, FALSE, lock);
-    if (mutex == NULL) {
-        err = GetLastError();
-        if (err == ERROR_FILE_NOT_FOUND) {
-            *held = FALSE;
-            err = ERROR_SUCCESS;
-        }
-        goto cleanup;
-    }
-    switch (WaitForSingleObject(mutex, 0)) {
-    case WAIT_TIMEOUT:
-        *held = TRUE;
-        break;
-    case WAIT_OBJECT_0:
-    case WAIT_ABANDONED:
-        ReleaseMutex(mutex);
-        *held = FALSE;
-        break;
-    default:
-        err = GetLastError();
-        break;
-    }
-
-cleanup:
-    IpcHandleClose(&mutex);
-    return err;
 }
 
 /*
@@ -219,7 +176,7 @@ DWORD IpcIdentityOpenListener(const wchar_t *name, const wchar_t *alias, const I
         if (err != ERROR_SUCCESS) {
             return err;
         }
-        err = LockHeld(name, &held);
+        err = IpcNamedMutexHeld(name, IPC_SUFFIX_LISTENER_MUTEX, &held);
         if (err == ERROR_SUCCESS && held) {
             *out = process;
             return ERROR_SUCCESS;

@@ -215,6 +215,25 @@ TEST_IMPL(controller_console_none)
     ConsoleOfItsOwn(L"none");
 }
 
+/* A fresh instance name (from tag) and the name of its listener lock. */
+static void NameAndLock(const wchar_t *tag, wchar_t *name, wchar_t *lock)
+{
+    TestUniqueName(tag, name, TEST_TEXT_CAP);
+    swprintf(lock, TEST_TEXT_CAP, L"%ls%ls", name, IPC_SUFFIX_LISTENER_MUTEX);
+}
+
+/* A controller for NAME ends with code, its message saying says, after at most one launch and no relaunch. */
+static void ExpectEndAfterOneLaunch(const wchar_t *name, DWORD code, const wchar_t *says)
+{
+    TestProc *controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"shared", L"--restart-delay",
+                                               L"100", (const wchar_t *)NULL);
+
+    ASSERT_EXIT(controller, code, 15000);
+    ASSERT_CONTAINS(TestOutputText(controller), says);
+    ASSERT_LE_INT(TestCountOutput(controller, TEXT_LAUNCHING), 1);
+    ASSERT_EQ_INT(TestCountOutput(controller, TEXT_RELAUNCH_MARK), 0);
+}
+
 /*
  * NAME's listener lock held by a process that publishes no pid (here: this
  * test owns the mutex): the launched listener exits 4 at once, the name is
@@ -225,19 +244,12 @@ TEST_IMPL(controller_name_held_not_adoptable)
 {
     wchar_t name[TEST_TEXT_CAP];
     wchar_t lock[TEST_TEXT_CAP];
-    TestProc *controller;
     HANDLE mutex;
 
-    TestUniqueName(L"nameheld", name, TEST_TEXT_CAP);
-    swprintf(lock, TEST_TEXT_CAP, L"%ls%ls", name, IPC_SUFFIX_LISTENER_MUTEX);
+    NameAndLock(L"nameheld", name, lock);
     mutex = CreateMutexW(NULL, TRUE, lock);
     ASSERT(mutex != NULL);
-    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"shared", L"--restart-delay", L"100",
-                                     (const wchar_t *)NULL);
-    ASSERT_EXIT(controller, IPC_EXIT_NAME_HELD, 15000);
-    ASSERT_CONTAINS(TestOutputText(controller), L"another listener holds");
-    ASSERT_EQ_INT(TestCountOutput(controller, TEXT_LAUNCHING), 1);
-    ASSERT_EQ_INT(TestCountOutput(controller, TEXT_RELAUNCH_MARK), 0);
+    ExpectEndAfterOneLaunch(name, IPC_EXIT_NAME_HELD, L"another listener holds");
     ReleaseMutex(mutex);
     CloseHandle(mutex);
 }
@@ -250,18 +262,11 @@ TEST_IMPL(controller_listener_name_in_use)
 {
     wchar_t name[TEST_TEXT_CAP];
     wchar_t lock[TEST_TEXT_CAP];
-    TestProc *controller;
     HANDLE squat;
 
-    TestUniqueName(L"lockinuse", name, TEST_TEXT_CAP);
-    swprintf(lock, TEST_TEXT_CAP, L"%ls%ls", name, IPC_SUFFIX_LISTENER_MUTEX);
+    NameAndLock(L"lockinuse", name, lock);
     squat = TestSquatOrSkip(SQUAT_EVENT, lock, NULL, 0, NULL, 0);
-    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"shared", L"--restart-delay", L"100",
-                                     (const wchar_t *)NULL);
-    ASSERT_EXIT(controller, IPC_EXIT_NAME_IN_USE, 15000);
-    ASSERT_CONTAINS(TestOutputText(controller), lock);
-    ASSERT_LE_INT(TestCountOutput(controller, TEXT_LAUNCHING), 1);
-    ASSERT_EQ_INT(TestCountOutput(controller, TEXT_RELAUNCH_MARK), 0);
+    ExpectEndAfterOneLaunch(name, IPC_EXIT_NAME_IN_USE, lock);
     CloseHandle(squat);
 }
 
