@@ -107,6 +107,12 @@ static void ScheduleRelaunch(Controller *c, BOOL healthy)
     c->relaunch_tick = GetTickCount64() + c->pause_ms;
 }
 
+void ScheduleLaunchRetry(Controller *c)
+{
+    ScheduleRelaunch(c, FALSE);
+    IpcPrint(L"Trying again in %lu ms", (unsigned long)c->pause_ms);
+}
+
 /* Relaunch after a pause; a failure is retried with the same back-off rather than giving up. */
 static void Relaunch(Controller *c)
 {
@@ -114,8 +120,7 @@ static void Relaunch(Controller *c)
     BOOL first = !c->launched_once;
     c->relaunch_tick = 0;
     if (LaunchListener(c) != ERROR_SUCCESS) {
-        ScheduleRelaunch(c, FALSE);
-        IpcPrint(L"Trying again in %lu ms", (unsigned long)c->pause_ms);
+        ScheduleLaunchRetry(c);
         return;
     }
     if (first) {
@@ -123,12 +128,6 @@ static void Relaunch(Controller *c)
     } else if (h != NULL) {
         h->restarts = h->restarts + 1;
     }
-}
-
-void ScheduleLaunchRetry(Controller *c)
-{
-    ScheduleRelaunch(c, FALSE);
-    IpcPrint(L"Trying again in %lu ms", (unsigned long)c->pause_ms);
 }
 
 /*
@@ -178,7 +177,10 @@ static int OnListenerExit(Controller *c)
      */
     if (exit_code == IPC_EXIT_LISTENER_RUNNING && ran_ms < HEALTHY_RUN_MS) {
         rc = AdoptNameHolder(c, pid);
-        return rc != IPC_EXIT_OK ? rc : c->shutting_down ? IPC_EXIT_OK : SUPERVISE_ON;
+        if (rc != IPC_EXIT_OK || c->shutting_down) {
+            return rc;
+        }
+        return SUPERVISE_ON;
     }
     /* NAME or a companion object is held by something that is not a listener's: every launch would meet it. */
     if (exit_code == IPC_EXIT_NAME_IN_USE && ran_ms < HEALTHY_RUN_MS) {
