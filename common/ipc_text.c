@@ -156,7 +156,7 @@ bool IpcCommandLineArg(const wchar_t *cmd, size_t len, unsigned index, wchar_t *
         }
     }
     if (arg == index) {
-        out[n] = L'\0';
+        out[fits ? n : 0] = L'\0';
         return fits;
     }
     for (;;) {
@@ -201,10 +201,7 @@ bool IpcCommandLineArg(const wchar_t *cmd, size_t len, unsigned index, wchar_t *
             }
         }
         if (arg == index) {
-            out[n] = L'\0';
-            if (!fits) {
-                out[0] = L'\0';
-            }
+            out[fits ? n : 0] = L'\0';
             return fits;
         }
     }
