@@ -139,7 +139,7 @@ static DWORD CheckLaunchedFor(const wchar_t *name, const wchar_t *alias, DWORD p
     }
     if (!IpcCommandLineArg(cmd, len, 1, first, ARRAYSIZE(first))) {
         err = ERROR_INVALID_PARAMETER;
-        IpcFormat(why, why_cap, L"process %lu was not started for an instance (no argument after the program)",
+        IpcFormat(why, why_cap, L"process %lu was not started with an instance name as its first argument",
                   (unsigned long)pid);
         goto cleanup;
     }
