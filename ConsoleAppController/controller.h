@@ -51,6 +51,7 @@ typedef struct Controller {
     BOOL shutting_down;       /* this controller sent the close message */
     BOOL stop_seen;           /* NAME|stop was signalled: a manual-reset event, never waited on again */
     BOOL awaiting_enter;      /* the C# sample's "Hit Enter to close" is showing */
+    BOOL launched_once;       /* a listener was launched; the next launches are relaunches */
 } Controller;
 
 /* ---- the commands; each returns the program's exit code (IPC_EXIT_*) ---- */
@@ -104,10 +105,17 @@ void RecordListener(Controller *c, HANDLE process, DWORD pid);
 
 /*
  * LaunchListener - start the listener (the C# sample's LaunchProcess) and
- * watch it. TRUE when it runs and is watched; FALSE when it could not be,
- * after printing why.
+ * watch it. ERROR_SUCCESS when it runs and is watched; otherwise the error of
+ * the call that failed, after printing why.
  */
-BOOL LaunchListener(Controller *c);
+DWORD LaunchListener(Controller *c);
+
+/*
+ * LaunchErrorIsPermanent - TRUE for a CreateProcessW error that starting the
+ * same file again cannot cure (the file is missing, not an executable, or
+ * refused to us); FALSE for a failure of the system that may pass.
+ */
+BOOL LaunchErrorIsPermanent(DWORD code);
 
 /* ---- watching the listener (supervise.c) ---- */
 
@@ -117,6 +125,9 @@ BOOL LaunchListener(Controller *c);
  * RegisterWaitForSingleObject, the handle then still the caller's.
  */
 DWORD WatchListener(Controller *c, HANDLE process, DWORD pid);
+
+/* ScheduleLaunchRetry - the first launch failed for a reason that may pass: try again after the back-off. */
+void ScheduleLaunchRetry(Controller *c);
 
 /* UnwatchListener - forget the watched listener; returns its exit code (STILL_ACTIVE when unknown or none). */
 DWORD UnwatchListener(Controller *c);
@@ -138,6 +149,16 @@ int Supervise(Controller *c);
  * c->shutting_down set; otherwise the exit code of the problem it printed.
  */
 int LocateListener(Controller *c, BOOL *launch);
+
+/*
+ * AdoptNameHolder - our listener (pid) exited at once with "a listener is
+ * already running": someone holds NAME. Looks at the mapping again, for up to
+ * a few seconds while the winner publishes its pid, and adopts it once
+ * proven. Returns IPC_EXIT_OK with it watched (or, a stop having arrived,
+ * with c->shutting_down set and none watched); otherwise IPC_EXIT_NAME_HELD
+ * after printing why nothing could be adopted.
+ */
+int AdoptNameHolder(Controller *c, DWORD pid);
 
 /* ---- the console control handler (console_control.c) ---- */
 
@@ -168,12 +189,13 @@ int OpenForQuery(const wchar_t *name, IpcMapping *m, IpcHeader *hdr, IpcLayoutKi
 
 /*
  * OpenQueriedListener - open the listener pid found in the header hdr of
- * layout kind, verified: by its start time when the header records it for
- * that pid, else by its image (SampleListenerImage). access as for
- * IpcProcessOpenVerified; the same return, *out and why.
+ * layout kind of the mapping resolved (the name OpenForQuery found for
+ * opt->name), only when it is proven to be that instance's listener
+ * (IpcIdentityOpenListener, the image from SampleListenerImage). The handle
+ * has the least rights; the same return, *out and why.
  */
-DWORD OpenQueriedListener(const IpcControllerOptions *opt, const IpcHeader *hdr, IpcLayoutKind kind, DWORD pid,
-                          DWORD access, HANDLE *out, wchar_t *why, size_t why_cap);
+DWORD OpenQueriedListener(const IpcControllerOptions *opt, const wchar_t *resolved, const IpcHeader *hdr,
+                          IpcLayoutKind kind, DWORD pid, HANDLE *out, wchar_t *why, size_t why_cap);
 
 /* OpenQueriedController - TRUE, *out set, when the header names a controller that is running (verified). */
 BOOL OpenQueriedController(const IpcHeader *hdr, IpcLayoutKind kind, HANDLE *out);

@@ -118,14 +118,62 @@ static BOOL ConsoleSetup(IpcConsoleMode mode, STARTUPINFOW *si, DWORD *flags)
     return FALSE;
 }
 
-BOOL LaunchListener(Controller *c)
+/* System error codes some SDKs (MinGW's) do not name. */
+#ifndef ERROR_VIRUS_INFECTED
+#define ERROR_VIRUS_INFECTED 225L
+#endif
+#ifndef ERROR_VIRUS_DELETED
+#define ERROR_VIRUS_DELETED 226L
+#endif
+#ifndef ERROR_ELEVATION_REQUIRED
+#define ERROR_ELEVATION_REQUIRED 740L
+#endif
+
+BOOL LaunchErrorIsPermanent(DWORD code)
+{
+    /*
+     * CreateProcessW's errors about the file itself (System Error Codes,
+     * learn.microsoft.com/windows/win32/debug/system-error-codes): it is not
+     * there, not a program for this Windows, or not ours to run. Everything
+     * else (ERROR_NO_SYSTEM_RESOURCES, ERROR_NOT_ENOUGH_MEMORY,
+     * ERROR_COMMITMENT_LIMIT, ERROR_NOT_ENOUGH_QUOTA, a sharing violation while
+     * the file is being replaced or scanned, Wine's ERROR_INTERNAL_ERROR under
+     * load) is a state of the system that passes, so it is retried.
+     */
+    switch (code) {
+    case ERROR_FILE_NOT_FOUND:
+    case ERROR_PATH_NOT_FOUND:
+    case ERROR_ACCESS_DENIED:
+    case ERROR_BAD_FORMAT:
+    case ERROR_INVALID_NAME:
+    case ERROR_BAD_PATHNAME:
+    case ERROR_DIRECTORY:
+    case ERROR_FILENAME_EXCED_RANGE:
+    case ERROR_CHILD_NOT_COMPLETE:
+    case ERROR_INVALID_EXE_SIGNATURE:
+    case ERROR_EXE_MARKED_INVALID:
+    case ERROR_BAD_EXE_FORMAT:
+    case ERROR_EXE_MACHINE_TYPE_MISMATCH:
+    case ERROR_EXE_CANNOT_MODIFY_SIGNED_BINARY:
+    case ERROR_EXE_CANNOT_MODIFY_STRONG_SIGNED_BINARY:
+    case ERROR_VIRUS_INFECTED:
+    case ERROR_VIRUS_DELETED:
+    case ERROR_ELEVATION_REQUIRED:
+    case ERROR_ACCESS_DISABLED_BY_POLICY:
+    case ERROR_INVALID_PARAMETER:
+        return TRUE;
+    default:
+        return FALSE;
+    }
+}
+
+DWORD LaunchListener(Controller *c)
 {
     STARTUPINFOW si;
     PROCESS_INFORMATION pi;
     DWORD flags = 0;
     BOOL inherit;
-    BOOL launched = FALSE;
-    DWORD code;
+    DWORD code = ERROR_SUCCESS;
     wchar_t *cmd = NULL;
     size_t cmd_bytes = (wcslen(c->command_line) + 1) * sizeof(wchar_t);
 
@@ -138,7 +186,8 @@ BOOL LaunchListener(Controller *c)
     /* CreateProcessW may write into the command line, so it gets a copy. */
     cmd = (wchar_t *)HeapAlloc(GetProcessHeap(), 0, cmd_bytes);
     if (cmd == NULL) {
-        IpcFailWin32(L"HeapAlloc", ERROR_NOT_ENOUGH_MEMORY, L"cannot launch '%ls'", c->listener_path);
+        code = ERROR_NOT_ENOUGH_MEMORY;
+        IpcFailWin32(L"HeapAlloc", code, L"cannot launch '%ls'", c->listener_path);
         goto cleanup;
     }
     memcpy(cmd, c->command_line, cmd_bytes);
@@ -158,11 +207,11 @@ BOOL LaunchListener(Controller *c)
         IpcHandleClose(&pi.hProcess);
         goto cleanup;
     }
-    launched = TRUE;
+    c->launched_once = TRUE;
 
 cleanup:
     if (cmd != NULL) {
         HeapFree(GetProcessHeap(), 0, cmd);
     }
-    return launched;
+    return code;
 }

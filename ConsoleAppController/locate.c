@@ -10,10 +10,13 @@
 #include "ipc_error.h"
 #include "ipc_exit.h"
 #include "ipc_handle.h"
-#include "ipc_process.h"
+#include "ipc_identity.h"
 
 /* The C# sample listener's unit (Thread.Sleep(6000)) and a margin: see WaitOutSampleUnit. */
 #define SAMPLE_UNIT_GRACE_MS 7000u
+/* How long a listener that won NAME has to publish its pid (it takes its lock before it maps NAME), and how often we look. */
+#define HOLDER_WAIT_MS 3000u
+#define HOLDER_POLL_MS 50u
 
 /*
  * Clears a close message nobody will consume: called only when no listener is
@@ -98,11 +101,14 @@ static void WaitOutPendingClose(Controller *c, const IpcHeader *hdr, IpcLayoutKi
                                 BOOL *launch)
 {
     HANDLE process = NULL;
+    wchar_t image[MAX_PATH * 2];
 
     if (kind == IPC_LAYOUT_OURS) {
+        /* Only NAME's own listener is waited for: a forged header could name any process that never exits. */
         if (hdr->listener_pid != 0 &&
-            IpcProcessOpenVerified(hdr->listener_pid, hdr->listener_created, NULL, 0, &process, NULL, 0) ==
-                ERROR_SUCCESS) {
+            IpcIdentityOpenListener(c->opt->name, NULL, hdr, kind, hdr->listener_pid,
+                                    SampleListenerImage(c->opt, image, (DWORD)ARRAYSIZE(image)), &process, NULL,
+                                    0) == ERROR_SUCCESS) {
             if (!WaitForFinishingListener(c, process, hdr->listener_pid)) {
                 *launch = FALSE;
                 c->shutting_down = TRUE;
@@ -133,10 +139,7 @@ int LocateListener(Controller *c, BOOL *launch)
     wchar_t reason[IPC_ERROR_TEXT_MAX];
     wchar_t image[MAX_PATH * 2];
     const wchar_t *api = L"OpenFileMappingW";
-    uint64_t created = 0;
     int rc = IPC_EXIT_OK;
-    /* Hang detection may have to terminate an adopted listener. */
-    DWORD access = c->opt->hang_timeout_ms != 0 ? PROCESS_TERMINATE : 0;
 
     *launch = TRUE;
     code = IpcMappingOpen(name, &c->map);
@@ -173,15 +176,12 @@ int LocateListener(Controller *c, BOOL *launch)
     }
 
     /*
-     * Trust the pid only after checking the process: our listener's start time
-     * is in the header; a listener in the C# sample's format publishes only its
-     * pid, so its image name is what we can check.
+     * Trust the pid only once the process is proven to be NAME's listener: an
+     * image name alone cannot tell two instances apart.
      */
-    if (kind == IPC_LAYOUT_OURS && hdr.listener_pid == (uint32_t)message) {
-        created = hdr.listener_created;
-    }
-    code = IpcProcessOpenVerified((DWORD)message, created, SampleListenerImage(c->opt, image, (DWORD)ARRAYSIZE(image)),
-                                  access, &process, reason, IPC_ERROR_TEXT_MAX);
+    code = IpcIdentityOpenListener(name, NULL, &hdr, kind, (DWORD)message,
+                                   SampleListenerImage(c->opt, image, (DWORD)ARRAYSIZE(image)), &process, reason,
+                                   IPC_ERROR_TEXT_MAX);
     if (code != ERROR_SUCCESS) {
         IpcPrint(L"Not adopting pid %ld: %ls", (long)message, reason);
         return IPC_EXIT_OK;
@@ -201,4 +201,75 @@ int LocateListener(Controller *c, BOOL *launch)
 cleanup:
     IpcHandleClose(&process);
     return rc;
+}
+
+/*
+ * One look at the mapping for the listener that holds NAME. ERROR_SUCCESS with
+ * it in *out and its pid in *pid; otherwise why says what was found.
+ */
+static DWORD FindHolder(Controller *c, HANDLE *out, DWORD *pid, wchar_t *why, size_t why_cap)
+{
+    IpcHeader hdr;
+    IpcLayoutKind kind = IpcMappingClassify(&c->map, &hdr, NULL);
+    LONG message = IpcMappingReadMessage(&c->map);
+    wchar_t image[MAX_PATH * 2];
+    DWORD code;
+
+    if (kind == IPC_LAYOUT_INVALID) {
+        IpcFormat(why, why_cap, L"the mapping no longer holds a listener's data");
+        return ERROR_INVALID_DATA;
+    }
+    if (message <= 0) {
+        IpcFormat(why, why_cap, L"no listener has published its pid in '%ls'", c->opt->name);
+        return ERROR_NOT_FOUND;
+    }
+    code = IpcIdentityOpenListener(c->opt->name, NULL, &hdr, kind, (DWORD)message,
+                                   SampleListenerImage(c->opt, image, (DWORD)ARRAYSIZE(image)), out, why, why_cap);
+    if (code == ERROR_SUCCESS) {
+        *pid = (DWORD)message;
+    }
+    return code;
+}
+
+int AdoptNameHolder(Controller *c, DWORD pid)
+{
+    ULONGLONG deadline = GetTickCount64() + HOLDER_WAIT_MS;
+    HANDLE events[2];
+    HANDLE process = NULL;
+    DWORD holder = 0;
+    DWORD code;
+    wchar_t reason[IPC_ERROR_TEXT_MAX];
+
+    events[0] = c->ctrl_event;
+    events[1] = c->stop_event;
+    IpcPrint(L"The listener (pid %lu) found '%ls' held by another listener; looking for it", (unsigned long)pid,
+             c->opt->name);
+    for (;;) {
+        code = FindHolder(c, &process, &holder, reason, IPC_ERROR_TEXT_MAX);
+        if (code == ERROR_SUCCESS) {
+            break;
+        }
+        if (GetTickCount64() >= deadline) {
+            return IpcFail(IPC_EXIT_NAME_HELD,
+                           L"another listener holds '%ls' (our listener, pid %lu, exited with code %d at once), and it "
+                           L"cannot be adopted: %ls. Not relaunching into the same refusal; see ConsoleAppController "
+                           L"--status %ls.",
+                           c->opt->name, (unsigned long)pid, IPC_EXIT_LISTENER_RUNNING, reason, c->opt->name);
+        }
+        if (WaitForMultipleObjects(ARRAYSIZE(events), events, FALSE, HOLDER_POLL_MS) != WAIT_TIMEOUT) {
+            IpcPrint(L"Stop requested while waiting; not launching a new listener");
+            c->shutting_down = TRUE;
+            return IPC_EXIT_OK;
+        }
+    }
+    /* Our launch recorded the identity of the listener that lost; the winner's goes back. */
+    RecordListener(c, process, holder);
+    code = WatchListener(c, process, holder);
+    if (code != ERROR_SUCCESS) {
+        IpcHandleClose(&process);
+        return IpcFailWin32(L"RegisterWaitForSingleObject", code, L"cannot watch the listener (pid %lu)",
+                            (unsigned long)holder);
+    }
+    IpcPrint(L"Process already running");
+    return IPC_EXIT_OK;
 }

@@ -95,10 +95,12 @@ static const wchar_t kUsage[] =
     L"  5  another controller already supervises NAME\n"
     L"  6  --stop: the listener did not exit within --timeout\n"
     L"  7  NAME is taken by an object that is not a listener's mapping\n"
-    L"  8  the listener executable could not be started, or it rejected its command line\n"
+    L"  8  the listener executable cannot be started (failures that pass are retried),\n"
+    L"     or it rejected its command line\n"
     L"     (it exited with code 2 within 1 s: the arguments after -- are wrong)\n"
     L"  9  --stop --force: the listener did not exit in time and was terminated\n"
-    L"  10 --install/--uninstall: Task Scheduler refused (not enough rights)";
+    L"  10 --install/--uninstall: Task Scheduler refused (not enough rights)\n"
+    L"  11 another listener holds NAME (ours exited 4 at once) and cannot be adopted";
 
 int wmain(int argc, wchar_t **argv)
 {

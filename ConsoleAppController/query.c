@@ -7,6 +7,7 @@
 #include "ipc_console.h"
 #include "ipc_error.h"
 #include "ipc_exit.h"
+#include "ipc_identity.h"
 #include "ipc_name.h"
 #include "ipc_process.h"
 
@@ -63,16 +64,14 @@ int OpenForQuery(const wchar_t *name, IpcMapping *m, IpcHeader *hdr, IpcLayoutKi
     return IPC_EXIT_OK;
 }
 
-DWORD OpenQueriedListener(const IpcControllerOptions *opt, const IpcHeader *hdr, IpcLayoutKind kind, DWORD pid,
-                          DWORD access, HANDLE *out, wchar_t *why, size_t why_cap)
+DWORD OpenQueriedListener(const IpcControllerOptions *opt, const wchar_t *resolved, const IpcHeader *hdr,
+                          IpcLayoutKind kind, DWORD pid, HANDLE *out, wchar_t *why, size_t why_cap)
 {
     wchar_t image[MAX_PATH * 2];
-    uint64_t created = kind == IPC_LAYOUT_OURS && hdr->listener_pid == pid ? hdr->listener_created : 0;
 
-    /* Without a creation time to compare (the C# sample's format), the image is what can be checked. */
-    return IpcProcessOpenVerified(pid, created,
-                                  created != 0 ? NULL : SampleListenerImage(opt, image, (DWORD)ARRAYSIZE(image)),
-                                  access, out, why, why_cap);
+    /* The listener was launched with NAME as typed; its lock lives under the name that was found. */
+    return IpcIdentityOpenListener(resolved, opt->name, hdr, kind, pid,
+                                   SampleListenerImage(opt, image, (DWORD)ARRAYSIZE(image)), out, why, why_cap);
 }
 
 BOOL OpenQueriedController(const IpcHeader *hdr, IpcLayoutKind kind, HANDLE *out)

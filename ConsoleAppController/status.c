@@ -113,7 +113,7 @@ int RunStatus(const IpcControllerOptions *opt)
         pid = hdr.listener_pid;
     }
     if (pid != 0) {
-        OpenQueriedListener(opt, &hdr, kind, pid, 0, &listener, reason, IPC_ERROR_TEXT_MAX);
+        OpenQueriedListener(opt, name, &hdr, kind, pid, &listener, reason, IPC_ERROR_TEXT_MAX);
     }
     if (listener == NULL) {
         if (pid != 0) {

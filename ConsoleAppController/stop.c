@@ -11,6 +11,7 @@
 #include "ipc_handle.h"
 #include "ipc_name.h"
 #include "ipc_named.h"
+#include "ipc_process.h"
 
 /*
  * Waits for a verified process until the deadline. Returns ERROR_SUCCESS when it
@@ -120,14 +121,20 @@ static int WaitForListener(const IpcControllerOptions *opt, HANDLE listener, DWO
 {
     DWORD exit_code = 0;
     BOOL forced = FALSE;
+    wchar_t why[IPC_ERROR_TEXT_MAX];
     DWORD code = WaitUntil(listener, *deadline, &exit_code);
 
     if (code == WAIT_TIMEOUT && opt->force) {
-        /* Only a process verified above is ever terminated. */
-        if (!TerminateProcess(listener, TERMINATED_EXIT_CODE)) {
-            code = GetLastError();
-            return IpcFailWin32(L"TerminateProcess", code, L"cannot terminate the listener (pid %lu)",
-                                (unsigned long)pid);
+        /*
+         * Only a process proven to be the listener is ever terminated, and the
+         * right to terminate it is asked for only now: a refused right means
+         * nothing was killed, which is the timeout's exit code.
+         */
+        if (IpcProcessTerminateVerified(listener, TERMINATED_EXIT_CODE, why, ARRAYSIZE(why)) != ERROR_SUCCESS) {
+            return IpcFail(IPC_EXIT_STOP_TIMEOUT,
+                           L"the listener (pid %lu) did not exit within %lu ms and cannot be terminated: %ls; nothing "
+                           L"was killed.",
+                           (unsigned long)pid, opt->timeout_ms, why);
         }
         IpcPrint(L"The listener (pid %lu) did not exit within %lu ms; terminated it (--force)", (unsigned long)pid,
                  opt->timeout_ms);
@@ -201,8 +208,7 @@ int RunStop(const IpcControllerOptions *opt)
     }
     if (listener_pid != 0) {
         /* Never wait on (or later kill) a process we have not identified. */
-        code = OpenQueriedListener(opt, &hdr, kind, listener_pid, opt->force ? PROCESS_TERMINATE : 0, &listener,
-                                   reason, IPC_ERROR_TEXT_MAX);
+        code = OpenQueriedListener(opt, name, &hdr, kind, listener_pid, &listener, reason, IPC_ERROR_TEXT_MAX);
         if (code != ERROR_SUCCESS) {
             IpcPrint(L"Not waiting for pid %lu: %ls", (unsigned long)listener_pid, reason);
         }

@@ -9,6 +9,7 @@
 #include "ipc_error.h"
 #include "ipc_exit.h"
 #include "ipc_handle.h"
+#include "ipc_process.h"
 #include "ipc_time.h"
 
 #define HEALTHY_RUN_MS 1000u /* a listener that ran this long is relaunched at once */
@@ -125,17 +126,25 @@ static BOOL ExitWasHealthy(Controller *c, DWORD ran_ms, BOOL progressed)
     return FALSE;
 }
 
+void ScheduleLaunchRetry(Controller *c)
+{
+    ScheduleRelaunch(c, FALSE);
+    IpcPrint(L"Trying again in %lu ms", (unsigned long)c->pause_ms);
+}
+
 /* Relaunch after a pause; a failure is retried with the same back-off rather than giving up. */
 static void Relaunch(Controller *c)
 {
     volatile IpcHeader *h = IpcMappingHeader(&c->map);
+    BOOL first = !c->launched_once;
     c->relaunch_tick = 0;
-    if (!LaunchListener(c)) {
-        ScheduleRelaunch(c, FALSE);
-        IpcPrint(L"Trying again in %lu ms", (unsigned long)c->pause_ms);
+    if (LaunchListener(c) != ERROR_SUCCESS) {
+        ScheduleLaunchRetry(c);
         return;
     }
-    if (h != NULL) {
+    if (first) {
+        IpcPrint(L"Process launched"); /* the first launch, retried after a failure of the system */
+    } else if (h != NULL) {
         h->restarts = h->restarts + 1;
     }
 }
@@ -157,6 +166,7 @@ static int OnListenerExit(Controller *c)
     /* Read before UnwatchListener forgets the pid: did this listener complete a unit since it was watched? */
     BOOL progressed = h != NULL && h->listener_pid == pid && IpcHeaderRead64(&h->last_progress) > c->watched_since;
     DWORD exit_code = UnwatchListener(c);
+    int rc;
 
     IpcPrint(L"Process exited");
     if (h != NULL) {
@@ -180,6 +190,26 @@ static int OnListenerExit(Controller *c)
                        L"the listener (pid %lu) rejected its command line (exit code %lu after %lu ms); not "
                        L"relaunching. Check the arguments after -- (ConsoleAppListener --help).",
                        (unsigned long)pid, (unsigned long)exit_code, (unsigned long)ran_ms);
+    }
+    /*
+     * Our listener refused because another one holds NAME (a listener started
+     * at the same moment won it): relaunching would meet the same refusal, so
+     * the winner is adopted instead.
+     */
+    if (exit_code == IPC_EXIT_LISTENER_RUNNING && ran_ms < HEALTHY_RUN_MS) {
+        rc = AdoptNameHolder(c, pid);
+        if (rc != IPC_EXIT_OK || c->shutting_down) {
+            return rc;
+        }
+        return SUPERVISE_ON;
+    }
+    /* NAME or a companion object is held by something that is not a listener's: every launch would meet it. */
+    if (exit_code == IPC_EXIT_NAME_IN_USE && ran_ms < HEALTHY_RUN_MS) {
+        return IpcFail(IPC_EXIT_NAME_IN_USE,
+                       L"the listener (pid %lu) exited with code %lu after %lu ms: '%ls' or one of its companion "
+                       L"objects is held by an object that is not a listener's (its message says which); not "
+                       L"relaunching.",
+                       (unsigned long)pid, (unsigned long)exit_code, (unsigned long)ran_ms, c->opt->name);
     }
     ScheduleRelaunch(c, ExitWasHealthy(c, ran_ms, progressed));
     if (c->hang_terminated) {
@@ -228,14 +258,15 @@ static DWORD HangDueMs(const Controller *c)
 /* Terminates a listener that made no progress; its exit then goes through OnListenerExit and is relaunched. */
 static void TerminateHung(Controller *c)
 {
-    DWORD code;
+    wchar_t why[IPC_ERROR_TEXT_MAX];
 
     IpcPrint(L"Listener (pid %lu) completed no unit of work for %lu ms (--hang-timeout); terminating it",
              (unsigned long)c->pid, c->opt->hang_timeout_ms);
     c->hang_terminated = TRUE;
-    if (!TerminateProcess(c->process, TERMINATED_EXIT_CODE)) {
-        code = GetLastError();
-        IpcFailWin32(L"TerminateProcess", code, L"cannot terminate the hung listener (pid %lu)", (unsigned long)c->pid);
+    /* The right to terminate is asked for now, not when the listener was adopted (least rights). */
+    if (IpcProcessTerminateVerified(c->process, TERMINATED_EXIT_CODE, why, ARRAYSIZE(why)) != ERROR_SUCCESS) {
+        IpcFail(IPC_EXIT_FAILURE, L"cannot terminate the hung listener (pid %lu): %ls; it stays supervised.",
+                (unsigned long)c->pid, why);
         /* Do not try again at once: look again after another full timeout. */
         c->hang_terminated = FALSE;
         c->watched_since = IpcNowU64();

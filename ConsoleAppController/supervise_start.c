@@ -213,6 +213,7 @@ static void WarnHangTimeoutShorterThanUnit(const Controller *c)
 static int StartUp(Controller *c)
 {
     BOOL launch = FALSE;
+    DWORD code;
     int rc;
 
     rc = OpenLog(c->opt);
@@ -246,10 +247,15 @@ static int StartUp(Controller *c)
     if (c->shutting_down || !launch) {
         return IPC_EXIT_OK;
     }
-    if (!LaunchListener(c)) {
+    code = LaunchListener(c);
+    if (code == ERROR_SUCCESS) {
+        IpcPrint(L"Process launched");
+    } else if (LaunchErrorIsPermanent(code)) {
         return IPC_EXIT_LAUNCH_FAILED;
+    } else {
+        /* The file is there and the system failed (out of resources, the file briefly locked): retried like a relaunch. */
+        ScheduleLaunchRetry(c);
     }
-    IpcPrint(L"Process launched");
     return IPC_EXIT_OK;
 }
 

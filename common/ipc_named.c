@@ -63,6 +63,24 @@ static HANDLE CreateEventPrivate(SECURITY_ATTRIBUTES *sa, const wchar_t *name, c
 static const IpcNamedType kMutexType = {CreateMutexPrivate, L"CreateMutexW", OpenMutexW, L"OpenMutexW"};
 static const IpcNamedType kEventType = {CreateEventPrivate, L"CreateEventW", OpenEventW, L"OpenEventW"};
 
+/*
+ * Tries to own mutex without waiting: ERROR_SUCCESS when owned (an abandoned
+ * mutex, whose owner died without releasing it, is ours now),
+ * ERROR_ALREADY_EXISTS when a live thread owns it, else the wait's error.
+ */
+static DWORD TryOwn(HANDLE mutex)
+{
+    switch (WaitForSingleObject(mutex, 0)) {
+    case WAIT_OBJECT_0:
+    case WAIT_ABANDONED:
+        return ERROR_SUCCESS;
+    case WAIT_TIMEOUT:
+        return ERROR_ALREADY_EXISTS;
+    default:
+        return GetLastError();
+    }
+}
+
 DWORD IpcNamedMutexTryAcquire(const wchar_t *name, const wchar_t *suffix, HANDLE *out)
 {
     DWORD err;
@@ -78,19 +96,10 @@ DWORD IpcNamedMutexTryAcquire(const wchar_t *name, const wchar_t *suffix, HANDLE
     if (err != ERROR_SUCCESS) {
         goto cleanup;
     }
-    switch (WaitForSingleObject(mutex, 0)) {
-    case WAIT_OBJECT_0:
-    case WAIT_ABANDONED: /* its owner died without releasing it: it is ours now */
+    err = TryOwn(mutex);
+    if (err == ERROR_SUCCESS) {
         *out = mutex;
         mutex = NULL;
-        err = ERROR_SUCCESS;
-        break;
-    case WAIT_TIMEOUT:
-        err = ERROR_ALREADY_EXISTS;
-        break;
-    default:
-        err = GetLastError();
-        break;
     }
 
 cleanup:
@@ -133,4 +142,42 @@ DWORD IpcNamedEventCreate(const wchar_t *name, const wchar_t *suffix, BOOL manua
         return ERROR_FILENAME_EXCED_RANGE;
     }
     return IpcNamedObjectCreate(&kEventType, &manual_reset, full, out, &existed, NULL);
+}
+
+DWORD IpcNamedMutexHeld(const wchar_t *name, const wchar_t *suffix, BOOL *held)
+{
+    wchar_t full[MAX_PATH];
+    HANDLE mutex = NULL;
+    DWORD err;
+
+    if (!IpcDerivedName(name, suffix, full, MAX_PATH)) {
+        return ERROR_FILENAME_EXCED_RANGE;
+    }
+    /*
+     * Opened, never created: a mutex made here, even for a moment, would be
+     * found by a listener starting then. ReleaseMutex needs MUTEX_MODIFY_STATE
+     * (Synchronization Object Security and Access Rights).
+     */
+    mutex = OpenMutexW(SYNCHRONIZE | MUTEX_MODIFY_STATE, FALSE, full);
+    if (mutex == NULL) {
+        err = GetLastError();
+        if (err == ERROR_FILE_NOT_FOUND) {
+            *held = FALSE;
+            err = ERROR_SUCCESS;
+        }
+        goto cleanup;
+    }
+    err = TryOwn(mutex);
+    if (err == ERROR_SUCCESS) {
+        /* Nobody held it: let go at once, so that a listener starting now can take it. */
+        ReleaseMutex(mutex);
+        *held = FALSE;
+    } else if (err == ERROR_ALREADY_EXISTS) {
+        *held = TRUE;
+        err = ERROR_SUCCESS;
+    }
+
+cleanup:
+    IpcHandleClose(&mutex);
+    return err;
 }

@@ -62,6 +62,17 @@ DWORD IpcNamedMutexTryAcquire(const wchar_t *name, const wchar_t *suffix, HANDLE
 DWORD IpcNamedMutexCheck(const wchar_t *name, const wchar_t *suffix, const wchar_t **failed_api);
 
 /*
+ * IpcNamedMutexHeld - whether a live process owns the existing mutex
+ * NAME+SUFFIX, found out without creating it or keeping it: a zero wait that
+ * times out means owned; one that succeeds (free, or abandoned by a process
+ * that died) is released at once and means not owned. ERROR_SUCCESS and *held
+ * (FALSE also when there is no such mutex); otherwise the Windows error
+ * (another type of object: ERROR_INVALID_HANDLE; not ours to open:
+ * ERROR_ACCESS_DENIED), *held untouched.
+ */
+DWORD IpcNamedMutexHeld(const wchar_t *name, const wchar_t *suffix, BOOL *held);
+
+/*
  * IpcNamedEventCreate - create or open the event NAME+SUFFIX (not signalled
  * when new; manual_reset as CreateEventW's), with the private DACL when new,
  * its owner checked when it existed (ERROR_INVALID_OWNER when not trusted).

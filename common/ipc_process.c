@@ -91,3 +91,38 @@ cleanup:
     IpcHandleClose(&process);
     return err;
 }
+
+DWORD IpcProcessTerminateVerified(HANDLE process, UINT exit_code, wchar_t *why, size_t why_cap)
+{
+    DWORD pid = GetProcessId(process);
+    DWORD err;
+    HANDLE strong = NULL;
+    uint64_t created = 0;
+
+    err = IpcProcessCreationTime(process, &created);
+    if (err != ERROR_SUCCESS) {
+        IpcFormat(why, why_cap, L"the start time of process %lu cannot be read (error %lu)", (unsigned long)pid,
+                  (unsigned long)err);
+        goto cleanup;
+    }
+    /* The same check as on opening, with the right to terminate asked for at the moment it is used. */
+    err = IpcProcessOpenVerified(pid, created, NULL, PROCESS_TERMINATE, &strong, why, why_cap);
+    if (err == ERROR_ACCESS_DENIED) {
+        IpcFormat(why, why_cap,
+                  L"access denied: this user may not terminate process %lu (it belongs to another user, is elevated, "
+                  L"or denies termination)",
+                  (unsigned long)pid);
+    }
+    if (err != ERROR_SUCCESS) {
+        goto cleanup;
+    }
+    if (!TerminateProcess(strong, exit_code)) {
+        err = GetLastError();
+        IpcFormat(why, why_cap, L"TerminateProcess failed for process %lu (error %lu%ls)", (unsigned long)pid,
+                  (unsigned long)err, err == ERROR_ACCESS_DENIED ? L", access denied" : L"");
+    }
+
+cleanup:
+    IpcHandleClose(&strong);
+    return err;
+}

@@ -138,3 +138,104 @@ const wchar_t *IpcPasteArg(const wchar_t *arg, wchar_t *buf, size_t cap)
     }
     return buf;
 }
+
+/*
+ * The rules of CommandLineToArgvW ("Parsing C command-line arguments",
+ * learn.microsoft.com/cpp/c-language/parsing-c-command-line-arguments, and the
+ * remarks of learn.microsoft.com/windows/win32/api/shellapi/nf-shellapi-commandlinetoargvw):
+ * the program name is taken as it is, up to a space or tab, or between quotes;
+ * then arguments are separated by spaces and tabs outside quotes, 2n
+ * backslashes and a quote give n backslashes and toggle quoting, 2n+1 give n
+ * and a literal quote, other backslashes are literal, and "" inside quotes is
+ * a literal quote.
+ */
+bool IpcCommandLineArg(const wchar_t *cmd, size_t len, unsigned index, wchar_t *out, size_t cap)
+{
+    size_t i = 0;
+    size_t n = 0;
+    unsigned arg = 0;
+    bool quoted = false;
+    bool fits = true;
+    size_t slashes;
+    size_t k;
+
+#define IPC_ARG_PUT(ch)                \
+    do {                               \
+        if (arg == index) {            \
+            if (n + 1 < cap) {         \
+                out[n++] = (ch);       \
+            } else {                   \
+                fits = false;          \
+            }                          \
+        }                              \
+    } while (0)
+
+    if (cap == 0) {
+        return false;
+    }
+    out[0] = L'\0';
+    /* Argument 0: no escapes at all. */
+    if (i < len && cmd[i] == L'"') {
+        for (i++; i < len && cmd[i] != L'"' && cmd[i] != L'\0'; i++) {
+            IPC_ARG_PUT(cmd[i]);
+        }
+        if (i < len && cmd[i] == L'"') {
+            i++;
+        }
+    } else {
+        for (; i < len && cmd[i] != L' ' && cmd[i] != L'\t' && cmd[i] != L'\0'; i++) {
+            IPC_ARG_PUT(cmd[i]);
+        }
+    }
+    if (arg == index) {
+        out[fits ? n : 0] = L'\0';
+        return fits;
+    }
+    for (;;) {
+        while (i < len && (cmd[i] == L' ' || cmd[i] == L'\t')) {
+            i++;
+        }
+        if (i >= len || cmd[i] == L'\0') {
+            out[0] = L'\0';
+            return false;
+        }
+        arg++;
+        quoted = false;
+        while (i < len && cmd[i] != L'\0' && (quoted || (cmd[i] != L' ' && cmd[i] != L'\t'))) {
+            if (cmd[i] == L'\\') {
+                for (slashes = 0; i < len && cmd[i] == L'\\'; i++) {
+                    slashes++;
+                }
+                if (i < len && cmd[i] == L'"') {
+                    for (k = 0; k < slashes / 2; k++) {
+                        IPC_ARG_PUT(L'\\');
+                    }
+                    if (slashes % 2 == 1) {
+                        IPC_ARG_PUT(L'"');
+                        i++;
+                    }
+                } else {
+                    for (k = 0; k < slashes; k++) {
+                        IPC_ARG_PUT(L'\\');
+                    }
+                }
+            } else if (cmd[i] == L'"') {
+                if (quoted && i + 1 < len && cmd[i + 1] == L'"') {
+                    IPC_ARG_PUT(L'"');
+                    i += 2;
+                } else {
+                    quoted = !quoted;
+                    i++;
+                }
+            } else {
+                IPC_ARG_PUT(cmd[i]);
+                i++;
+            }
+        }
+        if (arg == index) {
+            out[fits ? n : 0] = L'\0';
+            return fits;
+        }
+    }
+#undef IPC_ARG_PUT
+}

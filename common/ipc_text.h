@@ -65,5 +65,14 @@ bool IpcAppendQuotedArg(wchar_t *buf, size_t cap, size_t *len, const wchar_t *ar
  * it does not fit, returns arg itself.
  */
 const wchar_t *IpcPasteArg(const wchar_t *arg, wchar_t *buf, size_t cap);
+/*
+ * IpcCommandLineArg - argument number index of the command line cmd (len
+ * characters, not necessarily terminated), split as CommandLineToArgvW splits
+ * it: argument 0, the program, ends at the first space or tab, or is quoted
+ * without escapes; the others follow the quoting rules IpcAppendQuotedArg
+ * writes for. Returns true with the argument in out; false, out empty, when
+ * there is no such argument or it does not fit in cap characters.
+ */
+bool IpcCommandLineArg(const wchar_t *cmd, size_t len, unsigned index, wchar_t *out, size_t cap);
 
 #endif

@@ -6,6 +6,7 @@
 #include "harness/harness.h"
 
 #include <stdio.h>
+#include <string.h>
 
 /* One FILETIME second. */
 #define FILETIME_SECOND 10000000ull
@@ -283,4 +284,115 @@ TEST_IMPL(faults_controller_killed_listener_lives)
     ASSERT_EXIT(second, 0, 10000);
     ASSERT_EQ_INT(TestCountOutput(second, TEXT_LAUNCHING), 0);
     CloseHandle(listener);
+}
+
+/* Put the forged bytes back into a section the test made (a --stop in between wrote its close message). */
+static void RewriteMapping(HANDLE section, const unsigned char *bytes, size_t len)
+{
+    unsigned char *view = (unsigned char *)MapViewOfFile(section, FILE_MAP_WRITE, 0, 0, len);
+
+    ASSERT_MSG(view != NULL, L"MapViewOfFile failed with error %lu", (unsigned long)GetLastError());
+    memcpy(view, bytes, len);
+    UnmapViewOfFile(view);
+}
+
+/*
+ * A's mapping (section, holding bytes) names a live process that is not A's
+ * listener: --status A does not report it running, --stop A --force does not
+ * kill it, and controller A does not adopt it but launches its own, which
+ * coexists with it. reason: what the messages must say.
+ */
+static void ExpectUntouched(const wchar_t *name, HANDLE section, const unsigned char *bytes, size_t len,
+                            TestProc *other, const wchar_t *reason)
+{
+    wchar_t expected[TEST_TEXT_CAP];
+    TestProc *status;
+    TestProc *stopper;
+
+    status = TestExpectStatus(name, IPC_EXIT_NOT_RUNNING);
+    ASSERT_CONTAINS(TestOutputText(status), reason);
+    stopper = TestSpawnController(TEST_SPAWN_DEFAULT, L"--stop", name, L"--timeout", L"300", L"--force",
+                                  (const wchar_t *)NULL);
+    ASSERT_EXIT(stopper, 0, 15000);
+    swprintf(expected, TEST_TEXT_CAP, L"Not waiting for pid %lu: ", (unsigned long)TestPid(other));
+    ASSERT_CONTAINS(TestOutputText(stopper), expected);
+    ASSERT_CONTAINS(TestOutputText(stopper), reason);
+    ASSERT_NOT_CONTAINS(TestOutputText(stopper), L"(--force)");
+    ASSERT(TestIsRunning(other));
+    RewriteMapping(section, bytes, len);
+    ExpectNotAdopted(name, TestPid(other), reason);
+    ASSERT(TestIsRunning(other));
+}
+
+/*
+ * Another instance's healthy listener (B's) named in A's mapping: in the C#
+ * sample's 4-byte format (what the sample's controller leaves behind once
+ * Windows reuses the pid), and in our header with listener_pid 0 (what a
+ * listener of the C# sample leaves in it). Its image is the right one; only
+ * its command line ("ConsoleAppListener.exe B") tells it is not A's.
+ */
+TEST_IMPL(faults_not_adopting_other_instance)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t other[TEST_TEXT_CAP];
+    unsigned char bytes[HEADER_SIZE];
+    TestProc *foreign;
+    HANDLE section;
+
+    TestUniqueName(L"otherinst", name, TEST_TEXT_CAP);
+    TestUniqueName(L"otherinst-b", other, TEST_TEXT_CAP);
+    foreign = TestStartListener(other, 300);
+
+    memset(bytes, 0, sizeof(bytes));
+    TestPutU32(bytes, TestPid(foreign));
+    section = TestCreateMapping(name, SAMPLE_MAPPING_SIZE, bytes, SAMPLE_MAPPING_SIZE);
+    ExpectUntouched(name, section, bytes, SAMPLE_MAPPING_SIZE, foreign, L"another instance");
+    CloseHandle(section);
+
+    TestUniqueName(L"otherinsthdr", name, TEST_TEXT_CAP);
+    TestBuildHeader(bytes, TestPid(foreign), STATE_RUNNING, 0);
+    TestPutU32(bytes + OFF_LISTENER_PID, 0);
+    section = TestCreateMapping(name, HEADER_SIZE, bytes, sizeof(bytes));
+    ExpectUntouched(name, section, bytes, sizeof(bytes), foreign, L"another instance");
+    CloseHandle(section);
+    /* B's listener worked on through all of it. */
+    ASSERT_EQ_INT(TestWaitPublished(other, 0, 1000), TestPid(foreign));
+}
+
+/*
+ * Our header naming, with its true creation time, a process of the user that
+ * is no listener (a sleeper): not reported running, not stopped, not killed,
+ * not adopted. And a header naming the --stop process itself (started
+ * suspended so its pid and start time can be written first): it neither
+ * waits for nor terminates itself.
+ */
+TEST_IMPL(faults_not_trusting_forged_header)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t expected[TEST_TEXT_CAP];
+    unsigned char bytes[HEADER_SIZE];
+    TestProc *sleeper;
+    TestProc *stopper;
+    HANDLE section;
+
+    TestUniqueName(L"forged", name, TEST_TEXT_CAP);
+    sleeper = TestSpawnSelf(TEST_SPAWN_DEFAULT, L"--helper", L"sleeper", L"60000", (const wchar_t *)NULL);
+    ASSERT_OUTPUT(sleeper, L"sleeper", 10000);
+    TestBuildHeader(bytes, TestPid(sleeper), STATE_RUNNING, TestHandleCreated(TestHandle(sleeper)));
+    section = TestCreateMapping(name, HEADER_SIZE, bytes, sizeof(bytes));
+    ExpectUntouched(name, section, bytes, sizeof(bytes), sleeper, L"ipc_tests.exe");
+    CloseHandle(section);
+
+    TestUniqueName(L"forgedself", name, TEST_TEXT_CAP);
+    stopper = TestSpawnController(TEST_SPAWN_SUSPENDED, L"--stop", name, L"--timeout", L"300", L"--force",
+                                  (const wchar_t *)NULL);
+    TestBuildHeader(bytes, TestPid(stopper), STATE_RUNNING, TestHandleCreated(TestHandle(stopper)));
+    section = TestCreateMapping(name, HEADER_SIZE, bytes, sizeof(bytes));
+    TestResume(stopper);
+    ASSERT_EXIT(stopper, 0, 15000);
+    swprintf(expected, TEST_TEXT_CAP, L"Not waiting for pid %lu: process %lu is this process itself",
+             (unsigned long)TestPid(stopper), (unsigned long)TestPid(stopper));
+    ASSERT_CONTAINS(TestOutputText(stopper), expected);
+    ASSERT_NOT_CONTAINS(TestOutputText(stopper), L"(--force)");
+    CloseHandle(section);
 }

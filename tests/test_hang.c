@@ -133,3 +133,48 @@ TEST_IMPL(faults_hang_spares_stopping_listener)
     ASSERT_EQ_INT(TestCountOutput(controller, TEXT_LAUNCHING), 1);
     CloseHandle(listener);
 }
+
+/*
+ * A listener whose process DACL denies PROCESS_TERMINATE to this user (what
+ * another user's or an elevated listener looks like to termination), hung
+ * inside a long unit. The controller adopts it all the same (watching needs
+ * only SYNCHRONIZE and the limited query right), asks for PROCESS_TERMINATE
+ * only at the hang, is refused, and says "access denied": no "Not adopting",
+ * no launch, no relaunch loop. --stop --force is refused the same way and
+ * kills nothing (exit 6).
+ */
+TEST_IMPL(faults_hang_kill_access_denied)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    const wchar_t *args[3];
+    TestProc *listener;
+    TestProc *controller;
+    TestProc *stopper;
+
+    TestUniqueName(L"hangdenied", name, TEST_TEXT_CAP);
+    args[0] = name;
+    args[1] = L"--work-ms";
+    args[2] = L"30000";
+    listener = TestSpawnListener(TEST_SPAWN_DENY_TERMINATE, args, 3);
+    ASSERT_OUTPUT(listener, TEXT_PROCESSING, 10000);
+    ASSERT(TestWaitHeaderU32(name, OFF_STATE, STATE_WORKING, 5000));
+    ASSERT_MSG(OpenProcess(PROCESS_TERMINATE, FALSE, TestPid(listener)) == NULL,
+               L"the listener's DACL did not deny PROCESS_TERMINATE");
+    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"none", L"--hang-timeout", L"800",
+                                     L"--restart-delay", L"100", (const wchar_t *)NULL);
+    ASSERT_OUTPUT(controller, TEXT_ALREADY, 10000);
+    ASSERT_OUTPUT(controller, TEXT_TERMINATING, 5000);
+    ASSERT_OUTPUT(controller, L"access denied", 5000);
+    Sleep(1000);
+    ASSERT(TestIsRunning(listener));
+    ASSERT(TestIsRunning(controller));
+    ASSERT_NOT_CONTAINS(TestOutputText(controller), TEXT_NOT_ADOPTING);
+    ASSERT_EQ_INT(TestCountOutput(controller, TEXT_LAUNCHING), 0);
+
+    stopper = TestSpawnController(TEST_SPAWN_DEFAULT, L"--stop", name, L"--timeout", L"300", L"--force",
+                                  (const wchar_t *)NULL);
+    ASSERT_EXIT(stopper, IPC_EXIT_STOP_TIMEOUT, 15000);
+    ASSERT_CONTAINS(TestOutputText(stopper), L"access denied");
+    ASSERT_NOT_CONTAINS(TestOutputText(stopper), L"Not waiting");
+    ASSERT(TestIsRunning(listener));
+}

@@ -133,3 +133,69 @@ TEST_IMPL(faults_one_listener_per_name)
     ASSERT_EQ_INT(TestReadU32(after + OFF_MESSAGE), TestPid(first));
     ASSERT(TestIsRunning(first));
 }
+
+/* Trials of simultaneous_start: each takes about a second. */
+#define SIMULTANEOUS_TRIALS 20
+
+/*
+ * A listener and a controller released from suspension at the same moment:
+ * whichever listener wins NAME, the controller ends up supervising that one
+ * (adopting it when it is not its own) and never relaunches into the loser's
+ * refusal (exit 4). At most one launch per trial; --stop then ends both.
+ */
+TEST_IMPL(faults_simultaneous_start_adopts_winner)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t tag[32];
+    const wchar_t *args[3];
+    TestProc *listener;
+    TestProc *controller;
+    DWORD code = 0;
+    ULONGLONG deadline;
+    unsigned trial;
+    unsigned adopted_after_launch = 0;
+    BOOL settled;
+
+    for (trial = 0; trial < SIMULTANEOUS_TRIALS; trial++) {
+        swprintf(tag, ARRAYSIZE(tag), L"simul%u", trial);
+        TestUniqueName(tag, name, TEST_TEXT_CAP);
+        args[0] = name;
+        args[1] = L"--work-ms";
+        args[2] = L"200";
+        listener = TestSpawnListener(TEST_SPAWN_SUSPENDED, args, 3);
+        controller = TestSpawnController(TEST_SPAWN_SUSPENDED, name, L"--console", L"none", L"--restart-delay",
+                                         L"100", L"--", L"--work-ms", L"200", (const wchar_t *)NULL);
+        TestResume(listener);
+        TestResume(controller);
+        /* Settled: the controller adopted the independent listener, or that one lost and exited 4. */
+        deadline = TestNowMs() + 10000;
+        do {
+            settled = TestCountOutput(controller, TEXT_ALREADY) > 0 ||
+                      (!TestIsRunning(listener) && TestCountOutput(controller, TEXT_LAUNCHED) > 0);
+            ASSERT_MSG(TestIsRunning(controller), L"trial %u: the controller ended:\n%ls", trial,
+                       TestOutputText(controller));
+            ASSERT_MSG(TestNowMs() < deadline, L"trial %u: not settled in 10 s:\n%ls", trial,
+                       TestOutputText(controller));
+            Sleep(10);
+        } while (!settled);
+        if (!TestIsRunning(listener)) {
+            ASSERT(TestWaitExit(listener, 0, &code));
+            ASSERT_EQ_INT(code, IPC_EXIT_LISTENER_RUNNING);
+        }
+        if (TestCountOutput(controller, TEXT_ALREADY) > 0 && TestCountOutput(controller, TEXT_LAUNCHING) > 0) {
+            adopted_after_launch++;
+        }
+        /* Give a relaunch loop time to show itself. */
+        Sleep(400);
+        ASSERT_MSG(TestCountOutput(controller, TEXT_LAUNCHING) <= 1, L"trial %u: launched more than once:\n%ls",
+                   trial, TestOutputText(controller));
+        ASSERT_MSG(TestCountOutput(controller, TEXT_RELAUNCH_MARK) == 0, L"trial %u: relaunching:\n%ls", trial,
+                   TestOutputText(controller));
+        TestStopExpect(name, 15000, 0);
+        ASSERT_EXIT(controller, 0, 10000);
+        ASSERT_CONTAINS(TestOutputText(controller), TEXT_EXITED);
+        ASSERT(TestWaitExit(listener, 5000, NULL));
+    }
+    TestPrint(L"%u of %u trials: the controller's own listener lost and the winner was adopted\n",
+              adopted_after_launch, (unsigned)SIMULTANEOUS_TRIALS);
+}

@@ -8,6 +8,8 @@
  */
 #include "harness/harness.h"
 
+#include "ipc_name.h"
+
 #include <stdio.h>
 
 static void ListenerPath(wchar_t *out)
@@ -211,4 +213,101 @@ TEST_IMPL(controller_console_new)
 TEST_IMPL(controller_console_none)
 {
     ConsoleOfItsOwn(L"none");
+}
+
+/* A fresh instance name (from tag) and the name of its listener lock. */
+static void NameAndLock(const wchar_t *tag, wchar_t *name, wchar_t *lock)
+{
+    TestUniqueName(tag, name, TEST_TEXT_CAP);
+    swprintf(lock, TEST_TEXT_CAP, L"%ls%ls", name, IPC_SUFFIX_LISTENER_MUTEX);
+}
+
+/* A controller for NAME ends with code, its message saying says, after at most one launch and no relaunch. */
+static void ExpectEndAfterOneLaunch(const wchar_t *name, DWORD code, const wchar_t *says)
+{
+    TestProc *controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"shared", L"--restart-delay",
+                                               L"100", (const wchar_t *)NULL);
+
+    ASSERT_EXIT(controller, code, 15000);
+    ASSERT_CONTAINS(TestOutputText(controller), says);
+    ASSERT_LE_INT(TestCountOutput(controller, TEXT_LAUNCHING), 1);
+    ASSERT_EQ_INT(TestCountOutput(controller, TEXT_RELAUNCH_MARK), 0);
+}
+
+/*
+ * NAME's listener lock held by a process that publishes no pid (here: this
+ * test owns the mutex): the launched listener exits 4 at once, the name is
+ * held and nothing can be adopted; the controller says so and ends with
+ * exit 11 after the one launch, instead of relaunching into the refusal.
+ */
+TEST_IMPL(controller_name_held_not_adoptable)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t lock[TEST_TEXT_CAP];
+    HANDLE mutex;
+
+    NameAndLock(L"nameheld", name, lock);
+    mutex = CreateMutexW(NULL, TRUE, lock);
+    ASSERT(mutex != NULL);
+    ExpectEndAfterOneLaunch(name, IPC_EXIT_NAME_HELD, L"another listener holds");
+    ReleaseMutex(mutex);
+    CloseHandle(mutex);
+}
+
+/*
+ * NAME's listener lock squatted by another object type: every listener exits
+ * 7 at once. The controller ends with exit 7 and the cause, never relaunching.
+ */
+TEST_IMPL(controller_listener_name_in_use)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t lock[TEST_TEXT_CAP];
+    HANDLE squat;
+
+    NameAndLock(L"lockinuse", name, lock);
+    squat = TestSquatOrSkip(SQUAT_EVENT, lock, NULL, 0, NULL, 0);
+    ExpectEndAfterOneLaunch(name, IPC_EXIT_NAME_IN_USE, lock);
+    CloseHandle(squat);
+}
+
+/*
+ * The first CreateProcessW fails for a reason that passes: the listener's file
+ * is opened without sharing by another process (an update or a virus scanner
+ * at work), so CreateProcessW fails with ERROR_SHARING_VIOLATION, on Windows
+ * as under Wine. The controller tries again with the back-off and launches
+ * once the file is free, instead of ending with exit 8.
+ */
+TEST_IMPL(controller_first_launch_retried)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t source[TEST_PATH_CAP];
+    wchar_t dir[TEST_PATH_CAP];
+    wchar_t copy[TEST_PATH_CAP];
+    TestProc *controller;
+    HANDLE lock;
+    DWORD pid;
+
+    TestUniqueName(L"firstretry", name, TEST_TEXT_CAP);
+    ListenerPath(source);
+    TestTempFile(name, L".dir", dir, TEST_PATH_CAP);
+    ASSERT(CreateDirectoryW(dir, NULL) || GetLastError() == ERROR_ALREADY_EXISTS);
+    swprintf(copy, TEST_PATH_CAP, L"%ls\\%ls", dir, TEST_LISTENER_EXE);
+    ASSERT_MSG(CopyFileW(source, copy, FALSE), L"cannot copy the listener (error %lu)", (unsigned long)GetLastError());
+    lock = CreateFileW(copy, GENERIC_READ, 0, NULL, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+    ASSERT(lock != INVALID_HANDLE_VALUE);
+    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--listener", copy, L"--console", L"none",
+                                     L"--restart-delay", L"200", L"--", L"--work-ms", L"200", (const wchar_t *)NULL);
+    ASSERT_OUTPUT(controller, L"Trying again in", 10000);
+    ASSERT_CONTAINS(TestOutputText(controller), L"error 32");
+    Sleep(500);
+    ASSERT(TestIsRunning(controller));
+    CloseHandle(lock);
+    ASSERT_OUTPUT(controller, TEXT_LAUNCHED, 15000);
+    pid = TestWaitOwnListener(controller, name, 0);
+    ASSERT(pid != 0);
+    TestStopExpect(name, 15000, 0);
+    ASSERT_EXIT(controller, 0, 10000);
+    ASSERT(TestWaitPidExit(pid, 5000, NULL));
+    (void)DeleteFileW(copy);
+    (void)RemoveDirectoryW(dir);
 }

@@ -44,6 +44,7 @@ TEST_DECLARE(listener_second_instance)
 TEST_DECLARE(controller_second_controller)
 TEST_DECLARE(faults_one_controller_per_name)
 TEST_DECLARE(faults_one_listener_per_name)
+TEST_DECLARE(faults_simultaneous_start_adopts_winner)
 
 /* test_launch.c: the controller launching its listener: the launch line, consoles, stdin */
 TEST_DECLARE(controller_launches_listener)
@@ -56,6 +57,9 @@ TEST_DECLARE(controller_passes_listener_args)
 TEST_DECLARE(controller_console_default)
 TEST_DECLARE(controller_console_new)
 TEST_DECLARE(controller_console_none)
+TEST_DECLARE(controller_name_held_not_adoptable)
+TEST_DECLARE(controller_listener_name_in_use)
+TEST_DECLARE(controller_first_launch_retried)
 
 /* test_quoting.c: the listener's arguments quoted on the way through the controller */
 TEST_DECLARE(security_listener_args_quoting)
@@ -69,6 +73,8 @@ TEST_DECLARE(faults_not_adopting_wrong_start_time)
 TEST_DECLARE(faults_new_controller_waits_for_finishing_listener)
 TEST_DECLARE(faults_stale_close_does_not_block_start)
 TEST_DECLARE(faults_controller_killed_listener_lives)
+TEST_DECLARE(faults_not_adopting_other_instance)
+TEST_DECLARE(faults_not_trusting_forged_header)
 
 /* test_stop.c: --stop: waiting, timeouts, --force, concurrent stops */
 TEST_DECLARE(controller_stop_nothing_running)
@@ -95,6 +101,7 @@ TEST_DECLARE(faults_hang_not_triggered_by_progress)
 TEST_DECLARE(faults_hang_spares_stopping_listener)
 TEST_DECLARE(faults_hang_shorter_than_unit)
 TEST_DECLARE(faults_hang_shorter_than_default_unit)
+TEST_DECLARE(faults_hang_kill_access_denied)
 
 /* test_journal.c: the listener's journal: no unit lost across kills */
 TEST_DECLARE(faults_journal_no_unit_lost)
@@ -193,6 +200,7 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(controller_second_controller, 40000)
     TEST_ENTRY(faults_one_controller_per_name, 45000)
     TEST_ENTRY(faults_one_listener_per_name, 30000)
+    TEST_ENTRY(faults_simultaneous_start_adopts_winner, 150000)
     /* test_launch.c */
     TEST_ENTRY(controller_launches_listener, 40000)
     TEST_ENTRY(controller_default_name, 40000)
@@ -204,6 +212,9 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(controller_console_default, 40000)
     TEST_ENTRY(controller_console_new, 40000)
     TEST_ENTRY(controller_console_none, 40000)
+    TEST_ENTRY(controller_name_held_not_adoptable, 30000)
+    TEST_ENTRY(controller_listener_name_in_use, 30000)
+    TEST_ENTRY(controller_first_launch_retried, 40000)
     /* test_quoting.c */
     TEST_ENTRY(security_listener_args_quoting, 30000)
     TEST_ENTRY(security_long_launch_line, 30000)
@@ -215,6 +226,8 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(faults_new_controller_waits_for_finishing_listener, 45000)
     TEST_ENTRY(faults_stale_close_does_not_block_start, 60000)
     TEST_ENTRY(faults_controller_killed_listener_lives, 45000)
+    TEST_ENTRY(faults_not_adopting_other_instance, 90000)
+    TEST_ENTRY(faults_not_trusting_forged_header, 60000)
     /* test_header.c */
     TEST_ENTRY(header_64bit_fields_whole, 20000)
     /* test_stop.c */
@@ -240,6 +253,7 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(faults_hang_spares_stopping_listener, 40000)
     TEST_ENTRY(faults_hang_shorter_than_unit, 60000)
     TEST_ENTRY(faults_hang_shorter_than_default_unit, 60000)
+    TEST_ENTRY(faults_hang_kill_access_denied, 40000)
     /* test_journal.c */
     TEST_ENTRY(faults_journal_no_unit_lost, 60000)
     /* test_status.c */

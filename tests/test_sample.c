@@ -17,22 +17,28 @@ static void BroadcastText(DWORD pid, wchar_t *out, size_t cap)
     swprintf(out, cap, L"Broadcast '%lu' received", (unsigned long)pid);
 }
 
-/* Start the sample listener helper with 300 ms units and wait until it works. */
-static TestProc *StartSampleListener(const wchar_t *name)
-{
-    TestProc *sample = TestSpawnSelf(TEST_SPAWN_DEFAULT, L"--helper", L"sample-listener", name, L"300",
-                                     (const wchar_t *)NULL);
-
-    ASSERT_OUTPUT(sample, TEXT_PROCESSING, 10000);
-    ASSERT_EQ_INT(TestWaitPublished(name, 0, 5000), TestPid(sample));
-    return sample;
-}
-
 /* Make ipc_tests.exe act as the sample listener when a controller launches it as "ipc_tests.exe NAME". */
 static void EnableSampleListenerLaunch(void)
 {
     TestSetEnv(TEST_ENV_HELPER, TEST_HELPER_SAMPLE_LISTENER);
     TestSetEnv(TEST_ENV_SAMPLE_WORK_MS, L"300");
+}
+
+/*
+ * Start the sample listener helper with 300 ms units and wait until it works.
+ * It is started as the C# sample's controller starts its listener, with NAME
+ * as its first argument: a listener in the sample's format is proven by its
+ * command line.
+ */
+static TestProc *StartSampleListener(const wchar_t *name)
+{
+    TestProc *sample;
+
+    EnableSampleListenerLaunch();
+    sample = TestSpawnSelf(TEST_SPAWN_DEFAULT, name, (const wchar_t *)NULL);
+    ASSERT_OUTPUT(sample, TEXT_PROCESSING, 10000);
+    ASSERT_EQ_INT(TestWaitPublished(name, 0, 5000), TestPid(sample));
+    return sample;
 }
 
 /* The C# sample's LocateClient finds our listener's pid at offset 0. */

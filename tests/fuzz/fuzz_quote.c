@@ -1,7 +1,9 @@
 /*
  * fuzz_quote.c - IpcAppendQuotedArg round trip: arguments quoted one after the
  * other into a command line must come back unchanged through the parsing rules
- * of CommandLineToArgvW and the C runtime (re-implemented here independently).
+ * of CommandLineToArgvW and the C runtime (re-implemented here independently),
+ * and through IpcCommandLineArg, which reads a listener's NAME back from its
+ * command line; on any input that one stays in bounds.
  */
 #include <stdio.h>
 #include <string.h>
@@ -71,6 +73,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     wchar_t *args[FUZZ_MAX_ARGS];
     wchar_t line[4096];
     wchar_t small[24];
+    static wchar_t full[4096 + 64];
+    static wchar_t one[4096];
+    wchar_t raw[256];
+    wchar_t tiny[4];
+    size_t raw_len;
     size_t len = 0;
     size_t small_len = 0;
     int n;
@@ -103,6 +110,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(ParseLikeWindows(shown, parsed, FUZZ_MAX_ARGS) == 1 && wcscmp(parsed[0], args[i]) == 0);
         if (args[i][0] == 0 || wcspbrk(args[i], L" &|<>^()%;,'`$@{}") != NULL) {
             FUZZ_CHECK(shown[0] == L'"' && shown[wcslen(shown) - 1] == L'"');
+        }
+    }
+    /* The same line after a program name, read back one argument at a time. */
+    full[0] = 0;
+    wcscat(full, L"\"C:\\Program Files\\prog.exe\" ");
+    wcscat(full, line);
+    FUZZ_CHECK(IpcCommandLineArg(full, wcslen(full), 0, one, ARRAYSIZE(one)));
+    FUZZ_CHECK(wcscmp(one, L"C:\\Program Files\\prog.exe") == 0);
+    for (i = 0; i < fitted; i++) {
+        FUZZ_CHECK(IpcCommandLineArg(full, wcslen(full), (unsigned)i + 1, one, ARRAYSIZE(one)));
+        FUZZ_CHECK(wcscmp(one, args[i]) == 0);
+    }
+    FUZZ_CHECK(!IpcCommandLineArg(full, wcslen(full), (unsigned)fitted + 1, one, ARRAYSIZE(one)));
+    /* The raw input as a command line, also cut short and into a tiny buffer: no overrun, always terminated. */
+    raw_len = size / sizeof(wchar_t) < ARRAYSIZE(raw) ? size / sizeof(wchar_t) : ARRAYSIZE(raw);
+    for (i = 0; (size_t)i < raw_len; i++) {
+        raw[i] = (wchar_t)(data[2 * i] | (data[2 * i + 1] << 8));
+    }
+    for (i = 0; i < 4; i++) {
+        if (IpcCommandLineArg(raw, raw_len, (unsigned)i, tiny, ARRAYSIZE(tiny))) {
+            FUZZ_CHECK(wcslen(tiny) < ARRAYSIZE(tiny));
+        } else {
+            FUZZ_CHECK(tiny[0] == 0);
         }
     }
     /* A buffer too small: failure leaves the string as it was, terminated. */

@@ -129,5 +129,6 @@ _Static_assert(IPC_EXIT_NAME_IN_USE == 7, "exit code");
 _Static_assert(IPC_EXIT_LAUNCH_FAILED == 8, "exit code");
 _Static_assert(IPC_EXIT_STOP_FORCED == 9, "exit code");
 _Static_assert(IPC_EXIT_TASK_DENIED == 10, "exit code");
+_Static_assert(IPC_EXIT_NAME_HELD == 11, "exit code");
 
 #endif

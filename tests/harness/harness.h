@@ -201,6 +201,13 @@ typedef struct TestProc TestProc;
 #define TEST_SPAWN_DEFAULT 0u
 #define TEST_SPAWN_SPLIT_STDERR 1u /* capture stderr apart from stdout (TestErrText) */
 #define TEST_SPAWN_STDIN_PIPE 2u   /* stdin is a pipe whose write end TestCloseStdin closes */
+#define TEST_SPAWN_SUSPENDED 4u    /* created with CREATE_SUSPENDED; TestResume starts it */
+/*
+ * The process's own DACL denies PROCESS_TERMINATE to everyone (a listener of
+ * another user or an elevated one, as far as termination goes); the harness
+ * keeps the full-access handle CreateProcessW returns, so it can still end it.
+ */
+#define TEST_SPAWN_DENY_TERMINATE 8u
 
 /*
  * TestSpawn - start cmdline (a full command line, program first) with stdout
@@ -220,6 +227,9 @@ TestProc *TestSpawnToFile(const wchar_t *cmdline, const wchar_t *path);
 
 /* TestCloseStdin - close the write end of a TEST_SPAWN_STDIN_PIPE process's stdin (EOF for it). */
 void TestCloseStdin(TestProc *proc);
+
+/* TestResume - resume the first thread of a TEST_SPAWN_SUSPENDED process. */
+void TestResume(TestProc *proc);
 
 DWORD TestPid(const TestProc *proc);
 HANDLE TestHandle(const TestProc *proc);

@@ -10,6 +10,8 @@
 #include "harness.h"
 #include "stream.h"
 
+#include <sddl.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,7 @@
 
 struct TestProc {
     HANDLE process;
+    HANDLE thread;      /* TEST_SPAWN_SUSPENDED: its first thread, until TestResume */
     DWORD pid;
     HANDLE stdin_write; /* TEST_SPAWN_STDIN_PIPE: our end of the child's stdin */
     TestStream out;     /* stdout, and stderr unless split */
@@ -197,7 +200,10 @@ static TestProc *Spawn(const wchar_t *cmdline, unsigned flags, HANDLE stdout_fil
     DWORD error = ERROR_SUCCESS;
     const wchar_t *failed = NULL;
     int attempt;
+    PSECURITY_DESCRIPTOR sd = NULL;
+    SECURITY_ATTRIBUTES process_sa;
 
+    memset(&process_sa, 0, sizeof(process_sa));
     memset(&si, 0, sizeof(si));
     memset(&pi, 0, sizeof(pi));
     memset(&inherit, 0, sizeof(inherit));
@@ -262,8 +268,22 @@ static TestProc *Spawn(const wchar_t *cmdline, unsigned flags, HANDLE stdout_fil
      * the machine is busy; that says nothing about the programs under test, so
      * the harness tries again a few times before it fails the test.
      */
+    if ((flags & TEST_SPAWN_DENY_TERMINATE) != 0) {
+        /* Deny PROCESS_TERMINATE (0x0001) to Everyone, allow the rest: a deny ACE comes first. */
+        if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(L"D:(D;;0x0001;;;WD)(A;;0x1FFFFF;;;WD)",
+                                                                  SDDL_REVISION_1, &sd, NULL)) {
+            error = GetLastError();
+            failed = L"ConvertStringSecurityDescriptorToSecurityDescriptorW";
+            goto cleanup;
+        }
+        process_sa.nLength = sizeof(process_sa);
+        process_sa.lpSecurityDescriptor = sd;
+        process_sa.bInheritHandle = FALSE;
+    }
     for (attempt = 0;; attempt++) {
-        if (CreateProcessW(NULL, mutable_cmd, NULL, NULL, TRUE, CREATE_NO_WINDOW, NULL, NULL, &si, &pi)) {
+        if (CreateProcessW(NULL, mutable_cmd, sd != NULL ? &process_sa : NULL, NULL, TRUE,
+                           CREATE_NO_WINDOW | ((flags & TEST_SPAWN_SUSPENDED) != 0 ? CREATE_SUSPENDED : 0), NULL,
+                           NULL, &si, &pi)) {
             break;
         }
         error = GetLastError();
@@ -274,7 +294,11 @@ static TestProc *Spawn(const wchar_t *cmdline, unsigned flags, HANDLE stdout_fil
         Sleep(250);
         memcpy(mutable_cmd, cmdline, (cmd_len + 1) * sizeof(wchar_t));
     }
-    CloseHandle(pi.hThread);
+    if ((flags & TEST_SPAWN_SUSPENDED) != 0) {
+        proc->thread = pi.hThread;
+    } else {
+        CloseHandle(pi.hThread);
+    }
     pi.hThread = NULL;
     proc->process = pi.hProcess;
     proc->pid = pi.dwProcessId;
@@ -306,6 +330,9 @@ static TestProc *Spawn(const wchar_t *cmdline, unsigned flags, HANDLE stdout_fil
     }
 
 cleanup:
+    if (sd != NULL) {
+        LocalFree(sd);
+    }
     free(mutable_cmd);
     if (out_read != NULL) {
         CloseHandle(out_read);
@@ -473,6 +500,14 @@ BOOL TestWaitExit(TestProc *proc, DWORD timeout_ms, DWORD *code)
     return TRUE;
 }
 
+void TestResume(TestProc *proc)
+{
+    ASSERT(proc->thread != NULL);
+    ASSERT(ResumeThread(proc->thread) != (DWORD)-1);
+    CloseHandle(proc->thread);
+    proc->thread = NULL;
+}
+
 void TestCleanup(void)
 {
     size_t i;
@@ -481,6 +516,10 @@ void TestCleanup(void)
         TestCloseStdin(g_procs[i]);
         if (TestIsRunning(g_procs[i])) {
             TestKillTree(g_procs[i]->pid, FALSE);
+        }
+        /* Our handle from CreateProcessW may terminate even a process whose DACL denies it to a pid lookup. */
+        if (TestIsRunning(g_procs[i])) {
+            TerminateProcess(g_procs[i]->process, TEST_KILL_EXIT_CODE);
         }
     }
     TestKillTracked();
