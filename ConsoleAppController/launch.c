@@ -21,8 +21,8 @@ int FindListener(const IpcControllerOptions *opt, wchar_t *out, DWORD cap, const
     if (given != NULL) {
         code = IpcFullPath(given, out, cap);
         if (code != ERROR_SUCCESS) {
-            IpcFailWin32(L"GetFullPathNameW", code, L"cannot resolve the listener path '%ls'", given);
-            return IPC_EXIT_LAUNCH_FAILED;
+            return IpcFailWin32Exit(IPC_EXIT_LAUNCH_FAILED, L"GetFullPathNameW", code,
+                                    L"cannot resolve the listener path '%ls'", given);
         }
     } else {
         code = IpcSelfDirectoryFile(LISTENER_EXE, out, cap);
@@ -96,7 +96,7 @@ static BOOL ConsoleSetup(IpcConsoleMode mode, STARTUPINFOW *si, DWORD *flags)
         /*
          * No console at all: CREATE_NO_WINDOW would still give the listener a
          * hidden console, and a console host process with it, costing about a
-         * third of every (re)start (see README, Performance).
+         * third of every (re)start (tests/bench/README.md).
          */
         *flags |= DETACHED_PROCESS;
         return FALSE;

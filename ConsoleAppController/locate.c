@@ -138,7 +138,6 @@ int LocateListener(Controller *c, BOOL *launch)
     HANDLE process = NULL;
     wchar_t reason[IPC_ERROR_TEXT_MAX];
     wchar_t image[MAX_PATH * 2];
-    const wchar_t *api = L"OpenFileMappingW";
     int rc = IPC_EXIT_OK;
 
     *launch = TRUE;
@@ -147,12 +146,15 @@ int LocateListener(Controller *c, BOOL *launch)
         /*
          * Not running. We create the mapping ourselves and hold it, so that a
          * close message sent while the listener is being (re)launched is kept.
+         * The report names the call that failed (CreateFileMappingW,
+         * MapViewOfFile, or OpenFileMappingW for the owner check).
          */
-        api = L"CreateFileMappingW";
-        code = IpcMappingCreate(name, &c->map);
-    }
-    if (code != ERROR_SUCCESS) {
-        return IpcFailName(api, code, name, L"file mapping");
+        rc = IpcMappingCreateOrFail(name, &c->map);
+        if (rc != IPC_EXIT_OK) {
+            return rc;
+        }
+    } else if (code != ERROR_SUCCESS) {
+        return IpcFailName(L"OpenFileMappingW", code, name, L"file mapping");
     }
     if (c->map.created) {
         return IPC_EXIT_OK;

@@ -32,6 +32,9 @@ static const wchar_t *ListenerState(const IpcHeader *hdr, BOOL ours)
     if (hdr->message == IPC_CLOSE_MESSAGE || (ours && hdr->stop_requests != hdr->stop_acked)) {
         return L"stopping (a close message is pending; it finishes its unit first)";
     }
+    if (ours && hdr->state == IPC_STATE_STOPPING) {
+        return L"stopping (it was asked to stop, e.g. by Ctrl+C in its console, and is on its way out)";
+    }
     if (ours && hdr->state == IPC_STATE_WORKING) {
         return L"running (inside a unit of work)";
     }

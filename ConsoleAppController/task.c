@@ -428,6 +428,7 @@ int IpcTaskInstall(const wchar_t *name, const wchar_t *controller_path, const wc
     VARIANT empty;
     VARIANT sddl;
     DWORD code;
+    const wchar_t *api = NULL;
     BOOL replaced;
     wchar_t quoted[IPC_PASTE_CAP(IPC_NAME_MAX)];
 
@@ -440,9 +441,9 @@ int IpcTaskInstall(const wchar_t *name, const wchar_t *controller_path, const wc
     }
     memcpy(directory, controller_path, (wcslen(controller_path) + 1) * sizeof(wchar_t));
     directory[IpcPathFileName(directory) - directory] = L'\0';
-    code = IpcTokenSidString(&user_sid);
+    code = IpcTokenSidString(&user_sid, &api);
     if (code != ERROR_SUCCESS) {
-        rc = IpcFailWin32(L"IpcTokenSidString", code, L"cannot read the current user");
+        rc = IpcFailWin32(api, code, L"cannot read the current user");
         goto cleanup;
     }
     xml = (wchar_t *)HeapAlloc(GetProcessHeap(), 0, TASK_XML_MAX * sizeof(wchar_t));

@@ -46,7 +46,8 @@ int IpcFail(int exit_code, const wchar_t *fmt, ...)
  * The common part of IpcFailWin32 and IpcFailHresult; result is how the call
  * said it failed ("error 5", "0x80070005").
  */
-static int FailCall(const wchar_t *api, const wchar_t *result, DWORD code, const wchar_t *what, va_list ap)
+static int FailCall(int exit_code, const wchar_t *api, const wchar_t *result, DWORD code, const wchar_t *what,
+                    va_list ap)
 {
     wchar_t context[IPC_ERROR_CONTEXT_MAX];
     wchar_t text[IPC_ERROR_TEXT_MAX];
@@ -54,7 +55,7 @@ static int FailCall(const wchar_t *api, const wchar_t *result, DWORD code, const
     IpcFormatV(context, ARRAYSIZE(context), what, ap);
     IpcPrintErr(L"Error: %ls: %ls failed with %ls: %ls", context, api, result,
                 IpcErrorText(code, text, ARRAYSIZE(text)));
-    return IPC_EXIT_FAILURE;
+    return exit_code;
 }
 
 int IpcFailWin32(const wchar_t *api, DWORD code, const wchar_t *what, ...)
@@ -65,7 +66,20 @@ int IpcFailWin32(const wchar_t *api, DWORD code, const wchar_t *what, ...)
 
     IpcFormat(result, ARRAYSIZE(result), L"error %lu", (unsigned long)code);
     va_start(ap, what);
-    rc = FailCall(api, result, code, what, ap);
+    rc = FailCall(IPC_EXIT_FAILURE, api, result, code, what, ap);
+    va_end(ap);
+    return rc;
+}
+
+int IpcFailWin32Exit(int exit_code, const wchar_t *api, DWORD code, const wchar_t *what, ...)
+{
+    wchar_t result[32];
+    va_list ap;
+    int rc;
+
+    IpcFormat(result, ARRAYSIZE(result), L"error %lu", (unsigned long)code);
+    va_start(ap, what);
+    rc = FailCall(exit_code, api, result, code, what, ap);
     va_end(ap);
     return rc;
 }
@@ -78,7 +92,7 @@ int IpcFailHresult(const wchar_t *api, HRESULT hr, const wchar_t *what, ...)
 
     IpcFormat(result, ARRAYSIZE(result), L"0x%08lX", (unsigned long)hr);
     va_start(ap, what);
-    rc = FailCall(api, result, (DWORD)hr, what, ap);
+    rc = FailCall(IPC_EXIT_FAILURE, api, result, (DWORD)hr, what, ap);
     va_end(ap);
     return rc;
 }

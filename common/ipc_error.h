@@ -31,6 +31,13 @@ int IpcFail(int exit_code, const wchar_t *fmt, ...);
 int IpcFailWin32(const wchar_t *api, DWORD code, const wchar_t *what, ...);
 
 /*
+ * IpcFailWin32Exit - IpcFailWin32's message, returning exit_code instead of
+ * IPC_EXIT_FAILURE (a failed call that means, say, the listener cannot be
+ * launched).
+ */
+int IpcFailWin32Exit(int exit_code, const wchar_t *api, DWORD code, const wchar_t *what, ...);
+
+/*
  * IpcFailHresult - the same for a COM call: "Error: <what>: <api> failed with
  * 0x<hr>: <text>"; returns IPC_EXIT_FAILURE.
  */

@@ -28,38 +28,44 @@ typedef union TokenSidBuffer {
     BYTE bytes[sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE];
 } TokenSidBuffer;
 
-/* Reads one SID-bearing token class into out. */
-static DWORD CopyTokenSid(HANDLE token, TOKEN_INFORMATION_CLASS cls, BYTE *out)
+/* Reads one SID-bearing token class into out; *api names the call that failed. */
+static DWORD CopyTokenSid(HANDLE token, TOKEN_INFORMATION_CLASS cls, BYTE *out, const wchar_t **api)
 {
     TokenSidBuffer info;
     DWORD size = 0;
     PSID sid;
 
     if (!GetTokenInformation(token, cls, &info, (DWORD)sizeof(info), &size)) {
+        *api = L"GetTokenInformation";
         return GetLastError();
     }
     sid = cls == TokenUser ? info.user.User.Sid : info.owner.Owner;
     if (!CopySid(SECURITY_MAX_SID_SIZE, out, sid)) {
+        *api = L"CopySid";
         return GetLastError();
     }
     return ERROR_SUCCESS;
 }
 
-/* The process token's user and, when owner is not NULL, its default owner. */
-static DWORD CopyProcessSids(BYTE *user, BYTE *owner)
+/*
+ * The process token's user and, when owner is not NULL, its default owner;
+ * *api names the call that failed.
+ */
+static DWORD CopyProcessSids(BYTE *user, BYTE *owner, const wchar_t **api)
 {
     HANDLE token = NULL;
     DWORD err = ERROR_SUCCESS;
 
     if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) {
         err = GetLastError();
+        *api = L"OpenProcessToken";
         goto cleanup;
     }
-    err = CopyTokenSid(token, TokenUser, user);
+    err = CopyTokenSid(token, TokenUser, user, api);
     if (err != ERROR_SUCCESS || owner == NULL) {
         goto cleanup;
     }
-    err = CopyTokenSid(token, TokenOwner, owner);
+    err = CopyTokenSid(token, TokenOwner, owner, api);
 
 cleanup:
     IpcHandleClose(&token);
@@ -72,11 +78,19 @@ static DWORD SidText(BYTE *sid, wchar_t **out)
     return ConvertSidToStringSidW((PSID)sid, out) ? ERROR_SUCCESS : GetLastError();
 }
 
-DWORD IpcTokenSidString(wchar_t **out)
+DWORD IpcTokenSidString(wchar_t **out, const wchar_t **failed_api)
 {
     BYTE user[SECURITY_MAX_SID_SIZE];
-    DWORD err = CopyProcessSids(user, NULL);
-    return err != ERROR_SUCCESS ? err : SidText(user, out);
+    const wchar_t *api = L"ConvertSidToStringSidW";
+    DWORD err = CopyProcessSids(user, NULL, &api);
+
+    if (err == ERROR_SUCCESS) {
+        err = SidText(user, out);
+    }
+    if (err != ERROR_SUCCESS && failed_api != NULL) {
+        *failed_api = api;
+    }
+    return err;
 }
 
 static BOOL CALLBACK InitOnce(PINIT_ONCE once, PVOID param, PVOID *context)
@@ -85,12 +99,14 @@ static BOOL CALLBACK InitOnce(PINIT_ONCE once, PVOID param, PVOID *context)
     wchar_t sddl[256];
     PSECURITY_DESCRIPTOR sd = NULL;
     DWORD err = ERROR_SUCCESS;
+    const wchar_t *api = NULL; /* which call failed is not kept: IpcPrivateAttributes returns the code alone */
     int n;
 
     (void)once;
     (void)param;
     (void)context;
-    err = CopyProcessSids(g_user_sid, g_owner_sid);
+    err = CopyProcessSids(g_user_sid, g_owner_sid, &api);
+    (void)api;
     if (err != ERROR_SUCCESS) {
         goto cleanup;
     }

@@ -56,8 +56,9 @@ BOOL IpcHasPrivilege(const wchar_t *privilege);
  * IpcTokenSidString - the current user's SID (the process token's user) as
  * text, e.g. S-1-5-21-...-1001, in *out, which the caller frees with
  * LocalFree (or IpcLocalFree). ERROR_SUCCESS, or the error of the call that
- * failed with *out untouched.
+ * failed with *out untouched and *failed_api (if not NULL) naming that call
+ * (OpenProcessToken, GetTokenInformation, CopySid, ConvertSidToStringSidW).
  */
-DWORD IpcTokenSidString(wchar_t **out);
+DWORD IpcTokenSidString(wchar_t **out, const wchar_t **failed_api);
 
 #endif
