@@ -8,6 +8,9 @@
  */
 #include "controller.h"
 
+#include "ipc_layout.h"
+#include "ipc_mapping.h"
+
 /* Signalled by the handler; the supervision loop then reports the stop. */
 static HANDLE g_ctrl_event = NULL;
 /*

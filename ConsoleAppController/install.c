@@ -6,9 +6,11 @@
 #include "controller.h"
 
 #include "task.h"
+#include "ipc_args.h"
 #include "ipc_error.h"
 #include "ipc_exit.h"
 #include "ipc_path.h"
+#include "ipc_text.h"
 
 #include <string.h>
 

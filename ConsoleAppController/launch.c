@@ -3,12 +3,16 @@
  * starting it (CreateProcessW) with the console the options ask for.
  */
 #include "controller.h"
+#include "ipc_args.h"
 #include "ipc_console.h"
 #include "ipc_error.h"
 #include "ipc_exit.h"
 #include "ipc_handle.h"
+#include "ipc_layout.h"
+#include "ipc_mapping.h"
 #include "ipc_path.h"
 #include "ipc_process.h"
+#include "ipc_text.h"
 
 #include <string.h>
 

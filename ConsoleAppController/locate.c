@@ -11,6 +11,9 @@
 #include "ipc_exit.h"
 #include "ipc_handle.h"
 #include "ipc_identity.h"
+#include "ipc_layout.h"
+#include "ipc_mapping.h"
+#include "ipc_text.h"
 
 /* The C# sample listener's unit (Thread.Sleep(6000)) and a margin: see WaitOutSampleUnit. */
 #define SAMPLE_UNIT_GRACE_MS 7000u

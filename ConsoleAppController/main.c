@@ -21,9 +21,11 @@
 #include "controller.h"
 
 #include "task.h"
+#include "ipc_args.h"
 #include "ipc_console.h"
 #include "ipc_error.h"
 #include "ipc_exit.h"
+#include "ipc_text.h"
 #include "ipc_version.h"
 
 static const wchar_t kUsage[] =

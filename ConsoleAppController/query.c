@@ -4,12 +4,16 @@
  * that it holds a listener's data.
  */
 #include "controller.h"
+#include "ipc_args.h"
 #include "ipc_console.h"
 #include "ipc_error.h"
 #include "ipc_exit.h"
 #include "ipc_identity.h"
+#include "ipc_layout.h"
+#include "ipc_mapping.h"
 #include "ipc_name.h"
 #include "ipc_process.h"
+#include "ipc_text.h"
 
 #include <string.h>
 

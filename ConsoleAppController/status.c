@@ -4,10 +4,14 @@
  * anything.
  */
 #include "controller.h"
+#include "ipc_args.h"
 #include "ipc_console.h"
 #include "ipc_exit.h"
 #include "ipc_handle.h"
+#include "ipc_layout.h"
+#include "ipc_mapping.h"
 #include "ipc_process.h"
+#include "ipc_text.h"
 #include "ipc_time.h"
 
 #include <string.h>

@@ -5,13 +5,17 @@
  * timeout), and for its controller to exit too.
  */
 #include "controller.h"
+#include "ipc_args.h"
 #include "ipc_console.h"
 #include "ipc_error.h"
 #include "ipc_exit.h"
 #include "ipc_handle.h"
+#include "ipc_layout.h"
+#include "ipc_mapping.h"
 #include "ipc_name.h"
 #include "ipc_named.h"
 #include "ipc_process.h"
+#include "ipc_text.h"
 
 /*
  * Waits for a verified process until the deadline. Returns ERROR_SUCCESS when it

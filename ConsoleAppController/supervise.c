@@ -9,7 +9,10 @@
 #include "ipc_error.h"
 #include "ipc_exit.h"
 #include "ipc_handle.h"
+#include "ipc_layout.h"
+#include "ipc_mapping.h"
 #include "ipc_process.h"
+#include "ipc_text.h"
 #include "ipc_time.h"
 
 #define HEALTHY_RUN_MS 1000u /* a listener that ran this long is relaunched at once */

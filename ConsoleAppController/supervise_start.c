@@ -5,12 +5,15 @@
  * the prompt, the supervision loop (supervise.c) and the teardown.
  */
 #include "controller.h"
+#include "ipc_args.h"
 #include "ipc_console.h"
 #include "ipc_env.h"
 #include "ipc_error.h"
 #include "ipc_exit.h"
 #include "ipc_handle.h"
+#include "ipc_layout.h"
 #include "ipc_log.h"
+#include "ipc_mapping.h"
 #include "ipc_name.h"
 #include "ipc_named.h"
 #include "ipc_path.h"

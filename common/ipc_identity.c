@@ -4,6 +4,7 @@
 #include "ipc_identity.h"
 
 #include "ipc_handle.h"
+#include "ipc_layout.h"
 #include "ipc_name.h"
 #include "ipc_named.h"
 #include "ipc_process.h"

@@ -9,6 +9,7 @@
 #include "ipc_error.h"
 #include "ipc_exit.h"
 #include "ipc_handle.h"
+#include "ipc_layout.h"
 #include "ipc_named.h"
 #include "ipc_security.h"
 
