@@ -13,6 +13,46 @@
 #include <stdlib.h>
 
 /*
+ * A controller for name whose listener is the crash helper (every launch
+ * exits at once with code), after a 1 ms pause, with the options in opts (up
+ * to NULL) added; counter receives the helper's launch counter file.
+ */
+static TestProc *StartPolicyController(const wchar_t *name, const wchar_t *const *opts, const wchar_t *code,
+                                       wchar_t *counter, size_t counter_cap)
+{
+    static const wchar_t *const fixed[] = {L"--console", L"shared", L"--restart-delay", L"1"};
+    wchar_t self[TEST_PATH_CAP];
+    wchar_t exe[TEST_PATH_CAP];
+    wchar_t *cmd = (wchar_t *)malloc(TEST_CMD_CAP * sizeof(wchar_t));
+    TestProc *proc;
+    size_t i;
+
+    ASSERT(cmd != NULL);
+    TestSelfPath(self, TEST_PATH_CAP);
+    TestTempFile(name, L".count", counter, counter_cap);
+    TestBinPath(TEST_CONTROLLER_EXE, exe, TEST_PATH_CAP);
+    TestSetEnv(TEST_ENV_HELPER, TEST_HELPER_CRASH);
+    cmd[0] = L'\0';
+    TestAppendArg(cmd, TEST_CMD_CAP, exe);
+    TestAppendArg(cmd, TEST_CMD_CAP, name);
+    TestAppendArg(cmd, TEST_CMD_CAP, L"--listener");
+    TestAppendArg(cmd, TEST_CMD_CAP, self);
+    for (i = 0; i < ARRAYSIZE(fixed); i++) {
+        TestAppendArg(cmd, TEST_CMD_CAP, fixed[i]);
+    }
+    for (i = 0; opts[i] != NULL; i++) {
+        TestAppendArg(cmd, TEST_CMD_CAP, opts[i]);
+    }
+    TestAppendArg(cmd, TEST_CMD_CAP, L"--");
+    TestAppendArg(cmd, TEST_CMD_CAP, L"0");
+    TestAppendArg(cmd, TEST_CMD_CAP, counter);
+    TestAppendArg(cmd, TEST_CMD_CAP, code);
+    proc = TestSpawn(cmd);
+    free(cmd);
+    return proc;
+}
+
+/*
  * An exit code listed (here in hex, as Windows' NTSTATUS codes are written)
  * ends supervision: one launch, exit 12. The crash helper cannot exit with an
  * NTSTATUS code itself (a negative return means "not a helper" to the test
@@ -20,18 +60,13 @@
  */
 TEST_IMPL(policy_no_restart_exit_code)
 {
+    static const wchar_t *const opts[] = {L"--no-restart-exit-codes", L"7,0x2A,0xC0000005", NULL};
     wchar_t name[TEST_TEXT_CAP];
-    wchar_t self[TEST_PATH_CAP];
     wchar_t counter[TEST_PATH_CAP];
     TestProc *controller;
 
     TestUniqueName(L"norestart", name, TEST_TEXT_CAP);
-    TestSelfPath(self, TEST_PATH_CAP);
-    TestTempFile(name, L".count", counter, TEST_PATH_CAP);
-    TestSetEnv(TEST_ENV_HELPER, TEST_HELPER_CRASH);
-    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--listener", self, L"--console", L"shared",
-                                     L"--restart-delay", L"1", L"--no-restart-exit-codes", L"7,0x2A,0xC0000005", L"--",
-                                     L"0", counter, L"42", (const wchar_t *)NULL);
+    controller = StartPolicyController(name, opts, L"42", counter, TEST_PATH_CAP);
     ASSERT_EXIT(controller, IPC_EXIT_NO_RESTART, 20000);
     ASSERT_CONTAINS(TestOutputText(controller), L"exited with code 42 after ");
     ASSERT_CONTAINS(TestOutputText(controller), L"listed in --no-restart-exit-codes; not relaunching");
@@ -42,18 +77,13 @@ TEST_IMPL(policy_no_restart_exit_code)
 /* A code not in the list is relaunched as before. */
 TEST_IMPL(policy_unlisted_exit_code_relaunches)
 {
+    static const wchar_t *const opts[] = {L"--no-restart-exit-codes", L"7,8", NULL};
     wchar_t name[TEST_TEXT_CAP];
-    wchar_t self[TEST_PATH_CAP];
     wchar_t counter[TEST_PATH_CAP];
     TestProc *controller;
 
     TestUniqueName(L"listedno", name, TEST_TEXT_CAP);
-    TestSelfPath(self, TEST_PATH_CAP);
-    TestTempFile(name, L".count", counter, TEST_PATH_CAP);
-    TestSetEnv(TEST_ENV_HELPER, TEST_HELPER_CRASH);
-    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--listener", self, L"--console", L"shared",
-                                     L"--restart-delay", L"1", L"--no-restart-exit-codes", L"7,8", L"--", L"0",
-                                     counter, TEST_CRASH_EXIT_TEXT, (const wchar_t *)NULL);
+    controller = StartPolicyController(name, opts, TEST_CRASH_EXIT_TEXT, counter, TEST_PATH_CAP);
     ASSERT(TestWaitOutputCount(controller, TEXT_LAUNCHING, 3, 20000));
     TestStopExpect(name, 15000, 0);
     ASSERT_EXIT(controller, 0, 10000);
@@ -67,8 +97,8 @@ TEST_IMPL(policy_unlisted_exit_code_relaunches)
  */
 TEST_IMPL(policy_start_limit_runs_on_failure)
 {
+    const wchar_t *opts[] = {L"--start-limit", L"3", L"--start-limit-interval", L"60000", L"--on-failure", NULL, NULL};
     wchar_t name[TEST_TEXT_CAP];
-    wchar_t self[TEST_PATH_CAP];
     wchar_t counter[TEST_PATH_CAP];
     wchar_t report[TEST_PATH_CAP];
     wchar_t command[TEST_CMD_CAP];
@@ -78,17 +108,12 @@ TEST_IMPL(policy_start_limit_runs_on_failure)
     TestProc *controller;
 
     TestUniqueName(L"startlimit", name, TEST_TEXT_CAP);
-    TestSelfPath(self, TEST_PATH_CAP);
-    TestTempFile(name, L".count", counter, TEST_PATH_CAP);
     TestTempFile(name, L".failure", report, TEST_PATH_CAP);
     (void)DeleteFileW(report);
     swprintf(command, TEST_CMD_CAP,
              L"cmd /c echo %%IPC_FAILURE_NAME%%;%%IPC_FAILURE_EXIT_CODE%%;%%IPC_FAILURE_RESTARTS%%> \"%ls\"", report);
-    TestSetEnv(TEST_ENV_HELPER, TEST_HELPER_CRASH);
-    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--listener", self, L"--console", L"shared",
-                                     L"--restart-delay", L"1", L"--start-limit", L"3", L"--start-limit-interval",
-                                     L"60000", L"--on-failure", command, L"--", L"0", counter, TEST_CRASH_EXIT_TEXT,
-                                     (const wchar_t *)NULL);
+    opts[5] = command;
+    controller = StartPolicyController(name, opts, TEST_CRASH_EXIT_TEXT, counter, TEST_PATH_CAP);
     ASSERT_EXIT(controller, IPC_EXIT_START_LIMIT, 30000);
     ASSERT_CONTAINS(TestOutputText(controller), L"start limit reached");
     ASSERT_CONTAINS(TestOutputText(controller), L"--start-limit 3 --start-limit-interval 60000");
@@ -153,12 +178,15 @@ TEST_IMPL(policy_usage_errors)
 /* --install carries the policy options into the task's arguments, as it carries every supervision option. */
 TEST_IMPL(policy_install_carries_options)
 {
+    static const wchar_t *const opts[] = {L"--dry-run", L"--no-restart-exit-codes", L"0x2A,7", L"--start-limit",
+                                          L"3", L"--start-limit-interval", L"5000", L"--on-failure", L"notify.cmd"};
     wchar_t name[TEST_TEXT_CAP];
     wchar_t exe[TEST_PATH_CAP];
     wchar_t path[TEST_PATH_CAP];
     wchar_t cmd[TEST_CMD_CAP];
     wchar_t *xml;
     TestProc *proc;
+    size_t i;
 
     TestUniqueName(L"policyinstall", name, TEST_TEXT_CAP);
     TestTempFile(name, L".xml", path, TEST_PATH_CAP);
@@ -167,15 +195,9 @@ TEST_IMPL(policy_install_carries_options)
     TestAppendArg(cmd, TEST_CMD_CAP, exe);
     TestAppendArg(cmd, TEST_CMD_CAP, L"--install");
     TestAppendArg(cmd, TEST_CMD_CAP, name);
-    TestAppendArg(cmd, TEST_CMD_CAP, L"--dry-run");
-    TestAppendArg(cmd, TEST_CMD_CAP, L"--no-restart-exit-codes");
-    TestAppendArg(cmd, TEST_CMD_CAP, L"0x2A,7");
-    TestAppendArg(cmd, TEST_CMD_CAP, L"--start-limit");
-    TestAppendArg(cmd, TEST_CMD_CAP, L"3");
-    TestAppendArg(cmd, TEST_CMD_CAP, L"--start-limit-interval");
-    TestAppendArg(cmd, TEST_CMD_CAP, L"5000");
-    TestAppendArg(cmd, TEST_CMD_CAP, L"--on-failure");
-    TestAppendArg(cmd, TEST_CMD_CAP, L"notify.cmd");
+    for (i = 0; i < ARRAYSIZE(opts); i++) {
+        TestAppendArg(cmd, TEST_CMD_CAP, opts[i]);
+    }
     proc = TestSpawnToFile(cmd, path);
     ASSERT_EXIT(proc, 0, 15000);
     xml = TestReadText(path);
