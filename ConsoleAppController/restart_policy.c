@@ -5,7 +5,9 @@
  * after running --on-failure.
  *
  * Counting follows systemd's StartLimitBurst within StartLimitIntervalSec,
- * which counts starts: every exit that would be relaunched counts, however
+ * which counts starts (systemd.unit(5): units "started more than burst times
+ * within an interval time span are not permitted to start any more", whatever
+ * started them): every exit that would be relaunched counts, however
  * long the listener ran, because each would cost one start. --start-limit N
  * allows N relaunches within the interval; the exit that would need one more
  * ends supervision. (systemd also counts the first start, so its Burst=5 is
