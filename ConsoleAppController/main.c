@@ -32,6 +32,8 @@ static const wchar_t kUsage[] =
     L"Usage: ConsoleAppController [NAME] [--listener PATH] [--console new|shared|none]\n"
     L"                            [--hang-timeout MS] [--restart-delay MS]\n"
     L"                            [--restart-delay-max MS] [--log FILE [--log-max-bytes N]]\n"
+    L"                            [--no-restart-exit-codes LIST] [--start-limit N\n"
+    L"                            [--start-limit-interval MS] [--on-failure \"COMMAND LINE\"]]\n"
     L"                            [-- LISTENER ARGS...]\n"
     L"       ConsoleAppController --stop [NAME] [--timeout MS] [--force]\n"
     L"       ConsoleAppController --status [NAME]\n"
@@ -59,6 +61,16 @@ static const wchar_t kUsage[] =
     L"                    (svc.log -> svc.listener.log)\n"
     L"  --log-max-bytes N rotate logs beyond N bytes, keeping 3 old files (FILE.1..3);\n"
     L"                    default 10485760, 0 never rotates\n"
+    L"  --no-restart-exit-codes LIST  a listener that exits with one of these codes\n"
+    L"                    is not relaunched; the controller exits 12. LIST: comma-\n"
+    L"                    separated, decimal or hex, e.g. 0,3,0xC0000005\n"
+    L"  --start-limit N   after N relaunches within the interval, the next exit ends\n"
+    L"                    supervision as failed (exit 13); every exit counts, as\n"
+    L"                    systemd's StartLimitBurst counts starts (off by default)\n"
+    L"  --start-limit-interval MS  that interval (default 10000)\n"
+    L"  --on-failure \"COMMAND LINE\"  run at the start limit, waited for up to 60 s,\n"
+    L"                    with IPC_FAILURE_NAME, IPC_FAILURE_EXIT_CODE (the last exit\n"
+    L"                    code) and IPC_FAILURE_RESTARTS in its environment\n"
     L"  -- ARGS...        passed to the listener after NAME, e.g. -- --work-ms 1000\n"
     L"  --stop NAME       send the close message to NAME's listener, wait for it to\n"
     L"                    finish its unit of work and exit\n"
@@ -82,7 +94,8 @@ static const wchar_t kUsage[] =
     L"this session (a task running in session 0 creates it there).\n"
     L"\n"
     L"Each option may be given once. --log-max-bytes needs --log; --timeout and\n"
-    L"--force need --stop; --dry-run, --at-startup and --at-logon need --install.\n"
+    L"--force need --stop; --dry-run, --at-startup and --at-logon need --install;\n"
+    L"--start-limit-interval and --on-failure need --start-limit.\n"
     L"\n"
     L"A listener that ran at least 1 s is relaunched at once; one that exits sooner\n"
     L"is relaunched after a pause that doubles (0.5 s up to 32 s by default). When standard\n"
@@ -102,7 +115,9 @@ static const wchar_t kUsage[] =
     L"     (it exited with code 2 within 1 s: the arguments after -- are wrong)\n"
     L"  9  --stop --force: the listener did not exit in time and was terminated\n"
     L"  10 --install/--uninstall: Task Scheduler refused (not enough rights)\n"
-    L"  11 another listener holds NAME (ours exited 4 at once) and cannot be adopted";
+    L"  11 another listener holds NAME (ours exited 4 at once) and cannot be adopted\n"
+    L"  12 the listener exited with a code in --no-restart-exit-codes\n"
+    L"  13 --start-limit reached: the listener exited too often within the interval";
 
 int wmain(int argc, wchar_t **argv)
 {

@@ -14,6 +14,7 @@
 #include "ipc_process.h"
 #include "ipc_text.h"
 #include "ipc_time.h"
+#include "restart_policy.h"
 
 #define HEALTHY_RUN_MS 1000u /* a listener that ran this long is relaunched at once */
 /* What OnListenerExit returns when the controller goes on supervising (otherwise an exit code). */
@@ -213,6 +214,10 @@ static int OnListenerExit(Controller *c)
                        L"objects is held by an object that is not a listener's (its message says which); not "
                        L"relaunching.",
                        (unsigned long)pid, (unsigned long)exit_code, (unsigned long)ran_ms, c->opt->name);
+    }
+    /* --no-restart-exit-codes and --start-limit may end supervision here instead. */
+    if (!RestartPolicyAllows(c, pid, exit_code, ran_ms, &rc)) {
+        return rc;
     }
     ScheduleRelaunch(c, ExitWasHealthy(c, ran_ms, progressed));
     if (c->hang_terminated) {

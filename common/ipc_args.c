@@ -36,6 +36,54 @@ bool IpcParseUnsigned(const wchar_t *text, unsigned long min, unsigned long max,
     return true;
 }
 
+bool IpcParseExitCodes(const wchar_t *text, unsigned long *out, size_t cap, size_t *count)
+{
+    unsigned long codes[IPC_MAX_NO_RESTART_CODES];
+    size_t n = 0;
+    const wchar_t *p = text;
+
+    if (text == NULL || cap > ARRAYSIZE(codes)) {
+        return false;
+    }
+    for (;;) {
+        /* One item: 0x and 1 to 8 hex digits, or 1 to 10 decimal digits within 32 bits. */
+        unsigned long long value = 0;
+        unsigned base = 10;
+        size_t digits = 0;
+        if (p[0] == L'0' && (p[1] == L'x' || p[1] == L'X')) {
+            base = 16;
+            p += 2;
+        }
+        for (; *p != L'\0' && *p != L','; p++) {
+            unsigned digit;
+            if (*p >= L'0' && *p <= L'9') {
+                digit = (unsigned)(*p - L'0');
+            } else if (base == 16 && *p >= L'a' && *p <= L'f') {
+                digit = (unsigned)(*p - L'a') + 10;
+            } else if (base == 16 && *p >= L'A' && *p <= L'F') {
+                digit = (unsigned)(*p - L'A') + 10;
+            } else {
+                return false;
+            }
+            value = value * base + digit;
+            if (++digits > 10 || value > 0xFFFFFFFFull) {
+                return false;
+            }
+        }
+        if (digits == 0 || n >= cap) {
+            return false;
+        }
+        codes[n++] = (unsigned long)value;
+        if (*p == L'\0') {
+            break;
+        }
+        p++; /* the comma; an empty item after it fails above */
+    }
+    memcpy(out, codes, n * sizeof(codes[0]));
+    *count = n;
+    return true;
+}
+
 static bool IsHelp(const wchar_t *arg)
 {
     return wcscmp(arg, L"/?") == 0 || wcscmp(arg, L"-h") == 0 || wcscmp(arg, L"--help") == 0 ||
@@ -106,7 +154,8 @@ typedef enum OptionKind {
     OPTION_NAME,  /* an instance name: may be empty here (IpcCheckName says why it is bad) */
     OPTION_NAME_OPTIONAL, /* the same, or none when the next word is an option or there is none: text stays NULL */
     OPTION_MS,    /* milliseconds in [min, IPC_MAX_MS] */
-    OPTION_BYTES  /* bytes in [min, IPC_MAX_LOG_BYTES] */
+    OPTION_BYTES, /* bytes in [min, IPC_MAX_LOG_BYTES] */
+    OPTION_COUNT  /* a count in [min, IPC_MAX_START_LIMIT] */
 } OptionKind;
 
 /* One "--opt VALUE" option of a command line, and where its value goes. */
@@ -115,7 +164,7 @@ typedef struct OptionSpec {
     OptionKind kind;
     unsigned long min;
     const wchar_t **text;  /* OPTION_TEXT, OPTION_NAME */
-    unsigned long *number; /* OPTION_MS, OPTION_BYTES */
+    unsigned long *number; /* OPTION_MS, OPTION_BYTES, OPTION_COUNT */
     bool supervise_only;   /* makes no sense with --stop, --status or --uninstall */
     bool *given;           /* set to true when the option appears; may be NULL */
 } OptionSpec;
@@ -196,11 +245,16 @@ static MatchResult MatchOption(int argc, wchar_t **argv, int *i, const OptionSpe
             *spec->text = value;
             break;
         case OPTION_MS:
-        case OPTION_BYTES: {
-            unsigned long max = spec->kind == OPTION_MS ? IPC_MAX_MS : IPC_MAX_LOG_BYTES;
+        case OPTION_BYTES:
+        case OPTION_COUNT: {
+            unsigned long max = spec->kind == OPTION_MS      ? IPC_MAX_MS
+                                : spec->kind == OPTION_BYTES ? IPC_MAX_LOG_BYTES
+                                                             : IPC_MAX_START_LIMIT;
             if (!IpcParseUnsigned(value, spec->min, max, spec->number)) {
                 IpcFormat(err, cap, L"%ls: '%ls' is not a whole number of %ls from %lu to %lu", spec->name, value,
-                        spec->kind == OPTION_MS ? L"milliseconds" : L"bytes", spec->min, max);
+                        spec->kind == OPTION_MS      ? L"milliseconds"
+                        : spec->kind == OPTION_BYTES ? L"bytes"
+                                                     : L"exits", spec->min, max);
                 return MATCH_ERROR;
             }
             break;
@@ -298,7 +352,9 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
     bool stop_given = false;
     bool status_given = false;
     bool console_given = false;
-    OptionSpec specs[11];
+    bool interval_given = false;
+    const wchar_t *no_restart = NULL; /* --no-restart-exit-codes LIST, parsed after the loop */
+    OptionSpec specs[15];
     bool seen[ARRAYSIZE(specs)];
     size_t nspecs = 0;
 
@@ -318,6 +374,12 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
             &log_max_given);
     SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--log", OPTION_TEXT, 0, &o.log, NULL, true, NULL);
     SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--listener", OPTION_TEXT, 0, &o.listener_path, NULL, true, NULL);
+    SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--no-restart-exit-codes", OPTION_TEXT, 0, &no_restart, NULL, true,
+            NULL);
+    SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--start-limit-interval", OPTION_MS, 1, NULL,
+            &o.start_limit_interval_ms, true, &interval_given);
+    SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--start-limit", OPTION_COUNT, 1, NULL, &o.start_limit, true, NULL);
+    SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--on-failure", OPTION_COMMAND, 0, &o.on_failure, NULL, true, NULL);
     memset(&o, 0, sizeof(o));
     o.mode = IPC_MODE_SUPERVISE;
     o.name = NULL;
@@ -326,6 +388,7 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
     o.restart_delay_ms = IPC_DEFAULT_RESTART_DELAY_MS;
     o.restart_delay_max_ms = IPC_DEFAULT_RESTART_DELAY_MAX_MS;
     o.log_max_bytes = IPC_DEFAULT_LOG_MAX_BYTES;
+    o.start_limit_interval_ms = IPC_DEFAULT_START_LIMIT_INTERVAL_MS;
     memset(seen, 0, sizeof(seen));
     for (i = 1; i < argc; i++) {
         const wchar_t *arg = argv[i];
@@ -413,6 +476,24 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
     }
     if (log_max_given && o.log == NULL) {
         IpcFormat(err, err_cap, L"--log-max-bytes goes with --log FILE");
+        return IPC_PARSE_ERROR;
+    }
+    if ((interval_given || o.on_failure != NULL) && o.start_limit == 0) {
+        IpcFormat(err, err_cap, L"%ls goes with --start-limit N",
+                  interval_given ? L"--start-limit-interval" : L"--on-failure");
+        return IPC_PARSE_ERROR;
+    }
+    if (o.on_failure != NULL && wcslen(o.on_failure) >= IPC_MAX_COMMAND_LINE) {
+        IpcFormat(err, err_cap, L"--on-failure: the command line is longer than %d characters",
+                  IPC_MAX_COMMAND_LINE - 1);
+        return IPC_PARSE_ERROR;
+    }
+    if (no_restart != NULL &&
+        !IpcParseExitCodes(no_restart, o.no_restart_codes, ARRAYSIZE(o.no_restart_codes), &o.no_restart_count)) {
+        IpcFormat(err, err_cap,
+                  L"--no-restart-exit-codes: '%ls' is not a comma-separated list of at most %d exit codes, each "
+                  L"decimal (1) or hexadecimal (0xC0000005)",
+                  no_restart, IPC_MAX_NO_RESTART_CODES);
         return IPC_PARSE_ERROR;
     }
     if (install_name != NULL || uninstall_name != NULL) {

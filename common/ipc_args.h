@@ -23,6 +23,9 @@
 #define IPC_MAX_MS 86400000ul /* one day: the largest time any option takes */
 #define IPC_DEFAULT_LOG_MAX_BYTES 10485760ul /* 10 MiB before a log is rotated */
 #define IPC_MAX_LOG_BYTES 1073741824ul       /* 1 GiB: the largest --log-max-bytes */
+#define IPC_MAX_NO_RESTART_CODES 32          /* the most exit codes --no-restart-exit-codes takes */
+#define IPC_MAX_START_LIMIT 100ul            /* the largest --start-limit */
+#define IPC_DEFAULT_START_LIMIT_INTERVAL_MS 10000ul /* --start-limit without --start-limit-interval */
 
 /*
  * IpcParseUnsigned - parse a decimal count (milliseconds, bytes) in [min, max].
@@ -30,6 +33,15 @@
  * (empty, signs, spaces, non-digits, overflow, out of range).
  */
 bool IpcParseUnsigned(const wchar_t *text, unsigned long min, unsigned long max, unsigned long *out);
+
+/*
+ * IpcParseExitCodes - parse a comma-separated list of exit codes, each decimal
+ * (0 to 4294967295) or hexadecimal with 0x (0xC0000005), at most cap of them.
+ * Returns true and fills out[0..*count); returns false, outputs untouched, for
+ * an empty list or item, anything else in an item, a value beyond 32 bits or
+ * more than cap codes.
+ */
+bool IpcParseExitCodes(const wchar_t *text, unsigned long *out, size_t cap, size_t *count);
 
 typedef enum IpcParseResult {
     IPC_PARSE_OK = 0,   /* options filled in; run */
@@ -86,6 +98,11 @@ typedef struct IpcControllerOptions {
     unsigned long restart_delay_max_ms; /* --restart-delay-max: the pause doubles up to this */
     const wchar_t *log;           /* --log FILE: every line also goes there, timestamped; NULL for none */
     unsigned long log_max_bytes;  /* --log-max-bytes: rotate beyond this; 0 never */
+    unsigned long no_restart_codes[IPC_MAX_NO_RESTART_CODES]; /* --no-restart-exit-codes: exits not relaunched */
+    size_t no_restart_count;      /* how many of no_restart_codes are set; 0: every exit is relaunched */
+    unsigned long start_limit;    /* --start-limit: 0 = off; else at most this many relaunches per interval */
+    unsigned long start_limit_interval_ms; /* --start-limit-interval: the window those relaunches are counted in */
+    const wchar_t *on_failure;    /* --on-failure "COMMAND LINE": run when the start limit is reached; NULL for none */
     bool at_startup;              /* --install: --at-startup (true) or --at-logon (false, the default) */
     bool dry_run;                 /* --install --dry-run: print the task definition, register nothing */
 } IpcControllerOptions;
@@ -93,14 +110,16 @@ typedef struct IpcControllerOptions {
 /*
  * IpcParseControllerArgs - ConsoleAppController [NAME] [--listener PATH]
  * [--console new|shared|none] [--hang-timeout MS] [--restart-delay MS]
- * [--restart-delay-max MS] [--log FILE] [--log-max-bytes N] [-- LISTENER ARGS...],
+ * [--restart-delay-max MS] [--log FILE] [--log-max-bytes N] [--no-restart-exit-codes LIST]
+ * [--start-limit N [--start-limit-interval MS] [--on-failure "COMMAND LINE"]] [-- LISTENER ARGS...],
  * or --stop [NAME] [--timeout MS] [--force],
  * or --status [NAME], or --install NAME [--at-startup|--at-logon] [--dry-run]
  * [supervision options] [-- LISTENER ARGS...], or --uninstall NAME.
  * --stop and --status without NAME (the next word is an option, or there is
  * none) mean the NAME given beside them, else IPC_DEFAULT_NAME. Every option
  * may be given once; one that needs another (--log-max-bytes: --log;
- * --timeout, --force: --stop; --dry-run, --at-startup, --at-logon: --install)
+ * --timeout, --force: --stop; --dry-run, --at-startup, --at-logon: --install;
+ * --start-limit-interval, --on-failure: --start-limit)
  * is an error without it. Same contract as IpcParseListenerArgs.
  */
 IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOptions *out, wchar_t *err,

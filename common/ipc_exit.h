@@ -20,7 +20,9 @@ enum IpcExitCode {
     IPC_EXIT_LAUNCH_FAILED = 8,      /* controller: the listener could not be started, or refused its arguments */
     IPC_EXIT_STOP_FORCED = 9,        /* --stop --force: the listener was still running at the timeout and was terminated */
     IPC_EXIT_TASK_DENIED = 10,       /* --install/--uninstall: Task Scheduler refused for lack of rights */
-    IPC_EXIT_NAME_HELD = 11          /* controller: a listener it cannot adopt holds NAME (its launch exited 4) */
+    IPC_EXIT_NAME_HELD = 11,         /* controller: a listener it cannot adopt holds NAME (its launch exited 4) */
+    IPC_EXIT_NO_RESTART = 12,        /* controller: the listener exited with a code in --no-restart-exit-codes */
+    IPC_EXIT_START_LIMIT = 13        /* controller: more relaunches than --start-limit within the interval */
 };
 
 #endif

@@ -95,6 +95,13 @@ TEST_DECLARE(faults_crash_loop_backoff_and_stop)
 TEST_DECLARE(faults_healthy_run_resets_backoff)
 TEST_DECLARE(faults_twenty_kills)
 
+/* test_policy.c: restart policy: --no-restart-exit-codes, --start-limit, --on-failure */
+TEST_DECLARE(policy_no_restart_exit_code)
+TEST_DECLARE(policy_unlisted_exit_code_relaunches)
+TEST_DECLARE(policy_start_limit_runs_on_failure)
+TEST_DECLARE(policy_usage_errors)
+TEST_DECLARE(policy_install_carries_options)
+
 /* test_hang.c: --hang-timeout: a listener that stops making progress */
 TEST_DECLARE(faults_hang_detected)
 TEST_DECLARE(faults_hang_not_triggered_by_progress)
@@ -247,6 +254,12 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(faults_crash_loop_backoff_and_stop, 45000)
     TEST_ENTRY(faults_healthy_run_resets_backoff, 45000)
     TEST_ENTRY(faults_twenty_kills, 90000)
+    /* test_policy.c */
+    TEST_ENTRY(policy_no_restart_exit_code, 40000)
+    TEST_ENTRY(policy_unlisted_exit_code_relaunches, 45000)
+    TEST_ENTRY(policy_start_limit_runs_on_failure, 60000)
+    TEST_ENTRY(policy_usage_errors, 120000)
+    TEST_ENTRY(policy_install_carries_options, 30000)
     /* test_hang.c */
     TEST_ENTRY(faults_hang_detected, 40000)
     TEST_ENTRY(faults_hang_not_triggered_by_progress, 40000)

@@ -91,6 +91,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (co.mode != IPC_MODE_INSTALL) {
             FUZZ_CHECK(!co.dry_run && !co.at_startup);
         }
+        /* The restart policy: codes within the table, --start-limit's companions only with it. */
+        FUZZ_CHECK(co.no_restart_count <= IPC_MAX_NO_RESTART_CODES);
+        FUZZ_CHECK(co.start_limit <= IPC_MAX_START_LIMIT);
+        if (co.start_limit == 0) {
+            FUZZ_CHECK(co.on_failure == NULL && co.start_limit_interval_ms == IPC_DEFAULT_START_LIMIT_INTERVAL_MS);
+        }
+        FUZZ_CHECK(co.on_failure == NULL || co.on_failure[0] != L'\0');
+        if (co.mode == IPC_MODE_STOP || co.mode == IPC_MODE_STATUS) {
+            FUZZ_CHECK(co.no_restart_count == 0 && co.start_limit == 0);
+        }
         /* --log-max-bytes only with --log. */
         FUZZ_CHECK(co.log != NULL || co.log_max_bytes == IPC_DEFAULT_LOG_MAX_BYTES);
         break;

@@ -130,5 +130,7 @@ _Static_assert(IPC_EXIT_LAUNCH_FAILED == 8, "exit code");
 _Static_assert(IPC_EXIT_STOP_FORCED == 9, "exit code");
 _Static_assert(IPC_EXIT_TASK_DENIED == 10, "exit code");
 _Static_assert(IPC_EXIT_NAME_HELD == 11, "exit code");
+_Static_assert(IPC_EXIT_NO_RESTART == 12, "exit code");
+_Static_assert(IPC_EXIT_START_LIMIT == 13, "exit code");
 
 #endif
