@@ -19,6 +19,8 @@
 #include <windows.h>
 
 #include "ipc_args.h"
+#include "ipc_error.h"
+#include "ipc_layout.h"
 #include "ipc_mapping.h"
 #include "ipc_text.h"
 
@@ -61,6 +63,12 @@ int RunSupervisor(const IpcControllerOptions *opt);
 
 /* RunStatus - --status NAME: report what the mapping and the processes say; writes nothing. */
 int RunStatus(const IpcControllerOptions *opt);
+
+/* RunStatusJson - --status NAME --json: the same facts and exit code as RunStatus, as one JSON object. */
+int RunStatusJson(const IpcControllerOptions *opt);
+
+/* RunList - --list [--json]: every instance this user can see, in this session and in Global\; exit 0. */
+int RunList(const IpcControllerOptions *opt);
 
 /* RunStop - --stop NAME: send the close message, wake the controller, wait for both to exit. */
 int RunStop(const IpcControllerOptions *opt);
@@ -197,7 +205,48 @@ int OpenForQuery(const wchar_t *name, IpcMapping *m, IpcHeader *hdr, IpcLayoutKi
 DWORD OpenQueriedListener(const IpcControllerOptions *opt, const wchar_t *resolved, const IpcHeader *hdr,
                           IpcLayoutKind kind, DWORD pid, HANDLE *out, wchar_t *why, size_t why_cap);
 
+/* OpenForQueryEx - OpenForQuery, printing the line that NAME was found in Global\ only when announce. */
+int OpenForQueryEx(const wchar_t *name, BOOL announce, IpcMapping *m, IpcHeader *hdr, IpcLayoutKind *kind,
+                   wchar_t *resolved, size_t cap);
+
 /* OpenQueriedController - TRUE, *out set, when the header names a controller that is running (verified). */
 BOOL OpenQueriedController(const IpcHeader *hdr, IpcLayoutKind kind, HANDLE *out);
+
+/* ---- what --status finds, for the JSON of --status --json and --list (status_json.c) ---- */
+
+/* One instance as --status sees it. */
+typedef struct StatusInfo {
+    int rc;                      /* --status's exit code for it */
+    BOOL found;                  /* its mapping exists and holds a listener's data */
+    wchar_t name[MAX_PATH];      /* the name found (Global\NAME when found there) */
+    IpcLayoutKind kind;
+    IpcHeader hdr;
+    DWORD pid;                   /* the listener pid the mapping names, 0 if none */
+    BOOL listener_running;       /* that pid was verified to be the listener */
+    wchar_t reason[IPC_ERROR_TEXT_MAX]; /* why not, when it is not running */
+    wchar_t image[MAX_PATH * 2]; /* its executable, "" if unknown */
+    uint64_t started;            /* its creation time (FILETIME, UTC), 0 if unknown */
+    BOOL controller_running;     /* the header names a live, verified controller */
+    uint64_t now;                /* when it was looked at (FILETIME, UTC) */
+} StatusInfo;
+
+/*
+ * StatusCollect - look NAME up as --status does (Global\ too for a plain
+ * NAME; the line saying so is printed only when announce) and fill in *info.
+ * Returns info->rc: IPC_EXIT_OK with a running listener, IPC_EXIT_NOT_RUNNING,
+ * or the exit code of an error already reported (a mapping that is not a
+ * listener's: IPC_EXIT_NAME_IN_USE).
+ */
+int StatusCollect(const IpcControllerOptions *opt, const wchar_t *name, BOOL announce, StatusInfo *info);
+
+/*
+ * StatusWriteJson - info as one JSON object (the schema in
+ * ConsoleAppController/README.md), typed being the instance name as asked for.
+ */
+struct IpcJson;
+void StatusWriteJson(struct IpcJson *j, const wchar_t *typed, const StatusInfo *info);
+
+/* ExitCodeName - the symbolic name of a listener's exit code (NTSTATUS, ERROR_TIMEOUT, IPC_EXIT_*), or NULL. */
+const wchar_t *ExitCodeName(DWORD code);
 
 #endif

@@ -36,7 +36,8 @@ static const wchar_t kUsage[] =
     L"                            [--start-limit-interval MS] [--on-failure \"COMMAND LINE\"]]\n"
     L"                            [-- LISTENER ARGS...]\n"
     L"       ConsoleAppController --stop [NAME] [--timeout MS] [--force]\n"
-    L"       ConsoleAppController --status [NAME]\n"
+    L"       ConsoleAppController --status [NAME] [--json]\n"
+    L"       ConsoleAppController --list [--json]\n"
     L"       ConsoleAppController --install NAME [--at-startup | --at-logon] [options] [-- ARGS...]\n"
     L"       ConsoleAppController --uninstall NAME\n"
     L"\n"
@@ -79,6 +80,10 @@ static const wchar_t kUsage[] =
     L"                    when the timeout ends (a unit in progress is then lost)\n"
     L"  --status NAME     report the listener (pid, state, run time, units, time\n"
     L"                    since the last unit), its controller, restarts and last exit code\n"
+    L"  --json            with --status or --list: one JSON text (schema in\n"
+    L"                    ConsoleAppController/README.md), same exit codes\n"
+    L"  --list            every instance this user can see, in this session and in\n"
+    L"                    Global\\: namespace, state, pids, run time, restarts (exit 0)\n"
     L"  --install NAME    register a Task Scheduler task that runs this controller for\n"
     L"                    NAME with the options given (no time limit, IgnoreNew,\n"
     L"                    started again every 5 minutes, so a controller that died comes\n"
@@ -94,8 +99,9 @@ static const wchar_t kUsage[] =
     L"this session (a task running in session 0 creates it there).\n"
     L"\n"
     L"Each option may be given once. --log-max-bytes needs --log; --timeout and\n"
-    L"--force need --stop; --dry-run, --at-startup and --at-logon need --install;\n"
-    L"--start-limit-interval and --on-failure need --start-limit.\n"
+    L"--force need --stop; --json needs --status or --list; --dry-run, --at-startup\n"
+    L"and --at-logon need --install; --start-limit-interval and --on-failure need\n"
+    L"--start-limit.\n"
     L"\n"
     L"A listener that ran at least 1 s is relaunched at once; one that exits sooner\n"
     L"is relaunched after a pause that doubles (0.5 s up to 32 s by default). When standard\n"
@@ -143,6 +149,8 @@ int wmain(int argc, wchar_t **argv)
         return RunStatus(&opt);
     case IPC_MODE_INSTALL:
         return RunInstall(&opt, argc, argv);
+    case IPC_MODE_LIST:
+        return RunList(&opt);
     case IPC_MODE_UNINSTALL:
         return IpcTaskUninstall(opt.name);
     default:

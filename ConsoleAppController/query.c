@@ -25,7 +25,7 @@
  * resolved receives the name that was opened (cap >= MAX_PATH). On failure *m
  * and resolved are untouched and the error of the first lookup is returned.
  */
-static DWORD OpenMapping(const wchar_t *name, IpcMapping *m, wchar_t *resolved, size_t cap)
+static DWORD OpenMapping(const wchar_t *name, BOOL announce, IpcMapping *m, wchar_t *resolved, size_t cap)
 {
     DWORD code = IpcMappingOpen(name, m);
     wchar_t global[MAX_PATH];
@@ -44,14 +44,22 @@ static DWORD OpenMapping(const wchar_t *name, IpcMapping *m, wchar_t *resolved, 
         return code;
     }
     IpcFormat(resolved, cap, L"%ls", global);
-    IpcPrint(L"'%ls' is not in this session; found '%ls' in the global namespace", name, global);
+    if (announce) {
+        IpcPrint(L"'%ls' is not in this session; found '%ls' in the global namespace", name, global);
+    }
     return ERROR_SUCCESS;
 }
 
 int OpenForQuery(const wchar_t *name, IpcMapping *m, IpcHeader *hdr, IpcLayoutKind *kind, wchar_t *resolved,
                  size_t cap)
 {
-    DWORD code = OpenMapping(name, m, resolved, cap);
+    return OpenForQueryEx(name, TRUE, m, hdr, kind, resolved, cap);
+}
+
+int OpenForQueryEx(const wchar_t *name, BOOL announce, IpcMapping *m, IpcHeader *hdr, IpcLayoutKind *kind,
+                   wchar_t *resolved, size_t cap)
+{
+    DWORD code = OpenMapping(name, announce, m, resolved, cap);
     const wchar_t *why = L"";
 
     if (code == ERROR_FILE_NOT_FOUND) {

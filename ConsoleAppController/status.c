@@ -84,7 +84,14 @@ static void PrintHeader(const IpcHeader *hdr, IpcLayoutKind kind, uint64_t now)
         IpcPrint(L"Controller: none");
     }
     IpcHandleClose(&controller);
-    IpcPrint(L"Restarts:   %lu (last exit code %lu)", (unsigned long)hdr->restarts, (unsigned long)hdr->last_exit_code);
+    if (ExitCodeName(hdr->last_exit_code) != NULL) {
+        IpcPrint(L"Restarts:   %lu (last exit code %lu = 0x%08lX, %ls)", (unsigned long)hdr->restarts,
+                 (unsigned long)hdr->last_exit_code, (unsigned long)hdr->last_exit_code,
+                 ExitCodeName(hdr->last_exit_code));
+    } else {
+        IpcPrint(L"Restarts:   %lu (last exit code %lu)", (unsigned long)hdr->restarts,
+                 (unsigned long)hdr->last_exit_code);
+    }
 }
 
 int RunStatus(const IpcControllerOptions *opt)
@@ -100,6 +107,9 @@ int RunStatus(const IpcControllerOptions *opt)
     uint64_t now = IpcNowU64();
     BOOL ours;
 
+    if (opt->json) {
+        return RunStatusJson(opt);
+    }
     rc = OpenForQuery(opt->name, &m, &hdr, &kind, name, MAX_PATH);
     if (rc == IPC_EXIT_NOT_RUNNING) {
         IpcPrint(L"Instance:   %ls", opt->name);

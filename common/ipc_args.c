@@ -354,6 +354,7 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
     bool console_given = false;
     bool interval_given = false;
     const wchar_t *no_restart = NULL; /* --no-restart-exit-codes LIST, parsed after the loop */
+    bool list_given = false;
     OptionSpec specs[15];
     bool seen[ARRAYSIZE(specs)];
     size_t nspecs = 0;
@@ -407,6 +408,7 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
             return IPC_PARSE_VERSION;
         }
         if ((wcscmp(arg, L"--force") == 0 && o.force) || (wcscmp(arg, L"--dry-run") == 0 && o.dry_run) ||
+            (wcscmp(arg, L"--json") == 0 && o.json) || (wcscmp(arg, L"--list") == 0 && list_given) ||
             (trigger != NULL && wcscmp(arg, trigger) == 0)) {
             IpcFormat(err, err_cap, L"%ls is given twice", arg);
             return IPC_PARSE_ERROR;
@@ -417,6 +419,14 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
         }
         if (wcscmp(arg, L"--dry-run") == 0) {
             o.dry_run = true;
+            continue;
+        }
+        if (wcscmp(arg, L"--json") == 0) {
+            o.json = true;
+            continue;
+        }
+        if (wcscmp(arg, L"--list") == 0) {
+            list_given = true;
             continue;
         }
         if (wcscmp(arg, L"--at-startup") == 0 || wcscmp(arg, L"--at-logon") == 0) {
@@ -465,9 +475,13 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
         }
     }
 
-    modes = stop_given + status_given + (install_name != NULL) + (uninstall_name != NULL);
+    modes = stop_given + status_given + list_given + (install_name != NULL) + (uninstall_name != NULL);
     if (modes > 1) {
-        IpcFormat(err, err_cap, L"use only one of --stop, --status, --install and --uninstall");
+        IpcFormat(err, err_cap, L"use only one of --stop, --status, --list, --install and --uninstall");
+        return IPC_PARSE_ERROR;
+    }
+    if (o.json && !status_given && !list_given) {
+        IpcFormat(err, err_cap, L"--json goes with --status or --list");
         return IPC_PARSE_ERROR;
     }
     if ((trigger != NULL || o.dry_run) && install_name == NULL) {
@@ -510,6 +524,14 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
         }
         o.mode = install_name != NULL ? IPC_MODE_INSTALL : IPC_MODE_UNINSTALL;
         o.name = install_name != NULL ? install_name : uninstall_name;
+    } else if (list_given) {
+        if (o.name != NULL || supervise_only != NULL || timeout_given || o.force) {
+            IpcFormat(err, err_cap, L"%ls cannot be used with --list",
+                    o.name != NULL ? o.name : (supervise_only != NULL ? supervise_only :
+                                               (timeout_given ? L"--timeout" : L"--force")));
+            return IPC_PARSE_ERROR;
+        }
+        o.mode = IPC_MODE_LIST;
     } else if (status_given) {
         /* --status without NAME: the NAME given beside it, else SampleApp, as for the controller itself. */
         if (o.name != NULL && status_name != NULL) {

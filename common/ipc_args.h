@@ -75,7 +75,8 @@ typedef enum IpcControllerMode {
     IPC_MODE_STOP = 1,      /* --stop NAME: send the close message and wait */
     IPC_MODE_STATUS = 2,    /* --status NAME: report what the mapping and the processes say */
     IPC_MODE_INSTALL = 3,   /* --install NAME: register a Task Scheduler task running the controller */
-    IPC_MODE_UNINSTALL = 4  /* --uninstall NAME: remove that task */
+    IPC_MODE_UNINSTALL = 4, /* --uninstall NAME: remove that task */
+    IPC_MODE_LIST = 5       /* --list: every instance this user can see */
 } IpcControllerMode;
 
 typedef enum IpcConsoleMode {
@@ -105,6 +106,7 @@ typedef struct IpcControllerOptions {
     const wchar_t *on_failure;    /* --on-failure "COMMAND LINE": run when the start limit is reached; NULL for none */
     bool at_startup;              /* --install: --at-startup (true) or --at-logon (false, the default) */
     bool dry_run;                 /* --install --dry-run: print the task definition, register nothing */
+    bool json;                    /* --json, with --status or --list: one JSON text instead of lines */
 } IpcControllerOptions;
 
 /*
@@ -113,12 +115,12 @@ typedef struct IpcControllerOptions {
  * [--restart-delay-max MS] [--log FILE] [--log-max-bytes N] [--no-restart-exit-codes LIST]
  * [--start-limit N [--start-limit-interval MS] [--on-failure "COMMAND LINE"]] [-- LISTENER ARGS...],
  * or --stop [NAME] [--timeout MS] [--force],
- * or --status [NAME], or --install NAME [--at-startup|--at-logon] [--dry-run]
+ * or --status [NAME] [--json], or --list [--json], or --install NAME [--at-startup|--at-logon] [--dry-run]
  * [supervision options] [-- LISTENER ARGS...], or --uninstall NAME.
  * --stop and --status without NAME (the next word is an option, or there is
  * none) mean the NAME given beside them, else IPC_DEFAULT_NAME. Every option
  * may be given once; one that needs another (--log-max-bytes: --log;
- * --timeout, --force: --stop; --dry-run, --at-startup, --at-logon: --install;
+ * --timeout, --force: --stop; --json: --status or --list; --dry-run, --at-startup, --at-logon: --install;
  * --start-limit-interval, --on-failure: --start-limit)
  * is an error without it. Same contract as IpcParseListenerArgs.
  */

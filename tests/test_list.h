@@ -118,6 +118,11 @@ TEST_DECLARE(unattended_status_not_running_and_garbage)
 TEST_DECLARE(unattended_status_supervised)
 TEST_DECLARE(unattended_status_unit_and_stopping)
 TEST_DECLARE(unattended_status_sample_format)
+/* test_json.c: --status --json and --list */
+TEST_DECLARE(unattended_json_status)
+TEST_DECLARE(unattended_json_exit_code_names)
+TEST_DECLARE(unattended_json_list)
+TEST_DECLARE(usage_json_and_list)
 
 /* test_header.c: the header's 64-bit fields are read and written whole (also from the 32-bit build) */
 TEST_DECLARE(header_64bit_fields_whole)
@@ -274,6 +279,11 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(unattended_status_supervised, 45000)
     TEST_ENTRY(unattended_status_unit_and_stopping, 30000)
     TEST_ENTRY(unattended_status_sample_format, 40000)
+    /* test_json.c */
+    TEST_ENTRY(unattended_json_status, 45000)
+    TEST_ENTRY(unattended_json_exit_code_names, 30000)
+    TEST_ENTRY(unattended_json_list, 60000)
+    TEST_ENTRY(usage_json_and_list, 45000)
     /* test_log.c */
     TEST_ENTRY(unattended_log_lines, 40000)
     TEST_ENTRY(unattended_log_kill_and_adopt, 45000)
