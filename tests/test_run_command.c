@@ -218,15 +218,16 @@ TEST_IMPL(unattended_run_kill_takes_command)
     (void)DeleteFileW(pid_file);
 }
 
-/* A listener for NAME running command as its unit, with one more option and its value. */
-static TestProc *StartRunListenerWith(const wchar_t *name, const wchar_t *command, const wchar_t *opt,
-                                      const wchar_t *value)
+/* A listener for a new name (into name) running a command that succeeds at once, with --work-ms work_ms. */
+static TestProc *StartPacedListener(const wchar_t *tag, const wchar_t *work_ms, wchar_t *name)
 {
     wchar_t exe[TEST_PATH_CAP];
     wchar_t cmd[TEST_CMD_CAP];
 
+    TestUniqueName(tag, name, TEST_TEXT_CAP);
     TestBinPath(TEST_LISTENER_EXE, exe, TEST_PATH_CAP);
-    TestCommandLine(cmd, TEST_CMD_CAP, exe, name, L"--run", command, opt, value, (const wchar_t *)NULL);
+    TestCommandLine(cmd, TEST_CMD_CAP, exe, name, L"--run", L"cmd /c exit 0", L"--work-ms", work_ms,
+                    (const wchar_t *)NULL);
     return TestSpawn(cmd);
 }
 
@@ -270,8 +271,7 @@ TEST_IMPL(unattended_run_work_ms_paces)
     size_t first;
     size_t runs;
 
-    TestUniqueName(L"runpace", name, TEST_TEXT_CAP);
-    listener = StartRunListenerWith(name, L"cmd /c exit 0", L"--work-ms", L"500");
+    listener = StartPacedListener(L"runpace", L"500", name);
     ASSERT_OUTPUT(listener, L"Command exited with code 0 after ", 15000);
     first = TestCountOutput(listener, L"Running: ");
     Sleep(3000);
@@ -342,8 +342,7 @@ TEST_IMPL(unattended_run_stop_during_pause)
     ULONGLONG started;
     DWORD code;
 
-    TestUniqueName(L"runpause", name, TEST_TEXT_CAP);
-    listener = StartRunListenerWith(name, L"cmd /c exit 0", L"--work-ms", L"60000");
+    listener = StartPacedListener(L"runpause", L"60000", name);
     ASSERT_OUTPUT(listener, L" ms (--work-ms 60000 from the start of the last one)", 15000);
     started = TestNowMs();
     code = TestStop(name, 15000, 20000, NULL);
