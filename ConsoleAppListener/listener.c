@@ -38,9 +38,15 @@ static const wchar_t kUsage[] =
     L"\n"
     L"  NAME          instance name; may start with Local\\ or Global\\ (spelled so:\n"
     L"                the kernel's prefixes are case-sensitive)\n"
-    L"  --work-ms N   length of one unit of work in milliseconds (default 6000)\n"
-    L"  --run \"CMD\"   each unit runs CMD to completion and reports its exit code and\n"
-    L"                duration; the close message is checked between commands\n"
+    L"  --work-ms N   length of one unit of work in milliseconds (default 6000); with\n"
+    L"                --run, the least time from one command's start to the next's\n"
+    L"                (default 0: back to back)\n"
+    L"  --run \"CMD\"   each unit runs CMD to completion and reports its exit code,\n"
+    L"                duration and the pause before the next; a failing command (a\n"
+    L"                non-zero exit, or one that cannot start) delays the next by\n"
+    L"                0.5 s doubling to 32 s until one succeeds; a command that\n"
+    L"                cannot start is no unit of work. A close message or Ctrl+C\n"
+    L"                ends a pause at once and is otherwise seen between commands\n"
     L"  --log FILE    every line printed also goes to FILE, timestamped (default: the\n"
     L"                log a controller's --log names for its listeners); a log that\n"
     L"                cannot be opened is said once and tried again, the work goes on\n"
@@ -163,22 +169,113 @@ static int OpenJournal(const wchar_t *file, HANDLE *out)
     return IPC_EXIT_OK;
 }
 
-/* The C# sample's PerformProcessing: its sleep, or with --run one command. */
-static void PerformProcessing(IpcListener *l, const IpcListenerOptions *opt, HANDLE job, HANDLE journal,
-                              unsigned long unit)
+/*
+ * With --run, the pause after a failing command (a non-zero exit, or one that
+ * could not start): the controller's back-off between relaunches, 0.5 s
+ * doubling to 32 s and reset by a success, so a broken command does not spin.
+ */
+#define RUN_BACKOFF_FIRST_MS IPC_DEFAULT_RESTART_DELAY_MS
+#define RUN_BACKOFF_MAX_MS IPC_DEFAULT_RESTART_DELAY_MAX_MS
+
+/*
+ * How often a pause between commands looks for a stop. The close message is a
+ * plain write into the mapping (all the C# sample's controller does) and
+ * Ctrl+C only sets a flag in the listener library: neither signals an object
+ * a wait could end on, so they are read, and 50 ms makes a stop look
+ * immediate.
+ */
+#define PAUSE_POLL_MS 50
+
+/* The unit whose command is starting: what RunCommand's started callback records. */
+typedef struct RunUnitStart {
+    IpcListener *listener;
+    HANDLE journal;
+    unsigned long unit;
+} RunUnitStart;
+
+/* The command's process exists: the unit has started (state, journal). */
+static void OnCommandStarted(void *context)
+{
+    const RunUnitStart *start = (const RunUnitStart *)context;
+    IpcListenerUnitStarted(start->listener);
+    Journal(start->journal, start->unit, "start");
+}
+
+/* Waits ms milliseconds, ending at once (within PAUSE_POLL_MS) on a close message or Ctrl+C. */
+static void PauseBeforeNext(IpcListener *l, DWORD ms)
+{
+    ULONGLONG deadline = GetTickCount64() + ms;
+    ULONGLONG now;
+
+    while (!IpcListenerShouldClose(l) && (now = GetTickCount64()) < deadline) {
+        DWORD left = (DWORD)(deadline - now);
+        Sleep(left < PAUSE_POLL_MS ? left : PAUSE_POLL_MS);
+    }
+}
+
+/*
+ * One unit of --run: the command, then the pause before the next one, said on
+ * the console. --work-ms is the least time from one start to the next; after a
+ * failure the pause is at least the back-off (*backoff_ms, 0 after a success).
+ * A command that could not start is no unit of work: the header's units and
+ * last progress do not advance, the journal says "not-started", and *units
+ * (the units completed) stays as it is.
+ */
+static void RunUnit(IpcListener *l, const IpcListenerOptions *opt, HANDLE job, HANDLE journal, unsigned long *units,
+                    DWORD *backoff_ms)
+{
+    RunUnitStart start;
+    ULONGLONG began = GetTickCount64();
+    ULONGLONG took;
+    DWORD exit_code = 0;
+    DWORD pause;
+    BOOL ran;
+
+    start.listener = l;
+    start.journal = journal;
+    start.unit = *units + 1;
+    ran = RunCommand(opt->run, job, OnCommandStarted, &start, &exit_code);
+    if (ran) {
+        Journal(journal, start.unit, "end");
+        IpcListenerUnitDone(l);
+        *units = start.unit;
+    } else {
+        Journal(journal, start.unit, "not-started");
+    }
+    took = GetTickCount64() - began;
+    pause = opt->work_ms > took ? (DWORD)(opt->work_ms - took) : 0;
+    if (ran && exit_code == 0) {
+        *backoff_ms = 0;
+        if (pause == 0) {
+            IpcPrint(L"Next command at once");
+        } else {
+            IpcPrint(L"Next command in %lu ms (--work-ms %lu from the start of the last one)", (unsigned long)pause,
+                     opt->work_ms);
+        }
+    } else {
+        if (*backoff_ms == 0) {
+            *backoff_ms = RUN_BACKOFF_FIRST_MS;
+        } else {
+            *backoff_ms = *backoff_ms > RUN_BACKOFF_MAX_MS / 2 ? RUN_BACKOFF_MAX_MS : *backoff_ms * 2;
+        }
+        if (pause < *backoff_ms) {
+            pause = *backoff_ms;
+        }
+        IpcPrint(L"%ls; next command in %lu ms (back-off, doubling up to %lu ms until a command succeeds)",
+                 ran ? L"Command failed" : L"Command could not start", (unsigned long)pause,
+                 (unsigned long)RUN_BACKOFF_MAX_MS);
+    }
+    PauseBeforeNext(l, pause);
+}
+
+/* The C# sample's PerformProcessing: its sleep of --work-ms, the length of one unit. */
+static void PerformProcessing(IpcListener *l, const IpcListenerOptions *opt, HANDLE journal, unsigned long unit)
 {
     IpcPrint(L"Performing processing");
     IpcListenerUnitStarted(l);
     Journal(journal, unit, "start");
-    if (opt->run != NULL) {
-        if (!RunCommand(opt->run, job)) {
-            /* A command that cannot start would fail again at once: do not spin. */
-            Sleep(opt->work_ms < 1000 ? 1000 : opt->work_ms);
-        }
-    } else {
-        /* In this case, just sleep. In real world, processing code goes here (the C# sample's words). */
-        Sleep((DWORD)opt->work_ms);
-    }
+    /* In this case, just sleep. In real world, processing code goes here (the C# sample's words). */
+    Sleep((DWORD)opt->work_ms);
     Journal(journal, unit, "end");
     IpcListenerUnitDone(l);
 }
@@ -193,6 +290,7 @@ int wmain(int argc, wchar_t **argv)
     HANDLE journal = NULL;
     HANDLE job = NULL;
     unsigned long unit = 0;
+    DWORD backoff_ms = 0;
 
     switch (IpcParseListenerArgs(argc, argv, &opt, err, ARRAYSIZE(err))) {
     case IPC_PARSE_HELP:
@@ -238,7 +336,12 @@ int wmain(int argc, wchar_t **argv)
     }
     while (!IpcListenerShouldClose(l)) {
         IpcPrint(L"Close message not received, beginning to process");
-        PerformProcessing(l, &opt, job, journal, ++unit);
+        if (opt.run != NULL) {
+            IpcPrint(L"Performing processing");
+            RunUnit(l, &opt, job, journal, &unit, &backoff_ms);
+        } else {
+            PerformProcessing(l, &opt, journal, ++unit);
+        }
     }
     /* Let go of NAME before any wait for Enter, so a new listener can start meanwhile. */
     IpcListenerClose(l);

@@ -118,7 +118,7 @@ HANDLE RunCommandCreateJob(void)
     return job;
 }
 
-BOOL RunCommand(const wchar_t *command, HANDLE job)
+BOOL RunCommand(const wchar_t *command, HANDLE job, RunCommandStarted started_fn, void *context, DWORD *exit_code_out)
 {
     STARTUPINFOW si;
     PROCESS_INFORMATION pi;
@@ -182,6 +182,7 @@ BOOL RunCommand(const wchar_t *command, HANDLE job)
     if (job != NULL) {
         AssignProcessToJobObject(job, pi.hProcess);
     }
+    started_fn(context);
     ResumeThread(pi.hThread);
     if (pipe_read != NULL) {
         /* Our copy of the write end must go, or the relay never sees the end of the pipe. */
@@ -214,6 +215,7 @@ BOOL RunCommand(const wchar_t *command, HANDLE job)
     }
     IpcPrint(L"Command exited with code %lu after %lu ms", (unsigned long)exit_code,
              (unsigned long)(GetTickCount64() - started));
+    *exit_code_out = exit_code;
     ok = TRUE;
 
 cleanup:

@@ -18,12 +18,18 @@
  */
 HANDLE RunCommandCreateJob(void);
 
+/* Called once the command's process exists, before it runs: the unit of work has started. */
+typedef void (*RunCommandStarted)(void *context);
+
 /*
  * RunCommand - run COMMAND (a command line for CreateProcessW) to completion
  * in job (may be NULL), its output going where ours goes (relayed through
  * IpcPrint when a log is open), and print its exit code and duration.
- * Returns FALSE, after reporting why, when it could not be started.
+ * started(context) is called as soon as the process exists. Returns TRUE with
+ * *exit_code set once the command has ended; FALSE, after reporting why and
+ * without calling started, when it could not be started (*exit_code is then
+ * left untouched).
  */
-BOOL RunCommand(const wchar_t *command, HANDLE job);
+BOOL RunCommand(const wchar_t *command, HANDLE job, RunCommandStarted started, void *context, DWORD *exit_code);
 
 #endif

@@ -277,11 +277,12 @@ IpcParseResult IpcParseListenerArgs(int argc, wchar_t **argv, IpcListenerOptions
     int i;
     const wchar_t *ignored = NULL;
     bool log_max_given = false;
+    bool work_ms_given = false;
     OptionSpec specs[5];
     bool seen[ARRAYSIZE(specs)];
     size_t nspecs = 0;
 
-    SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--work-ms", OPTION_MS, 0, NULL, &o.work_ms, false, NULL);
+    SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--work-ms", OPTION_MS, 0, NULL, &o.work_ms, false, &work_ms_given);
     SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--journal", OPTION_TEXT, 0, &o.journal, NULL, false, NULL);
     SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--run", OPTION_COMMAND, 0, &o.run, NULL, false, NULL);
     SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--log-max-bytes", OPTION_BYTES, 0, NULL, &o.log_max_bytes, false,
@@ -321,6 +322,10 @@ IpcParseResult IpcParseListenerArgs(int argc, wchar_t **argv, IpcListenerOptions
     if (o.run != NULL && wcslen(o.run) >= IPC_MAX_COMMAND_LINE) {
         IpcFormat(err, err_cap, L"--run: the command line is longer than %d characters", IPC_MAX_COMMAND_LINE - 1);
         return IPC_PARSE_ERROR;
+    }
+    /* With --run a unit lasts as long as its command; --work-ms is then the least time between starts. */
+    if (o.run != NULL && !work_ms_given) {
+        o.work_ms = 0;
     }
     /* An empty NAME is the C# sample's "no name" case, reported by the caller with the sample's words. */
     if (o.name != NULL && o.name[0] == L'\0') {

@@ -52,7 +52,7 @@ typedef enum IpcParseResult {
 
 typedef struct IpcListenerOptions {
     const wchar_t *name;    /* NULL when no NAME was given (the C# sample's error case) */
-    unsigned long work_ms;  /* length of one unit of work */
+    unsigned long work_ms;  /* a unit's length; with --run the least time between starts (default 0) */
     const wchar_t *journal; /* --journal FILE: a line at the start and end of every unit; NULL for none */
     const wchar_t *run;     /* --run "COMMAND LINE": each unit runs it to completion; NULL: the C# sample's sleep */
     const wchar_t *log;     /* --log FILE: every line also goes there, timestamped; NULL for none */

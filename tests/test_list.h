@@ -143,6 +143,10 @@ TEST_DECLARE(unattended_run_exit_codes)
 TEST_DECLARE(unattended_run_stop_waits_for_command)
 TEST_DECLARE(unattended_run_output_logged)
 TEST_DECLARE(unattended_run_kill_takes_command)
+TEST_DECLARE(unattended_run_failing_command_backs_off)
+TEST_DECLARE(unattended_run_work_ms_paces)
+TEST_DECLARE(unattended_run_cannot_start_is_no_unit)
+TEST_DECLARE(unattended_run_stop_during_pause)
 
 /* test_install.c: --install and --uninstall: the Task Scheduler task */
 TEST_DECLARE(unattended_task_dry_run)
@@ -299,6 +303,10 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(unattended_run_stop_waits_for_command, 40000)
     TEST_ENTRY(unattended_run_output_logged, 40000)
     TEST_ENTRY(unattended_run_kill_takes_command, 40000)
+    TEST_ENTRY(unattended_run_failing_command_backs_off, 40000)
+    TEST_ENTRY(unattended_run_work_ms_paces, 40000)
+    TEST_ENTRY(unattended_run_cannot_start_is_no_unit, 40000)
+    TEST_ENTRY(unattended_run_stop_during_pause, 40000)
     /* test_install.c */
     TEST_ENTRY(unattended_task_dry_run, 30000)
     TEST_ENTRY(unattended_task_install, 60000)

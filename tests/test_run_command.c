@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* TRUE when a stamped line of log holds exactly content after its stamp. */
 static BOOL LogHasLine(const wchar_t *log, const wchar_t *content)
@@ -215,4 +216,140 @@ TEST_IMPL(unattended_run_kill_takes_command)
                L"the command (pid %lu) outlived its killed listener by 5 s: it was not in a kill-on-close job",
                (unsigned long)sleeper);
     (void)DeleteFileW(pid_file);
+}
+
+/* A listener for a new name (into name) running a command that succeeds at once, with --work-ms work_ms. */
+static TestProc *StartPacedListener(const wchar_t *tag, const wchar_t *work_ms, wchar_t *name)
+{
+    wchar_t exe[TEST_PATH_CAP];
+    wchar_t cmd[TEST_CMD_CAP];
+
+    TestUniqueName(tag, name, TEST_TEXT_CAP);
+    TestBinPath(TEST_LISTENER_EXE, exe, TEST_PATH_CAP);
+    TestCommandLine(cmd, TEST_CMD_CAP, exe, name, L"--run", L"cmd /c exit 0", L"--work-ms", work_ms,
+                    (const wchar_t *)NULL);
+    return TestSpawn(cmd);
+}
+
+/*
+ * A command that fails at once is not run back to back: the pauses after it
+ * grow as the controller's back-off does (0.5 s, 1 s, 2 s, ...), each said,
+ * so within 4 s it runs a handful of times (it ran 56 times before).
+ */
+TEST_IMPL(unattended_run_failing_command_backs_off)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    const wchar_t *out;
+    const wchar_t *p500;
+    const wchar_t *p1000;
+    const wchar_t *p2000;
+    TestProc *listener;
+    size_t runs;
+
+    TestUniqueName(L"runfail", name, TEST_TEXT_CAP);
+    listener = StartRunListener(name, L"cmd /c exit 1");
+    ASSERT_OUTPUT(listener, L"Running: ", 15000);
+    Sleep(4000);
+    runs = TestCountOutput(listener, L"Running: ");
+    out = TestOutputText(listener);
+    ASSERT_MSG(runs >= 2 && runs <= 5, L"%lu runs in 4 s of a failing command, not 2 to 5:\n%ls", (unsigned long)runs,
+               out);
+    p500 = wcsstr(out, L"Command failed; next command in 500 ms (back-off");
+    p1000 = wcsstr(out, L"Command failed; next command in 1000 ms (back-off");
+    p2000 = wcsstr(out, L"Command failed; next command in 2000 ms (back-off");
+    ASSERT_MSG(p500 != NULL && p1000 != NULL && p500 < p1000 && (runs < 3 || (p2000 != NULL && p1000 < p2000)),
+               L"no growing pauses (500, 1000, 2000 ms) after the failing command:\n%ls", out);
+    ASSERT_EQ_INT(TestStop(name, 15000, 20000, NULL), 0);
+    ASSERT_EXIT(listener, 0, 10000);
+}
+
+/* --work-ms 500 with --run: a fast command starts about twice a second, not back to back. */
+TEST_IMPL(unattended_run_work_ms_paces)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    TestProc *listener;
+    size_t first;
+    size_t runs;
+
+    listener = StartPacedListener(L"runpace", L"500", name);
+    ASSERT_OUTPUT(listener, L"Command exited with code 0 after ", 15000);
+    first = TestCountOutput(listener, L"Running: ");
+    Sleep(3000);
+    runs = TestCountOutput(listener, L"Running: ") - first;
+    /* 6 starts in 3 s at one per 500 ms; 3 to 7 allows for a loaded machine and the window's edges. */
+    ASSERT_MSG(runs >= 3 && runs <= 7, L"%lu commands started in 3 s with --work-ms 500, not about 6:\n%ls",
+               (unsigned long)runs, TestOutputText(listener));
+    ASSERT_CONTAINS(TestOutputText(listener), L" ms (--work-ms 500 from the start of the last one)");
+    ASSERT_EQ_INT(TestStop(name, 15000, 20000, NULL), 0);
+    ASSERT_EXIT(listener, 0, 10000);
+}
+
+/*
+ * A command that cannot start is no unit of work: the header's units stay 0,
+ * the journal says "not-started" (no start, no end), and it is tried again
+ * after the back-off, not at once.
+ */
+TEST_IMPL(unattended_run_cannot_start_is_no_unit)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t journal[TEST_PATH_CAP];
+    wchar_t exe[TEST_PATH_CAP];
+    wchar_t cmd[TEST_CMD_CAP];
+    TestProc *listener;
+    unsigned char *bytes;
+    size_t len = 0;
+    DWORD error = ERROR_SUCCESS;
+    char *text;
+    size_t runs;
+
+    TestUniqueName(L"runnostart", name, TEST_TEXT_CAP);
+    TestTempFile(name, L".journal", journal, TEST_PATH_CAP);
+    TestBinPath(TEST_LISTENER_EXE, exe, TEST_PATH_CAP);
+    TestCommandLine(cmd, TEST_CMD_CAP, exe, name, L"--run", L"no-such-program-for-run.exe", L"--journal", journal,
+                    L"--work-ms", L"0", (const wchar_t *)NULL);
+    listener = TestSpawn(cmd);
+    ASSERT_OUTPUT(listener, L"CreateProcessW", 15000);
+    /* Long enough for a unit to have been counted after a failed start. */
+    Sleep(1500);
+    ASSERT_EQ_INT(TestHeaderU64(name, OFF_UNITS), 0);
+    ASSERT_OUTPUT(listener, L"Command could not start; next command in 500 ms (back-off", 1000);
+    ASSERT_OUTPUT(listener, L"Command could not start; next command in 1000 ms (back-off", 5000);
+    runs = TestCountOutput(listener, L"Running: ");
+    ASSERT_MSG(runs <= 3, L"%lu tries within about 2 s of a command that cannot start:\n%ls", (unsigned long)runs,
+               TestOutputText(listener));
+    ASSERT_EQ_INT(TestHeaderU64(name, OFF_UNITS), 0);
+    ASSERT_EQ_INT(TestStop(name, 15000, 20000, NULL), 0);
+    ASSERT_EXIT(listener, 0, 10000);
+    bytes = TestReadAll(journal, &len, &error);
+    ASSERT_MSG(bytes != NULL, L"cannot read the journal %ls (error %lu)", journal, (unsigned long)error);
+    text = (char *)malloc(len + 1);
+    ASSERT(text != NULL);
+    memcpy(text, bytes, len);
+    text[len] = '\0';
+    free(bytes);
+    ASSERT_MSG(strstr(text, " unit=1 not-started") != NULL && strstr(text, " start\r") == NULL &&
+                   strstr(text, " end\r") == NULL,
+               L"the journal does not say that no unit started:\n%hs", text);
+    free(text);
+    (void)DeleteFileW(journal);
+}
+
+/* A stop during the pause between commands ends the listener at once, not after the pause. */
+TEST_IMPL(unattended_run_stop_during_pause)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    TestProc *listener;
+    ULONGLONG started;
+    DWORD code;
+
+    listener = StartPacedListener(L"runpause", L"60000", name);
+    ASSERT_OUTPUT(listener, L" ms (--work-ms 60000 from the start of the last one)", 15000);
+    started = TestNowMs();
+    code = TestStop(name, 15000, 20000, NULL);
+    ASSERT_EQ_INT(code, 0);
+    ASSERT_EXIT(listener, 0, 5000);
+    /* The pause had about 60 s to go; --stop itself takes a moment to start under load. */
+    ASSERT_MSG(TestNowMs() - started < 10000, L"the stop took %lu ms: it waited for the pause",
+               (unsigned long)(TestNowMs() - started));
+    ASSERT_EQ_INT(TestCountOutput(listener, L"Running: "), 1);
 }
