@@ -31,8 +31,13 @@ static volatile LONG g_ctrl_sent = 0;
  * ends the process soon after this returns, and because with a shared console
  * the listener gets the same Ctrl+C and may exit before the main thread runs:
  * the -1 already in the mapping then tells the supervision loop this was a
- * stop, not a crash to relaunch. Writing an aligned int32 with an Interlocked
- * call is safe from any thread.
+ * stop, not a crash to relaunch. So after CTRL_LOGOFF_EVENT or
+ * CTRL_SHUTDOWN_EVENT nothing is ever relaunched while the session ends or
+ * the system shuts down (the supervision loop checks ControlCloseSent before
+ * any relaunch). Those two reach only services and session-0 processes;
+ * interactive programs are ended at log-off without them
+ * (learn.microsoft.com/windows/console/handlerroutine). Writing an aligned
+ * int32 with an Interlocked call is safe from any thread.
  */
 static BOOL WINAPI CtrlHandler(DWORD type)
 {

@@ -89,9 +89,15 @@ void RecordListener(Controller *c, HANDLE process, DWORD pid)
     }
 }
 
-/* The creation flags and standard handles for the --console mode; TRUE when the handles are to be inherited. */
-static BOOL ConsoleSetup(IpcConsoleMode mode, STARTUPINFOW *si, DWORD *flags)
+/*
+ * The creation flags for the --console mode; TRUE when the listener is to get
+ * explicit standard handles: ours when it shares our console, the NUL device
+ * when it has none (a detached process given no handles would otherwise find
+ * our handle values in its standard handles, values that mean nothing in it).
+ */
+static BOOL ConsoleSetup(IpcConsoleMode mode, DWORD *flags, HANDLE std[3])
 {
+    std[0] = std[1] = std[2] = NULL;
     switch (mode) {
     case IPC_CONSOLE_NEW:
         *flags |= CREATE_NEW_CONSOLE;
@@ -103,20 +109,16 @@ static BOOL ConsoleSetup(IpcConsoleMode mode, STARTUPINFOW *si, DWORD *flags)
          * third of every (re)start (tests/bench/README.md).
          */
         *flags |= DETACHED_PROCESS;
-        return FALSE;
+        return TRUE;
     case IPC_CONSOLE_SHARED:
         /*
          * Hand over our standard handles explicitly: when they are pipes or files
          * (a script capturing output), a child that merely shares the console
          * would otherwise get handles it cannot use.
          */
-        si->dwFlags = STARTF_USESTDHANDLES;
-        si->hStdInput = GetStdHandle(STD_INPUT_HANDLE);
-        si->hStdOutput = GetStdHandle(STD_OUTPUT_HANDLE);
-        si->hStdError = GetStdHandle(STD_ERROR_HANDLE);
-        SetHandleInformation(si->hStdInput, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
-        SetHandleInformation(si->hStdOutput, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
-        SetHandleInformation(si->hStdError, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
+        std[0] = GetStdHandle(STD_INPUT_HANDLE);
+        std[1] = GetStdHandle(STD_OUTPUT_HANDLE);
+        std[2] = GetStdHandle(STD_ERROR_HANDLE);
         return TRUE;
     }
     return FALSE;
@@ -173,19 +175,37 @@ BOOL LaunchErrorIsPermanent(DWORD code)
 
 DWORD LaunchListener(Controller *c)
 {
-    STARTUPINFOW si;
+    IpcChildStdio stdio;
+    STARTUPINFOW plain;
+    STARTUPINFOW *si = &plain;
     PROCESS_INFORMATION pi;
     DWORD flags = 0;
-    BOOL inherit;
+    BOOL inherit = FALSE;
+    HANDLE std[3];
     DWORD code = ERROR_SUCCESS;
     wchar_t *cmd = NULL;
     size_t cmd_bytes = (wcslen(c->command_line) + 1) * sizeof(wchar_t);
 
-    memset(&si, 0, sizeof(si));
+    memset(&stdio, 0, sizeof(stdio));
+    memset(&plain, 0, sizeof(plain));
     memset(&pi, 0, sizeof(pi));
-    si.cb = sizeof(si);
+    plain.cb = sizeof(plain);
     IpcPrint(L"Launching executable: %ls %ls ", c->listener_path, c->command_line + c->args_offset);
-    inherit = ConsoleSetup(c->opt->console, &si, &flags);
+    if (ConsoleSetup(c->opt->console, &flags, std)) {
+        /*
+         * Exactly its three standard handles, as inheritable copies: never any
+         * other inheritable handle of ours, and our own handles' inherit flags
+         * stay as they are.
+         */
+        code = IpcChildStdioInit(&stdio, std[0], std[1], std[2]);
+        if (code != ERROR_SUCCESS) {
+            IpcFailWin32(L"UpdateProcThreadAttribute", code, L"cannot prepare the listener's standard handles");
+            goto cleanup;
+        }
+        si = &stdio.si.StartupInfo;
+        inherit = stdio.si.lpAttributeList != NULL;
+        flags |= EXTENDED_STARTUPINFO_PRESENT;
+    }
 
     /* CreateProcessW may write into the command line, so it gets a copy. */
     cmd = (wchar_t *)HeapAlloc(GetProcessHeap(), 0, cmd_bytes);
@@ -195,7 +215,7 @@ DWORD LaunchListener(Controller *c)
         goto cleanup;
     }
     memcpy(cmd, c->command_line, cmd_bytes);
-    if (!CreateProcessW(c->listener_path, cmd, NULL, NULL, inherit, flags, NULL, c->listener_dir, &si, &pi)) {
+    if (!CreateProcessW(c->listener_path, cmd, NULL, NULL, inherit, flags, NULL, c->listener_dir, si, &pi)) {
         code = GetLastError();
         IpcFailWin32(L"CreateProcessW", code, L"cannot launch '%ls'", c->listener_path);
         goto cleanup;
@@ -214,6 +234,7 @@ DWORD LaunchListener(Controller *c)
     c->launched_once = TRUE;
 
 cleanup:
+    IpcChildStdioRelease(&stdio);
     if (cmd != NULL) {
         HeapFree(GetProcessHeap(), 0, cmd);
     }

@@ -9,6 +9,7 @@
 #include "ipc_error.h"
 #include "ipc_handle.h"
 #include "ipc_log.h"
+#include "ipc_process.h"
 
 /* After a command exits, how long the rest of its output may take to drain (see StopRelay). */
 #define RELAY_DRAIN_MS 200
@@ -120,7 +121,6 @@ HANDLE RunCommandCreateJob(void)
 
 BOOL RunCommand(const wchar_t *command, HANDLE job, RunCommandStarted started_fn, void *context, DWORD *exit_code_out)
 {
-    STARTUPINFOW si;
     PROCESS_INFORMATION pi;
     wchar_t *cmd = NULL;
     size_t bytes = (wcslen(command) + 1) * sizeof(wchar_t);
@@ -132,37 +132,46 @@ BOOL RunCommand(const wchar_t *command, HANDLE job, RunCommandStarted started_fn
     HANDLE pipe_write = NULL;
     HANDLE relay_thread = NULL;
     Relay *relay = NULL;
-    DWORD flags = CREATE_SUSPENDED;
-
+    IpcChildStdio stdio;
+    HANDLE input = GetStdHandle(STD_INPUT_HANDLE);
     /*
-     * A listener without any console (--console none) must not let a console
-     * command open a window of its own: give it a hidden one instead.
+     * Console events are for the listener alone, which lets the running unit
+     * finish before it stops. The command gets a (hidden) console of its own,
+     * CREATE_NO_WINDOW: Ctrl+C and Ctrl+Break typed into ours, and
+     * CTRL_CLOSE_EVENT, which goes to every process attached to a console
+     * when its window closes (learn.microsoft.com/windows/console/handlerroutine),
+     * then never reach it, and a console program it starts opens no window.
+     * CREATE_NEW_PROCESS_GROUP as well, for when CREATE_NO_WINDOW is ignored:
+     * the new group has Ctrl+C disabled, and Ctrl+Break goes only to the group
+     * it is generated for (learn.microsoft.com/windows/win32/procthread/process-creation-flags,
+     * learn.microsoft.com/windows/console/generateconsolectrlevent).
      */
-    if (GetConsoleWindow() == NULL && GetConsoleCP() == 0) {
-        flags |= CREATE_NO_WINDOW;
-    }
+    DWORD flags = CREATE_SUSPENDED | CREATE_NO_WINDOW | CREATE_NEW_PROCESS_GROUP | EXTENDED_STARTUPINFO_PRESENT;
 
-    ZeroMemory(&si, sizeof(si));
+    ZeroMemory(&stdio, sizeof(stdio));
     ZeroMemory(&pi, sizeof(pi));
-    si.cb = sizeof(si);
-    si.dwFlags = STARTF_USESTDHANDLES;
-    si.hStdInput = GetStdHandle(STD_INPUT_HANDLE);
-    if (IpcLogIsOpen()) {
-        /* Through a pipe, so that the command's lines reach the log as well. */
-        SECURITY_ATTRIBUTES inherit = {sizeof(inherit), NULL, TRUE};
-        if (!CreatePipe(&pipe_read, &pipe_write, &inherit, 0)) {
+    /*
+     * Its output always comes through a pipe and is relayed here: a handle of
+     * our console would not be one the command's own console understands
+     * (Windows 7), and the lines reach the log too when there is one. Its
+     * input is ours unless ours is a console: keys are for the listener.
+     */
+    if (GetFileType(input) == FILE_TYPE_CHAR) {
+        input = NULL;
+    }
+    {
+        SECURITY_ATTRIBUTES no_inherit = {sizeof(no_inherit), NULL, FALSE};
+        if (!CreatePipe(&pipe_read, &pipe_write, &no_inherit, 0)) {
             code = GetLastError();
             IpcFailWin32(L"CreatePipe", code, L"cannot capture the output of '%ls'", command);
             goto cleanup;
         }
-        SetHandleInformation(pipe_read, HANDLE_FLAG_INHERIT, 0);
-        si.hStdOutput = pipe_write;
-        si.hStdError = pipe_write;
-    } else {
-        si.hStdOutput = GetStdHandle(STD_OUTPUT_HANDLE);
-        si.hStdError = GetStdHandle(STD_ERROR_HANDLE);
-        SetHandleInformation(si.hStdOutput, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
-        SetHandleInformation(si.hStdError, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
+    }
+    /* Exactly its three standard handles, inheritable copies; nothing else of ours is inherited. */
+    code = IpcChildStdioInit(&stdio, input, pipe_write, pipe_write);
+    if (code != ERROR_SUCCESS) {
+        IpcFailWin32(L"UpdateProcThreadAttribute", code, L"cannot prepare the standard handles of '%ls'", command);
+        goto cleanup;
     }
 
     /* CreateProcessW may write into the command line, so it gets a copy. */
@@ -174,7 +183,8 @@ BOOL RunCommand(const wchar_t *command, HANDLE job, RunCommandStarted started_fn
     CopyMemory(cmd, command, bytes);
     IpcPrint(L"Running: %ls", command);
     started = GetTickCount64();
-    if (!CreateProcessW(NULL, cmd, NULL, NULL, TRUE, flags, NULL, NULL, &si, &pi)) {
+    if (!CreateProcessW(NULL, cmd, NULL, NULL, stdio.si.lpAttributeList != NULL, flags, NULL, NULL,
+                        &stdio.si.StartupInfo, &pi)) {
         code = GetLastError();
         IpcFailWin32(L"CreateProcessW", code, L"cannot run '%ls'", command);
         goto cleanup;
@@ -184,9 +194,10 @@ BOOL RunCommand(const wchar_t *command, HANDLE job, RunCommandStarted started_fn
     }
     started_fn(context);
     ResumeThread(pi.hThread);
+    /* Our copies of the write end must go, or the relay never sees the end of the pipe. */
+    IpcChildStdioRelease(&stdio);
+    IpcHandleClose(&pipe_write);
     if (pipe_read != NULL) {
-        /* Our copy of the write end must go, or the relay never sees the end of the pipe. */
-        IpcHandleClose(&pipe_write);
         relay = (Relay *)HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, sizeof(*relay));
         if (relay != NULL) {
             relay->pipe = pipe_read;
@@ -219,6 +230,7 @@ BOOL RunCommand(const wchar_t *command, HANDLE job, RunCommandStarted started_fn
     ok = TRUE;
 
 cleanup:
+    IpcChildStdioRelease(&stdio);
     IpcHeapFree(&relay);
     IpcHandleClose(&pipe_write);
     IpcHandleClose(&pipe_read);

@@ -27,16 +27,33 @@ struct IpcListener {
 static volatile LONG g_ctrl_stop = 0;
 /* Signalled by IpcListenerClose, so a closing console waits for the running unit. */
 static HANDLE g_finished = NULL;
+/*
+ * The open listener's header, for the handler, which has no context argument.
+ * The handler holds g_header_lock shared while it writes; IpcListenerClose
+ * takes it exclusive to set NULL before the view is unmapped.
+ */
+static volatile IpcHeader *volatile g_header = NULL;
+static SRWLOCK g_header_lock = SRWLOCK_INIT;
 
 /*
  * Ctrl+C and Ctrl+Break ask for the same graceful stop as the close message.
- * For closing the window, log-off and shutdown Windows ends the process soon
- * after this handler returns, so the handler holds on until the running unit has
- * finished (IpcListenerClose); that is all the time Windows gives.
+ * The header says so at once (stopping), so --status and the controller know
+ * even when the process does not live to the end of its unit: for closing the
+ * window, log-off and shutdown Windows ends the process when this handler
+ * returns or when its time-out passes, whichever comes first: about 5 seconds
+ * for CTRL_CLOSE_EVENT, and the system's shutdown time-outs for the other two
+ * (learn.microsoft.com/windows/console/handlerroutine, Remarks). The handler
+ * holds on until the running unit has finished (IpcListenerClose); a longer
+ * unit is cut, and that is all the time Windows gives.
  */
 static BOOL WINAPI CtrlHandler(DWORD type)
 {
     InterlockedExchange(&g_ctrl_stop, 1);
+    AcquireSRWLockShared(&g_header_lock);
+    if (g_header != NULL) {
+        g_header->state = IPC_STATE_STOPPING;
+    }
+    ReleaseSRWLockShared(&g_header_lock);
     if (type == CTRL_CLOSE_EVENT || type == CTRL_LOGOFF_EVENT || type == CTRL_SHUTDOWN_EVENT) {
         if (g_finished != NULL) {
             WaitForSingleObject(g_finished, INFINITE);
@@ -202,11 +219,16 @@ int IpcListenerOpen(const wchar_t *name, IpcListener **out)
         goto cleanup;
     }
     l->published = PublishPid(&l->map, l->h, last_stopped, (LONG)GetCurrentProcessId());
+    AcquireSRWLockExclusive(&g_header_lock);
+    g_header = l->h;
+    ReleaseSRWLockExclusive(&g_header_lock);
     *out = l;
     l = NULL;
 
 cleanup:
     if (l != NULL) {
+        /* No listener, so no handler of ours: the caller's console events are its own again. */
+        SetConsoleCtrlHandler(CtrlHandler, FALSE);
         Release(l);
     }
     return rc;
@@ -237,9 +259,15 @@ BOOL IpcListenerShouldClose(IpcListener *l)
     return close;
 }
 
+/* TRUE once the console handler has asked for a stop, which the state must keep showing. */
+static BOOL CtrlStopAsked(void)
+{
+    return InterlockedCompareExchange(&g_ctrl_stop, 0, 0) != 0;
+}
+
 void IpcListenerUnitStarted(IpcListener *l)
 {
-    if (l->h != NULL) {
+    if (l->h != NULL && !CtrlStopAsked()) {
         l->h->state = IPC_STATE_WORKING;
     }
 }
@@ -250,7 +278,7 @@ void IpcListenerUnitDone(IpcListener *l)
         /* Only the listener writes units, so read-then-write loses no count. */
         IpcHeaderWrite64(&l->h->units, IpcHeaderRead64(&l->h->units) + 1);
         IpcHeaderWrite64(&l->h->last_progress, IpcNowU64());
-        l->h->state = IPC_STATE_RUNNING;
+        l->h->state = CtrlStopAsked() ? IPC_STATE_STOPPING : IPC_STATE_RUNNING;
     }
 }
 
@@ -259,6 +287,9 @@ void IpcListenerClose(IpcListener *l)
     if (l == NULL) {
         return;
     }
+    AcquireSRWLockExclusive(&g_header_lock);
+    g_header = NULL;
+    ReleaseSRWLockExclusive(&g_header_lock);
     if (l->h != NULL) {
         l->h->state = IPC_STATE_STOPPED;
         l->h->stop_acked = l->h->stop_requests;
@@ -267,4 +298,6 @@ void IpcListenerClose(IpcListener *l)
     if (g_finished != NULL) {
         SetEvent(g_finished);
     }
+    /* Closed: a handler waiting for this returns now, and later events get Windows' default. */
+    SetConsoleCtrlHandler(CtrlHandler, FALSE);
 }

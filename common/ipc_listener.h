@@ -41,6 +41,9 @@ typedef struct IpcListener IpcListener;
  * printing the reason to standard error, IPC_EXIT_USAGE (bad name),
  * IPC_EXIT_LISTENER_RUNNING (a live listener holds NAME; the mapping is left
  * untouched), IPC_EXIT_NAME_IN_USE or IPC_EXIT_FAILURE, with *out untouched.
+ * While the listener is open, a console control handler turns Ctrl+C,
+ * Ctrl+Break and closing the console into a graceful stop (the header shows
+ * stopping at once); it is removed again when IpcListenerOpen fails.
  */
 int IpcListenerOpen(const wchar_t *name, IpcListener **out);
 
@@ -58,8 +61,9 @@ void IpcListenerUnitDone(IpcListener *listener);
 
 /*
  * IpcListenerClose - record that we stopped (consuming the stop request),
- * release the mapping and the lock, and free the listener. Safe with NULL.
- * Call it after the last unit, so a new listener can take NAME at once.
+ * release the mapping and the lock, remove the console control handler, and
+ * free the listener. Safe with NULL. Call it after the last unit, so a new
+ * listener can take NAME at once.
  */
 void IpcListenerClose(IpcListener *listener);
 

@@ -126,3 +126,111 @@ cleanup:
     IpcHandleClose(&strong);
     return err;
 }
+
+/*
+ * An inheritable copy of one standard handle for a child, or the NUL device
+ * when there is none. Console handles of Windows 7 are pseudo-handles (low two
+ * bits set) that the handle list refuses; they reach a child through the
+ * console itself, so they are handed over as they are and not listed.
+ */
+static DWORD ChildHandle(HANDLE source, BOOL write, HANDLE *copy, HANDLE *listed)
+{
+    SECURITY_ATTRIBUTES inherit = {sizeof(inherit), NULL, TRUE};
+    HANDLE self = GetCurrentProcess();
+
+    if (source != NULL && source != INVALID_HANDLE_VALUE) {
+        if (((ULONG_PTR)source & 3) == 3 && GetFileType(source) == FILE_TYPE_CHAR) {
+            *listed = NULL;
+            *copy = NULL;
+            return ERROR_SUCCESS;
+        }
+        if (DuplicateHandle(self, source, self, copy, 0, TRUE, DUPLICATE_SAME_ACCESS)) {
+            *listed = *copy;
+            return ERROR_SUCCESS;
+        }
+    }
+    *copy = CreateFileW(L"NUL", write ? GENERIC_WRITE : GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE,
+                        &inherit, OPEN_EXISTING, 0, NULL);
+    if (*copy == INVALID_HANDLE_VALUE) {
+        *copy = NULL;
+        return GetLastError();
+    }
+    *listed = *copy;
+    return ERROR_SUCCESS;
+}
+
+DWORD IpcChildStdioInit(IpcChildStdio *c, HANDLE in, HANDLE out, HANDLE err)
+{
+    HANDLE sources[3];
+    SIZE_T size = 0;
+    DWORD code = ERROR_SUCCESS;
+    DWORD listed = 0;
+    int i;
+
+    sources[0] = in;
+    sources[1] = out;
+    sources[2] = err;
+    ZeroMemory(c, sizeof(*c));
+    c->si.StartupInfo.cb = sizeof(c->si);
+    c->si.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
+    for (i = 0; i < 3 && code == ERROR_SUCCESS; i++) {
+        HANDLE named = NULL;
+        code = ChildHandle(sources[i], i > 0, &c->copies[i], &named);
+        if (named != NULL) {
+            c->list[listed++] = named;
+        }
+    }
+    if (code != ERROR_SUCCESS) {
+        goto cleanup;
+    }
+    c->si.StartupInfo.hStdInput = c->copies[0] != NULL ? c->copies[0] : in;
+    c->si.StartupInfo.hStdOutput = c->copies[1] != NULL ? c->copies[1] : out;
+    c->si.StartupInfo.hStdError = c->copies[2] != NULL ? c->copies[2] : err;
+    if (listed == 0) {
+        /* Nothing to inherit but console pseudo-handles: no list needed (CreateProcessW then inherits all). */
+        goto cleanup;
+    }
+    /*
+     * PROC_THREAD_ATTRIBUTE_HANDLE_LIST: the child inherits these handles and
+     * no other, whatever else this process holds as inheritable
+     * (learn.microsoft.com/windows/win32/api/processthreadsapi/nf-processthreadsapi-updateprocthreadattribute:
+     * the handles must themselves be inheritable). The first call only sizes the list.
+     */
+    InitializeProcThreadAttributeList(NULL, 1, 0, &size);
+    c->si.lpAttributeList = (LPPROC_THREAD_ATTRIBUTE_LIST)HeapAlloc(GetProcessHeap(), 0, size);
+    if (c->si.lpAttributeList == NULL) {
+        code = ERROR_NOT_ENOUGH_MEMORY;
+        goto cleanup;
+    }
+    if (!InitializeProcThreadAttributeList(c->si.lpAttributeList, 1, 0, &size)) {
+        code = GetLastError();
+        HeapFree(GetProcessHeap(), 0, c->si.lpAttributeList);
+        c->si.lpAttributeList = NULL;
+        goto cleanup;
+    }
+    if (!UpdateProcThreadAttribute(c->si.lpAttributeList, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, c->list,
+                                   listed * sizeof(HANDLE), NULL, NULL)) {
+        code = GetLastError();
+        goto cleanup;
+    }
+
+cleanup:
+    if (code != ERROR_SUCCESS) {
+        IpcChildStdioRelease(c);
+    }
+    return code;
+}
+
+void IpcChildStdioRelease(IpcChildStdio *c)
+{
+    int i;
+
+    if (c->si.lpAttributeList != NULL) {
+        DeleteProcThreadAttributeList(c->si.lpAttributeList);
+        HeapFree(GetProcessHeap(), 0, c->si.lpAttributeList);
+        c->si.lpAttributeList = NULL;
+    }
+    for (i = 0; i < 3; i++) {
+        IpcHandleClose(&c->copies[i]);
+    }
+}

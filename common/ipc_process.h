@@ -61,4 +61,30 @@ DWORD IpcProcessOpenVerified(DWORD pid, uint64_t expected_created, const wchar_t
  */
 DWORD IpcProcessTerminateVerified(HANDLE process, UINT exit_code, wchar_t *why, size_t why_cap);
 
+/*
+ * IpcChildStdio - what a child is started with so that it inherits exactly
+ * its three standard handles and nothing else. Fill it with
+ * IpcChildStdioInit, pass &si.StartupInfo with EXTENDED_STARTUPINFO_PRESENT and
+ * bInheritHandles = (si.lpAttributeList != NULL) to CreateProcessW, then
+ * IpcChildStdioRelease.
+ */
+typedef struct IpcChildStdio {
+    STARTUPINFOEXW si;
+    HANDLE copies[3];   /* inheritable duplicates (or NUL), ours to close */
+    HANDLE list[3];     /* the handles named in PROC_THREAD_ATTRIBUTE_HANDLE_LIST */
+} IpcChildStdio;
+
+/*
+ * IpcChildStdioInit - prepares *c for a child whose standard input, output
+ * and error are in, out and err. Each is duplicated as an inheritable copy,
+ * so that the caller's own handles keep their inherit flag; NULL or
+ * INVALID_HANDLE_VALUE (or a handle that cannot be duplicated) gives the child
+ * the NUL device instead. Returns ERROR_SUCCESS, or the error of the call that
+ * failed with *c released.
+ */
+DWORD IpcChildStdioInit(IpcChildStdio *c, HANDLE in, HANDLE out, HANDLE err);
+
+/* IpcChildStdioRelease - closes the copies and frees the attribute list; accepts a zeroed or released one. */
+void IpcChildStdioRelease(IpcChildStdio *c);
+
 #endif

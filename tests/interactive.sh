@@ -529,12 +529,64 @@ for exe in "$LISTENER" "$CONTROLLER" "$TESTS_EXE"; do
     fi
 done
 
+# Ctrl+C in the listener's console while its --run command is mid-unit: the
+# command, in a console and process group of its own, is not killed; the
+# header says stopping at once (the handler records it) while the unit
+# finishes; then the listener stops.
+test_listener_run_ctrl_c() {
+    local name=Irunc-$$ s=listener_run_ctrl_c started=$WORK/runc.started done=$WORK/runc.done cmd pid i out
+    NAMES+=("$name")
+    cmd="$(win_path "$PWD/$TESTS_EXE") --helper sleeper 4000 $(win_path "$started") $(win_path "$done")"
+    start "$s" wine "$LISTENER" "$name" --run "$cmd" || {
+        REASON="tmux new-session failed"
+        return 1
+    }
+    pid=$(listener_pid "$name") || {
+        REASON="no live listener pid in mapping $name"
+        return 1
+    }
+    WIN_PIDS+=("$pid")
+    for ((i = 0; i < 100; i++)); do
+        [ -s "$started" ] && break
+        sleep 0.2
+    done
+    [ -s "$started" ] || {
+        REASON="the --run command never started"
+        return 1
+    }
+    rm -f "$done"
+    tmx send-keys -t "$s" C-c
+    out=$(wine "$CONTROLLER" --status "$name" </dev/null 2>&1 | tr -d '\r')
+    if [ -e "$done" ]; then
+        REASON="the unit ended before --status could look (machine too slow?)"
+        return 1
+    fi
+    if ! echo "$out" | grep -qF "stopping"; then
+        REASON="--status during the cut-short unit does not say stopping: $out"
+        return 1
+    fi
+    expect_screen "$s" "Command exited with code 0" 15 || return 1
+    [ -e "$done" ] || {
+        REASON="the --run command was killed by Ctrl+C (no $done)"
+        return 1
+    }
+    expect_screen "$s" "Stop requested from the console" 5 || return 1
+    if [ "$(count_screen "$s" "Running: ")" -ne 1 ]; then
+        REASON="the listener started another unit after Ctrl+C"
+        return 1
+    fi
+    tmx send-keys -t "$s" Enter
+    expect_pid_gone "$pid" 15 || return 1
+    expect_no_listener "$name"
+}
+
 run_test interactive_controller_any_key test_controller_any_key
 run_test interactive_listener_stopped_from_outside test_listener_stopped_from_outside
 run_test interactive_listener_no_name test_listener_no_name
 run_test interactive_controller_ctrl_c test_controller_ctrl_c
 run_test interactive_controller_key_after_ctrl_c test_controller_key_after_ctrl_c
 run_test interactive_controller_console_closed test_controller_console_closed
+run_test interactive_listener_run_ctrl_c test_listener_run_ctrl_c
 
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]

@@ -167,8 +167,9 @@ static int SpawnerHelper(int argc, wchar_t **argv)
 }
 
 /*
- * ipc_tests.exe --helper sleeper MS [PIDFILE]: print that it started, write its
- * pid to PIDFILE (so a test can find it after its parent is gone), sleep MS.
+ * ipc_tests.exe --helper sleeper MS [PIDFILE [DONEFILE]]: print that it started,
+ * write its pid to PIDFILE (so a test can find it after its parent is gone),
+ * sleep MS, then create DONEFILE (proof that it was not cut short).
  */
 int TestSleeperHelperMain(int argc, wchar_t **argv)
 {
@@ -186,7 +187,7 @@ int TestSleeperHelperMain(int argc, wchar_t **argv)
         return -1;
     }
     if (argc < 2) {
-        TestPrint(L"usage: --helper sleeper MS [PIDFILE]\n");
+        TestPrint(L"usage: --helper sleeper MS [PIDFILE [DONEFILE]]\n");
         return 2;
     }
     ms = (DWORD)wcstoul(argv[1], NULL, 10);
@@ -211,6 +212,14 @@ int TestSleeperHelperMain(int argc, wchar_t **argv)
     TestPrint(L"sleeper %lu started\n", (unsigned long)GetCurrentProcessId());
     Sleep(ms);
     TestPrint(L"sleeper %lu done\n", (unsigned long)GetCurrentProcessId());
+    if (argc >= 4) {
+        /* DONEFILE: created only by a sleeper that lived to the end of its sleep. */
+        file = CreateFileW(argv[3], GENERIC_WRITE, FILE_SHARE_READ, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+        if (file == INVALID_HANDLE_VALUE) {
+            file = NULL;
+            rc = 1;
+        }
+    }
 
 cleanup:
     if (file != NULL) {
