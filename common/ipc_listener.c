@@ -154,6 +154,7 @@ static int WriteIdentity(volatile IpcHeader *h, BOOL *last_stopped)
     *last_stopped = h->state == IPC_STATE_STOPPED;
     IpcHeaderWrite64(&h->units, 0);
     IpcHeaderWrite64(&h->last_progress, 0);
+    IpcHeaderWrite64(&h->last_progress_tick, 0);
     IpcHeaderWrite64(&h->listener_created, created);
     h->listener_pid = GetCurrentProcessId();
     h->state = IPC_STATE_RUNNING;
@@ -249,6 +250,8 @@ void IpcListenerUnitDone(IpcListener *l)
     if (l->h != NULL) {
         /* Only the listener writes units, so read-then-write loses no count. */
         IpcHeaderWrite64(&l->h->units, IpcHeaderRead64(&l->h->units) + 1);
+        /* The tick is what intervals are measured on; the FILETIME is only shown. */
+        IpcHeaderWrite64(&l->h->last_progress_tick, IpcTickNowU64());
         IpcHeaderWrite64(&l->h->last_progress, IpcNowU64());
         l->h->state = IPC_STATE_RUNNING;
     }
