@@ -248,11 +248,15 @@ void IpcListenerUnitStarted(IpcListener *l)
 void IpcListenerUnitDone(IpcListener *l)
 {
     if (l->h != NULL) {
-        /* Only the listener writes units, so read-then-write loses no count. */
-        IpcHeaderWrite64(&l->h->units, IpcHeaderRead64(&l->h->units) + 1);
-        /* The tick is what intervals are measured on; the FILETIME is only shown. */
+        /*
+         * The tick is what intervals are measured on; the FILETIME is only shown.
+         * The tick goes first: a reader that sees units without a tick takes the
+         * listener for an earlier build and stops timing it.
+         */
         IpcHeaderWrite64(&l->h->last_progress_tick, IpcTickNowU64());
         IpcHeaderWrite64(&l->h->last_progress, IpcNowU64());
+        /* Only the listener writes units, so read-then-write loses no count. */
+        IpcHeaderWrite64(&l->h->units, IpcHeaderRead64(&l->h->units) + 1);
         l->h->state = IPC_STATE_RUNNING;
     }
 }
