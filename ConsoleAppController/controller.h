@@ -45,7 +45,7 @@ typedef struct Controller {
     HANDLE wait;              /* RegisterWaitForSingleObject registration for process */
     DWORD pid;
     ULONGLONG started_tick;   /* when the current listener was launched or adopted */
-    uint64_t watched_since;   /* the same, as a FILETIME: the hang clock starts here */
+    uint64_t watched_since;   /* the same, on the unbiased interrupt time (IpcTickNowU64): the hang clock starts here */
     BOOL hang_terminated;     /* TerminateProcess was called for a hang; its exit is on the way */
     DWORD pause_ms;           /* the back-off before the next relaunch, 0 after a healthy run */
     ULONGLONG relaunch_tick;  /* when a pending relaunch is due; 0 when none is */

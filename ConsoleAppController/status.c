@@ -71,9 +71,17 @@ static void PrintHeader(const IpcHeader *hdr, IpcLayoutKind kind, uint64_t now)
 {
     wchar_t text[64];
     HANDLE controller = NULL;
+    uint64_t tick = IpcTickNowU64();
+    uint64_t ago_ms;
 
-    if (hdr->last_progress != 0) {
-        FormatDuration(now > hdr->last_progress ? (now - hdr->last_progress) / 10000 : 0, text, ARRAYSIZE(text));
+    if (hdr->last_progress != 0 || hdr->last_progress_tick != 0) {
+        /* On the tick, which a clock being set does not move; a header of an earlier build has only the FILETIME. */
+        if (hdr->last_progress_tick != 0) {
+            ago_ms = tick > hdr->last_progress_tick ? (tick - hdr->last_progress_tick) / 10000 : 0;
+        } else {
+            ago_ms = now > hdr->last_progress ? (now - hdr->last_progress) / 10000 : 0;
+        }
+        FormatDuration(ago_ms, text, ARRAYSIZE(text));
         IpcPrint(L"Units:      %llu completed; the last one ended %ls ago", (unsigned long long)hdr->units, text);
     } else {
         IpcPrint(L"Units:      %llu completed", (unsigned long long)hdr->units);

@@ -44,7 +44,7 @@ DWORD WatchListener(Controller *c, HANDLE process, DWORD pid)
     c->pid = pid;
     c->wait = wait;
     c->started_tick = GetTickCount64();
-    c->watched_since = IpcNowU64();
+    c->watched_since = IpcTickNowU64();
     c->hang_terminated = FALSE;
     return ERROR_SUCCESS;
 }
@@ -168,7 +168,8 @@ static int OnListenerExit(Controller *c)
     ULONGLONG ran_ms64 = GetTickCount64() - c->started_tick;
     DWORD ran_ms = ran_ms64 > 0xFFFFFFFFu ? 0xFFFFFFFFu : (DWORD)ran_ms64;
     /* Read before UnwatchListener forgets the pid: did this listener complete a unit since it was watched? */
-    BOOL progressed = h != NULL && h->listener_pid == pid && IpcHeaderRead64(&h->last_progress) > c->watched_since;
+    BOOL progressed =
+        h != NULL && h->listener_pid == pid && IpcHeaderRead64(&h->last_progress_tick) > c->watched_since;
     DWORD exit_code = UnwatchListener(c);
     int rc;
 
@@ -238,7 +239,9 @@ static int OnListenerExit(Controller *c)
 
 /*
  * How long until the running listener counts as hung (--hang-timeout): measured
- * from its last completed unit, or from when we started watching it. Returns
+ * from its last completed unit, or from when we started watching it, on the
+ * unbiased interrupt time (IpcTickNowU64), so neither a clock that is set nor
+ * a sleep of the machine moves it; the wall-clock last_progress is not read. Returns
  * INFINITE when hang detection is off, no listener runs, it is already being
  * terminated, or a close was requested (a listener finishing a long last unit is
  * not hung; --stop --force is for that), 0 when it is hung.
@@ -247,7 +250,7 @@ static DWORD HangDueMs(const Controller *c)
 {
     volatile IpcHeader *h = IpcMappingHeader(&c->map);
     uint64_t last = c->watched_since;
-    uint64_t now = IpcNowU64();
+    uint64_t now = IpcTickNowU64();
     uint64_t idle_ms;
     uint64_t progress;
 
@@ -255,7 +258,11 @@ static DWORD HangDueMs(const Controller *c)
         c->shutting_down || CloseRequested(c)) {
         return INFINITE;
     }
-    progress = IpcHeaderRead64(&h->last_progress);
+    progress = IpcHeaderRead64(&h->last_progress_tick);
+    /* Units but no tick: a listener built before the field, whose progress cannot be timed; it is not killed. */
+    if (progress == 0 && IpcHeaderRead64(&h->units) != 0 && h->listener_pid == c->pid) {
+        return INFINITE;
+    }
     if (h->listener_pid == c->pid && progress > last) {
         last = progress;
     }
@@ -277,7 +284,7 @@ static void TerminateHung(Controller *c)
                 (unsigned long)c->pid, why);
         /* Do not try again at once: look again after another full timeout. */
         c->hang_terminated = FALSE;
-        c->watched_since = IpcNowU64();
+        c->watched_since = IpcTickNowU64();
     }
 }
 

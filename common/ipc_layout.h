@@ -19,10 +19,12 @@
  *    40  4   stop_requests      incremented by every stop sender that knows this layout
  *    44  4   stop_acked         stop_requests value the last listener consumed
  *    48  8   units              units of work completed by the current listener
- *    56  8   last_progress      FILETIME (UTC) at which the last unit ended
+ *    56  8   last_progress      FILETIME (UTC) at which the last unit ended (shown only)
  *    64  4   restarts           relaunches done by the supervising controller
  *    68  4   last_exit_code     exit code of the previous listener
- *    72 56   reserved           zero
+ *    72  8   last_progress_tick the same moment on the unbiased interrupt time
+ *                               (IpcTickNowU64), 0 before the first unit
+ *    80 48   reserved           zero
  *
  * All multi-byte fields are little-endian (every Windows target is). This file
  * needs no <windows.h>, so the validation also builds natively for fuzzing.
@@ -66,7 +68,8 @@ typedef struct IpcHeader {
     uint64_t last_progress;
     uint32_t restarts;
     uint32_t last_exit_code;
-    uint8_t reserved[56];
+    uint64_t last_progress_tick;
+    uint8_t reserved[48];
 } IpcHeader;
 
 typedef enum IpcLayoutKind {

@@ -171,6 +171,7 @@ static int WriteIdentity(volatile IpcHeader *h, BOOL *last_stopped)
     *last_stopped = h->state == IPC_STATE_STOPPED;
     IpcHeaderWrite64(&h->units, 0);
     IpcHeaderWrite64(&h->last_progress, 0);
+    IpcHeaderWrite64(&h->last_progress_tick, 0);
     IpcHeaderWrite64(&h->listener_created, created);
     h->listener_pid = GetCurrentProcessId();
     h->state = IPC_STATE_RUNNING;
@@ -275,9 +276,15 @@ void IpcListenerUnitStarted(IpcListener *l)
 void IpcListenerUnitDone(IpcListener *l)
 {
     if (l->h != NULL) {
+        /*
+         * The tick is what intervals are measured on; the FILETIME is only shown.
+         * The tick goes first: a reader that sees units without a tick takes the
+         * listener for an earlier build and stops timing it.
+         */
+        IpcHeaderWrite64(&l->h->last_progress_tick, IpcTickNowU64());
+        IpcHeaderWrite64(&l->h->last_progress, IpcNowU64());
         /* Only the listener writes units, so read-then-write loses no count. */
         IpcHeaderWrite64(&l->h->units, IpcHeaderRead64(&l->h->units) + 1);
-        IpcHeaderWrite64(&l->h->last_progress, IpcNowU64());
         l->h->state = CtrlStopAsked() ? IPC_STATE_STOPPING : IPC_STATE_RUNNING;
     }
 }

@@ -72,7 +72,8 @@ LONG IpcMappingSendClose(const IpcMapping *m);
 
 /*
  * IpcHeaderRead64 / IpcHeaderWrite64 - a 64-bit field of the header
- * (listener_created, controller_created, units, last_progress) read or written
+ * (listener_created, controller_created, units, last_progress,
+ * last_progress_tick) read or written
  * whole, never half old and half new, also in a 32-bit process, where a plain
  * access is two 32-bit moves. Every access to these fields in the mapping goes
  * through them. The field must be 8-byte aligned, as every one is in a view.

@@ -17,6 +17,28 @@ uint64_t IpcNowU64(void)
     return IpcFileTimeToU64(ft);
 }
 
+/*
+ * QueryUnbiasedInterruptTime (Windows 7 and later) "does not include time the
+ * system spends in sleep or hibernation" and "is not subject to adjustments by
+ * users or the Windows time service"; it counts from zero at boot
+ * (learn.microsoft.com, "QueryUnbiasedInterruptTime function" and "Interrupt
+ * Time"). GetSystemTimeAsFileTime jumps when the clock is set and runs on
+ * through sleep: a timeout measured on it fires at every resume and a clock
+ * set back hides a hang. The call fails only for a NULL pointer.
+ *
+ * The Windows SDK and MinGW declare it through <windows.h> (realtimeapiset.h);
+ * Wine's headers, which the build's clang-cl check compiles against, do not.
+ * This declaration is the SDK's own, and C accepts a matching one twice.
+ */
+WINBASEAPI BOOL WINAPI QueryUnbiasedInterruptTime(PULONGLONG UnbiasedTime);
+
+uint64_t IpcTickNowU64(void)
+{
+    ULONGLONG tick = 0;
+    QueryUnbiasedInterruptTime(&tick);
+    return (uint64_t)tick;
+}
+
 void IpcFormatTime(uint64_t utc, wchar_t *buf, size_t cap)
 {
     FILETIME ft_utc;

@@ -17,6 +17,15 @@ uint64_t IpcFileTimeToU64(FILETIME ft);
 uint64_t IpcNowU64(void);
 
 /*
+ * IpcTickNowU64 - the unbiased interrupt time: 100 ns units since the system
+ * started, without the time spent asleep or hibernating, and never set by a
+ * user or the time service; the same count in every process of the machine.
+ * Every interval between two processes (the hang timeout, "the last unit
+ * ended N s ago") is measured on it; wall-clock time (IpcNowU64) is only shown.
+ */
+uint64_t IpcTickNowU64(void);
+
+/*
  * IpcFormatTime - a FILETIME (UTC) as local ISO 8601 with the UTC offset,
  * e.g. 2026-11-24T03:15:24.595+01:00, into buf (at least 32 characters).
  * Writes "?" when the time cannot be converted.

@@ -5,6 +5,9 @@
  */
 #include "harness/harness.h"
 
+#include "ipc_mapping.h"
+#include "ipc_time.h"
+
 #include <stdio.h>
 
 /* A listener inside a 3 s unit with --hang-timeout 800 is terminated (exit 1460) and replaced. */
@@ -177,4 +180,134 @@ TEST_IMPL(faults_hang_kill_access_denied)
     ASSERT_CONTAINS(TestOutputText(stopper), L"access denied");
     ASSERT_NOT_CONTAINS(TestOutputText(stopper), L"Not waiting");
     ASSERT(TestIsRunning(listener));
+}
+
+/*
+ * The wall clock cannot be set from a test, so these two tests move what a
+ * clock step moves: the header's wall-clock last_progress, a day away from
+ * the real time, while the controller watches. The hang decision and
+ * --status's "the last one ended N s ago" must not change.
+ */
+#define ONE_DAY_100NS (24ull * 3600u * 10000000u)
+
+/*
+ * The clock set back by a day: the last unit seems to end a day from now. A
+ * listener hung inside a 30 s unit is still terminated after --hang-timeout,
+ * not only after its unit (a FILETIME comparison would see fresh progress).
+ */
+TEST_IMPL(faults_hang_clock_set_back)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t expected[TEST_TEXT_CAP];
+    TestProc *controller;
+    IpcMapping m = {0};
+    HANDLE listener;
+    DWORD pid;
+
+    TestUniqueName(L"hangback", name, TEST_TEXT_CAP);
+    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"shared", L"--hang-timeout", L"3000",
+                                     L"--restart-delay", L"100", L"--", L"--work-ms", L"30000", (const wchar_t *)NULL);
+    pid = TestWaitOwnListener(controller, name, 0);
+    listener = TestOpenListener(pid);
+    ASSERT(TestWaitHeaderU32(name, OFF_STATE, STATE_WORKING, 5000));
+    ASSERT_EQ_INT(IpcMappingOpen(name, &m), ERROR_SUCCESS);
+    ASSERT(IpcMappingHeader(&m) != NULL);
+    IpcHeaderWrite64(&IpcMappingHeader(&m)->last_progress, IpcNowU64() + ONE_DAY_100NS);
+    swprintf(expected, TEST_TEXT_CAP,
+             L"Listener (pid %lu) completed no unit of work for 3000 ms (--hang-timeout); terminating it",
+             (unsigned long)pid);
+    ASSERT_OUTPUT(controller, expected, 10000);
+    ASSERT_EQ_INT(TestExitCodeOf(listener, 5000), TERMINATED_EXIT_CODE);
+    IpcMappingClose(&m);
+    CloseHandle(listener);
+}
+
+typedef struct ClockStep {
+    volatile IpcHeader *view;
+    BOOL clear_tick; /* write 0 into last_progress_tick instead, as a listener of an earlier build leaves it */
+    volatile LONG stop;
+} ClockStep;
+
+/* Keeps last_progress a day in the past (or the tick at 0), over every unit the listener records. */
+static DWORD WINAPI StepBackLastProgress(LPVOID param)
+{
+    ClockStep *step = (ClockStep *)param;
+    while (InterlockedCompareExchange(&step->stop, 0, 0) == 0) {
+        if (step->clear_tick) {
+            IpcHeaderWrite64(&step->view->last_progress_tick, 0);
+        } else {
+            IpcHeaderWrite64(&step->view->last_progress, IpcNowU64() - ONE_DAY_100NS);
+        }
+        Sleep(1);
+    }
+    return 0;
+}
+
+/*
+ * A listener completing a unit every 200 ms under --hang-timeout 1500, its
+ * header changed all along by StepBackLastProgress: in 4 s it is not
+ * terminated, and --status says its last unit ended a moment ago.
+ */
+static void RunUnderClockStep(const wchar_t *tag, BOOL clear_tick)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    TestProc *controller;
+    TestProc *status;
+    wchar_t units[TEST_TEXT_CAP];
+    IpcMapping m = {0};
+    ClockStep step;
+    HANDLE thread;
+    HANDLE listener;
+    DWORD pid;
+
+    TestUniqueName(tag, name, TEST_TEXT_CAP);
+    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"shared", L"--hang-timeout", L"1500",
+                                     L"--", L"--work-ms", L"200", (const wchar_t *)NULL);
+    pid = TestWaitOwnListener(controller, name, 0);
+    listener = TestOpenListener(pid);
+    ASSERT_EQ_INT(IpcMappingOpen(name, &m), ERROR_SUCCESS);
+    ASSERT(IpcMappingHeader(&m) != NULL);
+    step.view = IpcMappingHeader(&m);
+    step.clear_tick = clear_tick;
+    step.stop = 0;
+    thread = CreateThread(NULL, 0, StepBackLastProgress, &step, 0, NULL);
+    ASSERT(thread != NULL);
+    Sleep(4000);
+    status = TestExpectStatus(name, 0);
+    InterlockedExchange(&step.stop, 1);
+    WaitForSingleObject(thread, INFINITE);
+    CloseHandle(thread);
+    ASSERT_NOT_CONTAINS(TestOutputText(controller), TEXT_TERMINATING);
+    ASSERT(WaitForSingleObject(listener, 0) == WAIT_TIMEOUT);
+    ASSERT_EQ_INT(TestCountOutput(controller, TEXT_LAUNCHING), 1);
+    ASSERT_MSG(TestOutputLine(status, L"; the last one ended ", units, TEST_TEXT_CAP), L"no units line:\n%ls",
+               TestOutputText(status));
+    /* "0.2 s ago", never "24 h 00 min 00 s ago" (without a tick it is the FILETIME's, which is not moved then). */
+    ASSERT_NOT_CONTAINS(units, L" h ");
+    ASSERT_NOT_CONTAINS(units, L" min ");
+    TestStopExpect(name, 15000, 0);
+    ASSERT_EQ_INT(TestExitCodeOf(listener, 5000), 0);
+    ASSERT_EXIT(controller, 0, 10000);
+    IpcMappingClose(&m);
+    CloseHandle(listener);
+}
+
+/*
+ * The clock set forward by a day (or a laptop that slept for one): every unit
+ * seems to have ended a day ago, yet nothing is terminated and --status does
+ * not say 24 hours.
+ */
+TEST_IMPL(faults_hang_clock_set_forward)
+{
+    RunUnderClockStep(L"hangfwd", FALSE);
+}
+
+/*
+ * A listener that records units but leaves last_progress_tick at 0 (one built
+ * before the field, adopted by this controller) cannot be timed: it is not
+ * terminated as hung, and --status falls back to the wall-clock last_progress.
+ */
+TEST_IMPL(faults_hang_listener_without_tick)
+{
+    RunUnderClockStep(L"hangnotick", TRUE);
 }

@@ -109,6 +109,9 @@ TEST_DECLARE(faults_hang_spares_stopping_listener)
 TEST_DECLARE(faults_hang_shorter_than_unit)
 TEST_DECLARE(faults_hang_shorter_than_default_unit)
 TEST_DECLARE(faults_hang_kill_access_denied)
+TEST_DECLARE(faults_hang_clock_set_back)
+TEST_DECLARE(faults_hang_clock_set_forward)
+TEST_DECLARE(faults_hang_listener_without_tick)
 
 /* test_journal.c: the listener's journal: no unit lost across kills */
 TEST_DECLARE(faults_journal_no_unit_lost)
@@ -276,6 +279,9 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(faults_hang_shorter_than_unit, 60000)
     TEST_ENTRY(faults_hang_shorter_than_default_unit, 60000)
     TEST_ENTRY(faults_hang_kill_access_denied, 40000)
+    TEST_ENTRY(faults_hang_clock_set_back, 40000)
+    TEST_ENTRY(faults_hang_clock_set_forward, 40000)
+    TEST_ENTRY(faults_hang_listener_without_tick, 40000)
     /* test_journal.c */
     TEST_ENTRY(faults_journal_no_unit_lost, 60000)
     /* test_status.c */

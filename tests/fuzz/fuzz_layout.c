@@ -51,6 +51,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(wcscmp(IpcLayoutStateName(h.state), L"unknown") != 0);
         /* The decoded header is the bytes, field by field (little-endian). */
         FUZZ_CHECK(copy[4] == 'I' && copy[5] == 'P' && copy[6] == 'C' && copy[7] == 'L');
+        FUZZ_CHECK(h.last_progress_tick == ((uint64_t)copy[72] | ((uint64_t)copy[73] << 8) |
+                                            ((uint64_t)copy[74] << 16) | ((uint64_t)copy[75] << 24) |
+                                            ((uint64_t)copy[76] << 32) | ((uint64_t)copy[77] << 40) |
+                                            ((uint64_t)copy[78] << 48) | ((uint64_t)copy[79] << 56)));
     }
     /* Deterministic: the same bytes give the same answer. */
     again = IpcLayoutClassify(copy, size, &h, NULL);

@@ -44,8 +44,9 @@
 #define OFF_LAST_PROGRESS 56
 #define OFF_RESTARTS 64
 #define OFF_LAST_EXIT_CODE 68
-#define OFF_RESERVED 72
-#define RESERVED_SIZE 56
+#define OFF_LAST_PROGRESS_TICK 72
+#define OFF_RESERVED 80
+#define RESERVED_SIZE 48
 
 /* Values of the state field. */
 #define STATE_RUNNING 1u
@@ -112,6 +113,7 @@ _Static_assert(OFF_UNITS == offsetof(IpcHeader, units), "offset of units");
 _Static_assert(OFF_LAST_PROGRESS == offsetof(IpcHeader, last_progress), "offset of last_progress");
 _Static_assert(OFF_RESTARTS == offsetof(IpcHeader, restarts), "offset of restarts");
 _Static_assert(OFF_LAST_EXIT_CODE == offsetof(IpcHeader, last_exit_code), "offset of last_exit_code");
+_Static_assert(OFF_LAST_PROGRESS_TICK == offsetof(IpcHeader, last_progress_tick), "offset of last_progress_tick");
 _Static_assert(OFF_RESERVED == offsetof(IpcHeader, reserved), "offset of reserved");
 _Static_assert(RESERVED_SIZE == sizeof(((IpcHeader *)0)->reserved), "size of reserved");
 _Static_assert(STATE_RUNNING == IPC_STATE_RUNNING, "state running");
