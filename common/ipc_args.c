@@ -106,7 +106,8 @@ typedef enum OptionKind {
     OPTION_NAME,  /* an instance name: may be empty here (IpcCheckName says why it is bad) */
     OPTION_NAME_OPTIONAL, /* the same, or none when the next word is an option or there is none: text stays NULL */
     OPTION_MS,    /* milliseconds in [min, IPC_MAX_MS] */
-    OPTION_BYTES  /* bytes in [min, IPC_MAX_LOG_BYTES] */
+    OPTION_BYTES, /* bytes in [min, IPC_MAX_LOG_BYTES] */
+    OPTION_FLAG   /* no value: only *given is set */
 } OptionKind;
 
 /* One "--opt VALUE" option of a command line, and where its value goes. */
@@ -166,7 +167,12 @@ static MatchResult MatchOption(int argc, wchar_t **argv, int *i, const OptionSpe
 
     for (k = 0; k < count; k++) {
         const OptionSpec *spec = &specs[k];
-        if (spec->kind == OPTION_NAME_OPTIONAL && wcscmp(argv[*i], spec->name) == 0 &&
+        if (spec->kind == OPTION_FLAG) {
+            if (wcscmp(argv[*i], spec->name) != 0) {
+                continue;
+            }
+            value = NULL;
+        } else if (spec->kind == OPTION_NAME_OPTIONAL && wcscmp(argv[*i], spec->name) == 0 &&
             (*i + 1 >= argc || IsOption(argv[*i + 1]))) {
             value = NULL; /* "--stop" alone, or before another option: the default instance */
         } else if (!MatchValueOption(argc, argv, i, spec->name, &value)) {
@@ -189,6 +195,8 @@ static MatchResult MatchOption(int argc, wchar_t **argv, int *i, const OptionSpe
         }
         seen[k] = true;
         switch (spec->kind) {
+        case OPTION_FLAG:
+            break;
         case OPTION_NAME:
         case OPTION_NAME_OPTIONAL:
         case OPTION_TEXT:
@@ -298,7 +306,9 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
     bool stop_given = false;
     bool status_given = false;
     bool console_given = false;
-    OptionSpec specs[11];
+    bool event_log_given = false;
+    bool no_event_log_given = false;
+    OptionSpec specs[13];
     bool seen[ARRAYSIZE(specs)];
     size_t nspecs = 0;
 
@@ -318,6 +328,9 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
             &log_max_given);
     SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--log", OPTION_TEXT, 0, &o.log, NULL, true, NULL);
     SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--listener", OPTION_TEXT, 0, &o.listener_path, NULL, true, NULL);
+    SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--event-log", OPTION_FLAG, 0, NULL, NULL, true, &event_log_given);
+    SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--no-event-log", OPTION_FLAG, 0, NULL, NULL, true,
+            &no_event_log_given);
     memset(&o, 0, sizeof(o));
     o.mode = IPC_MODE_SUPERVISE;
     o.name = NULL;
@@ -415,6 +428,11 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
         IpcFormat(err, err_cap, L"--log-max-bytes goes with --log FILE");
         return IPC_PARSE_ERROR;
     }
+    if (event_log_given && no_event_log_given) {
+        IpcFormat(err, err_cap, L"--event-log and --no-event-log cannot be used together");
+        return IPC_PARSE_ERROR;
+    }
+    o.event_log = event_log_given ? IPC_EVENT_LOG_ON : (no_event_log_given ? IPC_EVENT_LOG_OFF : IPC_EVENT_LOG_AUTO);
     if (install_name != NULL || uninstall_name != NULL) {
         if (o.name != NULL) {
             IpcFormat(err, err_cap, L"give the instance name once: either NAME or %ls NAME",
