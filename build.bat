@@ -164,7 +164,9 @@ exit /b 1
 rem ---- subroutines -----------------------------------------------------------
 
 rem :compile DIR - compile every .c (and .rc) directly in DIR into bin\obj\TOOL\DIR\;
-rem the object files are listed in OBJS. errorlevel 1 on failure.
+rem the object files are listed in OBJS. errorlevel 1 on failure. A message text file
+rem (.mc) is compiled first (mc with cl, windmc with gcc) into that folder, which is on
+rem the .rc's include path: its messages.rc and .bin files become the exe's message table.
 :compile
 set "OBJS="
 set "OUT=bin\obj\%TOOL%\%~1"
@@ -180,14 +182,23 @@ for %%f in (%~1\*.c) do (
     if errorlevel 1 exit /b 1
     set "OBJS=!OBJS! "%OUT%\%%~nf.%OBJ%""
 )
+for %%f in (%~1\*.mc) do (
+    echo %%f
+    if "%TOOL%"=="cl" (
+        mc -U -h "%OUT%" -r "%OUT%" "%%f"
+    ) else (
+        windmc -U -h "%OUT%" -r "%OUT%" "%%f"
+    )
+    if errorlevel 1 exit /b 1
+)
 for %%f in (%~1\*.rc) do (
     echo %%f
     if "%TOOL%"=="cl" (
-        rc /nologo /DUNICODE /D_UNICODE /Icommon /I%~1 /fo"%OUT%\%%~nf.res" "%%f"
+        rc /nologo /DUNICODE /D_UNICODE /Icommon /I%~1 /I"%OUT%" /fo"%OUT%\%%~nf.res" "%%f"
         if errorlevel 1 exit /b 1
         set "OBJS=!OBJS! "%OUT%\%%~nf.res""
     ) else (
-        windres -DUNICODE -D_UNICODE -Icommon -I%~1 -O coff -i "%%f" -o "%OUT%\%%~nf.res.o"
+        windres -DUNICODE -D_UNICODE -Icommon -I%~1 -I"%OUT%" -O coff -i "%%f" -o "%OUT%\%%~nf.res.o"
         if errorlevel 1 exit /b 1
         set "OBJS=!OBJS! "%OUT%\%%~nf.res.o""
     )

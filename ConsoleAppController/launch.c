@@ -3,6 +3,7 @@
  * starting it (CreateProcessW) with the console the options ask for.
  */
 #include "controller.h"
+#include "eventlog.h"
 #include "ipc_args.h"
 #include "ipc_console.h"
 #include "ipc_error.h"
@@ -232,6 +233,7 @@ DWORD LaunchListener(Controller *c)
         goto cleanup;
     }
     c->launched_once = TRUE;
+    IpcEventLogLaunched(pi.dwProcessId, c->command_line + c->args_offset);
 
 cleanup:
     IpcChildStdioRelease(&stdio);

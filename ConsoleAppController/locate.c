@@ -6,6 +6,7 @@
  * listener that may still be finishing its unit.
  */
 #include "controller.h"
+#include "eventlog.h"
 #include "ipc_console.h"
 #include "ipc_error.h"
 #include "ipc_exit.h"
@@ -202,6 +203,7 @@ int LocateListener(Controller *c, BOOL *launch)
     process = NULL; /* the watch has it now */
     *launch = FALSE;
     IpcPrint(L"Process already running");
+    IpcEventLogAdopted((DWORD)message);
 
 cleanup:
     IpcHandleClose(&process);
@@ -276,5 +278,6 @@ int AdoptNameHolder(Controller *c, DWORD pid)
                             (unsigned long)holder);
     }
     IpcPrint(L"Process already running");
+    IpcEventLogAdopted(holder);
     return IPC_EXIT_OK;
 }

@@ -5,6 +5,7 @@
  * otherwise; terminates a listener that makes no progress (--hang-timeout).
  */
 #include "controller.h"
+#include "eventlog.h"
 #include "ipc_console.h"
 #include "ipc_error.h"
 #include "ipc_exit.h"
@@ -221,6 +222,7 @@ static int OnListenerExit(Controller *c)
         return rc;
     }
     ScheduleRelaunch(c, ExitWasHealthy(c, ran_ms, progressed));
+    IpcEventLogExited(pid, exit_code, ran_ms, c->pause_ms);
     if (c->hang_terminated) {
         IpcPrint(L"Listener (pid %lu) exited with code %lu after %lu ms, terminated as hung; relaunching in %lu ms%ls",
                  (unsigned long)pid, (unsigned long)exit_code, (unsigned long)ran_ms, (unsigned long)c->pause_ms,
@@ -278,6 +280,7 @@ static void TerminateHung(Controller *c)
     IpcPrint(L"Listener (pid %lu) completed no unit of work for %lu ms (--hang-timeout); terminating it",
              (unsigned long)c->pid, c->opt->hang_timeout_ms);
     c->hang_terminated = TRUE;
+    IpcEventLogHung(c->pid, c->opt->hang_timeout_ms);
     /* The right to terminate is asked for now, not when the listener was adopted (least rights). */
     if (IpcProcessTerminateVerified(c->process, TERMINATED_EXIT_CODE, why, ARRAYSIZE(why)) != ERROR_SUCCESS) {
         IpcFail(IPC_EXIT_FAILURE, L"cannot terminate the hung listener (pid %lu): %ls; it stays supervised.",

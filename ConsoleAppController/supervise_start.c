@@ -5,6 +5,7 @@
  * the prompt, the supervision loop (supervise.c) and the teardown.
  */
 #include "controller.h"
+#include "eventlog.h"
 #include "ipc_args.h"
 #include "ipc_console.h"
 #include "ipc_env.h"
@@ -307,12 +308,14 @@ int RunSupervisor(const IpcControllerOptions *opt)
     }
     c->opt = opt;
     c->interactive = IpcStdinIsConsole();
+    IpcEventLogStart(opt, c->interactive);
     rc = StartUp(c);
     if (rc == IPC_EXIT_OK && !c->shutting_down) {
         PrintPrompt(c);
         rc = Supervise(c);
     }
     TearDown(c);
+    IpcEventLogEnd(rc);
     HeapFree(GetProcessHeap(), 0, c);
     return rc;
 }

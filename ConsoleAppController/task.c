@@ -26,6 +26,7 @@
  */
 #define COBJMACROS
 #include "task.h"
+#include "eventlog.h"
 #include "ipc_console.h"
 #include "ipc_error.h"
 #include "ipc_exit.h"
@@ -486,6 +487,7 @@ int IpcTaskInstall(const wchar_t *name, const wchar_t *controller_path, const wc
     IpcPrint(L"Settings: no execution time limit, IgnoreNew, started again every 5 minutes "
              L"when it is not running, normal priority; remove it with ConsoleAppController --uninstall %ls",
              IpcPasteArg(name, quoted, ARRAYSIZE(quoted)));
+    IpcEventLogInstallSource(controller_path);
 
 cleanup:
     if (task != NULL) {

@@ -155,7 +155,8 @@ typedef enum OptionKind {
     OPTION_NAME_OPTIONAL, /* the same, or none when the next word is an option or there is none: text stays NULL */
     OPTION_MS,    /* milliseconds in [min, IPC_MAX_MS] */
     OPTION_BYTES, /* bytes in [min, IPC_MAX_LOG_BYTES] */
-    OPTION_COUNT  /* a count in [min, IPC_MAX_START_LIMIT] */
+    OPTION_COUNT, /* a count in [min, IPC_MAX_START_LIMIT] */
+    OPTION_FLAG   /* no value: only *given is set */
 } OptionKind;
 
 /* One "--opt VALUE" option of a command line, and where its value goes. */
@@ -215,7 +216,12 @@ static MatchResult MatchOption(int argc, wchar_t **argv, int *i, const OptionSpe
 
     for (k = 0; k < count; k++) {
         const OptionSpec *spec = &specs[k];
-        if (spec->kind == OPTION_NAME_OPTIONAL && wcscmp(argv[*i], spec->name) == 0 &&
+        if (spec->kind == OPTION_FLAG) {
+            if (wcscmp(argv[*i], spec->name) != 0) {
+                continue;
+            }
+            value = NULL;
+        } else if (spec->kind == OPTION_NAME_OPTIONAL && wcscmp(argv[*i], spec->name) == 0 &&
             (*i + 1 >= argc || IsOption(argv[*i + 1]))) {
             value = NULL; /* "--stop" alone, or before another option: the default instance */
         } else if (!MatchValueOption(argc, argv, i, spec->name, &value)) {
@@ -238,6 +244,8 @@ static MatchResult MatchOption(int argc, wchar_t **argv, int *i, const OptionSpe
         }
         seen[k] = true;
         switch (spec->kind) {
+        case OPTION_FLAG:
+            break;
         case OPTION_NAME:
         case OPTION_NAME_OPTIONAL:
         case OPTION_TEXT:
@@ -360,7 +368,9 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
     bool interval_given = false;
     const wchar_t *no_restart = NULL; /* --no-restart-exit-codes LIST, parsed after the loop */
     bool list_given = false;
-    OptionSpec specs[15];
+    bool event_log_given = false;
+    bool no_event_log_given = false;
+    OptionSpec specs[17];
     bool seen[ARRAYSIZE(specs)];
     size_t nspecs = 0;
 
@@ -386,6 +396,9 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
             &o.start_limit_interval_ms, true, &interval_given);
     SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--start-limit", OPTION_COUNT, 1, NULL, &o.start_limit, true, NULL);
     SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--on-failure", OPTION_COMMAND, 0, &o.on_failure, NULL, true, NULL);
+    SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--event-log", OPTION_FLAG, 0, NULL, NULL, true, &event_log_given);
+    SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--no-event-log", OPTION_FLAG, 0, NULL, NULL, true,
+            &no_event_log_given);
     memset(&o, 0, sizeof(o));
     o.mode = IPC_MODE_SUPERVISE;
     o.name = NULL;
@@ -515,6 +528,11 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
                   no_restart, IPC_MAX_NO_RESTART_CODES);
         return IPC_PARSE_ERROR;
     }
+    if (event_log_given && no_event_log_given) {
+        IpcFormat(err, err_cap, L"--event-log and --no-event-log cannot be used together");
+        return IPC_PARSE_ERROR;
+    }
+    o.event_log = event_log_given ? IPC_EVENT_LOG_ON : (no_event_log_given ? IPC_EVENT_LOG_OFF : IPC_EVENT_LOG_AUTO);
     if (install_name != NULL || uninstall_name != NULL) {
         if (o.name != NULL) {
             IpcFormat(err, err_cap, L"give the instance name once: either NAME or %ls NAME",

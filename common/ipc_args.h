@@ -85,6 +85,12 @@ typedef enum IpcConsoleMode {
     IPC_CONSOLE_NONE = 2    /* the listener runs without a console at all (DETACHED_PROCESS) */
 } IpcConsoleMode;
 
+typedef enum IpcEventLogMode {
+    IPC_EVENT_LOG_AUTO = 0, /* report to the Event Log when standard input is not an interactive console */
+    IPC_EVENT_LOG_ON = 1,   /* --event-log */
+    IPC_EVENT_LOG_OFF = 2   /* --no-event-log */
+} IpcEventLogMode;
+
 typedef struct IpcControllerOptions {
     IpcControllerMode mode;
     const wchar_t *name;          /* IPC_DEFAULT_NAME when none was given */
@@ -107,6 +113,7 @@ typedef struct IpcControllerOptions {
     bool at_startup;              /* --install: --at-startup (true) or --at-logon (false, the default) */
     bool dry_run;                 /* --install --dry-run: print the task definition, register nothing */
     bool json;                    /* --json, with --status or --list: one JSON text instead of lines */
+    IpcEventLogMode event_log;    /* --event-log, --no-event-log, or neither */
 } IpcControllerOptions;
 
 /*
@@ -121,8 +128,8 @@ typedef struct IpcControllerOptions {
  * none) mean the NAME given beside them, else IPC_DEFAULT_NAME. Every option
  * may be given once; one that needs another (--log-max-bytes: --log;
  * --timeout, --force: --stop; --json: --status or --list; --dry-run, --at-startup, --at-logon: --install;
- * --start-limit-interval, --on-failure: --start-limit)
- * is an error without it. Same contract as IpcParseListenerArgs.
+ * --start-limit-interval, --on-failure: --start-limit) is an error without it;
+ * --event-log and --no-event-log exclude each other. Same contract as IpcParseListenerArgs.
  */
 IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOptions *out, wchar_t *err,
                                       size_t err_cap);

@@ -14,6 +14,14 @@
 /* The context part of a message; the whole line is printed by IpcPrintErr. */
 #define IPC_ERROR_CONTEXT_MAX 1024
 
+/* The text of the last error line (IpcErrorLast); written on the thread that reports, read at the end. */
+static wchar_t g_last_error[IPC_ERROR_CONTEXT_MAX + IPC_ERROR_TEXT_MAX];
+
+const wchar_t *IpcErrorLast(void)
+{
+    return g_last_error;
+}
+
 const wchar_t *IpcErrorText(DWORD code, wchar_t *buf, size_t cap)
 {
     DWORD n = FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS | FORMAT_MESSAGE_MAX_WIDTH_MASK,
@@ -38,7 +46,8 @@ int IpcFail(int exit_code, const wchar_t *fmt, ...)
     va_start(ap, fmt);
     IpcFormatV(text, ARRAYSIZE(text), fmt, ap);
     va_end(ap);
-    IpcPrintErr(L"Error: %ls", text);
+    IpcFormat(g_last_error, ARRAYSIZE(g_last_error), L"%ls", text);
+    IpcPrintErr(L"Error: %ls", g_last_error);
     return exit_code;
 }
 
@@ -53,8 +62,9 @@ static int FailCall(int exit_code, const wchar_t *api, const wchar_t *result, DW
     wchar_t text[IPC_ERROR_TEXT_MAX];
 
     IpcFormatV(context, ARRAYSIZE(context), what, ap);
-    IpcPrintErr(L"Error: %ls: %ls failed with %ls: %ls", context, api, result,
-                IpcErrorText(code, text, ARRAYSIZE(text)));
+    IpcFormat(g_last_error, ARRAYSIZE(g_last_error), L"%ls: %ls failed with %ls: %ls", context, api, result,
+              IpcErrorText(code, text, ARRAYSIZE(text)));
+    IpcPrintErr(L"Error: %ls", g_last_error);
     return exit_code;
 }
 

@@ -71,6 +71,13 @@ int IpcFailName(const wchar_t *api, DWORD code, const wchar_t *object_name, cons
 int IpcFailLayout(const wchar_t *name, const wchar_t *why);
 
 /*
+ * IpcErrorLast - the text of the last error line this process printed through
+ * the functions above, without its "Error: " (for the controller's "failed"
+ * event); L"" before any.
+ */
+const wchar_t *IpcErrorLast(void);
+
+/*
  * IpcErrorText - the system's description of a Win32 code or an HRESULT,
  * on one line without its final full stop, into buf (cap characters);
  * "(no description)" when the system has none. Returns buf.

@@ -20,7 +20,8 @@
 #   e. tests/check_projects.sh: ipc.sln and the .vcxproj files match the tree
 #   f. wine bin/ipc_tests.exe (and its 64-bit header test from bin/i686/ where Wine
 #      runs 32-bit programs), then tests/interactive.sh if it exists, then
-#      tests/log_volume.sh (a log on a tmpfs out of inodes), then the native
+#      tests/log_volume.sh (a log on a tmpfs out of inodes), then tests/eventlog.sh
+#      (the Event Log's events, from Wine's eventlog debug channel), then the native
 #      fuzz runs (tests/fuzz/run_fuzz.sh, IPC_FUZZ_SECONDS each, default 10)
 # The last line of a full run is "N passed, N failed" (all suites together).
 # Source lists come from the file system: every .c of a program's folder plus
@@ -249,7 +250,9 @@ build_arch() {
     mkdir -p "$obj" "$out"
 
     # compile_dir DIR: objects for the .c and .rc files directly in DIR,
-    # their names appended to the array OBJS.
+    # their names appended to the array OBJS. A message text file (.mc) in DIR
+    # is compiled first (windmc) into DIR's object folder, on the .rc's include
+    # path: its messages.rc and .bin files become the exe's message table.
     compile_dir() {
         local dir=$1 f o
         OBJS=()
@@ -261,11 +264,16 @@ build_arch() {
             "$cc" "${CFLAGS[@]}" -c "$f" -o "$o"
             OBJS+=("$o")
         done
+        for f in "$dir"/*.mc; do
+            [ -e "$f" ] || continue
+            echo "  $triplet-windmc $f"
+            "$triplet-windmc" -U -h "$obj/$dir" -r "$obj/$dir" "$f"
+        done
         for f in "$dir"/*.rc; do
             [ -e "$f" ] || continue
             o=$obj/$dir/$(basename "${f%.rc}").res.o
             echo "  $windres $f"
-            "$windres" -DUNICODE -D_UNICODE -Icommon -I"$dir" -O coff -i "$f" -o "$o"
+            "$windres" -DUNICODE -D_UNICODE -Icommon -I"$dir" -I"$obj/$dir" -O coff -i "$f" -o "$o"
             OBJS+=("$o")
         done
     }
@@ -618,6 +626,9 @@ fi
 # A log on a volume that runs out of inodes (a tmpfs; needs root for mount).
 run_suite "tests/log_volume.sh" "$LOG_DIR/log_volume.log" \
     timeout -k 10 "$(remaining)" bash tests/log_volume.sh
+# The Event Log: what ReportEventW receives, read from Wine's eventlog debug channel.
+run_suite "tests/eventlog.sh" "$LOG_DIR/eventlog.log" \
+    timeout -k 10 "$(remaining)" bash tests/eventlog.sh
 # The parsers and the mapping check fuzzed natively (no Wine), a bounded time each.
 run_suite "tests/fuzz/run_fuzz.sh" "$LOG_DIR/fuzz.log" \
     timeout -k 10 "$(remaining)" bash tests/fuzz/run_fuzz.sh "${IPC_FUZZ_SECONDS:-10}"

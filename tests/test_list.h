@@ -185,6 +185,11 @@ TEST_DECLARE(security_garbage_supervised)
 TEST_DECLARE(security_garbage_no_adoption)
 TEST_DECLARE(faults_garbage_mapping_refused)
 
+/* test_eventlog.c: the Event Log's message table, its options, its source registered by --install */
+TEST_DECLARE(eventlog_message_table)
+TEST_DECLARE(eventlog_options)
+TEST_DECLARE(eventlog_install_registers_source)
+
 /* test_version.c: --help, --version and the version resources */
 TEST_DECLARE(unattended_help_and_version)
 TEST_DECLARE(unattended_version_resources)
@@ -343,6 +348,10 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(security_garbage_supervised, 40000)
     TEST_ENTRY(security_garbage_no_adoption, 60000)
     TEST_ENTRY(faults_garbage_mapping_refused, 60000)
+    /* test_eventlog.c */
+    TEST_ENTRY(eventlog_message_table, 20000)
+    TEST_ENTRY(eventlog_options, 30000)
+    TEST_ENTRY(eventlog_install_registers_source, 60000)
     /* test_version.c */
     TEST_ENTRY(unattended_help_and_version, 30000)
     TEST_ENTRY(unattended_version_resources, 20000)

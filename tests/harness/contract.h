@@ -135,4 +135,18 @@ _Static_assert(IPC_EXIT_NAME_HELD == 11, "exit code");
 _Static_assert(IPC_EXIT_NO_RESTART == 12, "exit code");
 _Static_assert(IPC_EXIT_START_LIMIT == 13, "exit code");
 
+/*
+ * The controller's Event Log message IDs (ConsoleAppController/messages.mc), severity bits
+ * included; Event Viewer shows the low 16 bits (100-107) as the event ID. Monitoring filters
+ * on them: they never change.
+ */
+#define EVENT_CONTROLLER_STARTED 0x40000064u
+#define EVENT_LISTENER_LAUNCHED 0x40000065u
+#define EVENT_LISTENER_ADOPTED 0x40000066u
+#define EVENT_LISTENER_EXITED 0x80000067u
+#define EVENT_LISTENER_HUNG 0x80000068u
+#define EVENT_START_LIMIT 0xC0000069u
+#define EVENT_CONTROLLER_STOPPED 0x4000006Au
+#define EVENT_CONTROLLER_FAILED 0xC000006Bu
+
 #endif
