@@ -15,6 +15,8 @@
  */
 #include "restart_policy.h"
 
+#include "eventlog.h"
+
 #include "controller.h"
 #include "ipc_args.h"
 #include "ipc_console.h"
@@ -64,8 +66,8 @@ static BOOL StartLimitReached(const IpcControllerOptions *opt, ULONGLONG now)
 
 /*
  * ReportStartLimit - the one place that reports that the start limit was
- * reached: the console and the log (IpcFail copies errors to the log). The
- * Event Log's "start limit reached" event belongs here too.
+ * reached: the console, the log (IpcFail copies errors to the log) and the
+ * Event Log's "start limit reached" event.
  */
 static void ReportStartLimit(const Controller *c, DWORD pid, DWORD exit_code, DWORD ran_ms)
 {
@@ -75,6 +77,7 @@ static void ReportStartLimit(const Controller *c, DWORD pid, DWORD exit_code, DW
             (unsigned long)pid, (unsigned long)exit_code, IpcExitCodeMeaning(exit_code), (unsigned long)ran_ms,
             c->opt->start_limit + 1, c->opt->start_limit_interval_ms, c->opt->start_limit,
             c->opt->start_limit_interval_ms, c->opt->name);
+    IpcEventLogStartLimit((DWORD)(c->opt->start_limit + 1), (DWORD)c->opt->start_limit_interval_ms, exit_code);
 }
 
 /*
