@@ -370,7 +370,7 @@ test_adopted_listener_stopped() {
     ctl=$!
     STOP_JOBS+=("$ctl")
     for ((i = 0; i < 100; i++)); do
-        tr -d '\r' <"$WORK/adopt.out" 2>/dev/null | grep -qF "Process already running" && break
+        tr -d '\r' 2>/dev/null <"$WORK/adopt.out" | grep -qF "Process already running" && break
         sleep 0.2
     done
     if ! tr -d '\r' <"$WORK/adopt.out" | grep -qF "Process already running"; then
