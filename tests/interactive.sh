@@ -287,30 +287,44 @@ test_controller_any_key() {
     expect_no_listener "$name"
 }
 
-# A listener started by hand is stopped from outside: it says so, then waits
-# for Enter like the C# sample's Console.Read(). Its work is done, so --stop
-# returns 0 at once saying that it waits for Enter, --status shows it as
-# stopped and waiting (exit 3, not running), and Enter ends it with exit 0.
-test_listener_stopped_from_outside() {
-    local name=Ihand-$$ s=listener_hand pid i job rc
-    NAMES+=("$name")
+# start_hand_listener SESSION NAME: a listener started by hand (its own console,
+# 300 ms units); once it works, its Windows pid is in HAND_PID.
+start_hand_listener() {
+    local s=$1 name=$2
     start "$s" wine "$LISTENER" "$name" --work-ms 300 || {
         REASON="tmux new-session failed"
         return 1
     }
     expect_screen "$s" "Performing processing" "$FIRST_SCREEN_S" || return 1
-    pid=$(listener_pid "$name") || {
+    HAND_PID=$(listener_pid "$name") || {
         REASON="no live listener pid in mapping $name"
         return 1
     }
-    WIN_PIDS+=("$pid")
+    WIN_PIDS+=("$HAND_PID")
+}
 
+# stop_in_background NAME TAG: --stop NAME (30 s timeout) in the background,
+# its output in $WORK/TAG.out and its exit code in $WORK/TAG.rc.
+stop_in_background() {
+    local name=$1 tag=$2
     (
-        wine "$CONTROLLER" --stop "$name" --timeout 30000 </dev/null >"$WORK/stop.out" 2>&1
-        echo $? >"$WORK/stop.rc"
+        wine "$CONTROLLER" --stop "$name" --timeout 30000 </dev/null >"$WORK/$tag.out" 2>&1
+        echo $? >"$WORK/$tag.rc"
     ) &
-    job=$!
-    STOP_JOBS+=("$job")
+    STOP_JOBS+=("$!")
+}
+
+# A listener started by hand is stopped from outside: it says so, then waits
+# for Enter like the C# sample's Console.Read(). Its work is done, so --stop
+# returns 0 at once saying that it waits for Enter, --status shows it as
+# stopped and waiting (exit 3, not running), and Enter ends it with exit 0.
+test_listener_stopped_from_outside() {
+    local name=Ihand-$$ s=listener_hand pid i rc
+    NAMES+=("$name")
+    start_hand_listener "$s" "$name" || return 1
+    pid=$HAND_PID
+
+    stop_in_background "$name" stop
     expect_screen "$s" "Received shutdown message" 15 || return 1
     expect_screen "$s" "Close message received. Hit Enter to close" 5 || return 1
     # --stop returns while the listener still waits for Enter (well before its 30 s timeout).
@@ -351,18 +365,10 @@ test_listener_stopped_from_outside() {
 # controller sees that in the header and exits 0 (it relaunches nothing), so
 # --stop returns 0 long before its timeout.
 test_adopted_listener_stopped() {
-    local name=Iadopt-$$ s=listener_adopted pid i job ctl rc
+    local name=Iadopt-$$ s=listener_adopted pid i ctl rc
     NAMES+=("$name")
-    start "$s" wine "$LISTENER" "$name" --work-ms 300 || {
-        REASON="tmux new-session failed"
-        return 1
-    }
-    expect_screen "$s" "Performing processing" "$FIRST_SCREEN_S" || return 1
-    pid=$(listener_pid "$name") || {
-        REASON="no live listener pid in mapping $name"
-        return 1
-    }
-    WIN_PIDS+=("$pid")
+    start_hand_listener "$s" "$name" || return 1
+    pid=$HAND_PID
     (
         wine "$CONTROLLER" "$name" </dev/null >"$WORK/adopt.out" 2>&1
         echo $? >"$WORK/adopt.rc"
@@ -379,12 +385,7 @@ test_adopted_listener_stopped() {
     fi
     sleep 1
 
-    (
-        wine "$CONTROLLER" --stop "$name" --timeout 30000 </dev/null >"$WORK/stop2.out" 2>&1
-        echo $? >"$WORK/stop2.rc"
-    ) &
-    job=$!
-    STOP_JOBS+=("$job")
+    stop_in_background "$name" stop2
     expect_screen "$s" "Close message received. Hit Enter to close" 15 || return 1
     for ((i = 0; i < 75; i++)); do
         [ -s "$WORK/stop2.rc" ] && [ -s "$WORK/adopt.rc" ] && break
@@ -419,31 +420,15 @@ test_adopted_listener_stopped() {
 test_new_listener_while_waiting() {
     local name=Inext-$$ s=listener_old s2=listener_new pid pid2 rc
     NAMES+=("$name")
-    start "$s" wine "$LISTENER" "$name" --work-ms 300 || {
-        REASON="tmux new-session failed"
-        return 1
-    }
-    expect_screen "$s" "Performing processing" "$FIRST_SCREEN_S" || return 1
-    pid=$(listener_pid "$name") || {
-        REASON="no live listener pid in mapping $name"
-        return 1
-    }
-    WIN_PIDS+=("$pid")
+    start_hand_listener "$s" "$name" || return 1
+    pid=$HAND_PID
     wine "$CONTROLLER" --stop "$name" --timeout 30000 </dev/null >"$WORK/stop3.out" 2>&1 || {
         REASON="--stop failed: $(tr -d '\r' <"$WORK/stop3.out")"
         return 1
     }
     expect_screen "$s" "Close message received. Hit Enter to close" 5 || return 1
-    start "$s2" wine "$LISTENER" "$name" --work-ms 300 || {
-        REASON="tmux new-session failed"
-        return 1
-    }
-    expect_screen "$s2" "Performing processing" "$FIRST_SCREEN_S" || return 1
-    pid2=$(listener_pid "$name") || {
-        REASON="no live listener pid in mapping $name"
-        return 1
-    }
-    WIN_PIDS+=("$pid2")
+    start_hand_listener "$s2" "$name" || return 1
+    pid2=$HAND_PID
     if [ "$pid2" = "$pid" ]; then
         REASON="the mapping still names the old listener $pid"
         return 1
