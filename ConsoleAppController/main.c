@@ -117,7 +117,7 @@ static const wchar_t kUsage[] =
     L"  0  stopped gracefully (or --stop: the listener finished and exited, or none ran)\n"
     L"  1  a Windows call failed (the message names it)\n"
     L"  2  bad command line or instance name (the message names the option)\n"
-    L"  3  --status: no listener is running for NAME\n"
+    L"  3  --status: no listener is running for NAME (or it only waits for Enter)\n"
     L"  4  (ConsoleAppListener only) a listener for NAME is already running\n"
     L"  5  another controller already supervises NAME\n"
     L"  6  --stop: the listener did not exit within --timeout\n"

@@ -33,6 +33,9 @@ static void FormatDuration(uint64_t ms, wchar_t *buf, size_t cap)
 /* The listener's state line: stopping when a close message is pending, else running (inside a unit or not). */
 static const wchar_t *ListenerState(const IpcHeader *hdr, BOOL ours)
 {
+    if (ours && hdr->state == IPC_STATE_WAITING_FOR_ENTER) {
+        return L"stopped (it finished after a close message and waits for Enter in its console)";
+    }
     if (hdr->message == IPC_CLOSE_MESSAGE || (ours && hdr->stop_requests != hdr->stop_acked)) {
         return L"stopping (a close message is pending; it finishes its unit first)";
     }
@@ -149,6 +152,10 @@ int RunStatus(const IpcControllerOptions *opt)
         rc = IPC_EXIT_NOT_RUNNING;
     } else {
         PrintListener(listener, pid, &hdr, ours, now);
+        /* Its process lives, but it does no more work: for a script it is not running. */
+        if (ours && hdr.state == IPC_STATE_WAITING_FOR_ENTER) {
+            rc = IPC_EXIT_NOT_RUNNING;
+        }
     }
     if (ours) {
         PrintHeader(&hdr, kind, now);

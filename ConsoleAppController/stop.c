@@ -17,17 +17,42 @@
 #include "ipc_process.h"
 #include "ipc_text.h"
 
+/* How often a stop looks at the header for a listener that waits for Enter. */
+#define WAITING_POLL_MS 100
+
+/* The listener pid has stopped and waits for Enter in its console (it said so in the header). */
+static BOOL WaitsForEnter(const IpcMapping *m, DWORD pid)
+{
+    IpcHeader h;
+    return m != NULL && IpcMappingClassify(m, &h, NULL) == IPC_LAYOUT_OURS && h.listener_pid == pid &&
+           h.state == IPC_STATE_WAITING_FOR_ENTER;
+}
+
 /*
  * Waits for a verified process until the deadline. Returns ERROR_SUCCESS when it
- * exited (its exit code in *exit_code), WAIT_TIMEOUT when it did not.
+ * exited (its exit code in *exit_code), WAIT_TIMEOUT when it did not, and
+ * ERROR_BUSY when m is given and the header says that listener pid has
+ * stopped and only waits for Enter in its console.
  */
-static DWORD WaitUntil(HANDLE process, ULONGLONG deadline, DWORD *exit_code)
+static DWORD WaitUntilOrEnter(HANDLE process, const IpcMapping *m, DWORD pid, ULONGLONG deadline, DWORD *exit_code)
 {
     ULONGLONG now = GetTickCount64();
     DWORD ms = deadline > now ? (DWORD)(deadline - now) : 0;
-    DWORD r = WaitForSingleObject(process, ms);
-    if (r == WAIT_TIMEOUT) {
-        return WAIT_TIMEOUT;
+    DWORD r;
+
+    for (;;) {
+        if (WaitsForEnter(m, pid)) {
+            return ERROR_BUSY;
+        }
+        r = WaitForSingleObject(process, m != NULL && ms > WAITING_POLL_MS ? WAITING_POLL_MS : ms);
+        if (r != WAIT_TIMEOUT) {
+            break;
+        }
+        now = GetTickCount64();
+        if (now >= deadline) {
+            return WaitsForEnter(m, pid) ? ERROR_BUSY : WAIT_TIMEOUT;
+        }
+        ms = (DWORD)(deadline - now);
     }
     if (r != WAIT_OBJECT_0) {
         return GetLastError();
@@ -36,6 +61,12 @@ static DWORD WaitUntil(HANDLE process, ULONGLONG deadline, DWORD *exit_code)
         *exit_code = STILL_ACTIVE;
     }
     return ERROR_SUCCESS;
+}
+
+/* Waits for a verified process until the deadline (see WaitUntilOrEnter, without the header). */
+static DWORD WaitUntil(HANDLE process, ULONGLONG deadline, DWORD *exit_code)
+{
+    return WaitUntilOrEnter(process, NULL, 0, deadline, exit_code);
 }
 
 /*
@@ -121,12 +152,20 @@ static int WaitForStartingController(const IpcControllerOptions *opt, HANDLE loc
  * moving *deadline on to give the controller a moment; otherwise the exit code
  * of the problem it printed.
  */
-static int WaitForListener(const IpcControllerOptions *opt, HANDLE listener, DWORD pid, ULONGLONG *deadline)
+static int WaitForListener(const IpcControllerOptions *opt, const IpcMapping *m, HANDLE listener, DWORD pid,
+                           ULONGLONG *deadline)
 {
     DWORD exit_code = 0;
     BOOL forced = FALSE;
     wchar_t why[IPC_ERROR_TEXT_MAX];
-    DWORD code = WaitUntil(listener, *deadline, &exit_code);
+    DWORD code = WaitUntilOrEnter(listener, m, pid, *deadline, &exit_code);
+
+    if (code == ERROR_BUSY) {
+        /* Like the C# sample's listener started by hand: its work is done, only its console waits. */
+        IpcPrint(L"The listener (pid %lu) finished its unit and stopped; it waits for Enter in its console",
+                 (unsigned long)pid);
+        return IPC_EXIT_OK;
+    }
 
     if (code == WAIT_TIMEOUT && opt->force) {
         /*
@@ -208,6 +247,7 @@ int RunStop(const IpcControllerOptions *opt)
     if (before > 0) {
         listener_pid = (DWORD)before;
     } else if (kind == IPC_LAYOUT_OURS && hdr.state != IPC_STATE_STOPPED) {
+        /* Also one that waits for Enter: WaitForListener says so at once. */
         listener_pid = hdr.listener_pid;
     }
     if (listener_pid != 0) {
@@ -229,7 +269,7 @@ int RunStop(const IpcControllerOptions *opt)
     }
 
     if (listener != NULL) {
-        rc = WaitForListener(opt, listener, listener_pid, &deadline);
+        rc = WaitForListener(opt, &m, listener, listener_pid, &deadline);
         if (rc != IPC_EXIT_OK && rc != IPC_EXIT_STOP_FORCED) {
             goto cleanup;
         }

@@ -291,10 +291,27 @@ static void TerminateHung(Controller *c)
     }
 }
 
+/* How often a stopping controller looks for an adopted listener that waits for Enter in its own console. */
+#define WAITING_POLL_MS 100
+
+/*
+ * A listener started by hand that this controller adopted stops on the close
+ * message and then waits for Enter in its console: its process lives on, but
+ * its header says so, and it will do no more work.
+ */
+static BOOL ListenerWaitsForEnter(const Controller *c)
+{
+    volatile IpcHeader *h = IpcMappingHeader(&c->map);
+    return c->process != NULL && h != NULL && h->listener_pid == c->pid && h->state == IPC_STATE_WAITING_FOR_ENTER;
+}
+
 /* How long the loop may wait: until a listener would count as hung, or a pending relaunch is due. */
 static DWORD WaitTimeout(const Controller *c)
 {
     DWORD timeout = c->shutting_down ? INFINITE : HangDueMs(c);
+    if (c->process != NULL && (c->shutting_down || c->stop_seen || CloseRequested(c)) && timeout > WAITING_POLL_MS) {
+        timeout = WAITING_POLL_MS;
+    }
     if (c->relaunch_tick != 0) {
         ULONGLONG now = GetTickCount64();
         DWORD due = c->relaunch_tick > now ? (DWORD)(c->relaunch_tick - now) : 0;
@@ -350,7 +367,14 @@ int Supervise(Controller *c)
         }
         r = WaitForMultipleObjects(count, handles, FALSE, WaitTimeout(c));
         if (r == WAIT_TIMEOUT) {
-            if (c->process != NULL) {
+            if (ListenerWaitsForEnter(c)) {
+                IpcPrint(L"The listener (pid %lu) finished its unit and stopped; it waits for Enter in its console",
+                         (unsigned long)c->pid);
+                UnwatchListener(c);
+                if (!c->awaiting_enter) {
+                    return IPC_EXIT_OK;
+                }
+            } else if (c->process != NULL) {
                 if (HangDueMs(c) == 0) {
                     TerminateHung(c);
                 }

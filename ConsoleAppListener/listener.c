@@ -343,18 +343,26 @@ int wmain(int argc, wchar_t **argv)
             PerformProcessing(l, &opt, journal, ++unit);
         }
     }
-    /* Let go of NAME before any wait for Enter, so a new listener can start meanwhile. */
-    IpcListenerClose(l);
-    l = NULL;
-    IpcPrint(L"Close message received. Hit Enter to close");
     wait_for_enter = IpcStdinIsConsole() && !LaunchedByController();
+    if (wait_for_enter) {
+        /*
+         * Let go of the lock before the wait for Enter, so a new listener can
+         * start meanwhile, but keep the mapping: its header says that this
+         * process has stopped and waits for Enter, which --stop and --status report.
+         */
+        IpcListenerCloseForEnter(l);
+    } else {
+        IpcListenerClose(l);
+        l = NULL;
+    }
+    IpcPrint(L"Close message received. Hit Enter to close");
 
 cleanup:
-    IpcListenerClose(l);
     IpcHandleClose(&job);
     IpcHandleClose(&journal);
     if (wait_for_enter) {
         IpcWaitForEnter();
     }
+    IpcListenerClose(l);
     return rc;
 }

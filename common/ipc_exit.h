@@ -12,7 +12,7 @@ enum IpcExitCode {
     IPC_EXIT_OK = 0,                 /* done, or a graceful stop completed */
     IPC_EXIT_FAILURE = 1,            /* a Windows call failed; the message names it and its code */
     IPC_EXIT_USAGE = 2,              /* bad command line or instance name (also the listener without NAME) */
-    IPC_EXIT_NOT_RUNNING = 3,        /* --status: no listener is running for NAME */
+    IPC_EXIT_NOT_RUNNING = 3,        /* --status: no listener is running for NAME (or it only waits for Enter) */
     IPC_EXIT_LISTENER_RUNNING = 4,   /* listener: a live listener already serves NAME */
     IPC_EXIT_CONTROLLER_RUNNING = 5, /* controller: another controller already supervises NAME */
     IPC_EXIT_STOP_TIMEOUT = 6,       /* --stop: the listener did not exit within --timeout */

@@ -62,6 +62,7 @@ static bool StateIsKnown(uint32_t state)
     case IPC_STATE_WORKING:
     case IPC_STATE_STOPPING:
     case IPC_STATE_STOPPED:
+    case IPC_STATE_WAITING_FOR_ENTER:
         return true;
     default:
         return false;
@@ -166,6 +167,8 @@ const wchar_t *IpcLayoutStateName(uint32_t state)
         return L"stopping";
     case IPC_STATE_STOPPED:
         return L"stopped";
+    case IPC_STATE_WAITING_FOR_ENTER:
+        return L"waiting for Enter";
     default:
         return L"unknown";
     }

@@ -46,10 +46,11 @@ typedef enum IpcListenerState {
     IPC_STATE_RUNNING = 1,  /* between units of work */
     IPC_STATE_WORKING = 2,  /* inside a unit of work */
     IPC_STATE_STOPPING = 3, /* the close message was seen; finishing up before the exit */
-    IPC_STATE_STOPPED = 4   /* exited after a close message (or never started) */
+    IPC_STATE_STOPPED = 4,  /* exited after a close message (or never started) */
+    IPC_STATE_WAITING_FOR_ENTER = 5 /* stopped after a close message; its process waits for Enter in its console */
 } IpcListenerState;
 
-#define IPC_STATE_MAX IPC_STATE_STOPPED
+#define IPC_STATE_MAX IPC_STATE_WAITING_FOR_ENTER
 
 /* The header as it sits in the mapping; natural alignment gives the offsets above. */
 typedef struct IpcHeader {

@@ -168,7 +168,8 @@ static int WriteIdentity(volatile IpcHeader *h, BOOL *last_stopped)
     if (code != ERROR_SUCCESS) {
         return IpcFailWin32(L"GetProcessTimes", code, L"cannot read this process's start time");
     }
-    *last_stopped = h->state == IPC_STATE_STOPPED;
+    /* A listener that waits for Enter has stopped too: it only keeps the mapping open. */
+    *last_stopped = h->state == IPC_STATE_STOPPED || h->state == IPC_STATE_WAITING_FOR_ENTER;
     IpcHeaderWrite64(&h->units, 0);
     IpcHeaderWrite64(&h->last_progress, 0);
     IpcHeaderWrite64(&h->last_progress_tick, 0);
@@ -289,22 +290,48 @@ void IpcListenerUnitDone(IpcListener *l)
     }
 }
 
-void IpcListenerClose(IpcListener *l)
+/* Records the stop (state, consumed stop requests) and lets go of the lock, keeping the mapping. */
+static void Finish(IpcListener *l, uint32_t state)
 {
-    if (l == NULL) {
-        return;
-    }
+    /* The console handler writes into the header: from now on it finds none. */
     AcquireSRWLockExclusive(&g_header_lock);
     g_header = NULL;
     ReleaseSRWLockExclusive(&g_header_lock);
     if (l->h != NULL) {
-        l->h->state = IPC_STATE_STOPPED;
         l->h->stop_acked = l->h->stop_requests;
+        l->h->state = state;
     }
-    Release(l);
+    if (l->lock != NULL) {
+        ReleaseMutex(l->lock);
+    }
+    IpcHandleClose(&l->lock);
     if (g_finished != NULL) {
         SetEvent(g_finished);
     }
     /* Closed: a handler waiting for this returns now, and later events get Windows' default. */
     SetConsoleCtrlHandler(CtrlHandler, FALSE);
+}
+
+void IpcListenerClose(IpcListener *l)
+{
+    if (l == NULL) {
+        return;
+    }
+    Finish(l, IPC_STATE_STOPPED);
+    Release(l);
+}
+
+void IpcListenerCloseForEnter(IpcListener *l)
+{
+    if (l == NULL) {
+        return;
+    }
+    /*
+     * The lock goes now, so a new listener may start while this process
+     * waits; the mapping stays open, so --stop and --status still find this
+     * process through the header's listener pid. Nothing is written after
+     * the lock is released: the header then belongs to whoever takes it.
+     */
+    Finish(l, IPC_STATE_WAITING_FOR_ENTER);
+    l->h = NULL;
 }

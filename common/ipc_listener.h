@@ -67,4 +67,14 @@ void IpcListenerUnitDone(IpcListener *listener);
  */
 void IpcListenerClose(IpcListener *listener);
 
+/*
+ * IpcListenerCloseForEnter - for a worker that, like the C# sample, waits for
+ * Enter in its console after the last unit: record the state "waiting for
+ * Enter" (so --stop returns and --status shows it as stopped), release the
+ * lock at once (a new listener may take NAME meanwhile) but keep the mapping
+ * open, so the header still names this process. Call IpcListenerClose after
+ * the wait; it then writes nothing more. Safe with NULL.
+ */
+void IpcListenerCloseForEnter(IpcListener *listener);
+
 #endif

@@ -6,7 +6,8 @@
 # instead, which gives Wine a real console: we read the screen
 # (tmux capture-pane) and type (tmux send-keys) like a user would.
 #
-#   tests/interactive.sh     run from anywhere; needs tmux, wine, bin/*.exe built
+#   tests/interactive.sh [TEXT]   run from anywhere; needs tmux, wine, bin/*.exe built;
+#                                 with TEXT, only the tests whose name contains it
 #
 # Prints "ok N - name" / "not ok N - name: reason" per test and ends with the
 # line "N passed, N failed"; exits 1 when a test failed. Uses a private tmux
@@ -29,6 +30,7 @@ SESSIONS=()  # tmux sessions started, for the cleanup
 WIN_PIDS=()  # Windows pids of listeners we learned, for the cleanup
 NAMES=()     # instance names used, whose listeners the cleanup looks up
 STOP_JOBS=() # background --stop runs, by their bash pid
+FILTER=${1:-} # run only the tests whose name contains it
 
 LISTENER=bin/ConsoleAppListener.exe
 CONTROLLER=bin/ConsoleAppController.exe
@@ -229,6 +231,7 @@ journal_complete() {
 run_test() {
     local name=$1 fn=$2 s
     local before=${#SESSIONS[@]}
+    case $name in *"$FILTER"*) ;; *) return 0 ;; esac
     NUMBER=$((NUMBER + 1))
     REASON=""
     if "$fn"; then
@@ -284,52 +287,165 @@ test_controller_any_key() {
     expect_no_listener "$name"
 }
 
-# A listener started by hand is stopped from outside: it says so, then waits
-# for Enter like the C# sample's Console.Read(), and exits 0; --stop waits for that.
-test_listener_stopped_from_outside() {
-    local name=Ihand-$$ s=listener_hand pid i job
-    NAMES+=("$name")
+# start_hand_listener SESSION NAME: a listener started by hand (its own console,
+# 300 ms units); once it works, its Windows pid is in HAND_PID.
+start_hand_listener() {
+    local s=$1 name=$2
     start "$s" wine "$LISTENER" "$name" --work-ms 300 || {
         REASON="tmux new-session failed"
         return 1
     }
     expect_screen "$s" "Performing processing" "$FIRST_SCREEN_S" || return 1
-    pid=$(listener_pid "$name") || {
+    HAND_PID=$(listener_pid "$name") || {
         REASON="no live listener pid in mapping $name"
         return 1
     }
-    WIN_PIDS+=("$pid")
+    WIN_PIDS+=("$HAND_PID")
+}
 
+# stop_in_background NAME TAG: --stop NAME (30 s timeout) in the background,
+# its output in $WORK/TAG.out and its exit code in $WORK/TAG.rc.
+stop_in_background() {
+    local name=$1 tag=$2
     (
-        wine "$CONTROLLER" --stop "$name" --timeout 30000 </dev/null >"$WORK/stop.out" 2>&1
-        echo $? >"$WORK/stop.rc"
+        wine "$CONTROLLER" --stop "$name" --timeout 30000 </dev/null >"$WORK/$tag.out" 2>&1
+        echo $? >"$WORK/$tag.rc"
     ) &
-    job=$!
-    STOP_JOBS+=("$job")
+    STOP_JOBS+=("$!")
+}
+
+# A listener started by hand is stopped from outside: it says so, then waits
+# for Enter like the C# sample's Console.Read(). Its work is done, so --stop
+# returns 0 at once saying that it waits for Enter, --status shows it as
+# stopped and waiting (exit 3, not running), and Enter ends it with exit 0.
+test_listener_stopped_from_outside() {
+    local name=Ihand-$$ s=listener_hand pid i rc
+    NAMES+=("$name")
+    start_hand_listener "$s" "$name" || return 1
+    pid=$HAND_PID
+
+    stop_in_background "$name" stop
     expect_screen "$s" "Received shutdown message" 15 || return 1
     expect_screen "$s" "Close message received. Hit Enter to close" 5 || return 1
-    sleep 1
-    expect_still_running "$s" "wait for Enter" || return 1
-
-    tmx send-keys -t "$s" Enter
-    expect_exit "$s" 0 15 || return 1
-    expect_pid_gone "$pid" 5 || return 1
+    # --stop returns while the listener still waits for Enter (well before its 30 s timeout).
     for ((i = 0; i < 75; i++)); do
         [ -s "$WORK/stop.rc" ] && break
         sleep 0.2
     done
     if [ ! -s "$WORK/stop.rc" ]; then
-        REASON="--stop did not return within 15 s of the listener's exit"
+        REASON="--stop did not return within 15 s of the listener waiting for Enter"
         return 1
     fi
     if [ "$(tr -d '[:space:]' <"$WORK/stop.rc")" != 0 ]; then
         REASON="--stop exited with $(cat "$WORK/stop.rc"): $(tr -d '\r' <"$WORK/stop.out")"
         return 1
     fi
-    if ! grep -qF "Sent message to shut down" "$WORK/stop.out"; then
-        REASON="--stop did not print 'Sent message to shut down': $(tr -d '\r' <"$WORK/stop.out")"
+    if ! grep -qF "Sent message to shut down" "$WORK/stop.out" ||
+        ! grep -qF "The listener (pid $pid) finished its unit and stopped; it waits for Enter in its console" "$WORK/stop.out"; then
+        REASON="--stop did not say that the listener waits for Enter: $(tr -d '\r' <"$WORK/stop.out")"
         return 1
     fi
+    expect_still_running "$s" "wait for Enter" || return 1
+
+    rc=0
+    wine "$CONTROLLER" --status "$name" </dev/null >"$WORK/status.out" 2>&1 || rc=$?
+    if [ "$rc" -ne 3 ] || ! tr -d '\r' <"$WORK/status.out" | grep -qF \
+        "Listener:   pid $pid, stopped (it finished after a close message and waits for Enter in its console)"; then
+        REASON="--status exited $rc: $(tr -d '\r' <"$WORK/status.out")"
+        return 1
+    fi
+
+    tmx send-keys -t "$s" Enter
+    expect_exit "$s" 0 15 || return 1
+    expect_pid_gone "$pid" 5 || return 1
+}
+
+# A controller adopts a listener started by hand; --stop then ends both: the
+# listener finishes its unit and waits for Enter in its own console, and the
+# controller sees that in the header and exits 0 (it relaunches nothing), so
+# --stop returns 0 long before its timeout.
+test_adopted_listener_stopped() {
+    local name=Iadopt-$$ s=listener_adopted pid i ctl rc
+    NAMES+=("$name")
+    start_hand_listener "$s" "$name" || return 1
+    pid=$HAND_PID
+    (
+        wine "$CONTROLLER" "$name" </dev/null >"$WORK/adopt.out" 2>&1
+        echo $? >"$WORK/adopt.rc"
+    ) &
+    ctl=$!
+    STOP_JOBS+=("$ctl")
+    for ((i = 0; i < 100; i++)); do
+        tr -d '\r' 2>/dev/null <"$WORK/adopt.out" | grep -qF "Process already running" && break
+        sleep 0.2
+    done
+    if ! tr -d '\r' <"$WORK/adopt.out" | grep -qF "Process already running"; then
+        REASON="the controller did not adopt listener $pid: $(tr -d '\r' <"$WORK/adopt.out")"
+        return 1
+    fi
+    sleep 1
+
+    stop_in_background "$name" stop2
+    expect_screen "$s" "Close message received. Hit Enter to close" 15 || return 1
+    for ((i = 0; i < 75; i++)); do
+        [ -s "$WORK/stop2.rc" ] && [ -s "$WORK/adopt.rc" ] && break
+        sleep 0.2
+    done
+    if [ ! -s "$WORK/stop2.rc" ] || [ ! -s "$WORK/adopt.rc" ]; then
+        REASON="--stop or the controller did not return within 15 s of the listener waiting for Enter: $(tr -d '\r' <"$WORK/stop2.out")"
+        return 1
+    fi
+    rc=$(tr -d '[:space:]' <"$WORK/stop2.rc")
+    if [ "$rc" != 0 ] || ! grep -qF "it waits for Enter in its console" "$WORK/stop2.out"; then
+        REASON="--stop exited with $rc: $(tr -d '\r' <"$WORK/stop2.out")"
+        return 1
+    fi
+    rc=$(tr -d '[:space:]' <"$WORK/adopt.rc")
+    if [ "$rc" != 0 ] || ! grep -qF "it waits for Enter in its console" "$WORK/adopt.out"; then
+        REASON="the controller exited with $rc: $(tr -d '\r' <"$WORK/adopt.out")"
+        return 1
+    fi
+    if [ "$(tr -d '\r' <"$WORK/adopt.out" | grep -c "Launching executable")" -ne 0 ]; then
+        REASON="the controller launched a listener: $(tr -d '\r' <"$WORK/adopt.out")"
+        return 1
+    fi
+    expect_still_running "$s" "wait for Enter" || return 1
+    tmx send-keys -t "$s" Enter
+    expect_exit "$s" 0 15 || return 1
+}
+
+# While a listener started by hand waits for Enter, NAME is free: a new
+# listener starts and works (the old one does no more work, so never two work at
+# once), and --status follows the new one.
+test_new_listener_while_waiting() {
+    local name=Inext-$$ s=listener_old s2=listener_new pid pid2 rc
+    NAMES+=("$name")
+    start_hand_listener "$s" "$name" || return 1
+    pid=$HAND_PID
+    wine "$CONTROLLER" --stop "$name" --timeout 30000 </dev/null >"$WORK/stop3.out" 2>&1 || {
+        REASON="--stop failed: $(tr -d '\r' <"$WORK/stop3.out")"
+        return 1
+    }
+    expect_screen "$s" "Close message received. Hit Enter to close" 5 || return 1
+    start_hand_listener "$s2" "$name" || return 1
+    pid2=$HAND_PID
+    if [ "$pid2" = "$pid" ]; then
+        REASON="the mapping still names the old listener $pid"
+        return 1
+    fi
+    rc=0
+    wine "$CONTROLLER" --status "$name" </dev/null >"$WORK/status3.out" 2>&1 || rc=$?
+    if [ "$rc" -ne 0 ] || ! tr -d '\r' <"$WORK/status3.out" | grep -qF "Listener:   pid $pid2, running"; then
+        REASON="--status exited $rc: $(tr -d '\r' <"$WORK/status3.out")"
+        return 1
+    fi
+    expect_still_running "$s" "wait for Enter" || return 1
+    tmx send-keys -t "$s" Enter
+    expect_exit "$s" 0 15 || return 1
+    wine "$CONTROLLER" --stop "$name" --timeout 30000 </dev/null >/dev/null 2>&1
+    expect_screen "$s2" "Close message received. Hit Enter to close" 10 || return 1
+    tmx send-keys -t "$s2" Enter
+    expect_exit "$s2" 0 15 || return 1
 }
 
 # The listener without NAME: the C# sample's error line, a wait for Enter, exit 2.
@@ -582,6 +698,8 @@ test_listener_run_ctrl_c() {
 
 run_test interactive_controller_any_key test_controller_any_key
 run_test interactive_listener_stopped_from_outside test_listener_stopped_from_outside
+run_test interactive_adopted_listener_stopped test_adopted_listener_stopped
+run_test interactive_new_listener_while_waiting test_new_listener_while_waiting
 run_test interactive_listener_no_name test_listener_no_name
 run_test interactive_controller_ctrl_c test_controller_ctrl_c
 run_test interactive_controller_key_after_ctrl_c test_controller_key_after_ctrl_c

@@ -306,7 +306,7 @@ TEST_IMPL(security_squat_bad_header)
         { L"magic", 4, 4, 0x4C435050u, L"magic" },
         { L"version", 8, 2, 2, L"version" },
         { L"size", 10, 2, 64, L"size" },
-        { L"state", 12, 4, 5, L"state" },
+        { L"state", 12, 4, 6, L"state" },
         { L"reserved", 100, 1, 0x5A, L"reserved" },
     };
     wchar_t name[TEST_TEXT_CAP];

@@ -52,6 +52,7 @@
 #define STATE_RUNNING 1u
 #define STATE_WORKING 2u
 #define STATE_STOPPED 4u
+#define STATE_WAITING_FOR_ENTER 5u
 
 /* ---- processes ---- */
 
@@ -119,6 +120,7 @@ _Static_assert(RESERVED_SIZE == sizeof(((IpcHeader *)0)->reserved), "size of res
 _Static_assert(STATE_RUNNING == IPC_STATE_RUNNING, "state running");
 _Static_assert(STATE_WORKING == IPC_STATE_WORKING, "state working");
 _Static_assert(STATE_STOPPED == IPC_STATE_STOPPED, "state stopped");
+_Static_assert(STATE_WAITING_FOR_ENTER == IPC_STATE_WAITING_FOR_ENTER, "state waiting for Enter");
 
 _Static_assert(IPC_EXIT_OK == 0, "exit code");
 _Static_assert(IPC_EXIT_FAILURE == 1, "exit code");
