@@ -344,6 +344,7 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
             return IPC_PARSE_VERSION;
         }
         if ((wcscmp(arg, L"--force") == 0 && o.force) || (wcscmp(arg, L"--dry-run") == 0 && o.dry_run) ||
+            (wcscmp(arg, L"--unattended") == 0 && o.unattended) ||
             (trigger != NULL && wcscmp(arg, trigger) == 0)) {
             IpcFormat(err, err_cap, L"%ls is given twice", arg);
             return IPC_PARSE_ERROR;
@@ -354,6 +355,13 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
         }
         if (wcscmp(arg, L"--dry-run") == 0) {
             o.dry_run = true;
+            continue;
+        }
+        if (wcscmp(arg, L"--unattended") == 0) {
+            o.unattended = true;
+            if (supervise_only == NULL) {
+                supervise_only = L"--unattended";
+            }
             continue;
         }
         if (wcscmp(arg, L"--at-startup") == 0 || wcscmp(arg, L"--at-logon") == 0) {
@@ -468,6 +476,9 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
             return IPC_PARSE_ERROR;
         }
         o.restart_delay_max_ms = o.restart_delay_ms;
+    }
+    if (o.unattended && !console_given) {
+        o.console = IPC_CONSOLE_NONE; /* nobody watches a window of a run nobody attends */
     }
     if (o.name == NULL) {
         o.name = IPC_DEFAULT_NAME;

@@ -88,12 +88,13 @@ typedef struct IpcControllerOptions {
     unsigned long log_max_bytes;  /* --log-max-bytes: rotate beyond this; 0 never */
     bool at_startup;              /* --install: --at-startup (true) or --at-logon (false, the default) */
     bool dry_run;                 /* --install --dry-run: print the task definition, register nothing */
+    bool unattended;              /* --unattended: no console, no prompt; the listener gets none (the task's action) */
 } IpcControllerOptions;
 
 /*
  * IpcParseControllerArgs - ConsoleAppController [NAME] [--listener PATH]
  * [--console new|shared|none] [--hang-timeout MS] [--restart-delay MS]
- * [--restart-delay-max MS] [--log FILE] [--log-max-bytes N] [-- LISTENER ARGS...],
+ * [--restart-delay-max MS] [--log FILE] [--log-max-bytes N] [--unattended] [-- LISTENER ARGS...],
  * or --stop [NAME] [--timeout MS] [--force],
  * or --status [NAME], or --install NAME [--at-startup|--at-logon] [--dry-run]
  * [supervision options] [-- LISTENER ARGS...], or --uninstall NAME.
@@ -101,7 +102,8 @@ typedef struct IpcControllerOptions {
  * none) mean the NAME given beside them, else IPC_DEFAULT_NAME. Every option
  * may be given once; one that needs another (--log-max-bytes: --log;
  * --timeout, --force: --stop; --dry-run, --at-startup, --at-logon: --install)
- * is an error without it. Same contract as IpcParseListenerArgs.
+ * is an error without it. --unattended makes --console default to none.
+ * Same contract as IpcParseListenerArgs.
  */
 IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOptions *out, wchar_t *err,
                                       size_t err_cap);
