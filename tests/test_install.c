@@ -244,6 +244,7 @@ TEST_IMPL(unattended_task_dry_run)
      */
     args[0] = L'\0';
     TestAppendArg(args, TEST_CMD_CAP, name);
+    TestAppendArg(args, TEST_CMD_CAP, L"--unattended");
     swprintf(text, TEST_TEXT_CAP, L"--listener=%ls", listener_abs);
     TestAppendArg(args, TEST_CMD_CAP, text);
     swprintf(text, TEST_TEXT_CAP, L"--log=%ls", log_abs);
