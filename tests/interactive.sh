@@ -532,10 +532,29 @@ unxml() {
     sed -e 's/&quot;/"/g' -e 's/&lt;/</g' -e 's/&gt;/>/g' -e 's/&amp;/\&/g'
 }
 
-# start_task SESSION JOB: start the action the way Task Scheduler does (the
-# stand-in: in a console of its own, in job JOB, at the task's priority).
+# start_task SESSION JOB NAME: start the action the way Task Scheduler does (the
+# stand-in: in a console of its own, in job JOB, at the task's priority) and
+# wait for NAME's listener; its pid in TASK_PID.
 start_task() {
-    start "$1" wine "$TESTS_EXE" --helper task-standin "$2" "$ACTION_PRIORITY" "$ACTION_COMMAND" "$ACTION_ARGS"
+    start "$1" wine "$TESTS_EXE" --helper task-standin "$2" "$ACTION_PRIORITY" "$ACTION_COMMAND" "$ACTION_ARGS" || {
+        REASON="tmux new-session failed"
+        return 1
+    }
+    TASK_PID=$(listener_pid "$3") || {
+        REASON="no live listener pid in mapping $3"
+        return 1
+    }
+    WIN_PIDS+=("$TASK_PID")
+}
+
+# stop_task SESSION NAME PID: --stop NAME ends the task's controller (exit 0) and listener PID.
+stop_task() {
+    wine "$CONTROLLER" --stop "$2" </dev/null >/dev/null 2>&1 || {
+        REASON="--stop $2 failed"
+        return 1
+    }
+    expect_exit "$1" 0 30 || return 1
+    expect_pid_gone "$3" 10
 }
 
 # ended_units FILE: how many units a listener journal records as finished.
@@ -549,15 +568,8 @@ test_task_keys_do_not_stop() {
     local name=Itask-$$ s=task_keys pid before journal="$WORK/task_keys.journal"
     NAMES+=("$name")
     task_action "$name" -- --work-ms 500 --journal "$(win_path "$journal")" || return 1
-    start_task "$s" "Itaskjob-$$" || {
-        REASON="tmux new-session failed"
-        return 1
-    }
-    pid=$(listener_pid "$name") || {
-        REASON="no live listener pid in mapping $name"
-        return 1
-    }
-    WIN_PIDS+=("$pid")
+    start_task "$s" "Itaskjob-$$" "$name" || return 1
+    pid=$TASK_PID
     expect_file "$journal" " end" 30 || return 1
     tmx send-keys -t "$s" x Enter a
     sleep 3
@@ -576,12 +588,7 @@ test_task_keys_do_not_stop() {
         REASON="the listener finished no unit after the keys"
         return 1
     fi
-    wine "$CONTROLLER" --stop "$name" </dev/null >/dev/null 2>&1 || {
-        REASON="--stop $name failed"
-        return 1
-    }
-    expect_exit "$s" 0 30 || return 1
-    expect_pid_gone "$pid" 10 || return 1
+    stop_task "$s" "$name" "$pid" || return 1
     journal_complete "$journal"
 }
 
@@ -592,15 +599,8 @@ test_task_end_cuts_unit() {
     local name=Iend-$$ s=task_end s2=task_end_again pid pid2 i journal="$WORK/task_end.journal"
     NAMES+=("$name")
     task_action "$name" -- --work-ms 4000 --journal "$(win_path "$journal")" || return 1
-    start_task "$s" "Iendjob-$$" || {
-        REASON="tmux new-session failed"
-        return 1
-    }
-    pid=$(listener_pid "$name") || {
-        REASON="no live listener pid in mapping $name"
-        return 1
-    }
-    WIN_PIDS+=("$pid")
+    start_task "$s" "Iendjob-$$" "$name" || return 1
+    pid=$TASK_PID
     expect_file "$journal" "pid=$pid unit=1 start" 30 || return 1
     sleep 1
     wine "$TESTS_EXE" --helper task-end "Iendjob-$$" </dev/null >/dev/null 2>&1 || {
@@ -620,26 +620,14 @@ test_task_end_cuts_unit() {
         REASON="the journal shows no cut unit after End"
         return 1
     fi
-    start_task "$s2" "Iendjob2-$$" || {
-        REASON="tmux new-session failed"
-        return 1
-    }
-    pid2=$(listener_pid "$name") || {
-        REASON="the next start launched no listener"
-        return 1
-    }
-    WIN_PIDS+=("$pid2")
+    start_task "$s2" "Iendjob2-$$" "$name" || return 1
+    pid2=$TASK_PID
     if [ "$pid2" = "$pid" ]; then
         REASON="the next start found listener $pid still running"
         return 1
     fi
     expect_file "$journal" "pid=$pid2 unit=1 start" 30 || return 1
-    wine "$CONTROLLER" --stop "$name" </dev/null >/dev/null 2>&1 || {
-        REASON="--stop $name failed"
-        return 1
-    }
-    expect_exit "$s2" 0 30 || return 1
-    expect_pid_gone "$pid2" 10
+    stop_task "$s2" "$name" "$pid2"
 }
 
 # ---------------------------------------------------------------------------
