@@ -28,9 +28,11 @@ static BOOL AppendFullPath(wchar_t *out, size_t cap, size_t *len, const wchar_t 
 /*
  * The task's arguments: this command line without --install NAME and the
  * trigger, NAME first, and --listener/--log made absolute (the task runs in
- * the controller's folder). Everything after "--" is the listener's, verbatim.
+ * the controller's folder), and --unattended after NAME unless it was given.
+ * Everything after "--" is the listener's, verbatim.
  */
-static BOOL InstallArguments(int argc, wchar_t **argv, const wchar_t *name, wchar_t *out, size_t cap)
+static BOOL InstallArguments(int argc, wchar_t **argv, const wchar_t *name, BOOL unattended, wchar_t *out,
+                             size_t cap)
 {
     size_t len = 0;
     int i;
@@ -38,6 +40,10 @@ static BOOL InstallArguments(int argc, wchar_t **argv, const wchar_t *name, wcha
 
     out[0] = L'\0';
     if (!IpcAppendQuotedArg(out, cap, &len, name)) {
+        return FALSE;
+    }
+    /* Nobody attends a task: no console, no prompt, no window for the listener (given once, as every option). */
+    if (!unattended && !IpcAppendQuotedArg(out, cap, &len, L"--unattended")) {
         return FALSE;
     }
     for (i = 1; i < argc; i++) {
@@ -97,7 +103,7 @@ int RunInstall(const IpcControllerOptions *opt, int argc, wchar_t **argv)
         return rc;
     }
     args = (wchar_t *)HeapAlloc(GetProcessHeap(), 0, (IPC_MAX_COMMAND_LINE + 1) * sizeof(wchar_t));
-    if (args == NULL || !InstallArguments(argc, argv, opt->name, args, IPC_MAX_COMMAND_LINE + 1)) {
+    if (args == NULL || !InstallArguments(argc, argv, opt->name, opt->unattended, args, IPC_MAX_COMMAND_LINE + 1)) {
         rc = IpcFail(IPC_EXIT_USAGE, L"the task's command line would be longer than %d characters.",
                      IPC_MAX_COMMAND_LINE);
         goto cleanup;

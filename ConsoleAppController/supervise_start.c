@@ -307,7 +307,20 @@ int RunSupervisor(const IpcControllerOptions *opt)
         return IpcFailWin32(L"HeapAlloc", ERROR_NOT_ENOUGH_MEMORY, L"cannot start");
     }
     c->opt = opt;
-    c->interactive = IpcStdinIsConsole();
+    if (opt->unattended) {
+        /*
+         * Task Scheduler starts a console program with a new console of its
+         * own ("Creation of a Console": a console process without one gets a
+         * new console): a window on the desktop for a logon task, whose keys
+         * and close box would stop the service. FreeConsole detaches this
+         * process from it; being the console's only process, the console
+         * closes ("FreeConsole", "Closing a Console"). Windows still creates
+         * it, so a window can flash for an instant. From here on no key and
+         * no console event reaches the controller; its lines go to --log.
+         */
+        FreeConsole();
+    }
+    c->interactive = !opt->unattended && IpcStdinIsConsole();
     IpcEventLogStart(opt, c->interactive);
     rc = StartUp(c);
     if (rc == IPC_EXIT_OK && !c->shutting_down) {

@@ -427,6 +427,7 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
         }
         if ((wcscmp(arg, L"--force") == 0 && o.force) || (wcscmp(arg, L"--dry-run") == 0 && o.dry_run) ||
             (wcscmp(arg, L"--json") == 0 && o.json) || (wcscmp(arg, L"--list") == 0 && list_given) ||
+            (wcscmp(arg, L"--unattended") == 0 && o.unattended) ||
             (trigger != NULL && wcscmp(arg, trigger) == 0)) {
             IpcFormat(err, err_cap, L"%ls is given twice", arg);
             return IPC_PARSE_ERROR;
@@ -445,6 +446,13 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
         }
         if (wcscmp(arg, L"--list") == 0) {
             list_given = true;
+            continue;
+        }
+        if (wcscmp(arg, L"--unattended") == 0) {
+            o.unattended = true;
+            if (supervise_only == NULL) {
+                supervise_only = L"--unattended";
+            }
             continue;
         }
         if (wcscmp(arg, L"--at-startup") == 0 || wcscmp(arg, L"--at-logon") == 0) {
@@ -594,6 +602,9 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
             return IPC_PARSE_ERROR;
         }
         o.restart_delay_max_ms = o.restart_delay_ms;
+    }
+    if (o.unattended && !console_given) {
+        o.console = IPC_CONSOLE_NONE; /* nobody watches a window of a run nobody attends */
     }
     if (o.name == NULL) {
         o.name = IPC_DEFAULT_NAME;

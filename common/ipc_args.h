@@ -114,13 +114,15 @@ typedef struct IpcControllerOptions {
     bool dry_run;                 /* --install --dry-run: print the task definition, register nothing */
     bool json;                    /* --json, with --status or --list: one JSON text instead of lines */
     IpcEventLogMode event_log;    /* --event-log, --no-event-log, or neither */
+    bool unattended;              /* --unattended: no console, no prompt; the listener gets none (the task's action) */
 } IpcControllerOptions;
 
 /*
  * IpcParseControllerArgs - ConsoleAppController [NAME] [--listener PATH]
  * [--console new|shared|none] [--hang-timeout MS] [--restart-delay MS]
  * [--restart-delay-max MS] [--log FILE] [--log-max-bytes N] [--no-restart-exit-codes LIST]
- * [--start-limit N [--start-limit-interval MS] [--on-failure "COMMAND LINE"]] [-- LISTENER ARGS...],
+ * [--start-limit N [--start-limit-interval MS] [--on-failure "COMMAND LINE"]] [--unattended]
+ * [-- LISTENER ARGS...],
  * or --stop [NAME] [--timeout MS] [--force],
  * or --status [NAME] [--json], or --list [--json], or --install NAME [--at-startup|--at-logon] [--dry-run]
  * [supervision options] [-- LISTENER ARGS...], or --uninstall NAME.
@@ -129,7 +131,8 @@ typedef struct IpcControllerOptions {
  * may be given once; one that needs another (--log-max-bytes: --log;
  * --timeout, --force: --stop; --json: --status or --list; --dry-run, --at-startup, --at-logon: --install;
  * --start-limit-interval, --on-failure: --start-limit) is an error without it;
- * --event-log and --no-event-log exclude each other. Same contract as IpcParseListenerArgs.
+ * --event-log and --no-event-log exclude each other. --unattended makes --console default
+ * to none. Same contract as IpcParseListenerArgs.
  */
 IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOptions *out, wchar_t *err,
                                       size_t err_cap);

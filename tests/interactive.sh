@@ -628,6 +628,124 @@ test_controller_console_closed() {
     expect_no_listener "$name"
 }
 
+# task_action NAME ARGS...: the action `--install NAME ARGS...` registers, read back
+# from --dry-run (UTF-16 to a pipe) with the XML escapes undone, in ACTION_COMMAND,
+# ACTION_ARGS and ACTION_PRIORITY (the task's <Priority>).
+task_action() {
+    local xml name=$1
+    shift
+    xml=$(wine "$CONTROLLER" --install "$name" --dry-run "$@" </dev/null 2>/dev/null | iconv -f UTF-16 -t UTF-8 | tr -d '\r')
+    ACTION_COMMAND=$(echo "$xml" | sed -n 's|.*<Command>\(.*\)</Command>.*|\1|p' | unxml)
+    ACTION_ARGS=$(echo "$xml" | sed -n 's|.*<Arguments>\(.*\)</Arguments>.*|\1|p' | unxml)
+    ACTION_PRIORITY=$(echo "$xml" | sed -n 's|.*<Priority>\([0-9]*\)</Priority>.*|\1|p')
+    [ -n "$ACTION_COMMAND" ] && [ -n "$ACTION_PRIORITY" ] || {
+        REASON="--install $name --dry-run printed no action"
+        return 1
+    }
+}
+
+unxml() {
+    sed -e 's/&quot;/"/g' -e 's/&lt;/</g' -e 's/&gt;/>/g' -e 's/&amp;/\&/g'
+}
+
+# start_task SESSION JOB NAME: start the action the way Task Scheduler does (the
+# stand-in: in a console of its own, in job JOB, at the task's priority) and
+# wait for NAME's listener; its pid in TASK_PID.
+start_task() {
+    start "$1" wine "$TESTS_EXE" --helper task-standin "$2" "$ACTION_PRIORITY" "$ACTION_COMMAND" "$ACTION_ARGS" || {
+        REASON="tmux new-session failed"
+        return 1
+    }
+    TASK_PID=$(listener_pid "$3") || {
+        REASON="no live listener pid in mapping $3"
+        return 1
+    }
+    WIN_PIDS+=("$TASK_PID")
+}
+
+# stop_task SESSION NAME PID: --stop NAME ends the task's controller (exit 0) and listener PID.
+stop_task() {
+    wine "$CONTROLLER" --stop "$2" </dev/null >/dev/null 2>&1 || {
+        REASON="--stop $2 failed"
+        return 1
+    }
+    expect_exit "$1" 0 30 || return 1
+    expect_pid_gone "$3" 10
+}
+
+# ended_units FILE: how many units a listener journal records as finished.
+ended_units() {
+    tr -d '\r' <"$1" 2>/dev/null | grep -c ' end$' || true
+}
+
+# Under a task nothing typed into the console stops the service: the installed
+# action (with --unattended) keeps running, its listener keeps working, --stop ends it.
+test_task_keys_do_not_stop() {
+    local name=Itask-$$ s=task_keys pid before journal="$WORK/task_keys.journal"
+    NAMES+=("$name")
+    task_action "$name" -- --work-ms 500 --journal "$(win_path "$journal")" || return 1
+    start_task "$s" "Itaskjob-$$" "$name" || return 1
+    pid=$TASK_PID
+    expect_file "$journal" " end" 30 || return 1
+    tmx send-keys -t "$s" x Enter a
+    sleep 3
+    expect_still_running "$s" "ignore the keys typed into its console" || return 1
+    if [ "$(count_screen "$s" "Hit any key")" -ne 0 ]; then
+        REASON="the task's controller showed the prompt"
+        return 1
+    fi
+    if [ "$(mapping_message "$name")" != "$pid" ]; then
+        REASON="after the keys the mapping holds '$(mapping_message "$name")', not listener $pid"
+        return 1
+    fi
+    before=$(ended_units "$journal")
+    sleep 2
+    if [ "$(ended_units "$journal")" -le "$before" ]; then
+        REASON="the listener finished no unit after the keys"
+        return 1
+    fi
+    stop_task "$s" "$name" "$pid" || return 1
+    journal_complete "$journal"
+}
+
+# Task Scheduler's End terminates the task's job, listener included, mid-unit:
+# the journal keeps a start without its end, and the next start of the action
+# finds no listener and launches a fresh one.
+test_task_end_cuts_unit() {
+    local name=Iend-$$ s=task_end s2=task_end_again pid pid2 i journal="$WORK/task_end.journal"
+    NAMES+=("$name")
+    task_action "$name" -- --work-ms 4000 --journal "$(win_path "$journal")" || return 1
+    start_task "$s" "Iendjob-$$" "$name" || return 1
+    pid=$TASK_PID
+    expect_file "$journal" "pid=$pid unit=1 start" 30 || return 1
+    sleep 1
+    wine "$TESTS_EXE" --helper task-end "Iendjob-$$" </dev/null >/dev/null 2>&1 || {
+        REASON="TerminateJobObject on the task's job failed"
+        return 1
+    }
+    for ((i = 0; i < 50; i++)); do
+        exited "$s" && break
+        sleep 0.2
+    done
+    exited "$s" || {
+        REASON="the stand-in did not end with its job"
+        return 1
+    }
+    expect_pid_gone "$pid" 10 || return 1
+    if journal_complete "$journal"; then
+        REASON="the journal shows no cut unit after End"
+        return 1
+    fi
+    start_task "$s2" "Iendjob2-$$" "$name" || return 1
+    pid2=$TASK_PID
+    if [ "$pid2" = "$pid" ]; then
+        REASON="the next start found listener $pid still running"
+        return 1
+    fi
+    expect_file "$journal" "pid=$pid2 unit=1 start" 30 || return 1
+    stop_task "$s2" "$name" "$pid2"
+}
+
 # ---------------------------------------------------------------------------
 
 for tool in tmux wine; do
@@ -705,6 +823,8 @@ run_test interactive_controller_ctrl_c test_controller_ctrl_c
 run_test interactive_controller_key_after_ctrl_c test_controller_key_after_ctrl_c
 run_test interactive_controller_console_closed test_controller_console_closed
 run_test interactive_listener_run_ctrl_c test_listener_run_ctrl_c
+run_test interactive_task_keys_do_not_stop test_task_keys_do_not_stop
+run_test interactive_task_end_cuts_unit test_task_end_cuts_unit
 
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]

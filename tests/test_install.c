@@ -179,6 +179,8 @@ TEST_IMPL(unattended_task_dry_run)
     TestTempFile(L"Tdryrun", L".xml", path, TEST_PATH_CAP);
     args[0] = L'\0';
     TestAppendArg(args, TEST_CMD_CAP, name);
+    /* The task's controller has no console and no prompt: no key or window of its console can stop it. */
+    TestAppendArg(args, TEST_CMD_CAP, L"--unattended");
     TestAppendArg(args, TEST_CMD_CAP, L"--listener");
     TestAppendArg(args, TEST_CMD_CAP, listener_abs);
     TestAppendArg(args, TEST_CMD_CAP, L"--log");
@@ -242,6 +244,7 @@ TEST_IMPL(unattended_task_dry_run)
      */
     args[0] = L'\0';
     TestAppendArg(args, TEST_CMD_CAP, name);
+    TestAppendArg(args, TEST_CMD_CAP, L"--unattended");
     swprintf(text, TEST_TEXT_CAP, L"--listener=%ls", listener_abs);
     TestAppendArg(args, TEST_CMD_CAP, text);
     swprintf(text, TEST_TEXT_CAP, L"--log=%ls", log_abs);

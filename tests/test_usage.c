@@ -443,6 +443,8 @@ TEST_IMPL(usage_one_rule_for_options)
     RULE(C_, L"--timeout cannot be used with --status", L"--status", n, L"--timeout", L"100");
     RULE(C_, L"--force cannot be used with --status", L"--status", n, L"--force");
     RULE(C_, L"--console cannot be used with --stop", L"--stop", n, L"--console", L"none");
+    RULE(C_, L"--unattended cannot be used with --stop", L"--stop", n, L"--unattended");
+    RULE(C_, L"--unattended is given twice", n, L"--unattended", L"--unattended");
     RULE(C_, L"--install needs the instance name", L"--install");
     RULE(C_, L"--uninstall needs the instance name", L"--uninstall");
 #undef RULE

@@ -88,6 +88,9 @@ int TestSleeperHelperMain(int argc, wchar_t **argv);
 /* "--helper pid-alive PID" and "--helper kill PID" for tests/interactive.sh (helpers.c); -1 for other kinds. */
 int TestProcessHelperMain(int argc, wchar_t **argv);
 
+/* "--helper task-standin JOB PRIORITY COMMAND ARGUMENTS" and "--helper task-end JOB": Task Scheduler's start and End (standin.c); -1 otherwise. */
+int TestTaskHelperMain(int argc, wchar_t **argv);
+
 /* ---- output and failure (spawn.c) ---- */
 
 /* TestPrint - like wprintf (use %ls), UTF-8 to standard output, unbuffered. */

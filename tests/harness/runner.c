@@ -266,6 +266,9 @@ int wmain(int argc, wchar_t **argv)
     if (argc >= 3 && wcscmp(argv[1], L"--helper") == 0) {
         code = TestSampleHelperMain(argc - 2, argv + 2);
         if (code < 0) {
+            code = TestTaskHelperMain(argc - 2, argv + 2);
+        }
+        if (code < 0) {
             code = TestProcessHelperMain(argc - 2, argv + 2);
         }
         if (code < 0) {
