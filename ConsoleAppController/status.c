@@ -91,6 +91,12 @@ static void PrintHeader(const IpcHeader *hdr, IpcLayoutKind kind, uint64_t now)
     }
     if (OpenQueriedController(hdr, kind, &controller)) {
         IpcPrint(L"Controller: pid %lu, running", (unsigned long)hdr->controller_pid);
+        if (hdr->next_relaunch != 0) {
+            wchar_t when[64];
+            IpcFormatTime(hdr->next_relaunch, when, ARRAYSIZE(when));
+            FormatDuration(hdr->next_relaunch > now ? (hdr->next_relaunch - now) / 10000 : 0, text, ARRAYSIZE(text));
+            IpcPrint(L"Relaunch:   backing off; the next launch is due at %ls (in %ls)", when, text);
+        }
     } else {
         IpcPrint(L"Controller: none");
     }

@@ -216,12 +216,15 @@ void StatusWriteJson(IpcJson *j, const wchar_t *typed, const StatusInfo *info)
             IpcJsonNull(j, L"ms_since_last_unit");
         }
         IpcJsonUnsigned(j, L"restarts", info->hdr.restarts);
+        /* Due only while a controller backs off; a dead controller's pending relaunch never comes. */
+        WriteTime(j, L"next_relaunch", info->controller_running ? info->hdr.next_relaunch : 0);
         IpcJsonUnsigned(j, L"last_exit_code", info->hdr.last_exit_code);
         IpcJsonString(j, L"last_exit_code_name", exit_name);
     } else {
         IpcJsonNull(j, L"units");
         IpcJsonNull(j, L"ms_since_last_unit");
         IpcJsonNull(j, L"restarts");
+        IpcJsonNull(j, L"next_relaunch");
         IpcJsonNull(j, L"last_exit_code");
         IpcJsonNull(j, L"last_exit_code_name");
     }

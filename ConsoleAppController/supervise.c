@@ -99,6 +99,18 @@ static void SendShutdown(Controller *c)
  * pause that doubles each time (NSSM's throttling; systemd's StartLimitBurst
  * has the same purpose), so a listener that cannot start does not spin.
  */
+/*
+ * Records in the header when the next relaunch is due (wall time, shown by
+ * --status), or 0 when none is pending: at once (pause 0) counts as none.
+ */
+static void SetNextRelaunch(Controller *c, DWORD pause_ms)
+{
+    volatile IpcHeader *h = IpcMappingHeader(&c->map);
+    if (h != NULL) {
+        IpcHeaderWrite64(&h->next_relaunch, pause_ms != 0 ? IpcNowU64() + (uint64_t)pause_ms * 10000u : 0);
+    }
+}
+
 static void ScheduleRelaunch(Controller *c, BOOL healthy)
 {
     DWORD max = (DWORD)c->opt->restart_delay_max_ms;
@@ -110,6 +122,7 @@ static void ScheduleRelaunch(Controller *c, BOOL healthy)
         c->pause_ms = c->pause_ms > max / 2 ? max : c->pause_ms * 2;
     }
     c->relaunch_tick = GetTickCount64() + c->pause_ms;
+    SetNextRelaunch(c, c->pause_ms);
 }
 
 /*
@@ -143,6 +156,7 @@ static void Relaunch(Controller *c)
     volatile IpcHeader *h = IpcMappingHeader(&c->map);
     BOOL first = !c->launched_once;
     c->relaunch_tick = 0;
+    SetNextRelaunch(c, 0);
     if (LaunchListener(c) != ERROR_SUCCESS) {
         ScheduleLaunchRetry(c);
         return;

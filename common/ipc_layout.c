@@ -19,7 +19,8 @@ _Static_assert(offsetof(IpcHeader, stop_requests) == 40, "stop_requests offset")
 _Static_assert(offsetof(IpcHeader, units) == 48, "units offset");
 _Static_assert(offsetof(IpcHeader, restarts) == 64, "restarts offset");
 _Static_assert(offsetof(IpcHeader, last_progress_tick) == 72, "last_progress_tick offset");
-_Static_assert(offsetof(IpcHeader, reserved) == 80, "reserved offset");
+_Static_assert(offsetof(IpcHeader, next_relaunch) == 80, "next_relaunch offset");
+_Static_assert(offsetof(IpcHeader, reserved) == 88, "reserved offset");
 
 static uint16_t Read16(const unsigned char *p)
 {
@@ -111,6 +112,8 @@ IpcLayoutKind IpcLayoutClassify(const unsigned char *bytes, size_t len, IpcHeade
     h.last_exit_code = Read32(bytes + 68);
     /* Once reserved: a header written before this field holds 0 there, "no unit yet", and stays valid. */
     h.last_progress_tick = Read64(bytes + 72);
+    /* Also once reserved: 0, "no relaunch pending", in an older header. */
+    h.next_relaunch = Read64(bytes + 80);
 
     if (h.magic != IPC_LAYOUT_MAGIC) {
         reason = L"the bytes after offset 0 are not a listener header (wrong magic number)";
@@ -140,7 +143,7 @@ IpcLayoutKind IpcLayoutClassify(const unsigned char *bytes, size_t len, IpcHeade
      * No check ties a pid to its creation time: they are two writes, and a reader
      * may see one without the other. Each pid is verified against its process anyway.
      */
-    if (!AllZero(bytes + 80, IPC_MAPPING_SIZE - 80)) {
+    if (!AllZero(bytes + 88, IPC_MAPPING_SIZE - 88)) {
         reason = L"the header's reserved bytes are not zero";
         goto cleanup;
     }

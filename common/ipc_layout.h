@@ -24,7 +24,9 @@
  *    68  4   last_exit_code     exit code of the previous listener
  *    72  8   last_progress_tick the same moment on the unbiased interrupt time
  *                               (IpcTickNowU64), 0 before the first unit
- *    80 48   reserved           zero
+ *    80  8   next_relaunch      FILETIME (UTC) of the controller's next relaunch while it
+ *                                backs off; 0 when none is pending
+ *    88 40   reserved           zero
  *
  * All multi-byte fields are little-endian (every Windows target is). This file
  * needs no <windows.h>, so the validation also builds natively for fuzzing.
@@ -70,7 +72,8 @@ typedef struct IpcHeader {
     uint32_t restarts;
     uint32_t last_exit_code;
     uint64_t last_progress_tick;
-    uint8_t reserved[48];
+    uint64_t next_relaunch;
+    uint8_t reserved[40];
 } IpcHeader;
 
 typedef enum IpcLayoutKind {

@@ -58,7 +58,7 @@ void IpcHeaderWrite64(volatile uint64_t *field, uint64_t value)
 /* The byte offsets of the header's 64-bit fields, copied whole into a snapshot. */
 static const size_t kWideFields[] = {offsetof(IpcHeader, listener_created), offsetof(IpcHeader, controller_created),
                                      offsetof(IpcHeader, units), offsetof(IpcHeader, last_progress),
-                                     offsetof(IpcHeader, last_progress_tick)};
+                                     offsetof(IpcHeader, last_progress_tick), offsetof(IpcHeader, next_relaunch)};
 
 /*
  * What the view really is, before a byte of it is read: committed, read-write

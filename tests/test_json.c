@@ -222,6 +222,37 @@ static TestProc *RunController(DWORD expected, const wchar_t *a, const wchar_t *
     return proc;
 }
 
+/*
+ * A controller backing off after a quick exit shows when its next launch is
+ * due, as JSON and as text; once it relaunched (or stopped) there is none.
+ */
+TEST_IMPL(unattended_json_next_relaunch)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t counter[TEST_PATH_CAP];
+    TestProc *controller;
+    TestProc *status;
+    JsonReader r;
+    const wchar_t *out;
+    const wchar_t *v;
+
+    TestUniqueName(L"jsonnext", name, TEST_TEXT_CAP);
+    /* The first launch dies at once; the relaunch is then 20 s away. */
+    controller = TestStartCrashController(name, L"0", L"20000", counter, TEST_PATH_CAP);
+    ASSERT_OUTPUT(controller, L"; relaunching in 20000 ms", 15000);
+    status = RunController(IPC_EXIT_NOT_RUNNING, L"--status", name, L"--json");
+    out = TestOutputText(status);
+    AssertJson(out, L"controller.running", L"true");
+    v = JsonAt(out, L"next_relaunch", &r);
+    ASSERT_MSG(wcslen(v) >= 23 && v[4] == L'-' && v[10] == L'T', L"next_relaunch is '%ls', not a time:\n%ls", v, out);
+    status = TestExpectStatus(name, IPC_EXIT_NOT_RUNNING);
+    ASSERT_CONTAINS(TestOutputText(status), L"Relaunch:   backing off; the next launch is due at ");
+    TestStopExpect(name, 10000, 0);
+    ASSERT_EXIT(controller, 0, 10000);
+    status = RunController(IPC_EXIT_NOT_RUNNING, L"--status", name, L"--json");
+    AssertJson(TestOutputText(status), L"next_relaunch", L"null");
+}
+
 /* A supervised listener as JSON: typed pids, state, times, the image path's backslashes decoded back; then none. */
 TEST_IMPL(unattended_json_status)
 {

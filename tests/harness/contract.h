@@ -45,8 +45,9 @@
 #define OFF_RESTARTS 64
 #define OFF_LAST_EXIT_CODE 68
 #define OFF_LAST_PROGRESS_TICK 72
-#define OFF_RESERVED 80
-#define RESERVED_SIZE 48
+#define OFF_NEXT_RELAUNCH 80
+#define OFF_RESERVED 88
+#define RESERVED_SIZE 40
 
 /* Values of the state field. */
 #define STATE_RUNNING 1u
@@ -115,6 +116,7 @@ _Static_assert(OFF_LAST_PROGRESS == offsetof(IpcHeader, last_progress), "offset 
 _Static_assert(OFF_RESTARTS == offsetof(IpcHeader, restarts), "offset of restarts");
 _Static_assert(OFF_LAST_EXIT_CODE == offsetof(IpcHeader, last_exit_code), "offset of last_exit_code");
 _Static_assert(OFF_LAST_PROGRESS_TICK == offsetof(IpcHeader, last_progress_tick), "offset of last_progress_tick");
+_Static_assert(OFF_NEXT_RELAUNCH == offsetof(IpcHeader, next_relaunch), "offset of next_relaunch");
 _Static_assert(OFF_RESERVED == offsetof(IpcHeader, reserved), "offset of reserved");
 _Static_assert(RESERVED_SIZE == sizeof(((IpcHeader *)0)->reserved), "size of reserved");
 _Static_assert(STATE_RUNNING == IPC_STATE_RUNNING, "state running");
