@@ -122,6 +122,29 @@ static void FindStartingController(const wchar_t *name, HANDLE *lock)
 }
 
 /*
+ * How long a --stop that finds nothing holds its signalled stop event for a
+ * controller that may be starting: one whose process exists but has not yet
+ * taken its lock, and so cannot be seen. A controller that takes its lock in
+ * that time finds the event signalled and exits without launching, and this
+ * --stop waits for it; after it, a stop found nothing, as before a start.
+ */
+#define STOP_START_GRACE_MS 2000u
+
+/* FindStartingController, tried again until a controller shows up or the grace time is over. */
+static void AwaitStartingController(const wchar_t *name, HANDLE *lock)
+{
+    ULONGLONG until = GetTickCount64() + STOP_START_GRACE_MS;
+
+    for (;;) {
+        FindStartingController(name, lock);
+        if (*lock != NULL || GetTickCount64() >= until) {
+            return;
+        }
+        Sleep(10);
+    }
+}
+
+/*
  * Waits until the deadline for the starting controller that holds lock to
  * end: Windows releases (abandons) the mutex when it exits. Returns the exit code.
  */
@@ -223,7 +246,7 @@ int RunStop(const IpcControllerOptions *opt)
         if (rc != IPC_EXIT_OK) {
             goto cleanup;
         }
-        FindStartingController(opt->name, &lock);
+        AwaitStartingController(opt->name, &lock);
         if (lock != NULL) {
             rc = WaitForStartingController(opt, lock, deadline);
             goto cleanup;
@@ -259,7 +282,7 @@ int RunStop(const IpcControllerOptions *opt)
     }
     OpenQueriedController(&hdr, kind, &controller);
     if (listener == NULL && controller == NULL) {
-        FindStartingController(name, &lock);
+        AwaitStartingController(name, &lock);
         if (lock != NULL) {
             rc = WaitForStartingController(opt, lock, deadline);
             goto cleanup;
