@@ -68,28 +68,33 @@ static int FailCall(int exit_code, const wchar_t *api, const wchar_t *result, DW
     return exit_code;
 }
 
-int IpcFailWin32(const wchar_t *api, DWORD code, const wchar_t *what, ...)
+/* FailCall for a Win32 error code: the one spelling of "error N" for both IpcFailWin32 variants. */
+static int FailWin32V(int exit_code, const wchar_t *api, DWORD code, const wchar_t *what, va_list ap)
 {
     wchar_t result[32];
+
+    IpcFormat(result, ARRAYSIZE(result), L"error %lu", (unsigned long)code);
+    return FailCall(exit_code, api, result, code, what, ap);
+}
+
+int IpcFailWin32(const wchar_t *api, DWORD code, const wchar_t *what, ...)
+{
     va_list ap;
     int rc;
 
-    IpcFormat(result, ARRAYSIZE(result), L"error %lu", (unsigned long)code);
     va_start(ap, what);
-    rc = FailCall(IPC_EXIT_FAILURE, api, result, code, what, ap);
+    rc = FailWin32V(IPC_EXIT_FAILURE, api, code, what, ap);
     va_end(ap);
     return rc;
 }
 
 int IpcFailWin32Exit(int exit_code, const wchar_t *api, DWORD code, const wchar_t *what, ...)
 {
-    wchar_t result[32];
     va_list ap;
     int rc;
 
-    IpcFormat(result, ARRAYSIZE(result), L"error %lu", (unsigned long)code);
     va_start(ap, what);
-    rc = FailCall(exit_code, api, result, code, what, ap);
+    rc = FailWin32V(exit_code, api, code, what, ap);
     va_end(ap);
     return rc;
 }
