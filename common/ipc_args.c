@@ -353,6 +353,7 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
     int i;
     const wchar_t *value;
     const wchar_t *stop_name = NULL;
+    const wchar_t *restart_name = NULL;
     const wchar_t *status_name = NULL;
     const wchar_t *install_name = NULL;
     const wchar_t *uninstall_name = NULL;
@@ -363,6 +364,7 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
     bool delay_max_given = false;
     bool log_max_given = false;
     bool stop_given = false;
+    bool restart_given = false;
     bool status_given = false;
     bool console_given = false;
     bool interval_given = false;
@@ -370,12 +372,14 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
     bool list_given = false;
     bool event_log_given = false;
     bool no_event_log_given = false;
-    OptionSpec specs[17];
+    OptionSpec specs[19];
     bool seen[ARRAYSIZE(specs)];
     size_t nspecs = 0;
 
     SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--stop", OPTION_NAME_OPTIONAL, 0, &stop_name, NULL, false,
             &stop_given);
+    SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--restart", OPTION_NAME_OPTIONAL, 0, &restart_name, NULL, false,
+            &restart_given);
     SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--status", OPTION_NAME_OPTIONAL, 0, &status_name, NULL, false,
             &status_given);
     SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--install", OPTION_NAME, 0, &install_name, NULL, false, NULL);
@@ -399,6 +403,7 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
     SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--event-log", OPTION_FLAG, 0, NULL, NULL, true, &event_log_given);
     SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--no-event-log", OPTION_FLAG, 0, NULL, NULL, true,
             &no_event_log_given);
+    SpecAdd(specs, ARRAYSIZE(specs), &nspecs, L"--standby", OPTION_FLAG, 0, NULL, NULL, true, &o.standby);
     memset(&o, 0, sizeof(o));
     o.mode = IPC_MODE_SUPERVISE;
     o.name = NULL;
@@ -501,9 +506,10 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
         }
     }
 
-    modes = stop_given + status_given + list_given + (install_name != NULL) + (uninstall_name != NULL);
+    modes = stop_given + restart_given + status_given + list_given + (install_name != NULL) +
+            (uninstall_name != NULL);
     if (modes > 1) {
-        IpcFormat(err, err_cap, L"use only one of --stop, --status, --list, --install and --uninstall");
+        IpcFormat(err, err_cap, L"use only one of --stop, --restart, --status, --list, --install and --uninstall");
         return IPC_PARSE_ERROR;
     }
     if (o.json && !status_given && !list_given) {
@@ -591,8 +597,23 @@ IpcParseResult IpcParseControllerArgs(int argc, wchar_t **argv, IpcControllerOpt
         if (stop_name != NULL) {
             o.name = stop_name;
         }
+    } else if (restart_given) {
+        if (o.name != NULL && restart_name != NULL) {
+            IpcFormat(err, err_cap, L"give the instance name once: either NAME or --restart NAME");
+            return IPC_PARSE_ERROR;
+        }
+        if (supervise_only != NULL || o.force) {
+            IpcFormat(err, err_cap, L"%ls cannot be used with --restart", supervise_only != NULL ? supervise_only
+                                                                                                 : L"--force");
+            return IPC_PARSE_ERROR;
+        }
+        o.mode = IPC_MODE_RESTART;
+        if (restart_name != NULL) {
+            o.name = restart_name;
+        }
     } else if (timeout_given || o.force) {
-        IpcFormat(err, err_cap, L"%ls goes with --stop", timeout_given ? L"--timeout" : L"--force");
+        IpcFormat(err, err_cap, L"%ls", timeout_given ? L"--timeout goes with --stop or --restart"
+                                                      : L"--force goes with --stop");
         return IPC_PARSE_ERROR;
     }
     if (o.restart_delay_ms > o.restart_delay_max_ms) {

@@ -76,7 +76,8 @@ typedef enum IpcControllerMode {
     IPC_MODE_STATUS = 2,    /* --status NAME: report what the mapping and the processes say */
     IPC_MODE_INSTALL = 3,   /* --install NAME: register a Task Scheduler task running the controller */
     IPC_MODE_UNINSTALL = 4, /* --uninstall NAME: remove that task */
-    IPC_MODE_LIST = 5       /* --list: every instance this user can see */
+    IPC_MODE_LIST = 5,      /* --list: every instance this user can see */
+    IPC_MODE_RESTART = 6    /* --restart NAME: the active listener finishes its unit, a new one takes over */
 } IpcControllerMode;
 
 typedef enum IpcConsoleMode {
@@ -97,7 +98,7 @@ typedef struct IpcControllerOptions {
     const wchar_t *listener_path; /* NULL: ConsoleAppListener.exe beside the controller */
     int listener_argc;            /* words after "--", passed after NAME */
     wchar_t **listener_argv;
-    unsigned long timeout_ms;     /* --timeout, for --stop */
+    unsigned long timeout_ms;     /* --timeout, for --stop and --restart */
     bool force;                   /* --force, for --stop: terminate a listener still running at the timeout */
     IpcConsoleMode console;       /* --console new|shared|none */
     unsigned long hang_timeout_ms;    /* --hang-timeout: 0 = off; else relaunch a listener without progress this long */
@@ -115,21 +116,22 @@ typedef struct IpcControllerOptions {
     bool json;                    /* --json, with --status or --list: one JSON text instead of lines */
     IpcEventLogMode event_log;    /* --event-log, --no-event-log, or neither */
     bool unattended;              /* --unattended: no console, no prompt; the listener gets none (the task's action) */
+    bool standby;                 /* --standby: keep a second listener waiting to take over at once */
 } IpcControllerOptions;
 
 /*
  * IpcParseControllerArgs - ConsoleAppController [NAME] [--listener PATH]
  * [--console new|shared|none] [--hang-timeout MS] [--restart-delay MS]
  * [--restart-delay-max MS] [--log FILE] [--log-max-bytes N] [--no-restart-exit-codes LIST]
- * [--start-limit N [--start-limit-interval MS] [--on-failure "COMMAND LINE"]] [--unattended]
+ * [--start-limit N [--start-limit-interval MS] [--on-failure "COMMAND LINE"]] [--unattended] [--standby]
  * [-- LISTENER ARGS...],
- * or --stop [NAME] [--timeout MS] [--force],
+ * or --stop [NAME] [--timeout MS] [--force], or --restart [NAME] [--timeout MS],
  * or --status [NAME] [--json], or --list [--json], or --install NAME [--at-startup|--at-logon] [--dry-run]
  * [supervision options] [-- LISTENER ARGS...], or --uninstall NAME.
- * --stop and --status without NAME (the next word is an option, or there is
+ * --stop, --restart and --status without NAME (the next word is an option, or there is
  * none) mean the NAME given beside them, else IPC_DEFAULT_NAME. Every option
  * may be given once; one that needs another (--log-max-bytes: --log;
- * --timeout, --force: --stop; --json: --status or --list; --dry-run, --at-startup, --at-logon: --install;
+ * --timeout: --stop or --restart; --force: --stop; --json: --status or --list; --dry-run, --at-startup, --at-logon: --install;
  * --start-limit-interval, --on-failure: --start-limit) is an error without it;
  * --event-log and --no-event-log exclude each other. --unattended makes --console default
  * to none. Same contract as IpcParseListenerArgs.

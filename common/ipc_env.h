@@ -17,4 +17,11 @@
 /* The controller's own log: a listener's error lines also go there, so a listener that cannot start says why. */
 #define IPC_ENV_CONTROLLER_LOG L"IPC_CONTROLLER_LOG"
 
+/*
+ * Set to "1" for a listener launched as the standby (ConsoleAppController
+ * --standby): IpcListenerOpen then waits for the lock NAME|listener instead of
+ * exiting 4 while the active listener holds it.
+ */
+#define IPC_ENV_STANDBY L"IPC_STANDBY"
+
 #endif

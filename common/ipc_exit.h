@@ -22,7 +22,9 @@ enum IpcExitCode {
     IPC_EXIT_TASK_DENIED = 10,       /* --install/--uninstall: Task Scheduler refused for lack of rights */
     IPC_EXIT_NAME_HELD = 11,         /* controller: a listener it cannot adopt holds NAME (its launch exited 4) */
     IPC_EXIT_NO_RESTART = 12,        /* controller: the listener exited with a code in --no-restart-exit-codes */
-    IPC_EXIT_START_LIMIT = 13        /* controller: more relaunches than --start-limit within the interval */
+    IPC_EXIT_START_LIMIT = 13,       /* controller: more relaunches than --start-limit within the interval */
+    IPC_EXIT_RESTART_TIMEOUT = 14,   /* --restart: no new listener published its pid within --timeout */
+    IPC_EXIT_NOT_SUPERVISED = 15     /* --restart: a listener runs, but no controller supervises NAME to start the next */
 };
 
 #endif

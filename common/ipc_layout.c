@@ -20,7 +20,11 @@ _Static_assert(offsetof(IpcHeader, units) == 48, "units offset");
 _Static_assert(offsetof(IpcHeader, restarts) == 64, "restarts offset");
 _Static_assert(offsetof(IpcHeader, last_progress_tick) == 72, "last_progress_tick offset");
 _Static_assert(offsetof(IpcHeader, next_relaunch) == 80, "next_relaunch offset");
-_Static_assert(offsetof(IpcHeader, reserved) == 88, "reserved offset");
+_Static_assert(offsetof(IpcHeader, standby_pid) == 88, "standby_pid offset");
+_Static_assert(offsetof(IpcHeader, standby_created) == 96, "standby_created offset");
+_Static_assert(offsetof(IpcHeader, restart_pid) == 104, "restart_pid offset");
+_Static_assert(offsetof(IpcHeader, failovers) == 108, "failovers offset");
+_Static_assert(offsetof(IpcHeader, reserved) == 112, "reserved offset");
 
 static uint16_t Read16(const unsigned char *p)
 {
@@ -114,6 +118,12 @@ IpcLayoutKind IpcLayoutClassify(const unsigned char *bytes, size_t len, IpcHeade
     h.last_progress_tick = Read64(bytes + 72);
     /* Also once reserved: 0, "no relaunch pending", in an older header. */
     h.next_relaunch = Read64(bytes + 80);
+    /* The standby and restart fields were reserved too: zero, "none", in an older header. */
+    h.standby_pid = Read32(bytes + 88);
+    h.standby_state = Read32(bytes + 92);
+    h.standby_created = Read64(bytes + 96);
+    h.restart_pid = Read32(bytes + 104);
+    h.failovers = Read32(bytes + 108);
 
     if (h.magic != IPC_LAYOUT_MAGIC) {
         reason = L"the bytes after offset 0 are not a listener header (wrong magic number)";
@@ -139,11 +149,23 @@ IpcLayoutKind IpcLayoutClassify(const unsigned char *bytes, size_t len, IpcHeade
         reason = L"the header's controller pid is out of range";
         goto cleanup;
     }
+    if (h.standby_pid != 0 && !PidInRange(h.standby_pid)) {
+        reason = L"the header's standby pid is out of range";
+        goto cleanup;
+    }
+    if (h.standby_state > IPC_STANDBY_MAX) {
+        reason = L"the header's standby state is out of range";
+        goto cleanup;
+    }
+    if (h.restart_pid != 0 && !PidInRange(h.restart_pid)) {
+        reason = L"the header's restart pid is out of range";
+        goto cleanup;
+    }
     /*
      * No check ties a pid to its creation time: they are two writes, and a reader
      * may see one without the other. Each pid is verified against its process anyway.
      */
-    if (!AllZero(bytes + 88, IPC_MAPPING_SIZE - 88)) {
+    if (!AllZero(bytes + 112, IPC_MAPPING_SIZE - 112)) {
         reason = L"the header's reserved bytes are not zero";
         goto cleanup;
     }
@@ -172,6 +194,20 @@ const wchar_t *IpcLayoutStateName(uint32_t state)
         return L"stopped";
     case IPC_STATE_WAITING_FOR_ENTER:
         return L"waiting for Enter";
+    default:
+        return L"unknown";
+    }
+}
+
+const wchar_t *IpcLayoutStandbyStateName(uint32_t state)
+{
+    switch (state) {
+    case IPC_STANDBY_NONE:
+        return L"none";
+    case IPC_STANDBY_STARTING:
+        return L"starting";
+    case IPC_STANDBY_WAITING:
+        return L"waiting";
     default:
         return L"unknown";
     }

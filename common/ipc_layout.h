@@ -26,7 +26,13 @@
  *                               (IpcTickNowU64), 0 before the first unit
  *    80  8   next_relaunch      FILETIME (UTC) of the controller's next relaunch while it
  *                                backs off; 0 when none is pending
- *    88 40   reserved           zero
+ *    88  4   standby_pid        pid of the standby listener (--standby), 0 if none
+ *    92  4   standby_state      IpcStandbyState of that standby
+ *    96  8   standby_created    the standby's creation time (FILETIME, UTC)
+ *   104  4   restart_pid        the active listener asked by --restart to finish its unit
+ *                                and exit (it alone, not a standby); 0 when none is
+ *   108  4   failovers          times a standby took over from the active listener
+ *   112 16   reserved           zero
  *
  * All multi-byte fields are little-endian (every Windows target is). This file
  * needs no <windows.h>, so the validation also builds natively for fuzzing.
@@ -54,6 +60,21 @@ typedef enum IpcListenerState {
 
 #define IPC_STATE_MAX IPC_STATE_WAITING_FOR_ENTER
 
+/*
+ * A standby listener (ConsoleAppController --standby) is a second listener that
+ * waits for the lock NAME|listener, fully initialised, and takes over the moment
+ * the active listener lets go of it or dies (Windows hands an abandoned mutex to
+ * a waiter at once). The controller records it as starting when it launches it;
+ * the standby itself records that it waits once it is ready.
+ */
+typedef enum IpcStandbyState {
+    IPC_STANDBY_NONE = 0,     /* no standby */
+    IPC_STANDBY_STARTING = 1, /* launched, still initialising; not yet waiting for the lock */
+    IPC_STANDBY_WAITING = 2   /* ready: waits for the lock and its retire event NAME|retire<pid> */
+} IpcStandbyState;
+
+#define IPC_STANDBY_MAX IPC_STANDBY_WAITING
+
 /* The header as it sits in the mapping; natural alignment gives the offsets above. */
 typedef struct IpcHeader {
     int32_t message;
@@ -73,7 +94,12 @@ typedef struct IpcHeader {
     uint32_t last_exit_code;
     uint64_t last_progress_tick;
     uint64_t next_relaunch;
-    uint8_t reserved[40];
+    uint32_t standby_pid;
+    uint32_t standby_state;
+    uint64_t standby_created;
+    uint32_t restart_pid;
+    uint32_t failovers;
+    uint8_t reserved[16];
 } IpcHeader;
 
 typedef enum IpcLayoutKind {
@@ -98,5 +124,8 @@ IpcLayoutKind IpcLayoutClassify(const unsigned char *bytes, size_t len, IpcHeade
 
 /* IpcLayoutStateName - a lower-case word for a state value ("running", ...), "unknown" when out of range. */
 const wchar_t *IpcLayoutStateName(uint32_t state);
+
+/* IpcLayoutStandbyStateName - "none", "starting" or "waiting"; "unknown" when out of range. */
+const wchar_t *IpcLayoutStandbyStateName(uint32_t state);
 
 #endif

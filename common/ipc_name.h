@@ -31,6 +31,15 @@
 #define IPC_SUFFIX_CONTROLLER_MUTEX L"|controller"
 #define IPC_SUFFIX_LISTENER_MUTEX L"|listener"
 #define IPC_SUFFIX_STOP_EVENT L"|stop"
+/* Signalled by --restart to ask the supervising controller for a restart (auto-reset; the controller creates it). */
+#define IPC_SUFFIX_RESTART_EVENT L"|restart"
+/*
+ * The prefix of a standby's retire event: NAME|retire<pid>, created by the
+ * standby listener with that pid; a controller signals it to make the standby
+ * exit without ever taking the lock (a fresh standby replaces it, or --standby
+ * is off). At most 7 + 10 digits, inside IPC_NAME_SUFFIX_MAX.
+ */
+#define IPC_SUFFIX_RETIRE_EVENT_PREFIX L"|retire"
 
 /*
  * IpcCheckName - is NAME usable as an instance name?

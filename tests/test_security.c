@@ -307,7 +307,8 @@ TEST_IMPL(security_squat_bad_header)
         { L"version", 8, 2, 2, L"version" },
         { L"size", 10, 2, 64, L"size" },
         { L"state", 12, 4, 6, L"state" },
-        { L"reserved", 100, 1, 0x5A, L"reserved" },
+        { L"standby", OFF_STANDBY_STATE, 4, 3, L"standby state" },
+        { L"reserved", OFF_RESERVED + 4, 1, 0x5A, L"reserved" },
     };
     wchar_t name[TEST_TEXT_CAP];
     unsigned char bytes[HEADER_SIZE];

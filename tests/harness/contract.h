@@ -46,8 +46,18 @@
 #define OFF_LAST_EXIT_CODE 68
 #define OFF_LAST_PROGRESS_TICK 72
 #define OFF_NEXT_RELAUNCH 80
-#define OFF_RESERVED 88
-#define RESERVED_SIZE 40
+#define OFF_STANDBY_PID 88
+#define OFF_STANDBY_STATE 92
+#define OFF_STANDBY_CREATED 96
+#define OFF_RESTART_PID 104
+#define OFF_FAILOVERS 108
+#define OFF_RESERVED 112
+#define RESERVED_SIZE 16
+
+/* Values of the standby_state field. */
+#define STANDBY_NONE 0u
+#define STANDBY_STARTING 1u
+#define STANDBY_WAITING 2u
 
 /* Values of the state field. */
 #define STATE_RUNNING 1u
@@ -117,6 +127,11 @@ _Static_assert(OFF_RESTARTS == offsetof(IpcHeader, restarts), "offset of restart
 _Static_assert(OFF_LAST_EXIT_CODE == offsetof(IpcHeader, last_exit_code), "offset of last_exit_code");
 _Static_assert(OFF_LAST_PROGRESS_TICK == offsetof(IpcHeader, last_progress_tick), "offset of last_progress_tick");
 _Static_assert(OFF_NEXT_RELAUNCH == offsetof(IpcHeader, next_relaunch), "offset of next_relaunch");
+_Static_assert(OFF_STANDBY_PID == offsetof(IpcHeader, standby_pid), "offset of standby_pid");
+_Static_assert(OFF_STANDBY_STATE == offsetof(IpcHeader, standby_state), "offset of standby_state");
+_Static_assert(OFF_STANDBY_CREATED == offsetof(IpcHeader, standby_created), "offset of standby_created");
+_Static_assert(OFF_RESTART_PID == offsetof(IpcHeader, restart_pid), "offset of restart_pid");
+_Static_assert(OFF_FAILOVERS == offsetof(IpcHeader, failovers), "offset of failovers");
 _Static_assert(OFF_RESERVED == offsetof(IpcHeader, reserved), "offset of reserved");
 _Static_assert(RESERVED_SIZE == sizeof(((IpcHeader *)0)->reserved), "size of reserved");
 _Static_assert(STATE_RUNNING == IPC_STATE_RUNNING, "state running");
