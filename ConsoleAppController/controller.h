@@ -5,7 +5,8 @@
  *
  * The program is four commands behind one wmain (main.c): the supervisor
  * (supervise_start.c sets it up, locate.c finds or adopts a running listener,
- * launch.c starts one, supervise.c watches and relaunches it, console_control.c
+ * launch.c starts one, supervise.c watches and relaunches it, standby.c keeps
+ * a standby beside it (--standby), console_control.c
  * turns Ctrl+C into the close message), --status (status.c), --stop (stop.c),
  * both reading the mapping through query.c, and --install/--uninstall
  * (install.c, task.c). --status, --stop and --install never touch a Controller.
