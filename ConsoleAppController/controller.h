@@ -63,7 +63,7 @@ typedef struct Controller {
     ULONGLONG standby_tick;   /* when the standby was launched or adopted */
     DWORD standby_pause_ms;   /* the standbys' own back-off, 0 after a standby that lived */
     ULONGLONG standby_due;    /* no standby is launched before this tick */
-    BOOL standby_refused;     /* the mapping has no room for a standby (the C# sample's format); said once */
+    DWORD standby_refused;    /* the active listener's pid when no standby can run beside it (said once) */
     int final_rc;             /* the exit code once the last listener is gone, when a policy ended supervision */
 } Controller;
 
@@ -169,12 +169,13 @@ void StandbyTick(Controller *c, BOOL stopping);
 DWORD StandbyWaitMs(const Controller *c, BOOL stopping, DWORD timeout);
 
 /*
- * StandbyTakeOver - the active listener (old_pid) exited and a standby lives:
+ * StandbyTakeOver - the active listener (old_pid) exited (exit_code, after
+ * ran_ms) and a standby lives:
  * it takes NAME|listener by itself; it becomes c's watched listener, restarts
  * is counted, and the next standby follows after the standbys' back-off
  * (none when healthy). FALSE when there is no live standby to promote.
  */
-BOOL StandbyTakeOver(Controller *c, DWORD old_pid, BOOL healthy);
+BOOL StandbyTakeOver(Controller *c, DWORD old_pid, DWORD exit_code, DWORD ran_ms, BOOL healthy);
 
 /* StandbyExited - the standby's exit was signalled: forget it; unless stopping, schedule the next one. */
 void StandbyExited(Controller *c, BOOL stopping);

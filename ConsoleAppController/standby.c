@@ -182,10 +182,39 @@ void StandbyFound(Controller *c)
              IpcLayoutStandbyStateName(hdr.standby_state));
 }
 
-/* TRUE when a standby should run now and does not: --standby, an active listener that published, no stop. */
+/*
+ * TRUE when a standby should run now and does not: --standby, an active
+ * listener that can have one (not refused for it), no stop.
+ */
 static BOOL Needed(const Controller *c, BOOL stopping)
 {
-    return c->opt->standby && !stopping && c->standby == NULL && c->process != NULL && !c->hang_terminated;
+    return c->opt->standby && !stopping && c->standby == NULL && c->process != NULL && !c->hang_terminated &&
+           c->standby_refused != c->pid;
+}
+
+/*
+ * A standby waits for NAME|listener, so it may only run beside an active
+ * listener that holds that lock: beside one that does not (a listener of the
+ * C# sample, which knows no lock) it would take the lock at once and work
+ * beside it. Nor has the C# sample's 4-byte mapping room to record one. Says
+ * why once per active listener and returns FALSE when no standby can run.
+ */
+static BOOL StandbyPossible(Controller *c)
+{
+    BOOL held = FALSE;
+    const wchar_t *why = NULL;
+
+    if (IpcMappingHeader(&c->map) == NULL) {
+        why = L"the mapping is in the C# sample's format, which has no room to record one";
+    } else if (IpcNamedMutexHeld(c->opt->name, IPC_SUFFIX_LISTENER_MUTEX, &held) != ERROR_SUCCESS || !held) {
+        why = L"the listener does not hold the lock a standby waits for (a listener of the C# sample?)";
+    }
+    if (why == NULL) {
+        return TRUE;
+    }
+    IpcPrint(L"No standby beside the listener (pid %lu): %ls", (unsigned long)c->pid, why);
+    c->standby_refused = c->pid;
+    return FALSE;
 }
 
 /* TRUE once the active listener's pid is at offset 0: before that a standby could take the lock first. */
@@ -209,12 +238,7 @@ void StandbyTick(Controller *c, BOOL stopping)
     if (!Needed(c, stopping) || GetTickCount64() < c->standby_due || !ActivePublished(c)) {
         return;
     }
-    if (IpcMappingHeader(&c->map) == NULL) {
-        if (!c->standby_refused) {
-            IpcPrint(L"No standby: the mapping '%ls' is in the C# sample's format, which has no room for one",
-                     c->opt->name);
-            c->standby_refused = TRUE;
-        }
+    if (!StandbyPossible(c)) {
         return;
     }
     /* A standby already in the header (one a listener recorded by itself) is taken before another is made. */
@@ -248,7 +272,7 @@ DWORD StandbyWaitMs(const Controller *c, BOOL stopping, DWORD timeout)
     ULONGLONG now = GetTickCount64();
     DWORD due;
 
-    if (!Needed(c, stopping) || IpcMappingHeader(&c->map) == NULL) {
+    if (!Needed(c, stopping)) {
         return timeout;
     }
     due = c->standby_due > now ? (DWORD)(c->standby_due - now) : 0;
@@ -258,7 +282,7 @@ DWORD StandbyWaitMs(const Controller *c, BOOL stopping, DWORD timeout)
     return due < timeout ? due : timeout;
 }
 
-BOOL StandbyTakeOver(Controller *c, DWORD old_pid, BOOL healthy)
+BOOL StandbyTakeOver(Controller *c, DWORD old_pid, DWORD exit_code, DWORD ran_ms, BOOL healthy)
 {
     volatile IpcHeader *h = IpcMappingHeader(&c->map);
     HANDLE process;
@@ -282,8 +306,10 @@ BOOL StandbyTakeOver(Controller *c, DWORD old_pid, BOOL healthy)
         h->restarts = h->restarts + 1;
     }
     ScheduleLaunch(c, healthy);
-    IpcPrint(L"The standby listener (pid %lu) takes over from pid %lu; a new standby follows%ls", (unsigned long)pid,
-             (unsigned long)old_pid, c->standby_pause_ms == 0 ? L"" : L" after the back-off");
+    IpcPrint(L"Listener (pid %lu) exited with code %lu%ls after %lu ms; the standby listener (pid %lu) takes over from "
+             L"pid %lu; the next standby in %lu ms",
+             (unsigned long)old_pid, (unsigned long)exit_code, IpcExitCodeMeaning(exit_code), (unsigned long)ran_ms,
+             (unsigned long)pid, (unsigned long)old_pid, (unsigned long)c->standby_pause_ms);
     return TRUE;
 }
 

@@ -247,11 +247,8 @@ static int OnListenerExit(Controller *c)
         return SUPERVISE_ON;
     }
     /* With a standby, no process is started: it has the lock already, or gets it the moment it is ready. */
-    if (StandbyTakeOver(c, pid, ExitWasHealthy(c, ran_ms, progressed))) {
+    if (StandbyTakeOver(c, pid, exit_code, ran_ms, ExitWasHealthy(c, ran_ms, progressed))) {
         IpcEventLogExited(pid, exit_code, ran_ms, 0);
-        IpcPrint(L"Listener (pid %lu) exited with code %lu%ls after %lu ms; the standby (pid %lu) took over",
-                 (unsigned long)pid, (unsigned long)exit_code, IpcExitCodeMeaning(exit_code), (unsigned long)ran_ms,
-                 (unsigned long)c->pid);
         return SUPERVISE_ON;
     }
     ScheduleRelaunch(c, ExitWasHealthy(c, ran_ms, progressed));

@@ -143,6 +143,51 @@ static void AssertNoOverlap(const wchar_t *journal, const DWORD *killed, size_t 
     free(bytes);
 }
 
+/*
+ * Every unit that started ended, except at most one of each listener the test
+ * killed (the unit the kill cut): a unit a graceful stop met always finishes.
+ */
+static void AssertOnlyKilledUnitsCut(const wchar_t *journal, const DWORD *killed, size_t killed_count)
+{
+    unsigned long pids[64];
+    long open[64];
+    size_t count = 0;
+    size_t len = 0;
+    size_t i;
+    DWORD error = 0;
+    unsigned char *bytes = TestReadAll(journal, &len, &error);
+    char *line;
+
+    ASSERT_MSG(bytes != NULL, L"cannot read the journal %ls (error %lu)", journal, (unsigned long)error);
+    for (line = (char *)bytes; line != NULL && *line != '\0';) {
+        char *eol = strchr(line, '\n');
+        char *pid_at = strstr(line, " pid=");
+        char *unit_at = strstr(line, " unit=");
+        unsigned long pid;
+
+        if (eol != NULL) {
+            *eol = '\0';
+        }
+        if (pid_at != NULL && unit_at != NULL) {
+            pid = strtoul(pid_at + 5, NULL, 10);
+            for (i = 0; i < count && pids[i] != pid; i++) {
+            }
+            if (i == count) {
+                ASSERT(count < ARRAYSIZE(pids));
+                pids[count] = pid;
+                open[count++] = 0;
+            }
+            open[i] += strstr(unit_at, " start") != NULL ? 1 : (strstr(unit_at, " end") != NULL ? -1 : 0);
+        }
+        line = eol != NULL ? eol + 1 : NULL;
+    }
+    free(bytes);
+    for (i = 0; i < count; i++) {
+        ASSERT_MSG(open[i] == 0 || (open[i] == 1 && PidIn(pids[i], killed, killed_count)),
+                   L"listener %lu left %ld unit(s) of the journal %ls unfinished", pids[i], open[i], journal);
+    }
+}
+
 /* --status shows the standby as waiting, and --status --json names it. */
 static void ExpectStatusShowsStandby(const wchar_t *name, DWORD standby)
 {
@@ -188,7 +233,7 @@ TEST_IMPL(standby_two_listeners_and_stop)
     active = TestWaitOwnListener(controller, name, 0);
     standby = WaitStandbyWaiting(controller, name, 0, 15000);
     ASSERT_EQ_INT(TestParentPid(standby), TestPid(controller));
-    ASSERT_EQ_INT(TestCountOwnChildren(controller), 2);
+    ASSERT_EQ_INT(TestCountChildren(TestPid(controller), TEST_LISTENER_EXE), 2);
     ASSERT_OUTPUT(controller, TEXT_STANDBY_LAUNCHED, 5000);
     ASSERT_EQ_INT(TestCountOutput(controller, TEXT_LAUNCHING), 1);
     ASSERT(TestWaitUnitsAtLeast(name, 4, 10000));
@@ -222,7 +267,6 @@ TEST_IMPL(standby_failover_on_kills)
 {
     wchar_t name[TEST_TEXT_CAP];
     wchar_t journal[TEST_PATH_CAP];
-    JournalSummary summary;
     TestProc *controller;
     DWORD killed[8];
     DWORD active;
@@ -259,8 +303,7 @@ TEST_IMPL(standby_failover_on_kills)
     TestStopExpect(name, 15000, 0);
     ASSERT_EXIT(controller, 0, 10000);
     AssertNoOverlap(journal, killed, 5);
-    TestAssertJournalComplete(journal, &summary);
-    (void)summary;
+    AssertOnlyKilledUnitsCut(journal, killed, 5);
     (void)DeleteFileW(journal);
 }
 
@@ -311,7 +354,6 @@ TEST_IMPL(standby_adopt_both)
     wchar_t name[TEST_TEXT_CAP];
     wchar_t journal[TEST_PATH_CAP];
     wchar_t text[TEST_TEXT_CAP];
-    JournalSummary summary;
     TestProc *controller;
     DWORD active;
     DWORD standby;
@@ -348,7 +390,7 @@ TEST_IMPL(standby_adopt_both)
     TestStopExpect(name, 15000, 0);
     ASSERT_EXIT(controller, 0, 10000);
     AssertNoOverlap(journal, killed, 1);
-    TestAssertJournalComplete(journal, &summary);
+    AssertOnlyKilledUnitsCut(journal, killed, 1);
     (void)DeleteFileW(journal);
 }
 
