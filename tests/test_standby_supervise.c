@@ -209,6 +209,22 @@ static void ExpectStatusShowsStandby(const wchar_t *name, DWORD standby)
     ASSERT_CONTAINS(TestOutputText(json), L"\"failovers\":");
 }
 
+/* --list names the standby's pid on the instance's line. */
+static void ExpectListShowsStandby(const wchar_t *name, DWORD standby)
+{
+    wchar_t line[TEST_TEXT_CAP];
+    wchar_t pid[32];
+    TestProc *list = TestSpawnController(TEST_SPAWN_DEFAULT, L"--list", (const wchar_t *)NULL);
+    DWORD code = 0;
+
+    ASSERT(TestWaitExit(list, 15000, &code));
+    ASSERT_EQ_INT(code, 0);
+    ASSERT_MSG(TestOutputLine(list, name, line, TEST_TEXT_CAP), L"--list does not list %ls:\n%ls", name,
+               TestOutputText(list));
+    swprintf(pid, ARRAYSIZE(pid), L" %lu ", (unsigned long)standby);
+    ASSERT_CONTAINS(line, pid);
+}
+
 /*
  * --standby runs two listeners, both the controller's children; only the
  * active one works (the standby's pid never appears in the journal); --status
@@ -240,6 +256,7 @@ TEST_IMPL(standby_two_listeners_and_stop)
     ASSERT_MSG(!JournalHasPid(journal, standby), L"the standby %lu did a unit while %lu was active",
                (unsigned long)standby, (unsigned long)active);
     ExpectStatusShowsStandby(name, standby);
+    ExpectListShowsStandby(name, standby);
 
     standby_handle = TestOpenListener(standby);
     stopper = TestStopExpect(name, 15000, 0);
@@ -248,6 +265,8 @@ TEST_IMPL(standby_two_listeners_and_stop)
     ASSERT_EQ_INT(TestExitCodeOf(standby_handle, 5000), 0);
     CloseHandle(standby_handle);
     ASSERT_EXIT(controller, 0, 10000);
+    /* The controller waited for both: it saw the standby's exit. */
+    ASSERT_CONTAINS(TestOutputText(controller), text);
     ASSERT(!TestPidAlive(active));
     ASSERT_EQ_INT(TestCountOutput(controller, TEXT_LAUNCHING), 1);
     ASSERT_EQ_INT(TestCountOutput(controller, TEXT_STANDBY_LAUNCHING), 1);
@@ -316,6 +335,7 @@ TEST_IMPL(standby_sample_stop_ends_both)
 {
     wchar_t name[TEST_TEXT_CAP];
     wchar_t journal[TEST_PATH_CAP];
+    wchar_t text[TEST_TEXT_CAP];
     JournalSummary summary;
     TestProc *controller;
     DWORD active;
@@ -337,6 +357,8 @@ TEST_IMPL(standby_sample_stop_ends_both)
     CloseHandle(active_handle);
     CloseHandle(standby_handle);
     ASSERT_EXIT(controller, 0, 10000);
+    swprintf(text, TEST_TEXT_CAP, L"Standby listener (pid %lu) exited with code 0", (unsigned long)standby);
+    ASSERT_CONTAINS(TestOutputText(controller), text);
     ASSERT_EQ_INT(TestCountOutput(controller, TEXT_LAUNCHING), 1);
     ASSERT_MSG(!JournalHasPid(journal, standby), L"the standby %lu did a unit after the stop", (unsigned long)standby);
     TestAssertJournalComplete(journal, &summary);
