@@ -185,6 +185,13 @@ void StandbyRelease(Controller *c);
 
 /* ---- watching the listener (supervise.c) ---- */
 
+/*
+ * WatchProcessExit - RegisterWaitForSingleObject for process: its exit
+ * signals event (the callback does nothing else), *wait is the registration.
+ * Returns its error.
+ */
+DWORD WatchProcessExit(HANDLE process, HANDLE event, HANDLE *wait);
+
 /* HEALTHY_RUN_MS - a listener (or a standby) that ran this long is replaced at once, not after a pause. */
 #define HEALTHY_RUN_MS 1000u
 

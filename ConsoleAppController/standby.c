@@ -32,13 +32,6 @@
 /* How long a retired standby is given to see its event and exit before the controller goes on. */
 #define RETIRE_WAIT_MS 2000u
 
-/* The wait callback runs on the wait thread: it only signals; the main thread acts. */
-static VOID CALLBACK StandbyExitCallback(PVOID context, BOOLEAN timed_out)
-{
-    (void)timed_out;
-    SetEvent((HANDLE)context);
-}
-
 DWORD StandbyEventCreate(Controller *c)
 {
     c->standby_event = CreateEventW(NULL, FALSE, FALSE, NULL);
@@ -49,11 +42,10 @@ DWORD StandbyEventCreate(Controller *c)
 static DWORD Watch(Controller *c, HANDLE process, DWORD pid)
 {
     HANDLE wait = NULL;
+    DWORD code = WatchProcessExit(process, c->standby_event, &wait);
 
-    /* WT_EXECUTEINWAITTHREAD, as for the active listener (supervise.c): the callback only calls SetEvent. */
-    if (!RegisterWaitForSingleObject(&wait, process, StandbyExitCallback, c->standby_event, INFINITE,
-                                     WT_EXECUTEONLYONCE | WT_EXECUTEINWAITTHREAD)) {
-        return GetLastError();
+    if (code != ERROR_SUCCESS) {
+        return code;
     }
     c->standby = process;
     c->standby_pid = pid;

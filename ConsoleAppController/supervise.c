@@ -27,18 +27,28 @@ static VOID CALLBACK ListenerExitCallback(PVOID context, BOOLEAN timed_out)
     SetEvent((HANDLE)context);
 }
 
-DWORD WatchListener(Controller *c, HANDLE process, DWORD pid)
+DWORD WatchProcessExit(HANDLE process, HANDLE event, HANDLE *wait)
 {
-    HANDLE wait = NULL;
     /*
      * WT_EXECUTEINWAITTHREAD: the callback only calls SetEvent, so it runs on the
      * wait thread itself; the thread pool then needs no worker thread (about a
      * megabyte per controller) and an exit reaches the main loop one thread
      * hand-off sooner.
      */
-    if (!RegisterWaitForSingleObject(&wait, process, ListenerExitCallback, c->exit_event, INFINITE,
+    if (!RegisterWaitForSingleObject(wait, process, ListenerExitCallback, event, INFINITE,
                                      WT_EXECUTEONLYONCE | WT_EXECUTEINWAITTHREAD)) {
         return GetLastError();
+    }
+    return ERROR_SUCCESS;
+}
+
+DWORD WatchListener(Controller *c, HANDLE process, DWORD pid)
+{
+    HANDLE wait = NULL;
+    DWORD code = WatchProcessExit(process, c->exit_event, &wait);
+
+    if (code != ERROR_SUCCESS) {
+        return code;
     }
     c->process = process;
     c->pid = pid;

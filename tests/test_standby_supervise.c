@@ -99,14 +99,19 @@ static BOOL PidIn(unsigned long pid, const DWORD *pids, size_t count)
 }
 
 /*
- * Never two listeners inside a unit at once: walking the journal in order, a
- * unit that starts while another pid's unit is open is an overlap, unless that
- * pid is one the test killed (its unit was cut and never ends). Fails the test
- * at the first overlap.
+ * The journal after kills, in one walk in its order: never two listeners
+ * inside a unit at once (a unit that starts while another pid's unit is open
+ * is an overlap, unless that pid is one the test killed: its unit was cut and
+ * never ends), and every unit that started ended except at most one of each
+ * killed listener, so a unit a graceful stop met always finished.
  */
-static void AssertNoOverlap(const wchar_t *journal, const DWORD *killed, size_t killed_count)
+static void AssertJournalAfterKills(const wchar_t *journal, const DWORD *killed, size_t killed_count)
 {
+    unsigned long pids[64];
+    long open[64];
+    size_t count = 0;
     size_t len = 0;
+    size_t i;
     DWORD error = 0;
     unsigned char *bytes = TestReadAll(journal, &len, &error);
     char *line;
@@ -120,66 +125,36 @@ static void AssertNoOverlap(const wchar_t *journal, const DWORD *killed, size_t 
         char *unit_at = strstr(line, " unit=");
         unsigned long pid;
         unsigned long unit;
+        BOOL start;
 
         if (eol != NULL) {
             *eol = '\0';
         }
-        if (pid_at != NULL && unit_at != NULL) {
-            pid = strtoul(pid_at + 5, NULL, 10);
-            unit = strtoul(unit_at + 6, NULL, 10);
-            if (strstr(unit_at, " start") != NULL) {
-                if (open_pid != 0 && open_pid != pid && !PidIn(open_pid, killed, killed_count)) {
-                    TestFail(__FILE__, __LINE__, L"two listeners inside a unit at once: pid %lu started unit %lu "
-                             L"while pid %lu was inside unit %lu", pid, unit, open_pid, open_unit);
-                }
-                open_pid = pid;
-                open_unit = unit;
-            } else if (strstr(unit_at, " end") != NULL && pid == open_pid) {
-                open_pid = 0;
-            }
-        }
         line = eol != NULL ? eol + 1 : NULL;
-    }
-    free(bytes);
-}
-
-/*
- * Every unit that started ended, except at most one of each listener the test
- * killed (the unit the kill cut): a unit a graceful stop met always finishes.
- */
-static void AssertOnlyKilledUnitsCut(const wchar_t *journal, const DWORD *killed, size_t killed_count)
-{
-    unsigned long pids[64];
-    long open[64];
-    size_t count = 0;
-    size_t len = 0;
-    size_t i;
-    DWORD error = 0;
-    unsigned char *bytes = TestReadAll(journal, &len, &error);
-    char *line;
-
-    ASSERT_MSG(bytes != NULL, L"cannot read the journal %ls (error %lu)", journal, (unsigned long)error);
-    for (line = (char *)bytes; line != NULL && *line != '\0';) {
-        char *eol = strchr(line, '\n');
-        char *pid_at = strstr(line, " pid=");
-        char *unit_at = strstr(line, " unit=");
-        unsigned long pid;
-
-        if (eol != NULL) {
-            *eol = '\0';
+        if (pid_at == NULL || unit_at == NULL) {
+            continue;
         }
-        if (pid_at != NULL && unit_at != NULL) {
-            pid = strtoul(pid_at + 5, NULL, 10);
-            for (i = 0; i < count && pids[i] != pid; i++) {
-            }
-            if (i == count) {
-                ASSERT(count < ARRAYSIZE(pids));
-                pids[count] = pid;
-                open[count++] = 0;
-            }
-            open[i] += strstr(unit_at, " start") != NULL ? 1 : (strstr(unit_at, " end") != NULL ? -1 : 0);
+        pid = strtoul(pid_at + 5, NULL, 10);
+        unit = strtoul(unit_at + 6, NULL, 10);
+        start = strstr(unit_at, " start") != NULL;
+        for (i = 0; i < count && pids[i] != pid; i++) {
         }
-        line = eol != NULL ? eol + 1 : NULL;
+        if (i == count) {
+            ASSERT(count < ARRAYSIZE(pids));
+            pids[count] = pid;
+            open[count++] = 0;
+        }
+        open[i] += start ? 1 : (strstr(unit_at, " end") != NULL ? -1 : 0);
+        if (start && open_pid != 0 && open_pid != pid && !PidIn(open_pid, killed, killed_count)) {
+            TestFail(__FILE__, __LINE__, L"two listeners inside a unit at once: pid %lu started unit %lu while pid "
+                     L"%lu was inside unit %lu", pid, unit, open_pid, open_unit);
+        }
+        if (start) {
+            open_pid = pid;
+            open_unit = unit;
+        } else if (pid == open_pid) {
+            open_pid = 0;
+        }
     }
     free(bytes);
     for (i = 0; i < count; i++) {
@@ -188,25 +163,74 @@ static void AssertOnlyKilledUnitsCut(const wchar_t *journal, const DWORD *killed
     }
 }
 
-/* --status shows the standby as waiting, and --status --json names it. */
-static void ExpectStatusShowsStandby(const wchar_t *name, DWORD standby)
+/* A unique name (tag), its journal, a --standby controller, its active listener and its waiting standby. */
+static TestProc *StartPair(const wchar_t *tag, wchar_t *name, wchar_t *journal, DWORD *active, DWORD *standby)
+{
+    TestProc *controller;
+
+    TestUniqueName(tag, name, TEST_TEXT_CAP);
+    TestTempFile(name, L".journal", journal, TEST_PATH_CAP);
+    controller = StartStandbyController(name, journal, L"100");
+    *active = TestWaitOwnListener(controller, name, 0);
+    *standby = WaitStandbyWaiting(controller, name, 0, 15000);
+    return controller;
+}
+
+/*
+ * Kills the active listener: the standby's pid is at offset 0 within 2 s (it
+ * is the process that waited: no start), and the controller says it took over
+ * (the count-th time).
+ */
+static void KillExpectFailover(TestProc *controller, const wchar_t *name, DWORD active, DWORD standby, size_t count)
+{
+    ULONGLONG took;
+
+    ASSERT(TestKillPid(active));
+    took = WaitOffsetZero(name, standby, 5000, controller);
+    TestPrint(L"standby %lu at offset 0 %llu ms after the kill of %lu\n", (unsigned long)standby, took,
+              (unsigned long)active);
+    ASSERT_LE_INT(took, 2000);
+    ASSERT(TestWaitOutputCount(controller, TEXT_STANDBY_TAKES_OVER, count, 5000));
+}
+
+/*
+ * After killed_count failovers a fresh standby waits beside active; the
+ * controller launched `launches` listeners and one standby per failover (and
+ * the first one it launched itself, when launches is 1). Then --stop ends both
+ * and the controller (0); the journal shows one unit at a time, and only the
+ * killed listeners' units cut.
+ */
+static void StopAfterFailovers(TestProc *controller, const wchar_t *name, const wchar_t *journal, DWORD active,
+                               const DWORD *killed, size_t killed_count, size_t launches)
+{
+    (void)WaitStandbyWaiting(controller, name, active, 15000);
+    ASSERT_EQ_INT(TestCountOutput(controller, TEXT_LAUNCHING), launches);
+    ASSERT_EQ_INT(TestCountOutput(controller, TEXT_STANDBY_LAUNCHING), killed_count + launches);
+    TestStopExpect(name, 15000, 0);
+    ASSERT_EXIT(controller, 0, 10000);
+    AssertJournalAfterKills(journal, killed, killed_count);
+    (void)DeleteFileW(journal);
+}
+
+/*
+ * After a graceful stop: the controller exited 0 having waited for the standby
+ * too (it saw its exit), launched one listener and one standby; the standby
+ * never worked, and every unit that started finished.
+ */
+static void ExpectStoppedCleanly(TestProc *controller, const wchar_t *journal, DWORD standby)
 {
     wchar_t text[TEST_TEXT_CAP];
-    TestProc *status = TestExpectStatus(name, 0);
-    TestProc *json;
-    DWORD code = 0;
+    JournalSummary summary;
 
-    swprintf(text, TEST_TEXT_CAP, L"Standby:    pid %lu, waiting", (unsigned long)standby);
-    ASSERT_CONTAINS(TestOutputText(status), text);
-    ASSERT_CONTAINS(TestOutputText(status), L"verified)");
-    ASSERT_CONTAINS(TestOutputText(status), L"Failovers:  ");
-    json = TestSpawnController(TEST_SPAWN_DEFAULT, L"--status", name, L"--json", (const wchar_t *)NULL);
-    ASSERT(TestWaitExit(json, 15000, &code));
-    ASSERT_EQ_INT(code, 0);
-    swprintf(text, TEST_TEXT_CAP, L"\"standby\":{\"running\":true,\"pid\":%lu,\"state\":\"waiting\"",
-             (unsigned long)standby);
-    ASSERT_CONTAINS(TestOutputText(json), text);
-    ASSERT_CONTAINS(TestOutputText(json), L"\"failovers\":");
+    ASSERT_EXIT(controller, 0, 10000);
+    swprintf(text, TEST_TEXT_CAP, L"Standby listener (pid %lu) exited with code 0", (unsigned long)standby);
+    ASSERT_CONTAINS(TestOutputText(controller), text);
+    ASSERT_EQ_INT(TestCountOutput(controller, TEXT_LAUNCHING), 1);
+    ASSERT_EQ_INT(TestCountOutput(controller, TEXT_STANDBY_LAUNCHING), 1);
+    ASSERT_MSG(!JournalHasPid(journal, standby), L"the standby %lu did a unit", (unsigned long)standby);
+    TestAssertJournalComplete(journal, &summary);
+    ASSERT_EQ_INT(summary.pids, 1);
+    (void)DeleteFileW(journal);
 }
 
 /* --list names the standby's pid on the instance's line. */
@@ -236,18 +260,13 @@ TEST_IMPL(standby_two_listeners_and_stop)
     wchar_t name[TEST_TEXT_CAP];
     wchar_t journal[TEST_PATH_CAP];
     wchar_t text[TEST_TEXT_CAP];
-    JournalSummary summary;
     TestProc *controller;
     TestProc *stopper;
     DWORD active;
     DWORD standby;
     HANDLE standby_handle;
 
-    TestUniqueName(L"sbstop", name, TEST_TEXT_CAP);
-    TestTempFile(name, L".journal", journal, TEST_PATH_CAP);
-    controller = StartStandbyController(name, journal, L"100");
-    active = TestWaitOwnListener(controller, name, 0);
-    standby = WaitStandbyWaiting(controller, name, 0, 15000);
+    controller = StartPair(L"sbstop", name, journal, &active, &standby);
     ASSERT_EQ_INT(TestParentPid(standby), TestPid(controller));
     ASSERT_EQ_INT(TestCountChildren(TestPid(controller), TEST_LISTENER_EXE), 2);
     ASSERT_OUTPUT(controller, TEXT_STANDBY_LAUNCHED, 5000);
@@ -264,16 +283,8 @@ TEST_IMPL(standby_two_listeners_and_stop)
     ASSERT_CONTAINS(TestOutputText(stopper), text);
     ASSERT_EQ_INT(TestExitCodeOf(standby_handle, 5000), 0);
     CloseHandle(standby_handle);
-    ASSERT_EXIT(controller, 0, 10000);
-    /* The controller waited for both: it saw the standby's exit. */
-    ASSERT_CONTAINS(TestOutputText(controller), text);
     ASSERT(!TestPidAlive(active));
-    ASSERT_EQ_INT(TestCountOutput(controller, TEXT_LAUNCHING), 1);
-    ASSERT_EQ_INT(TestCountOutput(controller, TEXT_STANDBY_LAUNCHING), 1);
-    ASSERT_MSG(!JournalHasPid(journal, standby), L"the standby %lu did a unit after the stop", (unsigned long)standby);
-    TestAssertJournalComplete(journal, &summary);
-    ASSERT_EQ_INT(summary.pids, 1);
-    (void)DeleteFileW(journal);
+    ExpectStoppedCleanly(controller, journal, standby);
 }
 
 /*
@@ -290,40 +301,26 @@ TEST_IMPL(standby_failover_on_kills)
     DWORD killed[8];
     DWORD active;
     DWORD standby;
-    ULONGLONG took;
     int round;
 
-    TestUniqueName(L"sbkill", name, TEST_TEXT_CAP);
-    TestTempFile(name, L".journal", journal, TEST_PATH_CAP);
-    controller = StartStandbyController(name, journal, L"100");
-    active = TestWaitOwnListener(controller, name, 0);
+    controller = StartPair(L"sbkill", name, journal, &active, &standby);
     for (round = 0; round < 5; round++) {
-        standby = WaitStandbyWaiting(controller, name, active, 15000);
+        if (round > 0) {
+            standby = WaitStandbyWaiting(controller, name, active, 15000);
+        }
         /* A run of more than 1 s: the next standby is due at once, not after the back-off. */
         Sleep(1100);
         ASSERT_MSG(!JournalHasPid(journal, standby), L"round %d: the standby %lu worked beside %lu", round + 1,
                    (unsigned long)standby, (unsigned long)active);
-        ASSERT(TestKillPid(active));
+        KillExpectFailover(controller, name, active, standby, (size_t)round + 1);
         killed[round] = active;
-        took = WaitOffsetZero(name, standby, 5000, controller);
-        TestPrint(L"round %d: standby %lu at offset 0 %llu ms after the kill of %lu\n", round + 1,
-                  (unsigned long)standby, took, (unsigned long)active);
-        ASSERT_LE_INT(took, 2000);
-        ASSERT(TestWaitOutputCount(controller, TEXT_STANDBY_TAKES_OVER, (size_t)round + 1, 5000));
         ASSERT(TestWaitHeaderU32(name, OFF_RESTARTS, (uint32_t)round + 1, 5000));
         ASSERT(TestWaitHeaderU32(name, OFF_FAILOVERS, (uint32_t)round + 1, 5000));
         active = standby;
         ASSERT(TestWaitUnitsAtLeast(name, 1, 5000));
     }
-    (void)WaitStandbyWaiting(controller, name, active, 15000);
     /* Never a cold launch: one "Launching executable", and one standby launch per kill and the first. */
-    ASSERT_EQ_INT(TestCountOutput(controller, TEXT_LAUNCHING), 1);
-    ASSERT_EQ_INT(TestCountOutput(controller, TEXT_STANDBY_LAUNCHING), 6);
-    TestStopExpect(name, 15000, 0);
-    ASSERT_EXIT(controller, 0, 10000);
-    AssertNoOverlap(journal, killed, 5);
-    AssertOnlyKilledUnitsCut(journal, killed, 5);
-    (void)DeleteFileW(journal);
+    StopAfterFailovers(controller, name, journal, active, killed, 5, 1);
 }
 
 /*
@@ -335,19 +332,13 @@ TEST_IMPL(standby_sample_stop_ends_both)
 {
     wchar_t name[TEST_TEXT_CAP];
     wchar_t journal[TEST_PATH_CAP];
-    wchar_t text[TEST_TEXT_CAP];
-    JournalSummary summary;
     TestProc *controller;
     DWORD active;
     DWORD standby;
     HANDLE active_handle;
     HANDLE standby_handle;
 
-    TestUniqueName(L"sbsample", name, TEST_TEXT_CAP);
-    TestTempFile(name, L".journal", journal, TEST_PATH_CAP);
-    controller = StartStandbyController(name, journal, L"100");
-    active = TestWaitOwnListener(controller, name, 0);
-    standby = WaitStandbyWaiting(controller, name, 0, 15000);
+    controller = StartPair(L"sbsample", name, journal, &active, &standby);
     ASSERT(TestWaitUnitsAtLeast(name, 2, 10000));
     active_handle = TestOpenListener(active);
     standby_handle = TestOpenListener(standby);
@@ -356,14 +347,7 @@ TEST_IMPL(standby_sample_stop_ends_both)
     ASSERT_EQ_INT(TestExitCodeOf(standby_handle, 10000), 0);
     CloseHandle(active_handle);
     CloseHandle(standby_handle);
-    ASSERT_EXIT(controller, 0, 10000);
-    swprintf(text, TEST_TEXT_CAP, L"Standby listener (pid %lu) exited with code 0", (unsigned long)standby);
-    ASSERT_CONTAINS(TestOutputText(controller), text);
-    ASSERT_EQ_INT(TestCountOutput(controller, TEXT_LAUNCHING), 1);
-    ASSERT_MSG(!JournalHasPid(journal, standby), L"the standby %lu did a unit after the stop", (unsigned long)standby);
-    TestAssertJournalComplete(journal, &summary);
-    ASSERT_EQ_INT(summary.pids, 1);
-    (void)DeleteFileW(journal);
+    ExpectStoppedCleanly(controller, journal, standby);
 }
 
 /*
@@ -381,11 +365,7 @@ TEST_IMPL(standby_adopt_both)
     DWORD standby;
     DWORD killed[1];
 
-    TestUniqueName(L"sbadopt", name, TEST_TEXT_CAP);
-    TestTempFile(name, L".journal", journal, TEST_PATH_CAP);
-    controller = StartStandbyController(name, journal, L"100");
-    active = TestWaitOwnListener(controller, name, 0);
-    standby = WaitStandbyWaiting(controller, name, 0, 15000);
+    controller = StartPair(L"sbadopt", name, journal, &active, &standby);
     TestTrackPid(active);
     TestTrackPid(standby);
     ASSERT(TestKillPid(TestPid(controller)));
@@ -402,18 +382,10 @@ TEST_IMPL(standby_adopt_both)
     ASSERT_EQ_INT(TestCountOutput(controller, TEXT_STANDBY_LAUNCHING), 0);
     ExpectStatusShowsStandby(name, standby);
 
-    ASSERT(TestKillPid(active));
+    KillExpectFailover(controller, name, active, standby, 1);
     killed[0] = active;
-    ASSERT_LE_INT(WaitOffsetZero(name, standby, 5000, controller), 2000);
-    ASSERT_OUTPUT(controller, TEXT_STANDBY_TAKES_OVER, 5000);
-    (void)WaitStandbyWaiting(controller, name, standby, 15000);
-    ASSERT_EQ_INT(TestCountOutput(controller, TEXT_LAUNCHING), 0);
-    ASSERT_EQ_INT(TestCountOutput(controller, TEXT_STANDBY_LAUNCHING), 1);
-    TestStopExpect(name, 15000, 0);
-    ASSERT_EXIT(controller, 0, 10000);
-    AssertNoOverlap(journal, killed, 1);
-    AssertOnlyKilledUnitsCut(journal, killed, 1);
-    (void)DeleteFileW(journal);
+    /* Nothing launched but the standby that replaces the adopted one. */
+    StopAfterFailovers(controller, name, journal, standby, killed, 1, 0);
 }
 
 /*
@@ -430,11 +402,7 @@ TEST_IMPL(standby_adopt_without_standby_retires)
     DWORD standby;
     HANDLE standby_handle;
 
-    TestUniqueName(L"sbretire", name, TEST_TEXT_CAP);
-    TestTempFile(name, L".journal", journal, TEST_PATH_CAP);
-    controller = StartStandbyController(name, journal, L"100");
-    active = TestWaitOwnListener(controller, name, 0);
-    standby = WaitStandbyWaiting(controller, name, 0, 15000);
+    controller = StartPair(L"sbretire", name, journal, &active, &standby);
     TestTrackPid(active);
     TestTrackPid(standby);
     standby_handle = TestOpenListener(standby);
