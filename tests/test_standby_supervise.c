@@ -163,6 +163,27 @@ static void AssertJournalAfterKills(const wchar_t *journal, const DWORD *killed,
     }
 }
 
+/* --status shows the standby as waiting, and --status --json names it. */
+static void ExpectStatusShowsStandby(const wchar_t *name, DWORD standby)
+{
+    wchar_t text[TEST_TEXT_CAP];
+    TestProc *status = TestExpectStatus(name, 0);
+    TestProc *json;
+    DWORD code = 0;
+
+    swprintf(text, TEST_TEXT_CAP, L"Standby:    pid %lu, waiting", (unsigned long)standby);
+    ASSERT_CONTAINS(TestOutputText(status), text);
+    ASSERT_CONTAINS(TestOutputText(status), L"verified)");
+    ASSERT_CONTAINS(TestOutputText(status), L"Failovers:  ");
+    json = TestSpawnController(TEST_SPAWN_DEFAULT, L"--status", name, L"--json", (const wchar_t *)NULL);
+    ASSERT(TestWaitExit(json, 15000, &code));
+    ASSERT_EQ_INT(code, 0);
+    swprintf(text, TEST_TEXT_CAP, L"\"standby\":{\"running\":true,\"pid\":%lu,\"state\":\"waiting\"",
+             (unsigned long)standby);
+    ASSERT_CONTAINS(TestOutputText(json), text);
+    ASSERT_CONTAINS(TestOutputText(json), L"\"failovers\":");
+}
+
 /* A unique name (tag), its journal, a --standby controller, its active listener and its waiting standby. */
 static TestProc *StartPair(const wchar_t *tag, wchar_t *name, wchar_t *journal, DWORD *active, DWORD *standby)
 {
