@@ -675,7 +675,7 @@ stop_task() {
 
 # ended_units FILE: how many units a listener journal records as finished.
 ended_units() {
-    tr -d '\r' <"$1" 2>/dev/null | grep -c ' end$' || true
+    tr -d '\r' <"$1" 2>/dev/null | grep -cE ' end( tick=[0-9]+)?$' || true
 }
 
 # Under a task nothing typed into the console stops the service: the installed
