@@ -124,6 +124,7 @@ TEST_DECLARE(standby_retired)
 TEST_DECLARE(standby_takes_over_restart)
 TEST_DECLARE(standby_second_refused)
 TEST_DECLARE(standby_sample_mapping_refused)
+TEST_DECLARE(standby_restart_pid_alone)
 
 /* test_status.c: --status in every state */
 TEST_DECLARE(unattended_status_not_running_and_garbage)
@@ -307,6 +308,7 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(standby_takes_over_restart, 45000)
     TEST_ENTRY(standby_second_refused, 40000)
     TEST_ENTRY(standby_sample_mapping_refused, 40000)
+    TEST_ENTRY(standby_restart_pid_alone, 40000)
     /* test_status.c */
     TEST_ENTRY(unattended_status_not_running_and_garbage, 30000)
     TEST_ENTRY(unattended_status_supervised, 45000)

@@ -266,3 +266,44 @@ TEST_IMPL(standby_sample_mapping_refused)
     CloseHandle(section);
     (void)DeleteFileW(journal);
 }
+
+/*
+ * restart_pid naming a listener without a standby: it finishes its unit and
+ * exits 0 without a close message (offset 0 keeps its pid, the stop counters
+ * stay); a listener started next works as usual.
+ */
+TEST_IMPL(standby_restart_pid_alone)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t journal[TEST_PATH_CAP];
+    TestProc *active;
+    TestProc *next;
+    JournalSummary summary;
+    LONG message = 0;
+    HANDLE keep;
+
+    TestUniqueName(L"sbalone", name, TEST_TEXT_CAP);
+    TestTempFile(name, L".journal", journal, TEST_PATH_CAP);
+    active = TestSpawnJournaled(name, 500, journal, FALSE);
+    ASSERT_EQ_INT(TestWaitPublished(name, 0, 10000), TestPid(active));
+    keep = OpenFileMappingW(FILE_MAP_READ, FALSE, name);
+    ASSERT(keep != NULL);
+    ASSERT(TestWaitHeaderU32(name, OFF_STATE, STATE_WORKING, 5000));
+    ASSERT(TestWriteHeaderU32(name, OFF_RESTART_PID, TestPid(active)));
+    ASSERT_OUTPUT(active, L"Restart requested", 10000);
+    ASSERT_EXIT(active, 0, 10000);
+    ASSERT_NOT_CONTAINS(TestOutputText(active), TEXT_RECEIVED);
+    TestAssertJournalComplete(journal, &summary);
+    ASSERT_EQ_INT(summary.starts, 1);
+    ASSERT(TestReadMessage(name, &message));
+    ASSERT_EQ_INT(message, (LONG)TestPid(active));
+    ASSERT_EQ_INT(TestHeaderU32(name, OFF_STATE), STATE_STOPPED);
+    ASSERT_EQ_INT(TestHeaderU32(name, OFF_STOP_REQUESTS), TestHeaderU32(name, OFF_STOP_ACKED));
+    ASSERT(TestWriteHeaderU32(name, OFF_RESTART_PID, 0)); /* what the controller does once that listener is gone */
+    next = TestSpawnJournaled(name, 200, journal, FALSE);
+    ASSERT_EQ_INT(TestWaitPublished(name, TestPid(active), 10000), TestPid(next));
+    ASSERT(TestWaitUnitsAtLeast(name, 2, 10000));
+    TestStopGracefully(next, name);
+    CloseHandle(keep);
+    (void)DeleteFileW(journal);
+}
