@@ -233,15 +233,8 @@ journal_complete() {
 test_standby_ctrl_c() {
     local name=Isbc-$$ s=standby_active s2=standby_ctrl_c pid
     NAMES+=("$name")
-    start "$s" wine "$LISTENER" "$name" --work-ms 300 || {
-        REASON="tmux new-session failed"
-        return 1
-    }
-    pid=$(listener_pid "$name") || {
-        REASON="no live listener pid in mapping $name"
-        return 1
-    }
-    WIN_PIDS+=("$pid")
+    start_hand_listener "$s" "$name" || return 1
+    pid=$HAND_PID
     start "$s2" env IPC_STANDBY=1 wine "$LISTENER" "$name" --work-ms 300 || {
         REASON="tmux new-session failed"
         return 1

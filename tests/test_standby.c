@@ -45,6 +45,15 @@ static void AssertNoStandby(const wchar_t *name)
     ASSERT_EQ_INT(TestHeaderU32(name, OFF_STANDBY_STATE), STANDBY_NONE);
 }
 
+/* The close message stops the active listener the C# sample's way, then the standby, which does no unit. */
+static void StopPair(TestProc *active, TestProc *standby, const wchar_t *name)
+{
+    TestStopGracefully(active, name);
+    ASSERT_EXIT(standby, 0, 10000);
+    ASSERT_CONTAINS(TestOutputText(standby), TEXT_RECEIVED);
+    ASSERT_NOT_CONTAINS(TestOutputText(standby), TEXT_PROCESSING);
+}
+
 /* A standby does no unit while the active listener works, and is shown in the header as waiting. */
 TEST_IMPL(standby_waits_while_active_works)
 {
@@ -60,8 +69,7 @@ TEST_IMPL(standby_waits_while_active_works)
     ASSERT_NOT_CONTAINS(TestOutputText(standby), TEXT_PROCESSING);
     ASSERT_EQ_INT(TestHeaderU32(name, OFF_LISTENER_PID), TestPid(active));
     ASSERT_EQ_INT(TestHeaderU32(name, OFF_FAILOVERS), 0);
-    TestStopGracefully(active, name);
-    ASSERT_EXIT(standby, 0, 10000);
+    StopPair(active, standby, name);
     (void)DeleteFileW(journal);
 }
 
@@ -232,8 +240,7 @@ TEST_IMPL(standby_second_refused)
     ASSERT_EQ_INT(TestHeaderU32(name, OFF_STANDBY_PID), TestPid(standby));
     ASSERT_EQ_INT(TestHeaderU32(name, OFF_STANDBY_STATE), STANDBY_WAITING);
     ASSERT(TestIsRunning(standby));
-    TestStopGracefully(active, name);
-    ASSERT_EXIT(standby, 0, 10000);
+    StopPair(active, standby, name);
     (void)DeleteFileW(journal);
 }
 
