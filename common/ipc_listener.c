@@ -187,6 +187,11 @@ static int WriteIdentity(volatile IpcHeader *h, BOOL *last_stopped)
     IpcHeaderWrite64(&h->last_progress, 0);
     IpcHeaderWrite64(&h->last_progress_tick, 0);
     IpcHeaderWrite64(&h->listener_created, created);
+    /*
+     * A restart request naming our pid before we published it was meant for
+     * an earlier process with the same pid (Windows reuses pids): not for us.
+     */
+    InterlockedCompareExchange((volatile LONG *)&h->restart_pid, 0, (LONG)GetCurrentProcessId());
     h->listener_pid = GetCurrentProcessId();
     h->state = IPC_STATE_RUNNING;
     return IPC_EXIT_OK;
