@@ -47,6 +47,17 @@ int IpcMappingCreateOrFail(const wchar_t *name, IpcMapping *out);
  */
 DWORD IpcMappingOpen(const wchar_t *name, IpcMapping *out);
 
+/*
+ * IpcSectionMap - map all of section (opened or created with FILE_MAP_READ and
+ * FILE_MAP_WRITE) for reading and writing, and check what the view is before a
+ * byte of it is read: committed read-write memory of at least min_size bytes,
+ * so that a section someone else made first (SEC_RESERVE, read-only,
+ * copy-on-write) cannot fault or fool the reader. ERROR_SUCCESS with the view
+ * in *view (UnmapViewOfFile frees it); otherwise the error (an
+ * IPC_ERROR_SECTION_* code naming the problem) with *view untouched.
+ */
+DWORD IpcSectionMap(HANDLE section, SIZE_T min_size, volatile void **view);
+
 /* IpcMappingClose - unmap and close, resetting both; safe on a zeroed or already closed mapping. */
 void IpcMappingClose(IpcMapping *m);
 
