@@ -53,7 +53,8 @@ void LogPathsWithdraw(void)
 
 /* What NAME|log says for the controller a header names. */
 typedef enum LogPathsState {
-    LOG_PATHS_NONE,    /* no verified controller, or one without --log */
+    LOG_PATHS_NO_CONTROLLER, /* the header names no controller that runs and was verified */
+    LOG_PATHS_NONE,    /* the controller runs without --log */
     LOG_PATHS_FOUND,   /* *paths holds them */
     LOG_PATHS_UNKNOWN  /* NAME|log is there but cannot be trusted: why says so */
 } LogPathsState;
@@ -68,7 +69,7 @@ static LogPathsState ReadPaths(const wchar_t *resolved, const IpcHeader *hdr, Ip
 
     IpcHandleClose(&controller);
     if (!running) {
-        return LOG_PATHS_NONE;
+        return LOG_PATHS_NO_CONTROLLER;
     }
     code = IpcLogRecordRead(resolved, paths, &problem);
     if (code == ERROR_FILE_NOT_FOUND) {
@@ -109,8 +110,11 @@ void LogPathsPrint(const wchar_t *resolved, const IpcHeader *hdr, IpcLayoutKind 
     case LOG_PATHS_UNKNOWN:
         IpcPrint(L"Log:        unknown (%ls)", why);
         break;
+    case LOG_PATHS_NO_CONTROLLER:
+        IpcPrint(L"Log:        unknown (no controller supervises it)");
+        break;
     case LOG_PATHS_NONE:
-        IpcPrint(L"Log:        none (no controller started with --log supervises it)");
+        IpcPrint(L"Log:        none (the controller runs without --log)");
         break;
     }
 }

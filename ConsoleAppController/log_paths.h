@@ -31,8 +31,9 @@ void LogPathsWithdraw(void);
 /*
  * LogPathsPrint - --status's "Log:" line for the mapping resolved with header
  * hdr: the paths NAME|log holds when the controller the header names runs,
- * was verified and wrote them; "none" when there is no such controller or it
- * has no log; "unknown", with the reason, when NAME|log cannot be trusted.
+ * was verified and wrote them; "none" when that controller has no log;
+ * "unknown", with the reason, when no controller supervises NAME or NAME|log
+ * cannot be trusted.
  */
 void LogPathsPrint(const wchar_t *resolved, const IpcHeader *hdr, IpcLayoutKind kind);
 

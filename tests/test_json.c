@@ -480,7 +480,7 @@ TEST_IMPL(unattended_json_logs)
     AssertJson(out, L"logs.controller", L"null");
     AssertJson(out, L"logs.listener", L"null");
     status = TestExpectStatus(name, 0);
-    ASSERT_CONTAINS(TestOutputText(status), L"Log:        none (");
+    ASSERT_CONTAINS(TestOutputText(status), L"Log:        none (the controller runs without --log)");
     TestStopController(name, controller);
     TestRemoveLogs(log);
     TestRemoveLogs(sibling);
