@@ -11,7 +11,6 @@
 #include "ipc_name.h"
 #include "ipc_named.h"
 #include "ipc_process.h"
-#include "ipc_security.h"
 
 _Static_assert(sizeof(IpcLogRecord) == IPC_LOG_RECORD_SIZE, "log record size");
 _Static_assert(offsetof(IpcLogRecord, controller_created) == 16, "controller_created offset");
@@ -160,12 +159,7 @@ DWORD IpcLogRecordRead(const wchar_t *name, IpcLogPaths *out, const wchar_t **wh
         return ERROR_FILENAME_EXCED_RANGE;
     }
     /* Opened, never created: --status writes nothing. */
-    section = OpenFileMappingW(FILE_MAP_READ | FILE_MAP_WRITE, FALSE, full);
-    if (section == NULL) {
-        err = GetLastError();
-        goto cleanup;
-    }
-    err = IpcCheckNamedOwner(OpenFileMappingW, full);
+    err = IpcSectionOpen(full, &section);
     if (err != ERROR_SUCCESS) {
         goto cleanup;
     }

@@ -244,16 +244,28 @@ int IpcMappingCreateOrFail(const wchar_t *name, IpcMapping *out)
     return IPC_EXIT_OK;
 }
 
-DWORD IpcMappingOpen(const wchar_t *name, IpcMapping *out)
+DWORD IpcSectionOpen(const wchar_t *name, HANDLE *out)
 {
-    DWORD err = ERROR_SUCCESS;
+    DWORD err;
     HANDLE section = OpenFileMappingW(FILE_MAP_READ | FILE_MAP_WRITE, FALSE, name);
 
     if (section == NULL) {
-        err = GetLastError();
-        goto cleanup;
+        return GetLastError();
     }
     err = IpcCheckNamedOwner(OpenFileMappingW, name);
+    if (err != ERROR_SUCCESS) {
+        CloseHandle(section);
+        return err;
+    }
+    *out = section;
+    return ERROR_SUCCESS;
+}
+
+DWORD IpcMappingOpen(const wchar_t *name, IpcMapping *out)
+{
+    HANDLE section = NULL;
+    DWORD err = IpcSectionOpen(name, &section);
+
     if (err != ERROR_SUCCESS) {
         goto cleanup;
     }

@@ -48,6 +48,15 @@ int IpcMappingCreateOrFail(const wchar_t *name, IpcMapping *out);
 DWORD IpcMappingOpen(const wchar_t *name, IpcMapping *out);
 
 /*
+ * IpcSectionOpen - OpenFileMappingW of the existing section NAME for reading
+ * and writing, used only when its owner is trusted (IpcCheckNamedOwner).
+ * ERROR_SUCCESS with the handle in *out; ERROR_FILE_NOT_FOUND when there is
+ * none, ERROR_INVALID_HANDLE when NAME is another type of object,
+ * ERROR_INVALID_OWNER when its owner is not trusted; *out then untouched.
+ */
+DWORD IpcSectionOpen(const wchar_t *name, HANDLE *out);
+
+/*
  * IpcSectionMap - map all of section (opened or created with FILE_MAP_READ and
  * FILE_MAP_WRITE) for reading and writing, and check what the view is before a
  * byte of it is read: committed read-write memory of at least min_size bytes,
