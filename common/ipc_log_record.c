@@ -77,7 +77,7 @@ DWORD IpcLogRecordPublish(const wchar_t *name, const wchar_t *controller_log, co
      * reader that sees it odd, or changed across its copy, knows its copy may
      * be torn. The Interlocked calls are full barriers.
      */
-    InterlockedExchange((volatile LONG *)&r->sequence, (LONG)((r->sequence | 1u)));
+    InterlockedExchange((volatile LONG *)&r->sequence, (LONG)(r->sequence | 1u));
     r->size = IPC_LOG_RECORD_SIZE;
     r->controller_pid = GetCurrentProcessId();
     IpcHeaderWrite64(&r->controller_created, created);
@@ -100,7 +100,10 @@ cleanup:
     return err;
 }
 
-/* A path field of len characters: within the capacity, without a NUL or a control character (no file name holds one). */
+/*
+ * A path field of len characters: within the capacity, without a NUL or a
+ * control character (no Windows file name holds one).
+ */
 static BOOL PathValid(const wchar_t *field, uint16_t len)
 {
     uint16_t i;
