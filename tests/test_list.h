@@ -61,6 +61,10 @@ TEST_DECLARE(controller_name_held_not_adoptable)
 TEST_DECLARE(controller_listener_name_in_use)
 TEST_DECLARE(controller_first_launch_retried)
 
+/* test_handles.c: children inherit exactly their three standard handles */
+TEST_DECLARE(launch_listener_inherits_only_std_handles)
+TEST_DECLARE(launch_run_command_inherits_only_std_handles)
+
 /* test_quoting.c: the listener's arguments quoted on the way through the controller */
 TEST_DECLARE(security_listener_args_quoting)
 TEST_DECLARE(security_long_launch_line)
@@ -240,6 +244,9 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(controller_name_held_not_adoptable, 30000)
     TEST_ENTRY(controller_listener_name_in_use, 30000)
     TEST_ENTRY(controller_first_launch_retried, 40000)
+    /* test_handles.c */
+    TEST_ENTRY(launch_listener_inherits_only_std_handles, 60000)
+    TEST_ENTRY(launch_run_command_inherits_only_std_handles, 40000)
     /* test_quoting.c */
     TEST_ENTRY(security_listener_args_quoting, 30000)
     TEST_ENTRY(security_long_launch_line, 30000)
