@@ -746,6 +746,51 @@ test_task_end_cuts_unit() {
     stop_task "$s2" "$name" "$pid2"
 }
 
+# A library user whose IpcListenerOpen fails (another listener serves NAME)
+# gets its console events back: the library removes the handler it had
+# installed, so Ctrl+C passes the user's own handler (which passes it on) and
+# gets the default handling, which ends the process. A handler left behind
+# would swallow it, and the process would wait on for 30 s.
+test_library_failed_open_ctrl_c() {
+    local name=Ifailopen-$$ s1=failed_open_listener s=failed_open pid i
+    NAMES+=("$name")
+    start "$s1" wine "$LISTENER" "$name" --work-ms 500 || {
+        REASON="tmux new-session failed"
+        return 1
+    }
+    pid=$(listener_pid "$name") || {
+        REASON="no live listener pid in mapping $name"
+        return 1
+    }
+    WIN_PIDS+=("$pid")
+    start "$s" wine "$TESTS_EXE" --helper failed-open "$name" || {
+        REASON="tmux new-session failed"
+        return 1
+    }
+    expect_screen "$s" "IpcListenerOpen returned 4; waiting for Ctrl+C" 15 || return 1
+    tmx send-keys -t "$s" C-c
+    expect_screen "$s" "own handler got event 0" 10 || return 1
+    for ((i = 0; i < 50; i++)); do
+        exited "$s" && break
+        sleep 0.2
+    done
+    exited "$s" || {
+        REASON="Ctrl+C did not end the program after its failed IpcListenerOpen: a console handler swallowed it"
+        return 1
+    }
+    if [ "$(count_screen "$s" "still running")" -ne 0 ]; then
+        REASON="the program ran on after Ctrl+C"
+        return 1
+    fi
+    wine "$CONTROLLER" --stop "$name" </dev/null >/dev/null 2>&1 || {
+        REASON="--stop $name failed"
+        return 1
+    }
+    expect_screen "$s1" "Hit Enter to close" 10 || return 1
+    tmx send-keys -t "$s1" Enter
+    expect_pid_gone "$pid" 10
+}
+
 # ---------------------------------------------------------------------------
 
 for tool in tmux wine; do
@@ -825,6 +870,7 @@ run_test interactive_controller_console_closed test_controller_console_closed
 run_test interactive_listener_run_ctrl_c test_listener_run_ctrl_c
 run_test interactive_task_keys_do_not_stop test_task_keys_do_not_stop
 run_test interactive_task_end_cuts_unit test_task_end_cuts_unit
+run_test interactive_library_failed_open_ctrl_c test_library_failed_open_ctrl_c
 
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]
