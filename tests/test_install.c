@@ -549,3 +549,98 @@ TEST_IMPL(unattended_task_action_again)
     free(command);
     free(action);
 }
+
+/* The priority class of process pid; fails the test when it cannot be read. */
+static DWORD PriorityOf(DWORD pid)
+{
+    HANDLE process = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid);
+    DWORD priority;
+
+    ASSERT_MSG(process != NULL, L"OpenProcess(%lu) failed with error %lu", (unsigned long)pid,
+               (unsigned long)GetLastError());
+    priority = GetPriorityClass(process);
+    ASSERT_MSG(priority != 0, L"GetPriorityClass(%lu) failed with error %lu", (unsigned long)pid,
+               (unsigned long)GetLastError());
+    CloseHandle(process);
+    return priority;
+}
+
+/*
+ * The installed action started the way Task Scheduler starts it (the
+ * stand-in: in a job, at the priority class of the task's <Priority>) runs
+ * in the normal priority class, and so do its listener and the listener's
+ * --run command. Windows gives a child its parent's class when that is
+ * BELOW_NORMAL or IDLE and the creator names none (CreateProcessW,
+ * dwCreationFlags: learn.microsoft.com/windows/win32/api/processthreadsapi/nf-processthreadsapi-createprocessw),
+ * so a task at <Priority>7 would slow all three; Wine starts every child at
+ * NORMAL, so the controller's class is what shows the task's priority here.
+ */
+TEST_IMPL(unattended_task_priority)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t job[TEST_TEXT_CAP];
+    wchar_t path[TEST_PATH_CAP];
+    wchar_t pid_file[TEST_PATH_CAP];
+    wchar_t self[TEST_PATH_CAP];
+    wchar_t priority[64];
+    wchar_t run[TEST_CMD_CAP];
+    wchar_t *xml;
+    wchar_t *field = (wchar_t *)malloc(TEST_CMD_CAP * sizeof(wchar_t));
+    wchar_t *command = (wchar_t *)malloc(TEST_CMD_CAP * sizeof(wchar_t));
+    wchar_t *arguments = (wchar_t *)malloc(TEST_CMD_CAP * sizeof(wchar_t));
+    wchar_t *text;
+    DWORD error = ERROR_SUCCESS;
+    DWORD listener;
+    DWORD controller;
+    DWORD unit = 0;
+    ULONGLONG deadline;
+    TestProc *standin;
+
+    ASSERT(field != NULL && command != NULL && arguments != NULL);
+    TestUniqueName(L"taskprio", name, TEST_TEXT_CAP);
+    swprintf(job, TEST_TEXT_CAP, L"%ls-job", name);
+    TestTempFile(name, L".xml", path, TEST_PATH_CAP);
+    TestTempFile(name, L".pid", pid_file, TEST_PATH_CAP);
+    TestSelfPath(self, TEST_PATH_CAP);
+    TestCommandLine(run, TEST_CMD_CAP, self, L"--helper", L"sleeper", L"2000", pid_file, (const wchar_t *)NULL);
+    xml = DryRunXml(path, L"--install", name, L"--dry-run", L"--", L"--run", run, (const wchar_t *)NULL);
+    XmlElement(xml, L"Priority", priority, ARRAYSIZE(priority));
+    XmlElement(xml, L"Command", field, TEST_CMD_CAP);
+    XmlUnescape(field, command, TEST_CMD_CAP);
+    XmlElement(xml, L"Arguments", field, TEST_CMD_CAP);
+    XmlUnescape(field, arguments, TEST_CMD_CAP);
+    free(xml);
+    DeleteFileW(path);
+
+    standin = TestSpawnSelf(TEST_SPAWN_DEFAULT, L"--helper", L"task-standin", job, priority, command, arguments,
+                            (const wchar_t *)NULL);
+    listener = TestWaitPublished(name, 0, 20000);
+    ASSERT_MSG(listener != 0, L"the task's action published no listener:\n%ls", TestOutputText(standin));
+    TestTrackPid(listener);
+    controller = TestParentPid(listener);
+    ASSERT(controller != 0);
+    TestTrackPid(controller);
+    deadline = TestNowMs() + 15000;
+    while (unit == 0 && TestNowMs() < deadline) {
+        text = TestReadTextEx(pid_file, &error);
+        if (text != NULL) {
+            unit = (DWORD)wcstoul(text, NULL, 10);
+            free(text);
+        }
+        if (unit == 0) {
+            Sleep(TEST_FILE_POLL_MS);
+        }
+    }
+    ASSERT_MSG(unit != 0, L"the listener's --run command wrote no pid to %ls", pid_file);
+    ASSERT_MSG(PriorityOf(controller) == NORMAL_PRIORITY_CLASS,
+               L"the task's controller runs at priority class 0x%lX (<Priority>%ls), not NORMAL (0x20)",
+               (unsigned long)PriorityOf(controller), priority);
+    ASSERT_EQ_INT(PriorityOf(listener), NORMAL_PRIORITY_CLASS);
+    ASSERT_EQ_INT(PriorityOf(unit), NORMAL_PRIORITY_CLASS);
+    TestStopExpect(name, 15000, 0);
+    ASSERT_EXIT(standin, 0, 15000);
+    DeleteFileW(pid_file);
+    free(field);
+    free(command);
+    free(arguments);
+}
