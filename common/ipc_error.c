@@ -132,12 +132,16 @@ int IpcFailName(const wchar_t *api, DWORD code, const wchar_t *object_name, cons
                        kind, object_name);
     case ERROR_ACCESS_DENIED:
         /*
-         * Creating an object in Global\ from another session than 0 needs
-         * SeCreateGlobalPrivilege (administrators, services and SYSTEM have
-         * it), and without it Windows says "access denied" whether or not
-         * the name exists: not a sign that someone holds it.
+         * Creating a file mapping in Global\ from another session than 0
+         * needs SeCreateGlobalPrivilege (administrators, services and SYSTEM
+         * have it), and without it Windows says "access denied" whether or
+         * not the name exists: not a sign that someone holds it. Only file
+         * mappings and symbolic links need it; a mutex or an event in
+         * Global\ does not ("Kernel Object Namespaces",
+         * learn.microsoft.com/windows/win32/termserv/kernel-object-namespaces),
+         * so for those "access denied" means what it says.
          */
-        if (_wcsnicmp(object_name, L"Global\\", 7) == 0 && wcsncmp(api, L"Create", 6) == 0 &&
+        if (wcsncmp(object_name, L"Global\\", 7) == 0 && wcscmp(api, L"CreateFileMappingW") == 0 &&
             !IpcHasPrivilege(L"SeCreateGlobalPrivilege")) {
             return IpcFail(IPC_EXIT_FAILURE,
                            L"cannot create the %ls '%ls': a Global\\ name needs the 'Create global objects' "

@@ -182,6 +182,7 @@ TEST_DECLARE(security_squat_other_type)
 TEST_DECLARE(security_squat_random_bytes)
 TEST_DECLARE(security_squat_bad_header)
 TEST_DECLARE(security_squat_companions)
+TEST_DECLARE(security_global_privilege_only_for_mappings)
 TEST_DECLARE(security_sample_mapping_is_not_squatting)
 TEST_DECLARE(security_squat_odd_sections)
 
@@ -352,6 +353,7 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(security_squat_random_bytes, 40000)
     TEST_ENTRY(security_squat_bad_header, 60000)
     TEST_ENTRY(security_squat_companions, 30000)
+    TEST_ENTRY(security_global_privilege_only_for_mappings, 40000)
     TEST_ENTRY(security_sample_mapping_is_not_squatting, 30000)
     TEST_ENTRY(security_squat_odd_sections, 60000)
     /* test_garbage.c */
