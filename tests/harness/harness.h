@@ -85,7 +85,7 @@ int TestCrashLaunch(int argc, wchar_t **argv);
 /* "--helper sleeper MS [PIDFILE]" and "--helper spawner MS": --run commands to watch (helpers.c); -1 otherwise. */
 int TestSleeperHelperMain(int argc, wchar_t **argv);
 
-/* "--helper pid-alive PID", "--helper kill PID" and "--helper failed-open NAME" for tests/interactive.sh (helpers.c); -1 for other kinds. */
+/* "--helper pid-alive PID", "kill PID", "failed-open NAME" (tests/interactive.sh) and "oem-text TEXT" (helpers.c); -1 for other kinds. */
 int TestProcessHelperMain(int argc, wchar_t **argv);
 
 /* "--helper task-standin JOB PRIORITY COMMAND ARGUMENTS" and "--helper task-end JOB": Task Scheduler's start and End (standin.c); -1 otherwise. */

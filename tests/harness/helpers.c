@@ -265,9 +265,27 @@ static int FailedOpenHelper(const wchar_t *name)
 }
 
 /*
+ * "oem-text TEXT": a --run command that writes TEXT and a line break to its
+ * standard output in the OEM code page, as console programs write to a pipe.
+ */
+static int OemTextHelper(const wchar_t *text)
+{
+    char bytes[1024];
+    DWORD written = 0;
+    int n = WideCharToMultiByte(CP_OEMCP, 0, text, -1, bytes, (int)sizeof(bytes) - 2, NULL, NULL);
+
+    if (n <= 0) {
+        return 2;
+    }
+    bytes[n - 1] = '\r';
+    bytes[n] = '\n';
+    return WriteFile(GetStdHandle(STD_OUTPUT_HANDLE), bytes, (DWORD)n + 1, &written, NULL) ? 0 : 1;
+}
+
+/*
  * Helpers for tests/interactive.sh, which sees Windows processes only from
  * outside Wine: "pid-alive PID" exits 0 while PID runs, "kill PID" terminates
- * it; "failed-open NAME" as above.
+ * it; "failed-open NAME" and "oem-text TEXT" as above.
  */
 int TestProcessHelperMain(int argc, wchar_t **argv)
 {
@@ -276,6 +294,9 @@ int TestProcessHelperMain(int argc, wchar_t **argv)
 
     if (argc == 2 && wcscmp(argv[0], L"failed-open") == 0) {
         return FailedOpenHelper(argv[1]);
+    }
+    if (argc == 2 && wcscmp(argv[0], L"oem-text") == 0) {
+        return OemTextHelper(argv[1]);
     }
     if (argc < 2) {
         return -1;
