@@ -164,6 +164,8 @@ TEST_DECLARE(unattended_task_xml_file)
 TEST_DECLARE(unattended_task_install_twice)
 TEST_DECLARE(unattended_task_action_again)
 TEST_DECLARE(unattended_task_priority)
+TEST_DECLARE(unattended_task_percent_refused)
+TEST_DECLARE(unattended_task_startup_network_paths)
 
 /* test_sample.c: the C# sample's programs and ours driving each other */
 TEST_DECLARE(sample_locate_finds_listener)
@@ -338,6 +340,8 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(unattended_task_install_twice, 60000)
     TEST_ENTRY(unattended_task_action_again, 60000)
     TEST_ENTRY(unattended_task_priority, 60000)
+    TEST_ENTRY(unattended_task_percent_refused, 30000)
+    TEST_ENTRY(unattended_task_startup_network_paths, 30000)
     /* test_sample.c */
     TEST_ENTRY(sample_locate_finds_listener, 30000)
     TEST_ENTRY(sample_stop_stops_listener, 30000)
