@@ -163,15 +163,12 @@ TEST_IMPL(launch_run_command_inherits_only_std_handles)
     wchar_t command[TEST_CMD_CAP];
     wchar_t exe[TEST_PATH_CAP];
     wchar_t cmd[TEST_CMD_CAP];
-    wchar_t *text;
     HANDLE file;
     HANDLE process;
     HANDLE std[3];
     HANDLE copy;
     TestProc *listener;
-    DWORD pid = 0;
-    DWORD error = ERROR_SUCCESS;
-    ULONGLONG deadline;
+    DWORD pid;
     int i;
 
     TestUniqueName(L"runhandles", name, TEST_TEXT_CAP);
@@ -182,17 +179,7 @@ TEST_IMPL(launch_run_command_inherits_only_std_handles)
     TestBinPath(TEST_LISTENER_EXE, exe, TEST_PATH_CAP);
     TestCommandLine(cmd, TEST_CMD_CAP, exe, name, L"--run", command, (const wchar_t *)NULL);
     listener = TestSpawn(cmd);
-    deadline = TestNowMs() + 15000;
-    while (pid == 0 && TestNowMs() < deadline) {
-        text = TestReadTextEx(pid_file, &error);
-        if (text != NULL) {
-            pid = (DWORD)wcstoul(text, NULL, 10);
-            free(text);
-        }
-        if (pid == 0) {
-            Sleep(TEST_FILE_POLL_MS);
-        }
-    }
+    pid = TestWaitPidFile(pid_file, 15000);
     ASSERT_MSG(pid != 0, L"the --run command wrote no pid to %ls:\n%ls", pid_file, TestOutputText(listener));
     ASSERT_MSG(HoldsFile(TestPid(listener), file), L"the listener did not inherit the test's file handle %p", file);
     ASSERT_MSG(!HoldsFile(pid, file),

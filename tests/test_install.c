@@ -590,12 +590,9 @@ TEST_IMPL(unattended_task_priority)
     wchar_t *field = (wchar_t *)malloc(TEST_CMD_CAP * sizeof(wchar_t));
     wchar_t *command = (wchar_t *)malloc(TEST_CMD_CAP * sizeof(wchar_t));
     wchar_t *arguments = (wchar_t *)malloc(TEST_CMD_CAP * sizeof(wchar_t));
-    wchar_t *text;
-    DWORD error = ERROR_SUCCESS;
     DWORD listener;
     DWORD controller;
-    DWORD unit = 0;
-    ULONGLONG deadline;
+    DWORD unit;
     TestProc *standin;
 
     ASSERT(field != NULL && command != NULL && arguments != NULL);
@@ -622,17 +619,7 @@ TEST_IMPL(unattended_task_priority)
     controller = TestParentPid(listener);
     ASSERT(controller != 0);
     TestTrackPid(controller);
-    deadline = TestNowMs() + 15000;
-    while (unit == 0 && TestNowMs() < deadline) {
-        text = TestReadTextEx(pid_file, &error);
-        if (text != NULL) {
-            unit = (DWORD)wcstoul(text, NULL, 10);
-            free(text);
-        }
-        if (unit == 0) {
-            Sleep(TEST_FILE_POLL_MS);
-        }
-    }
+    unit = TestWaitPidFile(pid_file, 15000);
     ASSERT_MSG(unit != 0, L"the listener's --run command wrote no pid to %ls", pid_file);
     ASSERT_MSG(PriorityOf(controller) == NORMAL_PRIORITY_CLASS,
                L"the task's controller runs at priority class 0x%lX (<Priority>%ls), not NORMAL (0x20)",
@@ -733,23 +720,11 @@ static BOOL WineNetworkDrive(wchar_t letter, const char *unix_dir)
     return ok;
 }
 
-/* --install --at-startup --dry-run with the arguments that follow: exit 2, naming role and path. */
-static void ExpectNotLocal(const wchar_t *exe, const wchar_t *role, const wchar_t *shown, ...)
+/* proc (an --install --at-startup --dry-run) exits 2 with the message that role's path shown is not local. */
+static void ExpectNotLocal(TestProc *proc, const wchar_t *role, const wchar_t *shown)
 {
-    wchar_t cmd[TEST_CMD_CAP];
     wchar_t text[TEST_PATH_CAP];
-    const wchar_t *arg;
-    TestProc *proc;
-    va_list ap;
 
-    cmd[0] = L'\0';
-    TestAppendArg(cmd, TEST_CMD_CAP, exe);
-    va_start(ap, shown);
-    for (arg = va_arg(ap, const wchar_t *); arg != NULL; arg = va_arg(ap, const wchar_t *)) {
-        TestAppendArg(cmd, TEST_CMD_CAP, arg);
-    }
-    va_end(ap);
-    proc = TestSpawnEx(cmd, TEST_SPAWN_SPLIT_STDERR);
     ASSERT_EXIT(proc, IPC_EXIT_USAGE, 15000);
     swprintf(text, TEST_PATH_CAP, L"--at-startup: %ls '%ls' is on a network share or a mapped network drive", role,
              shown);
@@ -773,16 +748,19 @@ TEST_IMPL(unattended_task_startup_network_paths)
     wchar_t remote[TEST_PATH_CAP];
     wchar_t remote_dir[TEST_PATH_CAP];
     wchar_t path[TEST_PATH_CAP];
+    wchar_t cmd[TEST_CMD_CAP];
     wchar_t letter;
     DWORD drives = GetLogicalDrives();
     wchar_t *xml;
 
     TestUniqueName(L"tasknet", name, TEST_TEXT_CAP);
     TestBinPath(TEST_CONTROLLER_EXE, controller, TEST_PATH_CAP);
-    ExpectNotLocal(controller, L"the log", kUncLog, L"--install", name, L"--at-startup", L"--dry-run", L"--log",
-                   kUncLog, (const wchar_t *)NULL);
-    ExpectNotLocal(controller, L"the listener", kUncListener, L"--install", name, L"--at-startup", L"--dry-run",
-                   L"--listener", kUncListener, (const wchar_t *)NULL);
+    ExpectNotLocal(TestSpawnController(TEST_SPAWN_SPLIT_STDERR, L"--install", name, L"--at-startup", L"--dry-run",
+                                       L"--log", kUncLog, (const wchar_t *)NULL),
+                   L"the log", kUncLog);
+    ExpectNotLocal(TestSpawnController(TEST_SPAWN_SPLIT_STDERR, L"--install", name, L"--at-startup", L"--dry-run",
+                                       L"--listener", kUncListener, (const wchar_t *)NULL),
+                   L"the listener", kUncListener);
     TestTempFile(name, L".xml", path, TEST_PATH_CAP);
     xml = DryRunXml(path, L"--install", name, L"--dry-run", L"--log", kUncLog, (const wchar_t *)NULL);
     free(xml);
@@ -805,10 +783,12 @@ TEST_IMPL(unattended_task_startup_network_paths)
     ASSERT_MSG(GetDriveTypeW(path) == DRIVE_REMOTE, L"%ls is drive type %u, not DRIVE_REMOTE", path,
                GetDriveTypeW(path));
     swprintf(path, TEST_PATH_CAP, L"%lc:\\svc.log", letter);
-    ExpectNotLocal(controller, L"the log", path, L"--install", name, L"--at-startup", L"--dry-run", L"--log", path,
-                   (const wchar_t *)NULL);
-    ExpectNotLocal(remote, L"the controller", remote, L"--install", name, L"--at-startup", L"--dry-run",
-                   (const wchar_t *)NULL);
+    ExpectNotLocal(TestSpawnController(TEST_SPAWN_SPLIT_STDERR, L"--install", name, L"--at-startup", L"--dry-run",
+                                       L"--log", path, (const wchar_t *)NULL),
+                   L"the log", path);
+    TestCommandLine(cmd, TEST_CMD_CAP, remote, L"--install", name, L"--at-startup", L"--dry-run",
+                    (const wchar_t *)NULL);
+    ExpectNotLocal(TestSpawnEx(cmd, TEST_SPAWN_SPLIT_STDERR), L"the controller", remote);
     DeleteFileW(remote);
     RemoveDirectoryW(remote_dir);
     WineNetworkDrive(letter, NULL);

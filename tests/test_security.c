@@ -530,6 +530,27 @@ static void RemovePrivilege(const wchar_t *privilege)
 }
 
 /*
+ * Global\<tag> whose companion object suffix (of kind) exists with an empty
+ * DACL, denying this user: the programs runs refuse the name (exit 7) saying
+ * the object may not be opened.
+ */
+static void ExpectGlobalCompanionDenied(const wchar_t *tag, const wchar_t *suffix, SquatKind kind, unsigned runs)
+{
+    static const wchar_t *const denied[] = { L"exists but this user may not open it", NULL };
+    wchar_t base[TEST_TEXT_CAP];
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t object[TEST_TEXT_CAP];
+    HANDLE squat;
+
+    TestUniqueName(tag, base, TEST_TEXT_CAP);
+    swprintf(name, TEST_TEXT_CAP, L"Global\\%ls", base);
+    swprintf(object, TEST_TEXT_CAP, L"%ls%ls", name, suffix);
+    squat = TestSquatOrSkip(kind, object, L"D:", 0, NULL, 0);
+    TestExpectRefused(name, runs, NULL, denied);
+    CloseHandle(squat);
+}
+
+/*
  * A user without SeCreateGlobalPrivilege is told that a Global\ file mapping
  * needs it, but not for a mutex or an event: creating those in Global\ needs
  * no privilege ("Kernel Object Namespaces": only file mappings and symbolic
@@ -540,37 +561,17 @@ static void RemovePrivilege(const wchar_t *privilege)
  */
 TEST_IMPL(security_global_privilege_only_for_mappings)
 {
-    static const wchar_t *const denied[] = { L"exists but this user may not open it", NULL };
     wchar_t base[TEST_TEXT_CAP];
     wchar_t name[TEST_TEXT_CAP];
-    wchar_t object[TEST_TEXT_CAP];
     const wchar_t *args[2];
     TestProc *proc;
     HANDLE squat;
 
     RemovePrivilege(L"SeCreateGlobalPrivilege");
-
-    /* A mutex: the listener's lock for the listener, the controller's lock for the controller. */
-    TestUniqueName(L"globalmutex", base, TEST_TEXT_CAP);
-    swprintf(name, TEST_TEXT_CAP, L"Global\\%ls", base);
-    swprintf(object, TEST_TEXT_CAP, L"%ls%ls", name, IPC_SUFFIX_LISTENER_MUTEX);
-    squat = TestSquatOrSkip(SQUAT_MUTEX, object, L"D:", 0, NULL, 0);
-    TestExpectRefused(name, RUN_LISTENER, NULL, denied);
-    CloseHandle(squat);
-    TestUniqueName(L"globallock", base, TEST_TEXT_CAP);
-    swprintf(name, TEST_TEXT_CAP, L"Global\\%ls", base);
-    swprintf(object, TEST_TEXT_CAP, L"%ls%ls", name, IPC_SUFFIX_CONTROLLER_MUTEX);
-    squat = TestSquatOrSkip(SQUAT_MUTEX, object, L"D:", 0, NULL, 0);
-    TestExpectRefused(name, RUN_CONTROLLER, NULL, denied);
-    CloseHandle(squat);
-
-    /* The stop event: the controller refuses the name. */
-    TestUniqueName(L"globalevent", base, TEST_TEXT_CAP);
-    swprintf(name, TEST_TEXT_CAP, L"Global\\%ls", base);
-    swprintf(object, TEST_TEXT_CAP, L"%ls%ls", name, IPC_SUFFIX_STOP_EVENT);
-    squat = TestSquatOrSkip(SQUAT_EVENT, object, L"D:", 0, NULL, 0);
-    TestExpectRefused(name, RUN_CONTROLLER, NULL, denied);
-    CloseHandle(squat);
+    /* A mutex (the listener's lock for the listener, the controller's for the controller), the stop event. */
+    ExpectGlobalCompanionDenied(L"globalmutex", IPC_SUFFIX_LISTENER_MUTEX, SQUAT_MUTEX, RUN_LISTENER);
+    ExpectGlobalCompanionDenied(L"globallock", IPC_SUFFIX_CONTROLLER_MUTEX, SQUAT_MUTEX, RUN_CONTROLLER);
+    ExpectGlobalCompanionDenied(L"globalevent", IPC_SUFFIX_STOP_EVENT, SQUAT_EVENT, RUN_CONTROLLER);
 
     /* The mapping: here the missing privilege is the likely cause, and the message says so (exit 1). */
     TestUniqueName(L"globalmapping", base, TEST_TEXT_CAP);

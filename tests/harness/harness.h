@@ -543,6 +543,8 @@ wchar_t *TestReadTextEx(const wchar_t *path, DWORD *error);
 wchar_t *TestReadText(const wchar_t *path);
 /* Occurrences of needle in path's text; 0 when the file is not there (yet). */
 size_t TestCountInFile(const wchar_t *path, const wchar_t *needle);
+/* The pid a helper wrote to path (the sleeper's PIDFILE), waited for up to timeout_ms; 0 when none came. */
+DWORD TestWaitPidFile(const wchar_t *path, DWORD timeout_ms);
 /* Wait until needle occurs at least count times in path; fail with the file's text after timeout_ms. */
 void TestWaitInFile(const wchar_t *path, const wchar_t *needle, size_t count, DWORD timeout_ms);
 /* The next line of *cursor, without its line break, in *line and *len; FALSE at the end. */
