@@ -114,6 +114,17 @@ exited() {
     [ -s "$WORK/$1.exit" ]
 }
 
+# expect_ended SESSION SECONDS REASON: poll every 0.2 s until SESSION's command has ended, whatever its code.
+expect_ended() {
+    local s=$1 secs=$2 i
+    for ((i = 0; i < secs * 5; i++)); do
+        exited "$s" && return 0
+        sleep 0.2
+    done
+    REASON=$3
+    return 1
+}
+
 # expect_exit SESSION CODE SECONDS
 expect_exit() {
     local s=$1 want=$2 secs=$3 i got
@@ -723,14 +734,7 @@ test_task_end_cuts_unit() {
         REASON="TerminateJobObject on the task's job failed"
         return 1
     }
-    for ((i = 0; i < 50; i++)); do
-        exited "$s" && break
-        sleep 0.2
-    done
-    exited "$s" || {
-        REASON="the stand-in did not end with its job"
-        return 1
-    }
+    expect_ended "$s" 10 "the stand-in did not end with its job" || return 1
     expect_pid_gone "$pid" 10 || return 1
     if journal_complete "$journal"; then
         REASON="the journal shows no cut unit after End"
@@ -753,7 +757,7 @@ test_task_end_cuts_unit() {
 # be gone with it, so only the end is checked). A handler left behind
 # would swallow it, and the process would wait on for 30 s.
 test_library_failed_open_ctrl_c() {
-    local name=Ifailopen-$$ s1=failed_open_listener s=failed_open pid i
+    local name=Ifailopen-$$ s1=failed_open_listener s=failed_open pid
     NAMES+=("$name")
     start_hand_listener "$s1" "$name" || return 1
     pid=$HAND_PID
@@ -763,14 +767,8 @@ test_library_failed_open_ctrl_c() {
     }
     expect_screen "$s" "IpcListenerOpen returned 4; waiting for Ctrl+C" 15 || return 1
     tmx send-keys -t "$s" C-c
-    for ((i = 0; i < 50; i++)); do
-        exited "$s" && break
-        sleep 0.2
-    done
-    exited "$s" || {
-        REASON="Ctrl+C did not end the program after its failed IpcListenerOpen: a console handler swallowed it"
+    expect_ended "$s" 10 "Ctrl+C did not end the program after its failed IpcListenerOpen: a console handler swallowed it" ||
         return 1
-    }
     if [ "$(count_screen "$s" "still running")" -ne 0 ]; then
         REASON="the program ran on after Ctrl+C"
         return 1
