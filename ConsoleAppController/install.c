@@ -117,7 +117,7 @@ static int CheckNoExpansion(const wchar_t *args)
             return IpcFail(IPC_EXIT_USAGE,
                            L"the task's arguments contain '%ls': Task Scheduler replaces %%NAME%% in a task's "
                            L"arguments with an environment variable's value when the task starts, and has no escape "
-                           L"for %%, so the listener would not get the arguments given. Put the command line in a "
+                           L"for %%, so the task would not get the arguments given. Put a command line with %% in a "
                            L".cmd file and give that file to --run, or leave out the %% signs.",
                            text);
         }
