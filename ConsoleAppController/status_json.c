@@ -16,6 +16,7 @@
 #include "ipc_process.h"
 #include "ipc_text.h"
 #include "ipc_time.h"
+#include "log_paths.h"
 
 #include <string.h>
 
@@ -217,6 +218,7 @@ void StatusWriteJson(IpcJson *j, const wchar_t *typed, const StatusInfo *info)
         IpcJsonNull(j, L"pid");
     }
     IpcJsonEnd(j);
+    LogPathsWriteJson(j, info);
 
     IpcJsonBeginObject(j, L"standby");
     IpcJsonBool(j, L"running", info->standby_running != FALSE);

@@ -61,6 +61,10 @@ TEST_DECLARE(controller_name_held_not_adoptable)
 TEST_DECLARE(controller_listener_name_in_use)
 TEST_DECLARE(controller_first_launch_retried)
 
+/* test_handles.c: children inherit exactly their three standard handles */
+TEST_DECLARE(launch_listener_inherits_only_std_handles)
+TEST_DECLARE(launch_run_command_inherits_only_std_handles)
+
 /* test_quoting.c: the listener's arguments quoted on the way through the controller */
 TEST_DECLARE(security_listener_args_quoting)
 TEST_DECLARE(security_long_launch_line)
@@ -116,6 +120,16 @@ TEST_DECLARE(faults_hang_listener_without_tick)
 /* test_journal.c: the listener's journal: no unit lost across kills */
 TEST_DECLARE(faults_journal_no_unit_lost)
 
+/* test_standby.c: the standby listener (IPC_STANDBY=1) without a controller */
+TEST_DECLARE(standby_waits_while_active_works)
+TEST_DECLARE(standby_takes_over_killed_active)
+TEST_DECLARE(standby_stop_reaches_both)
+TEST_DECLARE(standby_retired)
+TEST_DECLARE(standby_takes_over_restart)
+TEST_DECLARE(standby_second_refused)
+TEST_DECLARE(standby_sample_mapping_refused)
+TEST_DECLARE(standby_restart_pid_alone)
+
 /* test_status.c: --status in every state */
 TEST_DECLARE(unattended_status_not_running_and_garbage)
 TEST_DECLARE(unattended_status_supervised)
@@ -126,6 +140,8 @@ TEST_DECLARE(unattended_json_status)
 TEST_DECLARE(unattended_json_exit_code_names)
 TEST_DECLARE(unattended_json_list)
 TEST_DECLARE(unattended_json_next_relaunch)
+TEST_DECLARE(unattended_json_logs)
+TEST_DECLARE(unattended_json_logs_untrusted)
 TEST_DECLARE(usage_json_and_list)
 
 /* test_header.c: the header's 64-bit fields are read and written whole (also from the 32-bit build) */
@@ -146,6 +162,7 @@ TEST_DECLARE(unattended_run_background_child_logged)
 TEST_DECLARE(unattended_run_exit_codes)
 TEST_DECLARE(unattended_run_stop_waits_for_command)
 TEST_DECLARE(unattended_run_output_logged)
+TEST_DECLARE(unattended_run_output_oem)
 TEST_DECLARE(unattended_run_kill_takes_command)
 TEST_DECLARE(unattended_run_failing_command_backs_off)
 TEST_DECLARE(unattended_run_work_ms_paces)
@@ -158,6 +175,9 @@ TEST_DECLARE(unattended_task_install)
 TEST_DECLARE(unattended_task_xml_file)
 TEST_DECLARE(unattended_task_install_twice)
 TEST_DECLARE(unattended_task_action_again)
+TEST_DECLARE(unattended_task_priority)
+TEST_DECLARE(unattended_task_percent_refused)
+TEST_DECLARE(unattended_task_startup_network_paths)
 
 /* test_sample.c: the C# sample's programs and ours driving each other */
 TEST_DECLARE(sample_locate_finds_listener)
@@ -177,6 +197,7 @@ TEST_DECLARE(security_squat_other_type)
 TEST_DECLARE(security_squat_random_bytes)
 TEST_DECLARE(security_squat_bad_header)
 TEST_DECLARE(security_squat_companions)
+TEST_DECLARE(security_global_privilege_only_for_mappings)
 TEST_DECLARE(security_sample_mapping_is_not_squatting)
 TEST_DECLARE(security_squat_odd_sections)
 
@@ -248,6 +269,9 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(controller_name_held_not_adoptable, 30000)
     TEST_ENTRY(controller_listener_name_in_use, 30000)
     TEST_ENTRY(controller_first_launch_retried, 40000)
+    /* test_handles.c */
+    TEST_ENTRY(launch_listener_inherits_only_std_handles, 60000)
+    TEST_ENTRY(launch_run_command_inherits_only_std_handles, 40000)
     /* test_quoting.c */
     TEST_ENTRY(security_listener_args_quoting, 30000)
     TEST_ENTRY(security_long_launch_line, 30000)
@@ -298,6 +322,15 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(faults_hang_listener_without_tick, 40000)
     /* test_journal.c */
     TEST_ENTRY(faults_journal_no_unit_lost, 60000)
+    /* test_standby.c */
+    TEST_ENTRY(standby_waits_while_active_works, 40000)
+    TEST_ENTRY(standby_takes_over_killed_active, 45000)
+    TEST_ENTRY(standby_stop_reaches_both, 40000)
+    TEST_ENTRY(standby_retired, 40000)
+    TEST_ENTRY(standby_takes_over_restart, 45000)
+    TEST_ENTRY(standby_second_refused, 40000)
+    TEST_ENTRY(standby_sample_mapping_refused, 40000)
+    TEST_ENTRY(standby_restart_pid_alone, 40000)
     /* test_status.c */
     TEST_ENTRY(unattended_status_not_running_and_garbage, 30000)
     TEST_ENTRY(unattended_status_supervised, 45000)
@@ -308,6 +341,8 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(unattended_json_exit_code_names, 30000)
     TEST_ENTRY(unattended_json_list, 60000)
     TEST_ENTRY(unattended_json_next_relaunch, 45000)
+    TEST_ENTRY(unattended_json_logs, 60000)
+    TEST_ENTRY(unattended_json_logs_untrusted, 60000)
     TEST_ENTRY(usage_json_and_list, 45000)
     /* test_log.c */
     TEST_ENTRY(unattended_log_lines, 40000)
@@ -323,6 +358,7 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(unattended_run_exit_codes, 60000)
     TEST_ENTRY(unattended_run_stop_waits_for_command, 40000)
     TEST_ENTRY(unattended_run_output_logged, 40000)
+    TEST_ENTRY(unattended_run_output_oem, 40000)
     TEST_ENTRY(unattended_run_kill_takes_command, 40000)
     TEST_ENTRY(unattended_run_failing_command_backs_off, 40000)
     TEST_ENTRY(unattended_run_work_ms_paces, 40000)
@@ -334,6 +370,9 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(unattended_task_xml_file, 60000)
     TEST_ENTRY(unattended_task_install_twice, 60000)
     TEST_ENTRY(unattended_task_action_again, 60000)
+    TEST_ENTRY(unattended_task_priority, 60000)
+    TEST_ENTRY(unattended_task_percent_refused, 30000)
+    TEST_ENTRY(unattended_task_startup_network_paths, 30000)
     /* test_sample.c */
     TEST_ENTRY(sample_locate_finds_listener, 30000)
     TEST_ENTRY(sample_stop_stops_listener, 30000)
@@ -351,6 +390,7 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(security_squat_random_bytes, 40000)
     TEST_ENTRY(security_squat_bad_header, 60000)
     TEST_ENTRY(security_squat_companions, 30000)
+    TEST_ENTRY(security_global_privilege_only_for_mappings, 40000)
     TEST_ENTRY(security_sample_mapping_is_not_squatting, 30000)
     TEST_ENTRY(security_squat_odd_sections, 60000)
     /* test_garbage.c */

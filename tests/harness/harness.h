@@ -85,7 +85,7 @@ int TestCrashLaunch(int argc, wchar_t **argv);
 /* "--helper sleeper MS [PIDFILE]" and "--helper spawner MS": --run commands to watch (helpers.c); -1 otherwise. */
 int TestSleeperHelperMain(int argc, wchar_t **argv);
 
-/* "--helper pid-alive PID" and "--helper kill PID" for tests/interactive.sh (helpers.c); -1 for other kinds. */
+/* "--helper pid-alive PID", "kill PID", "failed-open NAME" (tests/interactive.sh) and "oem-text TEXT" (helpers.c); -1 for other kinds. */
 int TestProcessHelperMain(int argc, wchar_t **argv);
 
 /* "--helper task-standin JOB PRIORITY COMMAND ARGUMENTS" and "--helper task-end JOB": Task Scheduler's start and End (standin.c); -1 otherwise. */
@@ -344,6 +344,8 @@ size_t TestCountOwnChildren(TestProc *proc);
 BOOL TestReadMessage(const wchar_t *name, LONG *out);
 /* TestWriteMessage - write value at offset 0 (a plain write, as the C# sample does); FALSE without a mapping. */
 BOOL TestWriteMessage(const wchar_t *name, LONG value);
+/* TestWriteHeaderU32 - write a 32-bit header field at offset (one interlocked write); FALSE without a mapping. */
+BOOL TestWriteHeaderU32(const wchar_t *name, size_t offset, uint32_t value);
 /* TestReadBytes - copy the first len bytes (at most a page) of mapping name; FALSE without a mapping. */
 BOOL TestReadBytes(const wchar_t *name, unsigned char *out, size_t len);
 /* TestMappingExists - TRUE when OpenFileMappingW finds name. */
@@ -417,6 +419,13 @@ ULONGLONG TestNowMs(void);
 void TestPadName(wchar_t *out, size_t cap, const wchar_t *prefix, size_t length, wchar_t fill);
 
 /* ---- driving the programs (drive.c) ---- */
+
+/*
+ * TestSpawnJournaled - spawn ConsoleAppListener.exe NAME --work-ms work_ms
+ * --journal journal, stderr apart; with standby, IPC_STANDBY=1 is in its
+ * environment, as a controller launches its standby. Does not wait.
+ */
+TestProc *TestSpawnJournaled(const wchar_t *name, DWORD work_ms, const wchar_t *journal, BOOL standby);
 
 /* TestStartListener - spawn ConsoleAppListener.exe NAME --work-ms work_ms and wait for its pid at offset 0. */
 TestProc *TestStartListener(const wchar_t *name, DWORD work_ms);
@@ -543,6 +552,8 @@ wchar_t *TestReadTextEx(const wchar_t *path, DWORD *error);
 wchar_t *TestReadText(const wchar_t *path);
 /* Occurrences of needle in path's text; 0 when the file is not there (yet). */
 size_t TestCountInFile(const wchar_t *path, const wchar_t *needle);
+/* The pid a helper wrote to path (the sleeper's PIDFILE), waited for up to timeout_ms; 0 when none came. */
+DWORD TestWaitPidFile(const wchar_t *path, DWORD timeout_ms);
 /* Wait until needle occurs at least count times in path; fail with the file's text after timeout_ms. */
 void TestWaitInFile(const wchar_t *path, const wchar_t *needle, size_t count, DWORD timeout_ms);
 /* The next line of *cursor, without its line break, in *line and *len; FALSE at the end. */
@@ -555,6 +566,15 @@ void TestAssertStamped(const wchar_t *log, const wchar_t *path);
 void TestLogPaths(const wchar_t *name, wchar_t *log, wchar_t *sibling, size_t cap);
 /* Remove a log and its rotated copies (temporary files of a passed test). */
 void TestRemoveLogs(const wchar_t *path);
+/*
+ * Never two listeners inside a unit at once: in the journal's order, no unit
+ * starts while a unit of another pid has started and ends later (a unit cut
+ * by a kill has no end, and is over when the next one starts), and the ticks
+ * never go back. *starts (if not NULL) gets the number of "start" lines.
+ */
+void TestAssertJournalOneAtATime(const wchar_t *path, size_t *starts);
+/* The tick of the first (last: FALSE) line of pid with event ("start" or "end"); fails the test when there is none. */
+uint64_t TestJournalTick(const wchar_t *path, DWORD pid, const char *event, BOOL first);
 /* Wait until the journal holds text. */
 BOOL TestWaitJournal(const wchar_t *path, const char *text, DWORD timeout_ms);
 /* Every unit that started in the journal ended: the check after a run. */
