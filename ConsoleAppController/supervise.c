@@ -195,6 +195,10 @@ static int OnListenerExit(Controller *c)
     if (c->shutting_down || ControlCloseSent()) {
         return c->awaiting_enter ? SUPERVISE_ON : IPC_EXIT_OK;
     }
+    /* --restart asked it to go: relaunched at once, whatever the policy and the back-off would say. */
+    if (RestartExitHandled(c, pid, exit_code, ran_ms)) {
+        return SUPERVISE_ON;
+    }
     if (CloseRequested(c) || c->stop_seen) {
         IpcPrint(L"The listener (pid %lu) was stopped by a close message from another process; not relaunching",
                  (unsigned long)pid);
@@ -351,10 +355,12 @@ static void OnStopEvent(Controller *c)
 
 int Supervise(Controller *c)
 {
-    HANDLE handles[4];
+    HANDLE handles[5];
     DWORD count;
     DWORD stop_index;
     DWORD exit_index;
+    DWORD restart_index;
+    DWORD in_index;
     DWORD r;
     DWORD code;
     int rc;
@@ -370,13 +376,17 @@ int Supervise(Controller *c)
         }
         exit_index = count;
         handles[count++] = c->exit_event;
+        restart_index = count;
+        handles[count++] = c->restart_event;
         /*
          * The console input handle stays signalled while input is unread, so it is
          * waited on only while a key means something: before a stop (any key) and at
          * "Hit Enter to close". After a Ctrl+C nothing reads the input, and a key
          * typed then would turn this loop into a busy spin until the listener exits.
          */
+        in_index = MAXDWORD;
         if (c->interactive && (!c->shutting_down || c->awaiting_enter)) {
+            in_index = count;
             handles[count++] = in;
         }
         r = WaitForMultipleObjects(count, handles, FALSE, WaitTimeout(c));
@@ -422,7 +432,9 @@ int Supervise(Controller *c)
                 IpcPrint(L"A close message arrived while the listener was down; not relaunching");
                 return IPC_EXIT_OK;
             }
-        } else if (r == WAIT_OBJECT_0 + exit_index + 1 && count == exit_index + 2) {
+        } else if (r == WAIT_OBJECT_0 + restart_index) {
+            OnRestartRequest(c);
+        } else if (in_index != MAXDWORD && r == WAIT_OBJECT_0 + in_index) {
             if (!c->shutting_down) {
                 if (IpcConsoleTakeKey(in, FALSE)) {
                     SendShutdown(c);
