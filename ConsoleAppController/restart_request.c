@@ -91,6 +91,8 @@ void OnRestartRequest(Controller *c)
     volatile IpcHeader *h = IpcMappingHeader(&c->map);
     LONG seen;
 
+    /* Auto-reset already; an event of the same owner created manual-reset must not spin the loop. */
+    ResetEvent(c->restart_event);
     if (StopUnderWay(c)) {
         IpcPrint(L"Restart requested while a stop is under way; not restarting");
         return;
