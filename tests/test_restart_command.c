@@ -179,8 +179,9 @@ TEST_IMPL(restart_command_new_listener_exe)
     TestSetEnv(TEST_ENV_HELPER, TEST_HELPER_ECHO);
     TestSetEnv(TEST_ENV_ECHO_FILE, echo);
     TestSetEnv(TEST_ENV_SAMPLE_WORK_MS, L"200");
-    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--listener", copy, L"--console", L"none", L"--",
-                                     L"--work-ms", L"200", (const wchar_t *)NULL);
+    /* A back-off of 30 s would outlast --restart's --timeout: the relaunches must come at once. */
+    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--listener", copy, L"--console", L"none",
+                                     L"--restart-delay", L"30000", L"--", L"--work-ms", L"200", (const wchar_t *)NULL);
     first = TestWaitOwnListener(controller, name, 0);
     ASSERT(TestWaitUnitsAtLeast(name, 1, 5000)); /* ours: it counts its units */
 
@@ -213,6 +214,8 @@ TEST_IMPL(restart_command_new_listener_exe)
     ASSERT_EQ_INT(message, third);
     ASSERT(TestIsRunning(controller));
     ASSERT(TestWaitHeaderU32(name, OFF_RESTARTS, 2, 2000));
+    ASSERT_EQ_INT(TestCountOutput(controller, TEXT_RESTART_EXIT), 2);
+    ASSERT_NOT_CONTAINS(TestOutputText(controller), L"; relaunching in ");
 
     TestStopExpect(name, 15000, 0);
     ASSERT_EXIT(controller, 0, 10000);
@@ -352,7 +355,7 @@ TEST_IMPL(restart_command_sample_format)
     }
 
     controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--listener", copy, L"--console", L"none",
-                                     (const wchar_t *)NULL);
+                                     L"--restart-delay", L"30000", (const wchar_t *)NULL);
     ASSERT_OUTPUT(controller, TEXT_ALREADY, 10000);
     restart = RestartExpect(name, 20000, IPC_EXIT_OK);
     next = ReplacedPid(restart, name, TestPid(sample));
@@ -363,6 +366,7 @@ TEST_IMPL(restart_command_sample_format)
     ASSERT_CONTAINS(TestOutputText(controller), L"sent the close message to the listener");
     ASSERT_CONTAINS(TestOutputText(controller), TEXT_RESTART_EXIT);
     ASSERT_NOT_CONTAINS(TestOutputText(controller), L"stopped by a close message");
+    ASSERT_NOT_CONTAINS(TestOutputText(controller), L"; relaunching in ");
     ASSERT(TestIsRunning(controller));
     ASSERT(TestReadBytes(name, bytes, sizeof(bytes)));
     ASSERT_EQ_INT(TestReadU32(bytes + OFF_MAGIC), 0); /* still the sample's format */
