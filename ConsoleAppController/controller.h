@@ -258,6 +258,14 @@ DWORD OpenQueriedListener(const IpcControllerOptions *opt, const wchar_t *resolv
 int OpenForQueryEx(const wchar_t *name, BOOL announce, IpcMapping *m, IpcHeader *hdr, IpcLayoutKind *kind,
                    wchar_t *resolved, size_t cap);
 
+/*
+ * SignalCompanionEvent - create or open the event NAME+suffix (private when
+ * new, its owner checked when it exists; manual_reset as CreateEventW's) and
+ * signal it; *event keeps it. Returns IPC_EXIT_OK, or the exit code of the
+ * problem it printed (a squatted name).
+ */
+int SignalCompanionEvent(const wchar_t *name, const wchar_t *suffix, BOOL manual_reset, HANDLE *event);
+
 /* OpenQueriedController - TRUE, *out set, when the header names a controller that is running (verified). */
 BOOL OpenQueriedController(const IpcHeader *hdr, IpcLayoutKind kind, HANDLE *out);
 

@@ -175,20 +175,6 @@ static int WaitForNewListener(RestartWatch *w)
     }
 }
 
-/* Signals NAME|restart (the controller created it; an object of someone else's under that name is refused). */
-static int SignalRestart(const wchar_t *name, HANDLE *event)
-{
-    wchar_t event_name[MAX_PATH];
-    DWORD code = IpcNamedEventCreate(name, IPC_SUFFIX_RESTART_EVENT, FALSE, event);
-
-    if (code != ERROR_SUCCESS) {
-        IpcDerivedName(name, IPC_SUFFIX_RESTART_EVENT, event_name, MAX_PATH);
-        return IpcFailName(L"CreateEventW", code, event_name, L"event");
-    }
-    SetEvent(*event);
-    return IPC_EXIT_OK;
-}
-
 int RunRestart(const IpcControllerOptions *opt)
 {
     IpcMapping m = {0};
@@ -248,7 +234,8 @@ int RunRestart(const IpcControllerOptions *opt)
         goto cleanup;
     }
 
-    rc = SignalRestart(name, &event);
+    /* Auto-reset, as the controller creates it: one request, consumed by the controller's wait. */
+    rc = SignalCompanionEvent(name, IPC_SUFFIX_RESTART_EVENT, FALSE, &event);
     if (rc != IPC_EXIT_OK) {
         goto cleanup;
     }

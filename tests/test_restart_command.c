@@ -328,7 +328,6 @@ TEST_IMPL(restart_command_sample_format)
     wchar_t self[TEST_PATH_CAP];
     wchar_t dir[TEST_PATH_CAP];
     wchar_t copy[TEST_PATH_CAP];
-    wchar_t cmd[TEST_CMD_CAP];
     unsigned char bytes[HEADER_SIZE];
     TestProc *sample;
     TestProc *controller;
@@ -340,14 +339,7 @@ TEST_IMPL(restart_command_sample_format)
     TestUniqueName(L"restartsample", name, TEST_TEXT_CAP);
     TestSelfPath(self, TEST_PATH_CAP);
     CopyAsListener(name, self, dir, copy);
-    TestSetEnv(TEST_ENV_HELPER, TEST_HELPER_SAMPLE_LISTENER);
-    TestSetEnv(TEST_ENV_SAMPLE_WORK_MS, L"300");
-    cmd[0] = L'\0';
-    TestAppendArg(cmd, TEST_CMD_CAP, copy);
-    TestAppendArg(cmd, TEST_CMD_CAP, name);
-    sample = TestSpawnEx(cmd, TEST_SPAWN_DEFAULT);
-    ASSERT_OUTPUT(sample, TEXT_PROCESSING, 10000);
-    ASSERT_EQ_INT(TestWaitPublished(name, 0, 5000), TestPid(sample));
+    sample = TestStartSampleListenerAt(copy, name);
     /* The sample's 4 bytes and nothing after them: no header of ours. */
     ASSERT(TestReadBytes(name, bytes, sizeof(bytes)));
     for (i = SAMPLE_MAPPING_SIZE; i < sizeof(bytes); i++) {
