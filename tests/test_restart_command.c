@@ -230,7 +230,7 @@ TEST_IMPL(restart_command_new_listener_exe)
 /*
  * --timeout ends the wait with exit 14 while the listener is still inside a
  * long unit: nothing is killed, the restart stays requested (restart_pid names
- * the listener). A --stop then wins over it: the listener finishes its unit,
+ * the listener), and a second --restart changes nothing. A --stop then wins over it: the listener finishes its unit,
  * the controller ends without a relaunch.
  */
 TEST_IMPL(restart_command_timeout)
@@ -258,6 +258,11 @@ TEST_IMPL(restart_command_timeout)
     ASSERT_EQ_INT(message, pid);
     ASSERT_EQ_INT(TestHeaderU32(name, OFF_RESTART_PID), pid);
     ASSERT_EQ_INT(TestHeaderU32(name, OFF_STATE), STATE_WORKING);
+    /* A second request while one is pending changes nothing. */
+    restart = RestartExpect(name, 500, IPC_EXIT_RESTART_TIMEOUT);
+    ASSERT_OUTPUT(controller, L"is already pending", 2000);
+    ASSERT_EQ_INT(TestHeaderU32(name, OFF_RESTART_PID), pid);
+    ASSERT(TestPidAlive(pid));
 
     TestStopExpect(name, 20000, 0);
     ASSERT_EXIT(controller, 0, 10000);
