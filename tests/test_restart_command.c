@@ -138,6 +138,7 @@ TEST_IMPL(restart_command_supervised)
     ASSERT_EXIT(controller, 0, 10000);
     ASSERT_EQ_INT(TestCountOutput(controller, TEXT_LAUNCHING), 3);
     TestAssertJournalComplete(journal, &summary);
+    TestAssertJournalOneAtATime(journal, NULL);
     ASSERT_EQ_INT(summary.pids, 3);
     (void)DeleteFileW(journal);
 }
