@@ -100,6 +100,15 @@ int SignalCompanionEvent(const wchar_t *name, const wchar_t *suffix, BOOL manual
     return IPC_EXIT_OK;
 }
 
+DWORD OpenQueriedStandby(const IpcControllerOptions *opt, const wchar_t *resolved, const IpcHeader *hdr, HANDLE *out,
+                         wchar_t *why, size_t why_cap)
+{
+    wchar_t image[MAX_PATH * 2];
+
+    return IpcIdentityOpenStandby(resolved, opt->name, hdr, hdr->standby_pid,
+                                  SampleListenerImage(opt, image, (DWORD)ARRAYSIZE(image)), out, why, why_cap);
+}
+
 BOOL OpenQueriedController(const IpcHeader *hdr, IpcLayoutKind kind, HANDLE *out)
 {
     return kind == IPC_LAYOUT_OURS && hdr->controller_pid != 0 &&

@@ -9,6 +9,11 @@
  * it can only be asked by the close message: the controller writes the -1
  * itself, remembers that the exit is a restart, and clears the -1 again
  * before relaunching, so the stop does not outlive the listener it was for.
+ *
+ * With --standby the restart has no gap: the standby, which runs the listener
+ * file as it was when it started, is retired, a fresh one is launched from
+ * the file as it is now, and only once it waits for the lock is the active
+ * listener asked to go; the standby takes the lock the moment it lets go.
  */
 #include "controller.h"
 #include "eventlog.h"
@@ -20,6 +25,9 @@
 #include "ipc_name.h"
 #include "ipc_named.h"
 #include "ipc_text.h"
+
+/* How often a restart looks whether its fresh standby waits yet (the standby signals nothing). */
+#define RESTART_STANDBY_POLL_MS 10u
 
 int RestartEventCreate(Controller *c)
 {
@@ -86,6 +94,22 @@ static BOOL ListenerReadsHeader(const Controller *c)
            IpcNamedMutexHeld(c->opt->name, IPC_SUFFIX_LISTENER_MUTEX, &held) == ERROR_SUCCESS && held;
 }
 
+/* Asks the active listener to finish its unit and exit: restart_pid in our header names it alone. */
+static void AskListener(Controller *c)
+{
+    volatile IpcHeader *h = IpcMappingHeader(&c->map);
+
+    h->restart_pid = c->pid;
+    if (c->standby != NULL) {
+        IpcPrint(L"Restart requested: the listener (pid %lu) finishes its unit and exits; the standby (pid %lu) "
+                 L"takes over then",
+                 (unsigned long)c->pid, (unsigned long)c->standby_pid);
+    } else {
+        IpcPrint(L"Restart requested: the listener (pid %lu) finishes its unit and exits; relaunching it then",
+                 (unsigned long)c->pid);
+    }
+}
+
 void OnRestartRequest(Controller *c)
 {
     volatile IpcHeader *h = IpcMappingHeader(&c->map);
@@ -114,9 +138,14 @@ void OnRestartRequest(Controller *c)
         c->restart_stop_requests = h->stop_requests;
         c->restart_by_close = FALSE;
         c->restart_pid = c->pid;
-        h->restart_pid = c->pid;
-        IpcPrint(L"Restart requested: the listener (pid %lu) finishes its unit and exits; relaunching it then",
-                 (unsigned long)c->pid);
+        c->restart_standby = c->opt->standby ? StandbyRenew(c) : 0;
+        if (c->restart_standby != 0) {
+            IpcPrint(L"Restart requested: the listener (pid %lu) is asked to go once the fresh standby (pid %lu), "
+                     L"started from the listener file as it is now, waits",
+                     (unsigned long)c->pid, (unsigned long)c->restart_standby);
+            return;
+        }
+        AskListener(c);
         return;
     }
     /*
@@ -173,12 +202,18 @@ BOOL RestartExitHandled(Controller *c, DWORD pid, DWORD exit_code, DWORD ran_ms)
     }
     c->restart_pid = 0;
     c->restart_by_close = FALSE;
+    c->restart_standby = 0;
     if (by_close) {
         if (c->stop_seen || !ClearRestartClose(c)) {
             return FALSE;
         }
     } else if (StopUnderWay(c)) {
         return FALSE;
+    }
+    /* The standby has the lock already, or gets it the moment it is ready: nothing to launch. */
+    if (c->standby != NULL && StandbyTakeOver(c, pid, exit_code, ran_ms, TRUE)) {
+        IpcEventLogExited(pid, exit_code, ran_ms, 0);
+        return TRUE;
     }
     /* A relaunch now, as after a healthy run, counted by Relaunch as a restart. */
     c->pause_ms = 0;
@@ -191,4 +226,33 @@ BOOL RestartExitHandled(Controller *c, DWORD pid, DWORD exit_code, DWORD ran_ms)
     IpcPrint(L"Listener (pid %lu) exited with code %lu%ls after %lu ms for a restart (--restart); relaunching now",
              (unsigned long)pid, (unsigned long)exit_code, IpcExitCodeMeaning(exit_code), (unsigned long)ran_ms);
     return TRUE;
+}
+
+void RestartTick(Controller *c)
+{
+    volatile IpcHeader *h = IpcMappingHeader(&c->map);
+    DWORD fresh = c->restart_standby;
+
+    if (fresh == 0) {
+        return;
+    }
+    /* The listener went meanwhile (RestartExitHandled has cleared this then), or a stop came: nothing to ask. */
+    if (h == NULL || c->process == NULL || c->restart_pid != c->pid || StopUnderWay(c)) {
+        c->restart_standby = 0;
+        return;
+    }
+    if (c->standby_pid == fresh && !(h->standby_pid == fresh && h->standby_state == IPC_STANDBY_WAITING)) {
+        return; /* still initialising */
+    }
+    c->restart_standby = 0;
+    if (c->standby_pid != fresh) {
+        IpcPrint(L"The fresh standby (pid %lu) exited before it was ready; restarting the listener without it",
+                 (unsigned long)fresh);
+    }
+    AskListener(c);
+}
+
+DWORD RestartWaitMs(const Controller *c, DWORD timeout)
+{
+    return c->restart_standby != 0 && timeout > RESTART_STANDBY_POLL_MS ? RESTART_STANDBY_POLL_MS : timeout;
 }

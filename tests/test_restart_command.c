@@ -5,7 +5,8 @@
  * it is now, and --restart returns once the new listener has published its
  * pid; its exit codes for a timeout (14), nothing running (3) and no
  * controller (15); a listener in the C# sample's format, asked by the close
- * message, which the controller clears itself; and its usage errors.
+ * message, which the controller clears itself; with --standby, no gap; and
+ * its usage errors.
  */
 #include "harness/harness.h"
 
@@ -449,4 +450,63 @@ TEST_IMPL(restart_command_usage_errors)
     ASSERT_CONTAINS(TestOutputText(proc), L"either NAME or --restart NAME");
     ASSERT(!TestMappingExists(name));
     ASSERT(!TestMappingExists(other));
+}
+
+/*
+ * With --standby the restart has no gap: the standby (it runs the file as it
+ * was when it started) is retired, a fresh one is launched and waits, and
+ * only then is the active listener asked to go; the fresh standby takes the
+ * lock the moment it lets go. So the new listener is neither the old active
+ * nor the old standby, both exit 0, nothing is launched cold, every unit that
+ * started ended, and a next standby follows.
+ */
+TEST_IMPL(restart_command_standby_gapless)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t journal[TEST_PATH_CAP];
+    JournalSummary summary;
+    TestProc *controller;
+    TestProc *restart;
+    HANDLE active_handle;
+    HANDLE standby_handle;
+    DWORD active;
+    DWORD standby;
+    DWORD next;
+
+    TestUniqueName(L"restartstandby", name, TEST_TEXT_CAP);
+    TestTempFile(name, L".journal", journal, TEST_PATH_CAP);
+    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--standby", L"--console", L"none",
+                                     L"--restart-delay", L"30000", L"--", L"--journal", journal, L"--work-ms", L"200",
+                                     (const wchar_t *)NULL);
+    active = TestWaitOwnListener(controller, name, 0);
+    ASSERT(TestWaitHeaderU32(name, OFF_STANDBY_STATE, STANDBY_WAITING, 15000));
+    standby = TestHeaderU32(name, OFF_STANDBY_PID);
+    ASSERT_NE_INT(standby, 0);
+    active_handle = TestOpenListener(active);
+    standby_handle = TestOpenListener(standby);
+
+    restart = RestartExpect(name, 30000, IPC_EXIT_OK);
+    next = ReplacedPid(restart, name, active);
+    ASSERT_NE_INT(next, standby);
+    ASSERT_EQ_INT(TestParentPid(next), TestPid(controller));
+    ASSERT_EQ_INT(TestExitCodeOf(active_handle, 5000), 0);
+    ASSERT_EQ_INT(TestExitCodeOf(standby_handle, 5000), 0);
+    CloseHandle(active_handle);
+    CloseHandle(standby_handle);
+    ASSERT_CONTAINS(TestOutputText(controller), L"Retiring the standby listener");
+    ASSERT_OUTPUT(controller, L"takes over from pid", 5000);
+    ASSERT_NOT_CONTAINS(TestOutputText(controller), TEXT_RESTART_EXIT);
+    ASSERT(TestWaitHeaderU32(name, OFF_RESTARTS, 1, 2000));
+    ASSERT_EQ_INT(TestHeaderU32(name, OFF_RESTART_PID), 0);
+    /* Launched: the first active, the retired standby, the fresh one that took over, and the next standby. */
+    ASSERT(TestWaitHeaderU32(name, OFF_STANDBY_STATE, STANDBY_WAITING, 15000));
+    ASSERT_NE_INT(TestHeaderU32(name, OFF_STANDBY_PID), next);
+    ASSERT(TestIsRunning(controller));
+
+    TestStopExpect(name, 15000, 0);
+    ASSERT_EXIT(controller, 0, 10000);
+    TestAssertJournalComplete(journal, &summary);
+    TestAssertJournalOneAtATime(journal, NULL);
+    ASSERT_EQ_INT(summary.pids, 2);
+    (void)DeleteFileW(journal);
 }
