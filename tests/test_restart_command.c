@@ -71,6 +71,14 @@ static size_t RestartRunTimes(TestProc *controller, unsigned long *out, size_t c
     return n;
 }
 
+/* --stop NAME exits 0, the controller then exits 0, having launched launches listeners in all. */
+static void StopSupervised(const wchar_t *name, TestProc *controller, size_t launches)
+{
+    TestStopExpect(name, 15000, 0);
+    ASSERT_EXIT(controller, 0, 10000);
+    ASSERT_EQ_INT(TestCountOutput(controller, TEXT_LAUNCHING), launches);
+}
+
 /* A copy of file (a program of bin\ or a full path) as dir\ConsoleAppListener.exe, in a folder of the test's own. */
 static void CopyAsListener(const wchar_t *name, const wchar_t *source, wchar_t *dir, wchar_t *copy)
 {
@@ -135,9 +143,7 @@ TEST_IMPL(restart_command_supervised)
     ASSERT_MSG(ran[0] < 1000 || ran[1] < 1000, L"both restarted listeners ran 1 s or more (%lu, %lu ms):\n%ls",
                ran[0], ran[1], TestOutputText(controller));
 
-    TestStopExpect(name, 15000, 0);
-    ASSERT_EXIT(controller, 0, 10000);
-    ASSERT_EQ_INT(TestCountOutput(controller, TEXT_LAUNCHING), 3);
+    StopSupervised(name, controller, 3);
     TestAssertJournalComplete(journal, &summary);
     TestAssertJournalOneAtATime(journal, NULL);
     ASSERT_EQ_INT(summary.pids, 3);
@@ -219,9 +225,7 @@ TEST_IMPL(restart_command_new_listener_exe)
     ASSERT_EQ_INT(TestCountOutput(controller, TEXT_RESTART_EXIT), 2);
     ASSERT_NOT_CONTAINS(TestOutputText(controller), L"; relaunching in ");
 
-    TestStopExpect(name, 15000, 0);
-    ASSERT_EXIT(controller, 0, 10000);
-    ASSERT_EQ_INT(TestCountOutput(controller, TEXT_LAUNCHING), 3);
+    StopSupervised(name, controller, 3);
     TestSetEnv(TEST_ENV_HELPER, NULL);
     (void)DeleteFileW(echo);
     (void)DeleteFileW(copy);
@@ -232,8 +236,9 @@ TEST_IMPL(restart_command_new_listener_exe)
 /*
  * --timeout ends the wait with exit 14 while the listener is still inside a
  * long unit: nothing is killed, the restart stays requested (restart_pid names
- * the listener), and a second --restart changes nothing. A --stop then wins over it: the listener finishes its unit,
- * the controller ends without a relaunch.
+ * the listener), and a second --restart changes nothing. A --stop then wins
+ * over it: the listener finishes its unit, the controller ends without a
+ * relaunch.
  */
 TEST_IMPL(restart_command_timeout)
 {
@@ -370,9 +375,7 @@ TEST_IMPL(restart_command_sample_format)
     ASSERT(TestReadBytes(name, bytes, sizeof(bytes)));
     ASSERT_EQ_INT(TestReadU32(bytes + OFF_MAGIC), 0); /* still the sample's format */
 
-    TestStopExpect(name, 15000, 0);
-    ASSERT_EXIT(controller, 0, 10000);
-    ASSERT_EQ_INT(TestCountOutput(controller, TEXT_LAUNCHING), 1);
+    StopSupervised(name, controller, 1);
     TestSetEnv(TEST_ENV_HELPER, NULL);
     (void)DeleteFileW(copy);
     (void)RemoveDirectoryW(dir);
@@ -404,9 +407,7 @@ TEST_IMPL(restart_command_while_backing_off)
     ASSERT_EQ_INT(TestParentPid(next), TestPid(controller));
     ASSERT_CONTAINS(TestOutputText(controller), L"Restart requested while the listener is down; relaunching now");
     ASSERT_EQ_INT(TestHeaderU64(name, OFF_NEXT_RELAUNCH), 0);
-    TestStopExpect(name, 15000, 0);
-    ASSERT_EXIT(controller, 0, 10000);
-    ASSERT_EQ_INT(TestCountOutput(controller, TEXT_LAUNCHING), 2);
+    StopSupervised(name, controller, 2);
 }
 
 /* --restart with what it cannot take: exit 2, the option named, nothing created. */
