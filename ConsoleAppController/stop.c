@@ -13,6 +13,7 @@
 #include "ipc_layout.h"
 #include "ipc_mapping.h"
 #include "ipc_name.h"
+#include "ipc_named.h"
 #include "ipc_process.h"
 #include "ipc_text.h"
 
