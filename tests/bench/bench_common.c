@@ -1,0 +1,471 @@
+/*
+ * bench_common.c - what the sections of ipc_bench.exe share: the table and its
+ * notes, starting and killing processes, a controller and its listener (a
+ * pair), the bare start that is the limit of a relaunch, and the figures of a
+ * process against a reference. bench_main.c and bench_standby.c use them.
+ */
+#include "bench.h"
+
+#include "ipc_mapping.h"
+#include "ipc_name.h"
+#include "ipc_path.h"
+#include "ipc_process.h"
+#include "ipc_text.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <wchar.h>
+
+/*
+ * How the controller (ConsoleAppController/launch.c) starts a --console none
+ * listener: the bare start, the limit for that mode, must start the listener
+ * the same way. Found out at the start of a run (DetectNoneFlags);
+ * --bare-flags sets it instead.
+ */
+DWORD g_none_flags = CREATE_NO_WINDOW;
+
+const char *FlagName(DWORD flags)
+{
+    switch (flags) {
+    case CREATE_NO_WINDOW:
+        return "CREATE_NO_WINDOW";
+    case DETACHED_PROCESS:
+        return "DETACHED_PROCESS";
+    case CREATE_NEW_CONSOLE:
+        return "CREATE_NEW_CONSOLE";
+    default:
+        return "?";
+    }
+}
+
+/* ---- the table ---- */
+
+/*
+ * snprintf that always ends the text, whichever printf family is linked:
+ * msvcrt's (MinGW with __USE_MINGW_ANSI_STDIO=0) leaves a truncated one open.
+ */
+void Fmt(char *out, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    if (cap == 0) {
+        return;
+    }
+    va_start(ap, fmt);
+    (void)vsnprintf(out, cap, fmt, ap);
+    va_end(ap);
+    out[cap - 1] = '\0';
+}
+
+Row *AddRow(Bench *b, const char *figure)
+{
+    Row *r;
+    if (b->nrows == (int)(ARRAYSIZE(b->rows))) {
+        b->nrows--;
+    }
+    r = &b->rows[b->nrows++];
+    memset(r, 0, sizeof(*r));
+    Fmt(r->figure, sizeof(r->figure), "%s", figure);
+    return r;
+}
+
+void Note(Bench *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    if (b->notes_len + 2 >= sizeof(b->notes)) {
+        return;
+    }
+    va_start(ap, fmt);
+    n = vsnprintf(b->notes + b->notes_len, sizeof(b->notes) - b->notes_len - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof(b->notes) - b->notes_len - 1) {
+        b->notes[b->notes_len] = '\0'; /* a note that does not fit is left out */
+        return;
+    }
+    if (n > 0) {
+        b->notes_len += (size_t)n < sizeof(b->notes) - b->notes_len - 1 ? (size_t)n : sizeof(b->notes) - b->notes_len - 2;
+        b->notes[b->notes_len++] = '\n';
+        b->notes[b->notes_len] = '\0';
+    }
+}
+
+/* Progress on standard error, so that standard output is the table alone. */
+void Progress(const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    DWORD written;
+    int n;
+    va_start(ap, fmt);
+    n = vsnprintf(line, sizeof(line) - 2, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        return;
+    }
+    if (n > (int)sizeof(line) - 3) {
+        n = (int)sizeof(line) - 3;
+    }
+    line[n++] = '\r';
+    line[n++] = '\n';
+    WriteFile(GetStdHandle(STD_ERROR_HANDLE), line, (DWORD)n, &written, NULL);
+}
+
+const char *Verdict(BOOL met)
+{
+    return met ? "met" : "MISSED";
+}
+
+/* ---- processes ---- */
+
+/* Writes the quoted exe and args into cmd (cap characters). */
+static BOOL CommandLine(wchar_t *cmd, size_t cap, const wchar_t *exe, const wchar_t *args)
+{
+    size_t len = 0;
+    int n;
+    if (!IpcAppendQuotedArg(cmd, cap, &len, exe)) {
+        return FALSE;
+    }
+    n = swprintf(cmd + len, cap - len, L" %ls", args);
+    return n >= 0;
+}
+
+/*
+ * Starts exe with args in the bin folder. std: give it standard handles (input
+ * NUL, output and errors to log, or NUL), as a script or Task Scheduler would;
+ * without, it gets none, as the controller's listeners do. *t0 (if not NULL) is
+ * the time just before CreateProcessW.
+ */
+BOOL Spawn(Bench *b, const wchar_t *exe, const wchar_t *args, DWORD flags, BOOL std, const wchar_t *log,
+                  PROCESS_INFORMATION *pi, double *t0)
+{
+    wchar_t cmd[4096];
+    STARTUPINFOW si;
+    HANDLE out = NULL;
+    BOOL ok;
+    DWORD code;
+
+    if (!CommandLine(cmd, ARRAYSIZE(cmd), exe, args)) {
+        return FALSE;
+    }
+    memset(&si, 0, sizeof(si));
+    memset(pi, 0, sizeof(*pi));
+    si.cb = sizeof(si);
+    if (std) {
+        if (log != NULL) {
+            SECURITY_ATTRIBUTES sa = {sizeof(sa), NULL, TRUE};
+            wchar_t path[MAX_PATH];
+            swprintf(path, MAX_PATH, L"%ls\\%ls.log", b->tmp, log);
+            out = CreateFileW(path, FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, &sa,
+                              OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+            if (out == INVALID_HANDLE_VALUE) {
+                out = NULL;
+            }
+        }
+        si.dwFlags = STARTF_USESTDHANDLES;
+        si.hStdInput = b->nul;
+        si.hStdOutput = out != NULL ? out : b->nul;
+        si.hStdError = out != NULL ? out : b->nul;
+    }
+    if (t0 != NULL) {
+        *t0 = BenchNowMs();
+    }
+    ok = CreateProcessW(exe, cmd, NULL, NULL, std, flags, NULL, b->bin, &si, pi);
+    code = GetLastError();
+    if (out != NULL) {
+        CloseHandle(out);
+    }
+    if (!ok) {
+        Progress("ipc_bench: CreateProcessW failed with error %lu for %ls %ls", (unsigned long)code, exe, args);
+        return FALSE;
+    }
+    CloseHandle(pi->hThread);
+    pi->hThread = NULL;
+    return TRUE;
+}
+
+void CloseProcess(PROCESS_INFORMATION *pi)
+{
+    if (pi->hProcess != NULL) {
+        CloseHandle(pi->hProcess);
+        pi->hProcess = NULL;
+    }
+}
+
+/* Terminates a process the bench started (or one its controllers started) and waits for it. */
+void KillAndWait(HANDLE h)
+{
+    if (h != NULL && WaitForSingleObject(h, 0) == WAIT_TIMEOUT) {
+        TerminateProcess(h, 1);
+        WaitForSingleObject(h, 10000);
+    }
+}
+
+/* Polls every 1 ms until all are published or timeout_ms passes; returns how many were. */
+int WaitPublished(Pub *p, int n, double timeout_ms)
+{
+    double start = BenchNowMs();
+    int done = 0;
+    int i;
+    unsigned sweep = 0;
+
+    for (;; sweep++) {
+        for (i = 0; i < n; i++) {
+            LONG msg;
+            if (p[i].t != 0.0) {
+                continue;
+            }
+            /* A mapping not there yet is looked for every 10 ms: each try is a call to the kernel (wineserver). */
+            if (p[i].map->view == NULL && (p[i].name == NULL || sweep % 10 != 0 ||
+                                           IpcMappingOpen(p[i].name, p[i].map) != ERROR_SUCCESS)) {
+                continue;
+            }
+            msg = IpcMappingReadMessage(p[i].map);
+            if (msg > 0 && msg != p[i].old && (p[i].want == 0 || msg == p[i].want)) {
+                p[i].t = BenchNowMs();
+                p[i].pid = msg;
+                done++;
+            }
+        }
+        if (done == n || BenchNowMs() - start > timeout_ms) {
+            return done;
+        }
+        Sleep(1);
+    }
+}
+
+/* ---- a controller and its listener ---- */
+
+void NewName(Bench *b, const wchar_t *what, wchar_t *out, size_t cap)
+{
+    swprintf(out, cap, L"ipcbench%lu-%ls%u", (unsigned long)GetCurrentProcessId(), what, b->seq++);
+}
+
+/* Starts ConsoleAppController NAME --console MODE [-- --work-ms N], hidden, output to its log. */
+BOOL PairStart(Bench *b, Pair *p, const wchar_t *what, const wchar_t *console, unsigned long work_ms)
+{
+    wchar_t options[64];
+    wchar_t work[64];
+    swprintf(options, 64, L"--console %ls", console);
+    swprintf(work, 64, L"--work-ms %lu", work_ms);
+    return PairStartArgs(b, p, what, options, work_ms == 0 ? NULL : work);
+}
+
+/* Starts ConsoleAppController NAME options [-- listener_args], hidden, output to its log. */
+BOOL PairStartArgs(Bench *b, Pair *p, const wchar_t *what, const wchar_t *options, const wchar_t *listener_args)
+{
+    wchar_t args[1024];
+    memset(p, 0, sizeof(*p));
+    NewName(b, what, p->name, ARRAYSIZE(p->name));
+    if (listener_args == NULL || listener_args[0] == L'\0') {
+        swprintf(args, 1024, L"%ls %ls", p->name, options);
+    } else {
+        swprintf(args, 1024, L"%ls %ls -- %ls", p->name, options, listener_args);
+    }
+    return Spawn(b, b->controller, args, CREATE_NO_WINDOW, TRUE, p->name, &p->ctl, NULL);
+}
+
+/* Waits for the pairs' first listeners; FALSE when one did not publish in time. */
+BOOL PairsPublished(Pair *pairs, int n, double *t_last)
+{
+    Pub pub[MAX_PAIRS];
+    int i;
+    int got;
+    memset(pub, 0, sizeof(pub));
+    for (i = 0; i < n; i++) {
+        pub[i].name = pairs[i].name;
+        pub[i].map = &pairs[i].map;
+    }
+    got = WaitPublished(pub, n, PUBLISH_TIMEOUT_MS);
+    *t_last = 0.0;
+    for (i = 0; i < n; i++) {
+        pairs[i].pid = pub[i].pid;
+        pairs[i].t_pub = pub[i].t;
+        if (pub[i].t > *t_last) {
+            *t_last = pub[i].t;
+        }
+    }
+    if (got != n) {
+        Progress("ipc_bench: %d of %d listeners did not publish their pid within %.0f s", n - got, n,
+                 PUBLISH_TIMEOUT_MS / 1000.0);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+HANDLE OpenListener(LONG pid)
+{
+    return OpenProcess(SYNCHRONIZE | PROCESS_TERMINATE | PROCESS_QUERY_LIMITED_INFORMATION, FALSE, (DWORD)pid);
+}
+
+/* What ConsoleAppController --stop NAME writes: the request counted, -1 at offset 0, NAME.stop signalled. */
+void PairStopDirect(Pair *p)
+{
+    wchar_t stop_name[MAX_PATH];
+    HANDLE ev;
+    if (p->map.view != NULL) {
+        IpcMappingSendClose(&p->map);
+    }
+    if (IpcDerivedName(p->name, IPC_SUFFIX_STOP_EVENT, stop_name, MAX_PATH)) {
+        ev = OpenEventW(EVENT_MODIFY_STATE, FALSE, stop_name);
+        if (ev != NULL) {
+            SetEvent(ev);
+            CloseHandle(ev);
+        }
+    }
+}
+
+/*
+ * Stops the pair (if still running), waits for the controller, and kills what is
+ * left. timeout_ms 0: no graceful stop (a listener in a long unit), kill both.
+ */
+void PairFinish(Pair *p, DWORD timeout_ms)
+{
+    if (p->ctl.hProcess != NULL && timeout_ms == 0) {
+        KillAndWait(p->ctl.hProcess);
+    }
+    if (p->ctl.hProcess != NULL && WaitForSingleObject(p->ctl.hProcess, 0) == WAIT_TIMEOUT) {
+        PairStopDirect(p);
+        if (WaitForSingleObject(p->ctl.hProcess, timeout_ms) == WAIT_TIMEOUT) {
+            Progress("ipc_bench: the controller for %ls did not stop in %lu ms; terminating it", p->name,
+                     (unsigned long)timeout_ms);
+            KillAndWait(p->ctl.hProcess);
+        }
+    }
+    /* A listener left behind (its controller was terminated) is one of ours: the pid is verified by image name. */
+    if (p->map.view != NULL) {
+        HANDLE h = NULL;
+        LONG pid = IpcMappingReadMessage(&p->map);
+        volatile IpcHeader *hdr = IpcMappingHeader(&p->map);
+        if (pid <= 0 && hdr != NULL) {
+            pid = (LONG)hdr->listener_pid;
+        }
+        if (pid > 0 && IpcProcessOpenVerified((DWORD)pid, 0, L"ConsoleAppListener.exe", PROCESS_TERMINATE, &h, NULL, 0) ==
+                           ERROR_SUCCESS) {
+            if (WaitForSingleObject(h, timeout_ms == 0 ? 0 : 2000) == WAIT_TIMEOUT) {
+                KillAndWait(h);
+            }
+            CloseHandle(h);
+        }
+    }
+    CloseProcess(&p->ctl);
+    IpcMappingClose(&p->map);
+}
+
+void MarkCpu(Bench *b, DWORD server, CpuMark *m)
+{
+    ProcFigures f;
+    memset(m, 0, sizeof(*m));
+    if (b->wine) {
+        BenchHostCpu(&m->busy, &m->total);
+        if (server != 0) {
+            BenchFiguresLinux(server, &f);
+            m->server = f.run_ms >= 0 ? f.run_ms : f.cpu_ms;
+        }
+    }
+    m->t = BenchNowMs();
+}
+
+void AddUse(CpuUse *u, const CpuMark *a, const CpuMark *z)
+{
+    u->busy += z->busy - a->busy;
+    u->total += z->total - a->total;
+    u->server += z->server - a->server;
+    u->wall += z->t - a->t;
+}
+
+void FormatUse(char *out, size_t cap, const CpuUse *u)
+{
+    if (u->total <= 0 || u->wall <= 0) {
+        Fmt(out, cap, "n/a");
+        return;
+    }
+    Fmt(out, cap, "host CPUs %.0f%% busy, wineserver %.0f%% of one CPU", 100.0 * u->busy / u->total,
+             100.0 * u->server / u->wall);
+}
+
+/* ---- a listener the bench starts itself: the limit ---- */
+
+BOOL BareInit(Bench *b, Bare *x, const wchar_t *what)
+{
+    DWORD code;
+    memset(x, 0, sizeof(*x));
+    NewName(b, what, x->name, ARRAYSIZE(x->name));
+    code = IpcMappingCreate(x->name, &x->map);
+    if (code != ERROR_SUCCESS) {
+        Progress("ipc_bench: cannot create the mapping %ls (error %lu)", x->name, (unsigned long)code);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* CreateProcessW of the listener as the controller does it (same flags, folder, no handles inherited). */
+BOOL BareStart(Bench *b, Bare *x, DWORD flags)
+{
+    wchar_t args[128];
+    swprintf(args, 128, L"%ls --work-ms %lu", x->name, LONG_WORK_MS);
+    x->sys0 = BenchSystemTime();
+    return Spawn(b, b->listener, args, flags, FALSE, NULL, &x->pi, &x->t0);
+}
+
+void BareStop(Bare *x)
+{
+    KillAndWait(x->pi.hProcess);
+    CloseProcess(&x->pi);
+}
+
+/* ---- formatting ---- */
+
+void FormatMedP95(char *out, size_t cap, const Samples *s)
+{
+    Fmt(out, cap, "%.1f / %.1f ms (n=%d)", SamplesQuantile(s, 0.5), SamplesQuantile(s, 0.95), s->n);
+}
+
+void NoteSamples(Bench *b, const char *what, const Samples *s)
+{
+    char line[4096];
+    size_t len = 0;
+    int i;
+    int n = snprintf(line, sizeof(line), "%s (ms):", what);
+    if (n > 0) {
+        len = (size_t)n;
+    }
+    for (i = 0; i < s->n && len + 16 < sizeof(line); i++) {
+        n = snprintf(line + len, sizeof(line) - len, " %.1f", s->v[i]);
+        if (n > 0) {
+            len += (size_t)n;
+        }
+    }
+    Note(b, "%s", line);
+}
+
+/* ---- a process against a reference ---- */
+
+void WatchedRead(Bench *b, Watched *w, ProcFigures *f)
+{
+    if (b->wine && !b->api) {
+        BenchFiguresLinux(w->linux_pid, f);
+    } else {
+        BenchFiguresApi(w->process, w->pid, f);
+    }
+}
+
+double Delta(double after, double before)
+{
+    return after < 0 || before < 0 ? -1.0 : after - before;
+}
+
+/* A memory row: x against the reference process ref (its label names it), within 1 MiB. */
+void MemoryRow(Bench *b, const char *figure, const Watched *x, const Watched *ref, const char *method)
+{
+    Row *r = AddRow(b, figure);
+    double d = Delta(x->after.rss_kib, ref->after.rss_kib);
+    Fmt(r->result, sizeof(r->result), "%.0f KiB (private %.0f KiB, %d threads)", x->after.rss_kib,
+        x->after.private_kib, x->after.threads);
+    Fmt(r->reference, sizeof(r->reference), "%s %.0f KiB (private %.0f KiB, %d threads)", ref->label,
+        ref->after.rss_kib, ref->after.private_kib, ref->after.threads);
+    Fmt(r->ratio, sizeof(r->ratio), "%+.0f KiB", d);
+    Fmt(r->target, sizeof(r->target), "within 1024 KiB of the %s", ref->label);
+    Fmt(r->verdict, sizeof(r->verdict), "%s", Verdict(d >= -1024.0 && d <= 1024.0));
+    Fmt(r->method, sizeof(r->method), "%s", method);
+}
