@@ -204,12 +204,27 @@ void KillAndWait(HANDLE h)
 /* Polls every 1 ms until all are published or timeout_ms passes; returns how many were. */
 int WaitPublished(Pub *p, int n, double timeout_ms)
 {
+    return WaitPublishedSpin(p, n, timeout_ms, 0.0);
+}
+
+/*
+ * For figures under a millisecond, where the 1 ms of a Sleep(1) would be most
+ * of what is measured, the first spin_ms only yield the processor between
+ * reads: SwitchToThread gives the rest of the time slice to a thread that is
+ * ready on the same processor, so a listener or the wineserver that wakes up
+ * is not kept from running by the poll
+ * (https://learn.microsoft.com/en-us/windows/win32/api/processthreadsapi/nf-processthreadsapi-switchtothread);
+ * under Wine it is sched_yield.
+ */
+int WaitPublishedSpin(Pub *p, int n, double timeout_ms, double spin_ms)
+{
     double start = BenchNowMs();
     int done = 0;
     int i;
     unsigned sweep = 0;
 
     for (;; sweep++) {
+        double elapsed;
         for (i = 0; i < n; i++) {
             LONG msg;
             if (p[i].t != 0.0) {
@@ -227,10 +242,15 @@ int WaitPublished(Pub *p, int n, double timeout_ms)
                 done++;
             }
         }
-        if (done == n || BenchNowMs() - start > timeout_ms) {
+        elapsed = BenchNowMs() - start;
+        if (done == n || elapsed > timeout_ms) {
             return done;
         }
-        Sleep(1);
+        if (elapsed < spin_ms) {
+            SwitchToThread();
+        } else {
+            Sleep(1);
+        }
     }
 }
 
@@ -263,6 +283,18 @@ BOOL PairStartArgs(Bench *b, Pair *p, const wchar_t *what, const wchar_t *option
         swprintf(args, 1024, L"%ls %ls -- %ls", p->name, options, listener_args);
     }
     return Spawn(b, b->controller, args, CREATE_NO_WINDOW, TRUE, p->name, &p->ctl, NULL);
+}
+
+/* Starts n pairs (PairStartArgs) one after the other; returns how many started. */
+int PairsStart(Bench *b, Pair *pairs, int n, const wchar_t *what, const wchar_t *options, const wchar_t *listener_args)
+{
+    int i;
+    for (i = 0; i < n; i++) {
+        if (!PairStartArgs(b, &pairs[i], what, options, listener_args)) {
+            break;
+        }
+    }
+    return i;
 }
 
 /* Waits for the pairs' first listeners; FALSE when one did not publish in time. */
@@ -384,6 +416,82 @@ void FormatUse(char *out, size_t cap, const CpuUse *u)
              100.0 * u->server / u->wall);
 }
 
+typedef struct Poller {
+    Pub *pub;
+    int n;
+    double spin_ms;
+    int got;
+} Poller;
+
+static DWORD WINAPI PollerMain(LPVOID arg)
+{
+    Poller *q = (Poller *)arg;
+    q->got = WaitPublishedSpin(q->pub, q->n, 120000.0, q->spin_ms);
+    return 0;
+}
+
+/*
+ * Every pair's listener past the start-up window (HEALTHY_WAIT_MS after the
+ * latest publication), then TerminateProcess on each, one right after the
+ * other: pub[i] awaits pair i's next pid, t_kill[i] is its kill, *m0 the CPU
+ * just before. spin_ms < 0: returns 0, the caller polls. Else a thread of the
+ * bench polls (WaitPublishedSpin, up to 120 s) from before the first kill, so
+ * that a listener published during the kills is seen then; returns how many
+ * were published.
+ */
+int PairsKillAtOnce(Bench *b, Pair *pairs, int n, Pub *pub, double *t_kill, DWORD server, CpuMark *m0, double spin_ms)
+{
+    HANDLE h[MAX_PAIRS];
+    HANDLE thread = NULL;
+    Poller q;
+    double t_last = 0.0;
+    double wait;
+    int i;
+
+    for (i = 0; i < n; i++) {
+        t_last = pairs[i].t_pub > t_last ? pairs[i].t_pub : t_last;
+    }
+    wait = t_last + HEALTHY_WAIT_MS - BenchNowMs();
+    if (wait > 0) {
+        Sleep((DWORD)wait);
+    }
+    memset(pub, 0, sizeof(Pub) * (size_t)n);
+    for (i = 0; i < n; i++) {
+        h[i] = OpenListener(pairs[i].pid);
+        if (h[i] == NULL) {
+            Progress("ipc_bench: cannot open listener pid %ld (error %lu)", (long)pairs[i].pid, (unsigned long)GetLastError());
+        }
+        pub[i].map = &pairs[i].map;
+        pub[i].old = pairs[i].pid;
+    }
+    q.pub = pub;
+    q.n = n;
+    q.spin_ms = spin_ms;
+    q.got = 0;
+    if (spin_ms >= 0) {
+        thread = CreateThread(NULL, 0, PollerMain, &q, 0, NULL);
+    }
+    MarkCpu(b, server, m0);
+    for (i = 0; i < n; i++) {
+        t_kill[i] = BenchNowMs();
+        if (h[i] != NULL) {
+            TerminateProcess(h[i], 1);
+        }
+    }
+    if (thread != NULL) {
+        WaitForSingleObject(thread, INFINITE);
+        CloseHandle(thread);
+    } else if (spin_ms >= 0) {
+        q.got = WaitPublishedSpin(pub, n, 120000.0, spin_ms); /* no thread: after the kills */
+    }
+    for (i = 0; i < n; i++) {
+        if (h[i] != NULL) {
+            CloseHandle(h[i]);
+        }
+    }
+    return q.got;
+}
+
 /* ---- a listener the bench starts itself: the limit ---- */
 
 BOOL BareInit(Bench *b, Bare *x, const wchar_t *what)
@@ -414,11 +522,51 @@ void BareStop(Bare *x)
     CloseProcess(&x->pi);
 }
 
+/* BareStart, then the wait for its pid at offset 0 (20 s at most); stopped again when it does not come. */
+BOOL BarePublished(Bench *b, Bare *x, DWORD flags, double *ms)
+{
+    Pub pub;
+    if (!BareStart(b, x, flags)) {
+        return FALSE;
+    }
+    memset(&pub, 0, sizeof(pub));
+    pub.map = &x->map;
+    pub.want = (LONG)x->pi.dwProcessId;
+    if (WaitPublished(&pub, 1, 20000.0) != 1) {
+        Progress("ipc_bench: the bare listener did not publish within 20 s");
+        BareStop(x);
+        return FALSE;
+    }
+    *ms = pub.t - x->t0;
+    return TRUE;
+}
+
 /* ---- formatting ---- */
 
 void FormatMedP95(char *out, size_t cap, const Samples *s)
 {
     Fmt(out, cap, "%.1f / %.1f ms (n=%d)", SamplesQuantile(s, 0.5), SamplesQuantile(s, 0.95), s->n);
+}
+
+/* "median / p95 ms (n=N) bare start (FLAG)". */
+void FormatBareStart(char *out, size_t cap, const Samples *s, DWORD flags)
+{
+    FormatMedP95(out, cap, s);
+    Fmt(out + strlen(out), cap - strlen(out), " bare start (%s)", FlagName(flags));
+}
+
+/* The median of each turn's own a/b: the drift of the machine cancels within a turn. */
+double TurnByTurnRatio(const Samples *a, const Samples *b)
+{
+    Samples paired = {0};
+    double median;
+    int k;
+    for (k = 0; k < a->n && k < b->n; k++) {
+        SamplesAdd(&paired, a->v[k] / b->v[k]);
+    }
+    median = SamplesQuantile(&paired, 0.5);
+    SamplesFree(&paired);
+    return median;
 }
 
 void NoteSamples(Bench *b, const char *what, const Samples *s)
@@ -468,4 +616,70 @@ void MemoryRow(Bench *b, const char *figure, const Watched *x, const Watched *re
     Fmt(r->target, sizeof(r->target), "within 1024 KiB of the %s", ref->label);
     Fmt(r->verdict, sizeof(r->verdict), "%s", Verdict(d >= -1024.0 && d <= 1024.0));
     Fmt(r->method, sizeof(r->method), "%s", method);
+}
+
+/*
+ * The two rows of an idle window: x's CPU time and wake-ups against the
+ * sleeper s. cpu_note NULL: judged (under 1 ms of CPU a second; fewer extra
+ * wake-ups than one a second, which a poll at even 1 Hz would make); else
+ * info, with cpu_note and wake_note in the target column.
+ */
+void IdleRows(Bench *b, int section, const Watched *x, const Watched *s, DWORD window, const char *cpu_note,
+              const char *wake_note)
+{
+    BOOL linux_way = b->wine && !b->api;
+    Row *r;
+    double run = Delta(x->after.run_ms, x->before.run_ms);
+    double cpu = Delta(x->after.cpu_ms, x->before.cpu_ms);
+    double srun = Delta(s->after.run_ms, s->before.run_ms);
+    double scpu = Delta(s->after.cpu_ms, s->before.cpu_ms);
+    double sw = Delta(x->after.switches, x->before.switches);
+    double ssw = Delta(s->after.switches, s->before.switches);
+    char figure[128];
+    double best = run >= 0 ? run : cpu;
+
+    Fmt(figure, sizeof(figure), "%d. idle CPU of the %s in %lu s", section, x->label, (unsigned long)window / 1000);
+    r = AddRow(b, figure);
+    if (run >= 0) {
+        Fmt(r->result, sizeof(r->result), "%.2f ms on-CPU (utime+stime %.0f ms)", run, cpu);
+        Fmt(r->reference, sizeof(r->reference), "sleeper %.2f ms (utime+stime %.0f ms)", srun, scpu);
+    } else {
+        Fmt(r->result, sizeof(r->result), "%.2f ms", cpu);
+        Fmt(r->reference, sizeof(r->reference), "sleeper %.2f ms", scpu);
+    }
+    if (cpu_note == NULL) {
+        Fmt(r->target, sizeof(r->target), "< %lu ms", (unsigned long)window / 1000);
+        Fmt(r->verdict, sizeof(r->verdict), "%s", Verdict(best >= 0 && best < (double)window / 1000.0));
+    } else {
+        Fmt(r->target, sizeof(r->target), "%s", cpu_note);
+        Fmt(r->verdict, sizeof(r->verdict), "info");
+    }
+    Fmt(r->method, sizeof(r->method), "%s", linux_way ? "/proc/PID/task/*/schedstat (ns) and /proc/PID/stat (10 ms ticks)" : "GetProcessTimes");
+
+    Fmt(figure, sizeof(figure), "%d. wake-ups of the %s in %lu s (context switches, all threads)", section, x->label,
+             (unsigned long)window / 1000);
+    r = AddRow(b, figure);
+    if (sw >= 0 && linux_way) {
+        Fmt(r->result, sizeof(r->result), "%.0f (voluntary %.0f)", sw,
+                 Delta(x->after.vol_switches, x->before.vol_switches));
+        Fmt(r->reference, sizeof(r->reference), "sleeper %.0f (voluntary %.0f)", ssw,
+                 Delta(s->after.vol_switches, s->before.vol_switches));
+    } else if (sw >= 0) {
+        Fmt(r->result, sizeof(r->result), "%.0f", sw);
+        Fmt(r->reference, sizeof(r->reference), "sleeper %.0f", ssw);
+    }
+    if (sw >= 0) {
+        if (cpu_note == NULL) {
+            Fmt(r->ratio, sizeof(r->ratio), "%+.0f", sw - ssw);
+            Fmt(r->target, sizeof(r->target), "no polling: about the sleeper's");
+            /* A poll at even 1 Hz would show as window/1000 more. */
+            Fmt(r->verdict, sizeof(r->verdict), "%s", Verdict(sw - ssw < (double)window / 1000.0));
+        } else {
+            Fmt(r->target, sizeof(r->target), "%s", wake_note);
+            Fmt(r->verdict, sizeof(r->verdict), "info");
+        }
+    } else {
+        Fmt(r->result, sizeof(r->result), "not available");
+    }
+    Fmt(r->method, sizeof(r->method), "%s", linux_way ? "/proc/PID/task/*/status ctxt_switches (Wine's own threads included)" : "NtQuerySystemInformation thread ContextSwitches");
 }

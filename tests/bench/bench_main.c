@@ -307,6 +307,7 @@ static void RestartSection(Bench *b, const wchar_t *console, DWORD bare_flags, D
         HANDLE h;
         double t0;
         double wait = p.t_pub + HEALTHY_WAIT_MS - BenchNowMs();
+        double ms;
         uint64_t sys_kill;
         volatile IpcHeader *hdr;
 
@@ -349,20 +350,12 @@ static void RestartSection(Bench *b, const wchar_t *console, DWORD bare_flags, D
 
         /* B: the same listener started by the bench, after the same quiet. */
         Sleep(300);
-        if (!BareStart(b, &bare, bare_flags)) {
+        if (!BarePublished(b, &bare, bare_flags, &ms)) {
             break;
         }
-        memset(&pub, 0, sizeof(pub));
-        pub.map = &bare.map;
-        pub.want = (LONG)bare.pi.dwProcessId;
-        if (WaitPublished(&pub, 1, 20000.0) != 1) {
-            Progress("ipc_bench: the bare listener did not publish within 20 s");
-            BareStop(&bare);
-            break;
-        }
-        SamplesAdd(&bs, pub.t - bare.t0);
+        SamplesAdd(&bs, ms);
         hdr = IpcMappingHeader(&bare.map);
-        if (hdr != NULL && hdr->listener_pid == (uint32_t)pub.pid && hdr->listener_created > bare.sys0) {
+        if (hdr != NULL && hdr->listener_pid == (uint32_t)bare.pi.dwProcessId && hdr->listener_created > bare.sys0) {
             SamplesAdd(&create, (double)(hdr->listener_created - bare.sys0) / 10000.0);
         }
         BareStop(&bare);
@@ -398,18 +391,10 @@ static void RestartSection(Bench *b, const wchar_t *console, DWORD bare_flags, D
              console8);
     r = AddRow(b, figure);
     FormatMedP95(r->result, sizeof(r->result), &a);
-    FormatMedP95(r->reference, sizeof(r->reference), &bs);
-    Fmt(r->reference + strlen(r->reference), sizeof(r->reference) - strlen(r->reference), " bare start (%s)",
-             FlagName(bare_flags));
+    FormatBareStart(r->reference, sizeof(r->reference), &bs, bare_flags);
     if (a.n > 0 && bs.n > 0) {
         double ratio = SamplesQuantile(&a, 0.5) / SamplesQuantile(&bs, 0.5);
-        /* Also the median of each turn's own A/B: the drift of the machine cancels within a turn. */
-        Samples paired = {0};
-        for (k = 0; k < a.n && k < bs.n; k++) {
-            SamplesAdd(&paired, a.v[k] / bs.v[k]);
-        }
-        Fmt(r->ratio, sizeof(r->ratio), "%.2f (turn by turn %.2f)", ratio, SamplesQuantile(&paired, 0.5));
-        SamplesFree(&paired);
+        Fmt(r->ratio, sizeof(r->ratio), "%.2f (turn by turn %.2f)", ratio, TurnByTurnRatio(&a, &bs));
         Fmt(r->target, sizeof(r->target), "median ratio <= 1.15");
         Fmt(r->verdict, sizeof(r->verdict), "%s", Verdict(ratio <= 1.15));
     }
@@ -772,62 +757,11 @@ static void IdleSection(Bench *b)
         }
     }
 
-    for (i = 0; i < 2; i++) {
-        Watched *x = &w[i];
-        Watched *s = &w[2];
-        double run = Delta(x->after.run_ms, x->before.run_ms);
-        double cpu = Delta(x->after.cpu_ms, x->before.cpu_ms);
-        double srun = Delta(s->after.run_ms, s->before.run_ms);
-        double scpu = Delta(s->after.cpu_ms, s->before.cpu_ms);
-        double sw = Delta(x->after.switches, x->before.switches);
-        double ssw = Delta(s->after.switches, s->before.switches);
-        char figure[128];
-        double best = run >= 0 ? run : cpu;
-
-        Fmt(figure, sizeof(figure), "3. idle CPU of the %s in %lu s", x->label, (unsigned long)window / 1000);
-        r = AddRow(b, figure);
-        if (run >= 0) {
-            Fmt(r->result, sizeof(r->result), "%.2f ms on-CPU (utime+stime %.0f ms)", run, cpu);
-            Fmt(r->reference, sizeof(r->reference), "sleeper %.2f ms (utime+stime %.0f ms)", srun, scpu);
-        } else {
-            Fmt(r->result, sizeof(r->result), "%.2f ms", cpu);
-            Fmt(r->reference, sizeof(r->reference), "sleeper %.2f ms", scpu);
-        }
-        if (i == 0) {
-            Fmt(r->target, sizeof(r->target), "< %lu ms", (unsigned long)window / 1000);
-            Fmt(r->verdict, sizeof(r->verdict), "%s", Verdict(best >= 0 && best < (double)window / 1000.0));
-        } else {
-            Fmt(r->target, sizeof(r->target), "(a unit every 6 s)");
-            Fmt(r->verdict, sizeof(r->verdict), "info");
-        }
-        Fmt(r->method, sizeof(r->method), "%s", linux_way ? "/proc/PID/task/*/schedstat (ns) and /proc/PID/stat (10 ms ticks)" : "GetProcessTimes");
-
-        Fmt(figure, sizeof(figure), "3. wake-ups of the %s in %lu s (context switches, all threads)", x->label,
-                 (unsigned long)window / 1000);
-        r = AddRow(b, figure);
-        if (sw >= 0 && linux_way) {
-            Fmt(r->result, sizeof(r->result), "%.0f (voluntary %.0f)", sw,
-                     Delta(x->after.vol_switches, x->before.vol_switches));
-            Fmt(r->reference, sizeof(r->reference), "sleeper %.0f (voluntary %.0f)", ssw,
-                     Delta(s->after.vol_switches, s->before.vol_switches));
-        } else if (sw >= 0) {
-            Fmt(r->result, sizeof(r->result), "%.0f", sw);
-            Fmt(r->reference, sizeof(r->reference), "sleeper %.0f", ssw);
-        }
-        if (sw >= 0) {
-            if (i == 0) {
-                Fmt(r->ratio, sizeof(r->ratio), "%+.0f", sw - ssw);
-                Fmt(r->target, sizeof(r->target), "no polling: about the sleeper's");
-                /* A poll at even 1 Hz would show as window/1000 more. */
-                Fmt(r->verdict, sizeof(r->verdict), "%s", Verdict(sw - ssw < (double)window / 1000.0));
-            } else {
-                Fmt(r->target, sizeof(r->target), "(%lu units)", (unsigned long)window / 6000);
-                Fmt(r->verdict, sizeof(r->verdict), "info");
-            }
-        } else {
-            Fmt(r->result, sizeof(r->result), "not available");
-        }
-        Fmt(r->method, sizeof(r->method), "%s", linux_way ? "/proc/PID/task/*/status ctxt_switches (Wine's own threads included)" : "NtQuerySystemInformation thread ContextSwitches");
+    IdleRows(b, 3, &w[0], &w[2], window, NULL, NULL);
+    {
+        char units[32];
+        Fmt(units, sizeof(units), "(%lu units)", (unsigned long)window / 6000);
+        IdleRows(b, 3, &w[1], &w[2], window, "(a unit every 6 s)", units);
     }
 
     FileSizeRow(b, b->controller);
@@ -893,8 +827,8 @@ static void ScaleOne(Bench *b, int n, int rounds, unsigned long work_ms, ScaleRe
     static Pair pairs[MAX_PAIRS];
     static Bare bare[MAX_PAIRS];
     Pub pub[MAX_PAIRS];
-    HANDLE h[MAX_PAIRS];
     double t_kill[MAX_PAIRS];
+    wchar_t work[64];
     double t0;
     double t_last;
     double t_end;
@@ -909,13 +843,9 @@ static void ScaleOne(Bench *b, int n, int rounds, unsigned long work_ms, ScaleRe
     memset(res, 0, sizeof(*res));
     res->n = n;
     Progress("5. scale: %d pair%s, %d round%s of kills", n, n == 1 ? "" : "s", rounds, rounds == 1 ? "" : "s");
+    swprintf(work, 64, L"--work-ms %lu", work_ms);
     t0 = BenchNowMs();
-    for (i = 0; i < n; i++) {
-        if (!PairStart(b, &pairs[i], L"scale", L"none", work_ms)) {
-            break;
-        }
-        started++;
-    }
+    started = PairsStart(b, pairs, n, L"scale", L"--console none", work);
     if (started != n || !PairsPublished(pairs, n, &t_last)) {
         goto done;
     }
@@ -926,38 +856,14 @@ static void ScaleOne(Bench *b, int n, int rounds, unsigned long work_ms, ScaleRe
         }
     }
     for (round = 0; round < rounds; round++) {
-        double wait;
         int got;
 
-        /* Every listener past the start-up window. */
-        t_last = 0.0;
-        for (i = 0; i < n; i++) {
-            t_last = pairs[i].t_pub > t_last ? pairs[i].t_pub : t_last;
-        }
-        wait = t_last + HEALTHY_WAIT_MS - BenchNowMs();
-        if (wait > 0) {
-            Sleep((DWORD)wait);
-        }
-        for (i = 0; i < n; i++) {
-            h[i] = OpenListener(pairs[i].pid);
-        }
-        memset(pub, 0, sizeof(pub));
-        MarkCpu(b, server, &m0);
-        for (i = 0; i < n; i++) {
-            pub[i].map = &pairs[i].map;
-            pub[i].old = pairs[i].pid;
-            t_kill[i] = BenchNowMs();
-            if (h[i] != NULL) {
-                TerminateProcess(h[i], 1);
-            }
-        }
+        /* Every listener past the start-up window, then all killed. */
+        PairsKillAtOnce(b, pairs, n, pub, t_kill, server, &m0, -1.0);
         got = WaitPublished(pub, n, 120000.0);
         MarkCpu(b, server, &m1);
         AddUse(&res->use_restart, &m0, &m1);
         for (i = 0; i < n; i++) {
-            if (h[i] != NULL) {
-                CloseHandle(h[i]);
-            }
             if (pub[i].t != 0.0) {
                 SamplesAdd(&res->restart, pub[i].t - t_kill[i]);
                 pairs[i].pid = pub[i].pid;

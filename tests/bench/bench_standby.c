@@ -34,6 +34,7 @@
 #define STANDBY_READY_TIMEOUT_MS 15000.0 /* a standby is one process start away; generous on a busy machine */
 #define FINE_SPIN_MS 100.0               /* the fine poll yields only, this long, then sleeps 1 ms a round */
 #define RESTART_TIMEOUT_MS 30000ul       /* --restart --timeout */
+#define SCALE_SPIN_MS 2000.0             /* a burst of 64 takes-overs can take hundreds of ms on 2 CPUs */
 
 /* A row that says that the programs do not do what the section measures. */
 static void Unavailable(Bench *b, const char *figure, const char *why)
@@ -90,48 +91,6 @@ static int WaitStandbys(Pair *pairs, int n, const LONG *old, LONG *sb, double ti
             return done;
         }
         Sleep(1);
-    }
-}
-
-/*
- * WaitPublished for figures under a millisecond, where the 1 ms of a Sleep(1)
- * would be most of what is measured: the mappings (already open) are read in
- * a loop that only yields the processor with SwitchToThread for the first
- * FINE_SPIN_MS, then every 1 ms. SwitchToThread gives the rest of the time
- * slice to a thread that is ready on the same processor, so a standby or the
- * wineserver that wakes up is not kept from running by the poll
- * (https://learn.microsoft.com/en-us/windows/win32/api/processthreadsapi/nf-processthreadsapi-switchtothread);
- * under Wine it is sched_yield.
- */
-static int WaitPublishedFine(Pub *p, int n, double timeout_ms)
-{
-    double start = BenchNowMs();
-    int done = 0;
-    int i;
-
-    for (;;) {
-        double now;
-        for (i = 0; i < n; i++) {
-            LONG msg;
-            if (p[i].t != 0.0 || p[i].map->view == NULL) {
-                continue;
-            }
-            msg = IpcMappingReadMessage(p[i].map);
-            if (msg > 0 && msg != p[i].old && (p[i].want == 0 || msg == p[i].want)) {
-                p[i].t = BenchNowMs();
-                p[i].pid = msg;
-                done++;
-            }
-        }
-        now = BenchNowMs();
-        if (done == n || now - start > timeout_ms) {
-            return done;
-        }
-        if (now - start < FINE_SPIN_MS) {
-            SwitchToThread();
-        } else {
-            Sleep(1);
-        }
     }
 }
 
@@ -214,31 +173,16 @@ void FailoverSection(Bench *b)
     failovers0 = hdr != NULL ? hdr->failovers : 0;
     for (k = 0; k < kills; k++) {
         Pub pub;
-        HANDLE h;
+        CpuMark m0;
         double t0;
-        double wait = p.t_pub + HEALTHY_WAIT_MS - BenchNowMs();
+        double ms;
         LONG next = 0;
 
         /* A: the active listener ran past the start-up window, its standby waits. */
-        if (wait > 0) {
-            Sleep((DWORD)wait);
-        }
-        h = OpenListener(p.pid);
-        if (h == NULL) {
-            Progress("ipc_bench: cannot open listener pid %ld (error %lu)", (long)p.pid, (unsigned long)GetLastError());
+        if (PairsKillAtOnce(b, &p, 1, &pub, &t0, 0, &m0, FINE_SPIN_MS) != 1) {
+            Progress("ipc_bench: no listener took over within 120 s");
             break;
         }
-        memset(&pub, 0, sizeof(pub));
-        pub.map = &p.map;
-        pub.old = p.pid;
-        t0 = BenchNowMs();
-        TerminateProcess(h, 1);
-        if (WaitPublishedFine(&pub, 1, 20000.0) != 1) {
-            Progress("ipc_bench: no listener took over within 20 s");
-            CloseHandle(h);
-            break;
-        }
-        CloseHandle(h);
         SamplesAdd(&a, pub.t - t0);
         if (pub.pid != sb) {
             not_standby++; /* a relaunched process, not the standby: counted, and said in the row */
@@ -254,18 +198,11 @@ void FailoverSection(Bench *b)
 
         /* B: the same listener started by the bench, after the same quiet (as in section 1). */
         Sleep(300);
-        if (!BareStart(b, &bare, g_none_flags)) {
+        /* Once again after a failed CreateProcessW (Wine 8 under load returned ERROR_INTERNAL_ERROR once). */
+        if (!BarePublished(b, &bare, g_none_flags, &ms) && (Sleep(100), !BarePublished(b, &bare, g_none_flags, &ms))) {
             break;
         }
-        memset(&pub, 0, sizeof(pub));
-        pub.map = &bare.map;
-        pub.want = (LONG)bare.pi.dwProcessId;
-        if (WaitPublished(&pub, 1, 20000.0) != 1) {
-            Progress("ipc_bench: the bare listener did not publish within 20 s");
-            BareStop(&bare);
-            break;
-        }
-        SamplesAdd(&bs, pub.t - bare.t0);
+        SamplesAdd(&bs, ms);
         BareStop(&bare);
     }
     hdr = IpcMappingHeader(&p.map);
@@ -274,18 +211,11 @@ void FailoverSection(Bench *b)
 
     r = AddRow(b, figure);
     FormatMedP95Fine(r->result, sizeof(r->result), &a);
-    FormatMedP95(r->reference, sizeof(r->reference), &bs);
-    Fmt(r->reference + strlen(r->reference), sizeof(r->reference) - strlen(r->reference), " bare start (%s)",
-        FlagName(g_none_flags));
+    FormatBareStart(r->reference, sizeof(r->reference), &bs, g_none_flags);
     if (a.n > 0 && bs.n > 0) {
         double ratio = SamplesQuantile(&a, 0.5) / SamplesQuantile(&bs, 0.5);
-        Samples paired = {0};
-        for (k = 0; k < a.n && k < bs.n; k++) {
-            SamplesAdd(&paired, a.v[k] / bs.v[k]);
-        }
         Fmt(r->ratio, sizeof(r->ratio), "%.3f (p95 %.3f, turn by turn %.3f)", ratio,
-            SamplesQuantile(&a, 0.95) / SamplesQuantile(&bs, 0.95), SamplesQuantile(&paired, 0.5));
-        SamplesFree(&paired);
+            SamplesQuantile(&a, 0.95) / SamplesQuantile(&bs, 0.95), TurnByTurnRatio(&a, &bs));
         Fmt(r->target, sizeof(r->target), "median ratio <= 0.1");
         Fmt(r->verdict, sizeof(r->verdict), "%s", Verdict(ratio <= 0.1 && not_standby == 0));
     }
@@ -690,7 +620,6 @@ static void StandbyScaleOne(Bench *b, int n, int rounds, FailScale *res)
     static LONG sb[MAX_PAIRS];
     static LONG next[MAX_PAIRS];
     Pub pub[MAX_PAIRS];
-    HANDLE h[MAX_PAIRS];
     double t_kill[MAX_PAIRS];
     wchar_t work[64];
     double t0;
@@ -709,12 +638,7 @@ static void StandbyScaleOne(Bench *b, int n, int rounds, FailScale *res)
              rounds == 1 ? "" : "s");
     swprintf(work, 64, L"--work-ms %lu", LONG_WORK_MS);
     t0 = BenchNowMs();
-    for (i = 0; i < n; i++) {
-        if (!PairStartArgs(b, &pairs[i], L"sscale", L"--standby --console none", work)) {
-            break;
-        }
-        started++;
-    }
+    started = PairsStart(b, pairs, n, L"sscale", L"--standby --console none", work);
     if (started != n || !PairsPublished(pairs, n, &t_last)) {
         goto done;
     }
@@ -724,38 +648,18 @@ static void StandbyScaleOne(Bench *b, int n, int rounds, FailScale *res)
     res->available = TRUE;
     res->start_all = t_last - t0;
     for (round = 0; round < rounds; round++) {
-        double wait;
         int got;
 
-        /* Every active listener past the start-up window, every standby waiting. */
-        t_last = 0.0;
-        for (i = 0; i < n; i++) {
-            t_last = pairs[i].t_pub > t_last ? pairs[i].t_pub : t_last;
-        }
-        wait = t_last + HEALTHY_WAIT_MS - BenchNowMs();
-        if (wait > 0) {
-            Sleep((DWORD)wait);
-        }
-        for (i = 0; i < n; i++) {
-            h[i] = OpenListener(pairs[i].pid);
-        }
-        memset(pub, 0, sizeof(pub));
-        MarkCpu(b, server, &m0);
-        for (i = 0; i < n; i++) {
-            pub[i].map = &pairs[i].map;
-            pub[i].old = pairs[i].pid;
-            t_kill[i] = BenchNowMs();
-            if (h[i] != NULL) {
-                TerminateProcess(h[i], 1);
-            }
-        }
-        got = WaitPublishedFine(pub, n, 120000.0);
+        /*
+         * Every active listener past the start-up window (every standby waits),
+         * then all killed, while a thread of the bench reads the mappings: a
+         * standby that takes over during the kills is seen then, not after the
+         * last kill.
+         */
+        got = PairsKillAtOnce(b, pairs, n, pub, t_kill, server, &m0, SCALE_SPIN_MS);
         MarkCpu(b, server, &m1);
         AddUse(&res->use_fail, &m0, &m1);
         for (i = 0; i < n; i++) {
-            if (h[i] != NULL) {
-                CloseHandle(h[i]);
-            }
             if (pub[i].t != 0.0) {
                 SamplesAdd(&res->fail, pub[i].t - t_kill[i]);
                 res->not_standby += pub[i].pid != sb[i];
@@ -876,7 +780,6 @@ void StandbyCostSection(Bench *b)
     BOOL linux_way = b->wine && !b->api;
     char why[160];
     char figure[128];
-    Row *r;
     int i;
 
     Progress("9. cost of a standby: %lu s of a waiting standby, beside a sleeping child", (unsigned long)window / 1000);
@@ -925,45 +828,10 @@ void StandbyCostSection(Bench *b)
         Note(b, "standby cost: the standby %ld did not wait through the window (the header names %ld)", (long)sb,
              (long)WaitingStandby(&p.map, 0));
     }
-    {
-        Watched *x = &w[0];
-        Watched *s = &w[1];
-        double run = Delta(x->after.run_ms, x->before.run_ms);
-        double cpu = Delta(x->after.cpu_ms, x->before.cpu_ms);
-        double sw = Delta(x->after.switches, x->before.switches);
-        double ssw = Delta(s->after.switches, s->before.switches);
-        double best = run >= 0 ? run : cpu;
-
-        Fmt(figure, sizeof(figure), "9. memory of the standby (%s)", linux_way ? "VmRSS" : "working set");
-        MemoryRow(b, figure, x, s, linux_way ? "/proc/PID/status VmRSS, RssAnon, Threads" : "GetProcessMemoryInfo WorkingSetSize, PrivateUsage");
-        Fmt(figure, sizeof(figure), "9. idle CPU of the standby in %lu s", (unsigned long)window / 1000);
-        r = AddRow(b, figure);
-        if (run >= 0) {
-            Fmt(r->result, sizeof(r->result), "%.2f ms on-CPU (utime+stime %.0f ms)", run, cpu);
-            Fmt(r->reference, sizeof(r->reference), "sleeper %.2f ms (utime+stime %.0f ms)",
-                Delta(s->after.run_ms, s->before.run_ms), Delta(s->after.cpu_ms, s->before.cpu_ms));
-        } else {
-            Fmt(r->result, sizeof(r->result), "%.2f ms", cpu);
-            Fmt(r->reference, sizeof(r->reference), "sleeper %.2f ms", Delta(s->after.cpu_ms, s->before.cpu_ms));
-        }
-        Fmt(r->target, sizeof(r->target), "< %lu ms", (unsigned long)window / 1000);
-        Fmt(r->verdict, sizeof(r->verdict), "%s", Verdict(best >= 0 && best < (double)window / 1000.0));
-        Fmt(r->method, sizeof(r->method), "%s", linux_way ? "/proc/PID/task/*/schedstat (ns) and /proc/PID/stat (10 ms ticks)" : "GetProcessTimes");
-        Fmt(figure, sizeof(figure), "9. wake-ups of the standby in %lu s (context switches, all threads)",
-            (unsigned long)window / 1000);
-        r = AddRow(b, figure);
-        if (sw >= 0 && ssw >= 0) {
-            Fmt(r->result, sizeof(r->result), "%.0f (voluntary %.0f)", sw, Delta(x->after.vol_switches, x->before.vol_switches));
-            Fmt(r->reference, sizeof(r->reference), "sleeper %.0f (voluntary %.0f)", ssw,
-                Delta(s->after.vol_switches, s->before.vol_switches));
-            Fmt(r->ratio, sizeof(r->ratio), "%+.0f", sw - ssw);
-            Fmt(r->target, sizeof(r->target), "sleeps in the kernel: about the sleeper's");
-            Fmt(r->verdict, sizeof(r->verdict), "%s", Verdict(sw - ssw < (double)window / 1000.0));
-        } else {
-            Fmt(r->result, sizeof(r->result), "not available");
-        }
-        Fmt(r->method, sizeof(r->method), "%s", linux_way ? "/proc/PID/task/*/status ctxt_switches (Wine's own threads included)" : "NtQuerySystemInformation thread ContextSwitches");
-    }
+    Fmt(figure, sizeof(figure), "9. memory of the standby (%s)", linux_way ? "VmRSS" : "working set");
+    MemoryRow(b, figure, &w[0], &w[1],
+              linux_way ? "/proc/PID/status VmRSS, RssAnon, Threads" : "GetProcessMemoryInfo WorkingSetSize, PrivateUsage");
+    IdleRows(b, 9, &w[0], &w[1], window, NULL, NULL);
 
 done:
     if (w[0].process != NULL) {
