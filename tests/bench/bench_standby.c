@@ -176,6 +176,7 @@ void FailoverSection(Bench *b)
         CpuMark m0;
         double t0;
         double ms;
+        BOOL ok;
         LONG next = 0;
 
         /* A: the active listener ran past the start-up window, its standby waits. */
@@ -199,7 +200,12 @@ void FailoverSection(Bench *b)
         /* B: the same listener started by the bench, after the same quiet (as in section 1). */
         Sleep(300);
         /* Once again after a failed CreateProcessW (Wine 8 under load returned ERROR_INTERNAL_ERROR once). */
-        if (!BarePublished(b, &bare, g_none_flags, &ms) && (Sleep(100), !BarePublished(b, &bare, g_none_flags, &ms))) {
+        ok = BarePublished(b, &bare, g_none_flags, &ms);
+        if (!ok) {
+            Sleep(100);
+            ok = BarePublished(b, &bare, g_none_flags, &ms);
+        }
+        if (!ok) {
             break;
         }
         SamplesAdd(&bs, ms);
