@@ -616,9 +616,23 @@ typedef struct FailScale {
     CpuUse use_fail;
     CpuUse use_rearm;
     int not_standby;
+    double kill_spread; /* the first kill -> the last, the longest of the rounds */
+    double mem_kib;     /* under Wine: MemAvailable before the start - once every standby waits */
     BOOL ok;
     BOOL available;
 } FailScale;
+
+/* Under Wine: the host's MemAvailable from /proc/meminfo, in KiB (-1 when unknown). */
+static double HostMemAvailable(Bench *b)
+{
+    char text[4096];
+    const char *p;
+    if (!b->wine || BenchReadUnixFile("/proc/meminfo", text, sizeof(text)) <= 0) {
+        return -1.0;
+    }
+    p = strstr(text, "MemAvailable:");
+    return p != NULL ? strtod(p + 13, NULL) : -1.0;
+}
 
 static void StandbyScaleOne(Bench *b, int n, int rounds, FailScale *res)
 {
@@ -637,12 +651,14 @@ static void StandbyScaleOne(Bench *b, int n, int rounds, FailScale *res)
     CpuMark m0;
     CpuMark m1;
     CpuMark m2;
+    double mem0;
 
     memset(res, 0, sizeof(*res));
     res->n = n;
     Progress("8. scale with standbys: %d pair%s (%d processes), %d round%s of kills", n, n == 1 ? "" : "s", 3 * n, rounds,
              rounds == 1 ? "" : "s");
     swprintf(work, 64, L"--work-ms %lu", LONG_WORK_MS);
+    mem0 = HostMemAvailable(b);
     t0 = BenchNowMs();
     started = PairsStart(b, pairs, n, L"sscale", L"--standby --console none", work);
     if (started != n || !PairsPublished(pairs, n, &t_last)) {
@@ -653,6 +669,7 @@ static void StandbyScaleOne(Bench *b, int n, int rounds, FailScale *res)
     }
     res->available = TRUE;
     res->start_all = t_last - t0;
+    res->mem_kib = mem0 >= 0 ? mem0 - HostMemAvailable(b) : -1.0;
     for (round = 0; round < rounds; round++) {
         int got;
 
@@ -665,6 +682,9 @@ static void StandbyScaleOne(Bench *b, int n, int rounds, FailScale *res)
         got = PairsKillAtOnce(b, pairs, n, pub, t_kill, server, &m0, SCALE_SPIN_MS);
         MarkCpu(b, server, &m1);
         AddUse(&res->use_fail, &m0, &m1);
+        if (t_kill[n - 1] - t_kill[0] > res->kill_spread) {
+            res->kill_spread = t_kill[n - 1] - t_kill[0];
+        }
         for (i = 0; i < n; i++) {
             if (pub[i].t != 0.0) {
                 SamplesAdd(&res->fail, pub[i].t - t_kill[i]);
@@ -753,13 +773,16 @@ void StandbyScaleSection(Bench *b)
             SamplesQuantile(&s->rearm, 0.5), s->rearm.n);
         FormatUse(u1, sizeof(u1), &s->use_fail);
         FormatUse(u2, sizeof(u2), &s->use_rearm);
-        Fmt(r->reference, sizeof(r->reference), "%s", b->wine ? u1 : "");
+        if (b->wine) {
+            Fmt(r->reference, sizeof(r->reference), "failovers: %s; %.0f MiB for %d processes", u1, s->mem_kib / 1024.0,
+                3 * s->n);
+        }
         Fmt(r->target, sizeof(r->target), "(%d new standbys: process starts)", s->n);
         Fmt(r->verdict, sizeof(r->verdict), "info");
         Fmt(r->method, sizeof(r->method), "header standby_state polled every 1 ms; CPU: /proc/stat and the wineserver's schedstat, during the failovers");
         if (b->wine) {
-            Note(b, "scale with standbys %d (%d processes): during the failovers %s; while the controllers started new standbys %s",
-                 s->n, 3 * s->n, u1, u2);
+            Note(b, "scale with standbys %d (%d processes, %.0f MiB of the host's memory): during the failovers %s; while the controllers started new standbys %s; the %d kills of a round were issued within %.1f ms",
+                 s->n, 3 * s->n, s->mem_kib / 1024.0, u1, u2, s->n, s->kill_spread);
         }
         Fmt(figure, sizeof(figure), "scale with standbys %d, kill -> standby's pid", s->n);
         NoteSamples(b, figure, &s->fail);
