@@ -26,6 +26,7 @@
 #include "ipc_handle.h"
 #include "ipc_log.h"
 #include "ipc_text.h"
+#include "ipc_time.h"
 #include "ipc_version.h"
 #include "run_command.h"
 
@@ -58,6 +59,11 @@ static const wchar_t kUsage[] =
     L"\n"
     L"Each option may be given once; --log-max-bytes needs --log.\n"
     L"\n"
+    L"Started with IPC_STANDBY=1 in its environment (ConsoleAppController --standby\n"
+    L"does so), it waits as NAME's standby while another listener holds NAME, and\n"
+    L"takes over the moment that one exits or dies; it exits 4 when a standby\n"
+    L"already waits.\n"
+    L"\n"
     L"Exit codes:\n"
     L"  0  stopped by the close message (or Ctrl+C) after finishing its unit\n"
     L"  1  a Windows call failed (the message names it)\n"
@@ -80,24 +86,30 @@ static BOOL LaunchedByController(void)
 }
 
 /*
- * Appends "<UTC time> pid=<pid> unit=<n> <event>" to the journal. One WriteFile
- * per line on a handle opened for appending: the line reaches the file system
- * cache whole, so it survives the process being killed a moment later.
+ * Appends "<UTC time> pid=<pid> unit=<n> <event> tick=<t>" to the journal. One
+ * WriteFile per line on a handle opened for appending: the line reaches the
+ * file system cache whole, so it survives the process being killed a moment
+ * later. The tick (IpcTickNowU64, 100 ns units, the same count in every
+ * process) comes last, so a reader of the older lines reads these too; it
+ * times what the millisecond UTC time cannot, such as the gap between one
+ * listener's last unit and the next one's first after a failover.
  */
 static void Journal(HANDLE journal, unsigned long unit, const char *event)
 {
-    char line[128];
+    char line[160];
     SYSTEMTIME t;
     DWORD written;
     int n;
+    unsigned long long tick;
 
     if (journal == NULL) {
         return;
     }
+    tick = (unsigned long long)IpcTickNowU64();
     GetSystemTime(&t);
-    n = snprintf(line, ARRAYSIZE(line), "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ pid=%lu unit=%lu %s\r\n", t.wYear,
-                 t.wMonth, t.wDay, t.wHour, t.wMinute, t.wSecond, t.wMilliseconds,
-                 (unsigned long)GetCurrentProcessId(), unit, event);
+    n = snprintf(line, ARRAYSIZE(line), "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ pid=%lu unit=%lu %s tick=%llu\r\n",
+                 t.wYear, t.wMonth, t.wDay, t.wHour, t.wMinute, t.wSecond, t.wMilliseconds,
+                 (unsigned long)GetCurrentProcessId(), unit, event, tick);
     if (n > 0 && n < (int)ARRAYSIZE(line)) {
         WriteFile(journal, line, (DWORD)n, &written, NULL);
     }

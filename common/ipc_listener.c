@@ -4,6 +4,7 @@
 #include "ipc_listener.h"
 
 #include "ipc_console.h"
+#include "ipc_env.h"
 #include "ipc_error.h"
 #include "ipc_exit.h"
 #include "ipc_handle.h"
@@ -12,21 +13,30 @@
 #include "ipc_name.h"
 #include "ipc_named.h"
 #include "ipc_process.h"
+#include "ipc_standby.h"
 #include "ipc_text.h"
 #include "ipc_time.h"
 
 struct IpcListener {
     HANDLE lock;            /* NAME|listener, owned while we live: one listener per NAME */
     IpcMapping map;
-    volatile IpcHeader *h;  /* our header; NULL on a 4-byte mapping in the C# sample's format */
+    /*
+     * Our header; NULL on a 4-byte mapping in the C# sample's format, and for
+     * a standby that never became NAME's listener or took the lock over a
+     * pending stop: it writes nothing into the header that is not its own.
+     */
+    volatile IpcHeader *h;
     BOOL published;         /* FALSE when a close message was pending at start */
     BOOL said_close;        /* "Received shutdown message" already printed */
+    BOOL restarting;        /* closing because restart_pid names us: no stop request is consumed */
 };
 
 /* Set by the console control handler; read between units. */
 static volatile LONG g_ctrl_stop = 0;
 /* Signalled by IpcListenerClose, so a closing console waits for the running unit. */
 static HANDLE g_finished = NULL;
+/* Signalled by the console control handler too: a standby waits for it beside NAME's lock. */
+static HANDLE g_ctrl_event = NULL;
 /*
  * The open listener's header, for the handler, which has no context argument.
  * The handler holds g_header_lock shared while it writes; IpcListenerClose
@@ -49,6 +59,9 @@ static SRWLOCK g_header_lock = SRWLOCK_INIT;
 static BOOL WINAPI CtrlHandler(DWORD type)
 {
     InterlockedExchange(&g_ctrl_stop, 1);
+    if (g_ctrl_event != NULL) {
+        SetEvent(g_ctrl_event);
+    }
     AcquireSRWLockShared(&g_header_lock);
     if (g_header != NULL) {
         g_header->state = IPC_STATE_STOPPING;
@@ -174,17 +187,46 @@ static int WriteIdentity(volatile IpcHeader *h, BOOL *last_stopped)
     IpcHeaderWrite64(&h->last_progress, 0);
     IpcHeaderWrite64(&h->last_progress_tick, 0);
     IpcHeaderWrite64(&h->listener_created, created);
+    /*
+     * A restart request naming our pid before we published it was meant for
+     * an earlier process with the same pid (Windows reuses pids): not for us.
+     */
+    InterlockedCompareExchange((volatile LONG *)&h->restart_pid, 0, (LONG)GetCurrentProcessId());
     h->listener_pid = GetCurrentProcessId();
     h->state = IPC_STATE_RUNNING;
     return IPC_EXIT_OK;
+}
+
+/* A manual-reset event of this process that nobody has signalled yet, into *event unless it exists. */
+static int CreateProcessEvent(HANDLE *event)
+{
+    DWORD code;
+
+    if (*event == NULL) {
+        *event = CreateEventW(NULL, TRUE, FALSE, NULL);
+        if (*event == NULL) {
+            code = GetLastError();
+            return IpcFailWin32(L"CreateEventW", code, L"cannot create an event");
+        }
+    }
+    return IPC_EXIT_OK;
+}
+
+/* Launched as the standby: the controller sets IPC_STANDBY=1 in its environment. */
+static BOOL LaunchedAsStandby(void)
+{
+    wchar_t value[8];
+    DWORD n = GetEnvironmentVariableW(IPC_ENV_STANDBY, value, ARRAYSIZE(value));
+    return n == 1 && value[0] == L'1';
 }
 
 int IpcListenerOpen(const wchar_t *name, IpcListener **out)
 {
     int rc;
     IpcListener *l = NULL;
-    DWORD code;
     BOOL last_stopped = FALSE;
+    BOOL standby = LaunchedAsStandby();
+    IpcStandbyOutcome outcome = IPC_STANDBY_OWNED;
     wchar_t reason[IPC_ERROR_TEXT_MAX];
 
     if (!IpcCheckName(name, reason, ARRAYSIZE(reason))) {
@@ -196,31 +238,53 @@ int IpcListenerOpen(const wchar_t *name, IpcListener **out)
         rc = IpcFailWin32(L"HeapAlloc", ERROR_NOT_ENOUGH_MEMORY, L"cannot start the listener");
         goto cleanup;
     }
-    if (g_finished == NULL) {
-        g_finished = CreateEventW(NULL, TRUE, FALSE, NULL);
-        if (g_finished == NULL) {
-            code = GetLastError();
-            rc = IpcFailWin32(L"CreateEventW", code, L"cannot create an event");
-            goto cleanup;
-        }
+    rc = CreateProcessEvent(&g_finished);
+    if (rc == IPC_EXIT_OK) {
+        rc = CreateProcessEvent(&g_ctrl_event);
+    }
+    if (rc != IPC_EXIT_OK) {
+        goto cleanup;
     }
     SetConsoleCtrlHandler(CtrlHandler, TRUE);
 
-    rc = TakeLock(name, &l->lock);
+    rc = standby ? IpcStandbyWait(name, g_ctrl_event, &l->lock, &l->map, &outcome) : TakeLock(name, &l->lock);
     if (rc != IPC_EXIT_OK) {
         goto cleanup;
     }
-    rc = IpcMappingCreateOrFail(name, &l->map);
-    if (rc != IPC_EXIT_OK) {
+    if (outcome != IPC_STANDBY_OWNED && outcome != IPC_STANDBY_TOOK_OVER) {
+        /*
+         * Retired, stopped from the console while waiting, or the lock taken
+         * over a pending stop: a listener with no header of its own, whose
+         * IpcListenerShouldClose says TRUE at once; the stop stays pending.
+         */
+        l->said_close = outcome != IPC_STANDBY_STOP_PENDING;
+        *out = l;
+        l = NULL;
         goto cleanup;
+    }
+    if (l->map.view == NULL) {
+        rc = IpcMappingCreateOrFail(name, &l->map);
+        if (rc != IPC_EXIT_OK) {
+            goto cleanup;
+        }
     }
     /* Our header when we created the mapping or found one of ours; NULL for the C# sample's 4-byte format. */
     l->h = IpcMappingHeader(&l->map);
+    if (standby && l->h != NULL) {
+        /* The lock was free (or is ours now): no longer anyone's standby. */
+        IpcStandbyClear(l->h);
+    }
     rc = WriteIdentity(l->h, &last_stopped);
     if (rc != IPC_EXIT_OK) {
         goto cleanup;
     }
-    l->published = PublishPid(&l->map, l->h, last_stopped, (LONG)GetCurrentProcessId());
+    /*
+     * Right after a takeover, a -1 at offset 0 is never stale: the listener
+     * before us replaced any stale one when it started, so it is a stop sent
+     * since, which we honour.
+     */
+    l->published = PublishPid(&l->map, l->h, last_stopped && outcome != IPC_STANDBY_TOOK_OVER,
+                              (LONG)GetCurrentProcessId());
     AcquireSRWLockExclusive(&g_header_lock);
     g_header = l->h;
     ReleaseSRWLockExclusive(&g_header_lock);
@@ -247,6 +311,15 @@ BOOL IpcListenerShouldClose(IpcListener *l)
             IpcPrint(L"Received shutdown message");
             l->said_close = TRUE;
         }
+        l->restarting = FALSE;
+    } else if (l->h != NULL && l->h->restart_pid == GetCurrentProcessId()) {
+        /* --restart asked this listener alone to go: the controller and a standby stay. */
+        if (!l->said_close) {
+            IpcPrint(L"Restart requested (ConsoleAppController --restart): finishing and exiting");
+            l->said_close = TRUE;
+        }
+        l->restarting = TRUE;
+        close = TRUE;
     } else if (InterlockedCompareExchange(&g_ctrl_stop, 0, 0) != 0) {
         if (!l->said_close) {
             IpcPrint(L"Stop requested from the console (Ctrl+C or the window closing)");
@@ -290,7 +363,12 @@ void IpcListenerUnitDone(IpcListener *l)
     }
 }
 
-/* Records the stop (state, consumed stop requests) and lets go of the lock, keeping the mapping. */
+/*
+ * Records the stop (state, consumed stop requests) and lets go of the lock,
+ * keeping the mapping. A listener that leaves for a restart consumes no stop
+ * request: one sent meanwhile was not honoured by it, and must still stop
+ * whoever takes NAME next.
+ */
 static void Finish(IpcListener *l, uint32_t state)
 {
     /* The console handler writes into the header: from now on it finds none. */
@@ -298,7 +376,9 @@ static void Finish(IpcListener *l, uint32_t state)
     g_header = NULL;
     ReleaseSRWLockExclusive(&g_header_lock);
     if (l->h != NULL) {
-        l->h->stop_acked = l->h->stop_requests;
+        if (!l->restarting) {
+            l->h->stop_acked = l->h->stop_requests;
+        }
         l->h->state = state;
     }
     if (l->lock != NULL) {

@@ -4,10 +4,14 @@
  * Link common/ and a worker gets what ConsoleAppListener does: one listener per
  * name, its pid published for the controller, close messages (from the
  * controller, --stop, the C# sample's controller, Ctrl+C) honoured between units,
- * progress recorded for --status and --hang-timeout:
+ * progress recorded for --status and --hang-timeout, and a hot standby
+ * (ConsoleAppController --standby) that takes over the moment the active
+ * worker dies:
  *
  *     IpcListener *l = NULL;
- *     int rc = IpcListenerOpen(L"MyWorker", &l);
+ *     int rc;
+ *     LoadWhatTakesSeconds();                      // yours: a model, a pool, a cache
+ *     rc = IpcListenerOpen(L"MyWorker", &l);       // a standby waits here, ready
  *     if (rc != IPC_EXIT_OK) return rc;          // the reason is already printed
  *     while (!IpcListenerShouldClose(l)) {
  *         IpcListenerUnitStarted(l);
@@ -44,14 +48,32 @@ typedef struct IpcListener IpcListener;
  * While the listener is open, a console control handler turns Ctrl+C,
  * Ctrl+Break and closing the console into a graceful stop (the header shows
  * stopping at once); it is removed again when IpcListenerOpen fails.
+ *
+ * With IPC_STANDBY=1 in the environment (a controller's --standby launches
+ * its standby so), a lock held by a live listener is no refusal: the worker
+ * records itself in the header as NAME's standby (its pid, start time and
+ * state "waiting"), creates its retire event NAME|retire<pid>, and sleeps in
+ * the kernel until the lock is its own, so it should do its slow
+ * initialisation before this call. When the active listener exits or dies it
+ * takes over at once: failovers counted, its pid published as above, and it
+ * returns IPC_EXIT_OK. It also returns IPC_EXIT_OK, with a listener for which
+ * IpcListenerShouldClose is TRUE at once and that writes nothing into the
+ * header, when it is retired, stopped from the console while it waits, or
+ * takes the lock over a pending stop (it prints "Received shutdown message"
+ * and leaves the stop for the next one). A second standby while a live one
+ * waits, or a listener on the C# sample's 4-byte mapping (no room to record a
+ * standby), is IPC_EXIT_LISTENER_RUNNING.
  */
 int IpcListenerOpen(const wchar_t *name, IpcListener **out);
 
 /*
  * IpcListenerShouldClose - call between units: TRUE when the close message is
- * at offset 0, a stop request is pending, or Ctrl+C/Ctrl+Break/closing the
- * console asked us to stop. Prints "Received shutdown message" (the C#
- * sample's words) the first time it says TRUE for a close message.
+ * at offset 0, a stop request is pending, the header's restart_pid names this
+ * process (ConsoleAppController --restart: this listener alone is to finish
+ * and exit, so that the next one takes over), or Ctrl+C/Ctrl+Break/closing
+ * the console asked us to stop. Prints "Received shutdown message" (the C#
+ * sample's words) the first time it says TRUE for a close message, and a line
+ * saying so for a restart.
  */
 BOOL IpcListenerShouldClose(IpcListener *listener);
 
@@ -60,8 +82,9 @@ void IpcListenerUnitStarted(IpcListener *listener);
 void IpcListenerUnitDone(IpcListener *listener);
 
 /*
- * IpcListenerClose - record that we stopped (consuming the stop request),
- * release the mapping and the lock, remove the console control handler, and
+ * IpcListenerClose - record that we stopped (consuming the stop requests,
+ * unless we leave for a restart, which honours none), release the mapping
+ * and the lock, remove the console control handler, and
  * free the listener. Safe with NULL. Call it after the last unit, so a new
  * listener can take NAME at once.
  */

@@ -81,18 +81,23 @@ static DWORD TryOwn(HANDLE mutex)
     }
 }
 
-DWORD IpcNamedMutexTryAcquire(const wchar_t *name, const wchar_t *suffix, HANDLE *out)
+DWORD IpcNamedMutexCreate(const wchar_t *name, const wchar_t *suffix, HANDLE *out)
 {
-    DWORD err;
-    HANDLE mutex = NULL;
     BOOL existed = FALSE;
     wchar_t full[MAX_PATH];
 
     if (!IpcDerivedName(name, suffix, full, MAX_PATH)) {
-        err = ERROR_FILENAME_EXCED_RANGE;
-        goto cleanup;
+        return ERROR_FILENAME_EXCED_RANGE;
     }
-    err = IpcNamedObjectCreate(&kMutexType, NULL, full, &mutex, &existed, NULL);
+    return IpcNamedObjectCreate(&kMutexType, NULL, full, out, &existed, NULL);
+}
+
+DWORD IpcNamedMutexTryAcquire(const wchar_t *name, const wchar_t *suffix, HANDLE *out)
+{
+    DWORD err;
+    HANDLE mutex = NULL;
+
+    err = IpcNamedMutexCreate(name, suffix, &mutex);
     if (err != ERROR_SUCCESS) {
         goto cleanup;
     }

@@ -42,6 +42,15 @@ DWORD IpcNamedObjectCreate(const IpcNamedType *type, const void *context, const 
                            BOOL *existed, const wchar_t **failed_api);
 
 /*
+ * IpcNamedMutexCreate - create or open the mutex NAME+SUFFIX without owning
+ * it, for a caller that waits for it (a standby listener waits for NAME's
+ * lock). A new mutex gets the private DACL; an existing one is used only when
+ * its owner is trusted (ERROR_INVALID_OWNER when not). ERROR_SUCCESS with the
+ * handle in *out; otherwise the Windows error, *out untouched.
+ */
+DWORD IpcNamedMutexCreate(const wchar_t *name, const wchar_t *suffix, HANDLE *out);
+
+/*
  * IpcNamedMutexTryAcquire - create or open the mutex NAME+SUFFIX and try to own
  * it without waiting. ERROR_SUCCESS: owned (an abandoned mutex, left by a
  * process that died, counts as owned), *out holds it. ERROR_ALREADY_EXISTS: a

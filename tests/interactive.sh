@@ -227,6 +227,38 @@ journal_complete() {
     fi
 }
 
+# A standby started by hand in a console (IPC_STANDBY=1) while a listener works: Ctrl+C ends its wait
+# at once (the wait is in the kernel, on an event the console handler signals); it does no unit and
+# exits 0 after Enter, and the listener works on and still holds NAME.
+test_standby_ctrl_c() {
+    local name=Isbc-$$ s=standby_active s2=standby_ctrl_c pid
+    NAMES+=("$name")
+    start_hand_listener "$s" "$name" || return 1
+    pid=$HAND_PID
+    start "$s2" env IPC_STANDBY=1 wine "$LISTENER" "$name" --work-ms 300 || {
+        REASON="tmux new-session failed"
+        return 1
+    }
+    expect_screen "$s2" "ready; waiting to take over from the listener (pid $pid)" 15 || return 1
+    tmx send-keys -t "$s2" C-c
+    expect_screen "$s2" "Stop requested from the console" 10 || return 1
+    expect_screen "$s2" "Close message received. Hit Enter to close" 5 || return 1
+    tmx send-keys -t "$s2" Enter
+    expect_exit "$s2" 0 15 || return 1
+    if [ "$(count_screen "$s2" "Performing processing")" -ne 0 ]; then
+        REASON="the standby did a unit of work"
+        return 1
+    fi
+    if [ "$(listener_pid "$name")" != "$pid" ]; then
+        REASON="the listener (pid $pid) no longer holds $name after its standby's Ctrl+C"
+        return 1
+    fi
+    wine "$CONTROLLER" --stop "$name" </dev/null >/dev/null 2>&1
+    expect_screen "$s" "Close message received. Hit Enter to close" 15 || return 1
+    tmx send-keys -t "$s" Enter
+    expect_exit "$s" 0 15
+}
+
 # run_test NAME FUNCTION: number, run and report one test; on failure show the screens.
 run_test() {
     local name=$1 fn=$2 s
@@ -675,7 +707,7 @@ stop_task() {
 
 # ended_units FILE: how many units a listener journal records as finished.
 ended_units() {
-    tr -d '\r' <"$1" 2>/dev/null | grep -c ' end$' || true
+    tr -d '\r' <"$1" 2>/dev/null | grep -cE ' end( tick=[0-9]+)?$' || true
 }
 
 # Under a task nothing typed into the console stops the service: the installed
@@ -823,6 +855,7 @@ run_test interactive_controller_ctrl_c test_controller_ctrl_c
 run_test interactive_controller_key_after_ctrl_c test_controller_key_after_ctrl_c
 run_test interactive_controller_console_closed test_controller_console_closed
 run_test interactive_listener_run_ctrl_c test_listener_run_ctrl_c
+run_test interactive_standby_ctrl_c test_standby_ctrl_c
 run_test interactive_task_keys_do_not_stop test_task_keys_do_not_stop
 run_test interactive_task_end_cuts_unit test_task_end_cuts_unit
 

@@ -116,6 +116,16 @@ TEST_DECLARE(faults_hang_listener_without_tick)
 /* test_journal.c: the listener's journal: no unit lost across kills */
 TEST_DECLARE(faults_journal_no_unit_lost)
 
+/* test_standby.c: the standby listener (IPC_STANDBY=1) without a controller */
+TEST_DECLARE(standby_waits_while_active_works)
+TEST_DECLARE(standby_takes_over_killed_active)
+TEST_DECLARE(standby_stop_reaches_both)
+TEST_DECLARE(standby_retired)
+TEST_DECLARE(standby_takes_over_restart)
+TEST_DECLARE(standby_second_refused)
+TEST_DECLARE(standby_sample_mapping_refused)
+TEST_DECLARE(standby_restart_pid_alone)
+
 /* test_status.c: --status in every state */
 TEST_DECLARE(unattended_status_not_running_and_garbage)
 TEST_DECLARE(unattended_status_supervised)
@@ -290,6 +300,15 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(faults_hang_listener_without_tick, 40000)
     /* test_journal.c */
     TEST_ENTRY(faults_journal_no_unit_lost, 60000)
+    /* test_standby.c */
+    TEST_ENTRY(standby_waits_while_active_works, 40000)
+    TEST_ENTRY(standby_takes_over_killed_active, 45000)
+    TEST_ENTRY(standby_stop_reaches_both, 40000)
+    TEST_ENTRY(standby_retired, 40000)
+    TEST_ENTRY(standby_takes_over_restart, 45000)
+    TEST_ENTRY(standby_second_refused, 40000)
+    TEST_ENTRY(standby_sample_mapping_refused, 40000)
+    TEST_ENTRY(standby_restart_pid_alone, 40000)
     /* test_status.c */
     TEST_ENTRY(unattended_status_not_running_and_garbage, 30000)
     TEST_ENTRY(unattended_status_supervised, 45000)

@@ -59,6 +59,28 @@ TestProc *TestStartListener(const wchar_t *name, DWORD work_ms)
     return proc;
 }
 
+TestProc *TestSpawnJournaled(const wchar_t *name, DWORD work_ms, const wchar_t *journal, BOOL standby)
+{
+    wchar_t exe[TEST_PATH_CAP];
+    wchar_t cmd[TEST_PATH_CAP * 3];
+    wchar_t work[32];
+    TestProc *proc;
+
+    TestBinPath(TEST_LISTENER_EXE, exe, TEST_PATH_CAP);
+    swprintf(work, 32, L"%lu", (unsigned long)work_ms);
+    TestCommandLine(cmd, TEST_PATH_CAP * 3, exe, name, L"--work-ms", work, L"--journal", journal,
+                    (const wchar_t *)NULL);
+    /* Inherited from this process's environment, as the controller passes it. */
+    if (standby) {
+        TestSetEnv(L"IPC_STANDBY", L"1");
+    }
+    proc = TestSpawnEx(cmd, TEST_SPAWN_SPLIT_STDERR);
+    if (standby) {
+        TestSetEnv(L"IPC_STANDBY", NULL);
+    }
+    return proc;
+}
+
 static TestProc *SpawnWithArgs(const wchar_t *exe, unsigned flags, va_list ap)
 {
     wchar_t *cmd = (wchar_t *)malloc(TEST_CMD_CAP * sizeof(wchar_t));

@@ -267,7 +267,7 @@ cleanup:
 
 /*
  * Read the journal the listener writes with --journal ("<time> pid=P unit=N
- * start|end" per line) and pair every start with its end. FALSE when the file
+ * start|end tick=T" per line) and pair every start with its end. FALSE when the file
  * cannot be read.
  */
 static BOOL ReadJournal(const wchar_t *path, JournalSummary *out)
@@ -346,6 +346,117 @@ cleanup:
     free(text);
     free(entries);
     return ok;
+}
+
+/* One journal line with its tick (0 when the line has none). */
+typedef struct TickedEntry {
+    unsigned long pid;
+    unsigned long unit;
+    BOOL end;
+    uint64_t tick;
+} TickedEntry;
+
+/* The journal's start and end lines in file order, into a malloc'ed array (free it); fails the test when unreadable. */
+static TickedEntry *ReadTicked(const wchar_t *path, size_t *count)
+{
+    char *text = ReadWholeFile(path);
+    TickedEntry *entries = (TickedEntry *)malloc(JOURNAL_MAX_ENTRIES * sizeof(TickedEntry));
+    char *line;
+    char *next;
+    size_t n = 0;
+
+    ASSERT_MSG(text != NULL && entries != NULL, L"cannot read the journal %ls", path);
+    for (line = text; *line != '\0' && n < JOURNAL_MAX_ENTRIES; line = next) {
+        char *eol = strchr(line, '\n');
+        char *pid;
+        char *unit;
+        char *event;
+        char *tick;
+
+        next = eol != NULL ? eol + 1 : line + strlen(line);
+        if (eol != NULL) {
+            *eol = '\0';
+        }
+        pid = strstr(line, " pid=");
+        unit = strstr(line, " unit=");
+        if (pid == NULL || unit == NULL) {
+            continue;
+        }
+        event = strchr(unit + 1, ' ');
+        if (event == NULL || (strncmp(event, " start", 6) != 0 && strncmp(event, " end", 4) != 0)) {
+            continue;
+        }
+        tick = strstr(event, " tick=");
+        entries[n].pid = strtoul(pid + 5, NULL, 10);
+        entries[n].unit = strtoul(unit + 6, NULL, 10);
+        entries[n].end = strncmp(event, " end", 4) == 0;
+        entries[n].tick = tick != NULL ? _strtoui64(tick + 6, NULL, 10) : 0;
+        ASSERT_MSG(entries[n].tick != 0, L"a journal line without its tick in %ls: %hs", path, line);
+        n++;
+    }
+    free(text);
+    *count = n;
+    return entries;
+}
+
+/* The index of the end of entries[i]'s unit after it, or count when that unit never ended. */
+static size_t EndOf(const TickedEntry *entries, size_t count, size_t i)
+{
+    size_t j;
+
+    for (j = i + 1; j < count; j++) {
+        if (entries[j].end && entries[j].pid == entries[i].pid && entries[j].unit == entries[i].unit) {
+            return j;
+        }
+    }
+    return count;
+}
+
+void TestAssertJournalOneAtATime(const wchar_t *path, size_t *starts)
+{
+    size_t count = 0;
+    TickedEntry *entries = ReadTicked(path, &count);
+    size_t i;
+    size_t j;
+    size_t n = 0;
+
+    for (i = 0; i < count; i++) {
+        ASSERT_MSG(i == 0 || entries[i].tick >= entries[i - 1].tick,
+                   L"journal %ls: the tick goes back at line %lu (pid %lu unit %lu)", path, (unsigned long)i + 1,
+                   entries[i].pid, entries[i].unit);
+        if (entries[i].end) {
+            continue;
+        }
+        n++;
+        for (j = 0; j < i; j++) {
+            size_t end = EndOf(entries, count, j);
+            ASSERT_MSG(entries[j].end || entries[j].pid == entries[i].pid || end < i || end == count,
+                       L"journal %ls: pid %lu started unit %lu while pid %lu was inside unit %lu", path,
+                       entries[i].pid, entries[i].unit, entries[j].pid, entries[j].unit);
+        }
+    }
+    free(entries);
+    if (starts != NULL) {
+        *starts = n;
+    }
+}
+
+uint64_t TestJournalTick(const wchar_t *path, DWORD pid, const char *event, BOOL first)
+{
+    size_t count = 0;
+    TickedEntry *entries = ReadTicked(path, &count);
+    BOOL end = strcmp(event, "end") == 0;
+    uint64_t tick = 0;
+    size_t i;
+
+    for (i = 0; i < count; i++) {
+        if (entries[i].pid == pid && entries[i].end == end && (tick == 0 || !first)) {
+            tick = entries[i].tick;
+        }
+    }
+    free(entries);
+    ASSERT_MSG(tick != 0, L"journal %ls: no %hs line of pid %lu", path, event, (unsigned long)pid);
+    return tick;
 }
 
 /* Wait until the journal holds text. */

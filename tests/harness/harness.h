@@ -344,6 +344,8 @@ size_t TestCountOwnChildren(TestProc *proc);
 BOOL TestReadMessage(const wchar_t *name, LONG *out);
 /* TestWriteMessage - write value at offset 0 (a plain write, as the C# sample does); FALSE without a mapping. */
 BOOL TestWriteMessage(const wchar_t *name, LONG value);
+/* TestWriteHeaderU32 - write a 32-bit header field at offset (one interlocked write); FALSE without a mapping. */
+BOOL TestWriteHeaderU32(const wchar_t *name, size_t offset, uint32_t value);
 /* TestReadBytes - copy the first len bytes (at most a page) of mapping name; FALSE without a mapping. */
 BOOL TestReadBytes(const wchar_t *name, unsigned char *out, size_t len);
 /* TestMappingExists - TRUE when OpenFileMappingW finds name. */
@@ -417,6 +419,13 @@ ULONGLONG TestNowMs(void);
 void TestPadName(wchar_t *out, size_t cap, const wchar_t *prefix, size_t length, wchar_t fill);
 
 /* ---- driving the programs (drive.c) ---- */
+
+/*
+ * TestSpawnJournaled - spawn ConsoleAppListener.exe NAME --work-ms work_ms
+ * --journal journal, stderr apart; with standby, IPC_STANDBY=1 is in its
+ * environment, as a controller launches its standby. Does not wait.
+ */
+TestProc *TestSpawnJournaled(const wchar_t *name, DWORD work_ms, const wchar_t *journal, BOOL standby);
 
 /* TestStartListener - spawn ConsoleAppListener.exe NAME --work-ms work_ms and wait for its pid at offset 0. */
 TestProc *TestStartListener(const wchar_t *name, DWORD work_ms);
@@ -555,6 +564,15 @@ void TestAssertStamped(const wchar_t *log, const wchar_t *path);
 void TestLogPaths(const wchar_t *name, wchar_t *log, wchar_t *sibling, size_t cap);
 /* Remove a log and its rotated copies (temporary files of a passed test). */
 void TestRemoveLogs(const wchar_t *path);
+/*
+ * Never two listeners inside a unit at once: in the journal's order, no unit
+ * starts while a unit of another pid has started and ends later (a unit cut
+ * by a kill has no end, and is over when the next one starts), and the ticks
+ * never go back. *starts (if not NULL) gets the number of "start" lines.
+ */
+void TestAssertJournalOneAtATime(const wchar_t *path, size_t *starts);
+/* The tick of the first (last: FALSE) line of pid with event ("start" or "end"); fails the test when there is none. */
+uint64_t TestJournalTick(const wchar_t *path, DWORD pid, const char *event, BOOL first);
 /* Wait until the journal holds text. */
 BOOL TestWaitJournal(const wchar_t *path, const char *text, DWORD timeout_ms);
 /* Every unit that started in the journal ended: the check after a run. */

@@ -102,6 +102,24 @@ BOOL TestWriteMessage(const wchar_t *name, LONG value)
     return TRUE;
 }
 
+BOOL TestWriteHeaderU32(const wchar_t *name, size_t offset, uint32_t value)
+{
+    HANDLE section = NULL;
+    SIZE_T size = 0;
+    void *view = MapByName(name, FILE_MAP_READ | FILE_MAP_WRITE, &section, &size);
+
+    if (view == NULL) {
+        return FALSE;
+    }
+    if (offset + sizeof(LONG) > size) {
+        Unmap(view, section);
+        return FALSE;
+    }
+    InterlockedExchange((volatile LONG *)((unsigned char *)view + offset), (LONG)value);
+    Unmap(view, section);
+    return TRUE;
+}
+
 DWORD TestWaitPublished(const wchar_t *name, DWORD not_pid, DWORD timeout_ms)
 {
     ULONGLONG deadline = TestNowMs() + timeout_ms;

@@ -1,0 +1,55 @@
+/*
+ * ipc_standby.h - a standby listener's wait for NAME's lock (the listener side
+ * of ConsoleAppController --standby; IpcListenerOpen calls it when IPC_STANDBY=1
+ * is in the environment).
+ *
+ * The standby records itself in the header (standby_created, standby_pid,
+ * standby_state), creates its retire event NAME|retire<pid>, and sleeps in the
+ * kernel until NAME|listener is its own (the active listener let go or died),
+ * its retire event is signalled, or Ctrl+C asks it to stop.
+ */
+#ifndef IPC_STANDBY_H
+#define IPC_STANDBY_H
+
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+
+#include "ipc_layout.h"
+#include "ipc_mapping.h"
+
+/* How IpcStandbyWait ended, when it returned IPC_EXIT_OK. */
+typedef enum IpcStandbyOutcome {
+    IPC_STANDBY_OWNED = 0,        /* the lock was free: this process is simply NAME's listener */
+    IPC_STANDBY_TOOK_OVER = 1,    /* the active listener let go or died: this process takes over */
+    IPC_STANDBY_STOP_PENDING = 2, /* the lock is ours, but a stop is pending: no unit, nothing written */
+    IPC_STANDBY_RETIRED = 3,      /* the retire event was signalled: exit without a unit */
+    IPC_STANDBY_CTRL_STOP = 4     /* Ctrl+C, Ctrl+Break or the console closing while waiting */
+} IpcStandbyOutcome;
+
+/*
+ * IpcStandbyWait - take NAME|listener, waiting as NAME's standby while a live
+ * listener holds it. ctrl_event is signalled by the caller's console control
+ * handler. Returns IPC_EXIT_OK with *outcome set and, for OWNED, TOOK_OVER and
+ * STOP_PENDING, the lock owned by this thread in *lock; *map holds the mapping
+ * NAME whenever it had to be opened (the caller opens it otherwise). After
+ * TOOK_OVER the header's failovers has been counted and this process's standby
+ * fields cleared; the caller publishes its pid as any listener does. After
+ * STOP_PENDING, RETIRED and CTRL_STOP nothing more may be written to the
+ * header: the -1 and the stop counters stay for the next one. Otherwise, after
+ * printing the reason, IPC_EXIT_LISTENER_RUNNING (another live standby already
+ * waits, named; or the mapping is in the C# sample's 4-byte format, which has
+ * no room for a standby), IPC_EXIT_NAME_IN_USE or IPC_EXIT_FAILURE, with the
+ * outputs untouched and nothing of this process left in the header.
+ */
+int IpcStandbyWait(const wchar_t *name, HANDLE ctrl_event, HANDLE *lock, IpcMapping *map,
+                   IpcStandbyOutcome *outcome);
+
+/*
+ * IpcStandbyClear - if the header records this process as its standby,
+ * record none (standby_pid by compare-and-swap, then standby_state).
+ */
+void IpcStandbyClear(volatile IpcHeader *h);
+
+#endif
