@@ -236,9 +236,11 @@ typedef struct CpuUse {
  * terminated one right after the other: pub[i] awaits pair i's next pid,
  * t_kill[i] is its kill, *m0 the CPU just before. spin_ms < 0: returns 0 and
  * the caller polls; else a thread polls during the kills (WaitPublishedSpin)
- * and the count published is returned.
+ * and the count published is returned. t_gone (or NULL): when each killed
+ * process was seen gone.
  */
-int PairsKillAtOnce(Bench *b, Pair *pairs, int n, Pub *pub, double *t_kill, DWORD server, CpuMark *m0, double spin_ms);
+int PairsKillAtOnce(Bench *b, Pair *pairs, int n, Pub *pub, double *t_kill, double *t_gone, DWORD server, CpuMark *m0,
+                    double spin_ms);
 /* MarkCpu - under Wine, the host's CPU (/proc/stat) and the wineserver's (server: its Linux pid, or 0) now. */
 void MarkCpu(Bench *b, DWORD server, CpuMark *m);
 /* AddUse - adds what was used between a and z to u. */

@@ -437,11 +437,16 @@ static DWORD WINAPI PollerMain(LPVOID arg)
  * just before. spin_ms < 0: returns 0, the caller polls. Else a thread of the
  * bench polls (WaitPublishedSpin, up to 120 s) from before the first kill, so
  * that a listener published during the kills is seen then; returns how many
- * were published.
+ * were published. t_gone (NULL: not wanted): when each killed process was
+ * seen gone (0 when not within 20 s), waited for meanwhile.
  */
-int PairsKillAtOnce(Bench *b, Pair *pairs, int n, Pub *pub, double *t_kill, DWORD server, CpuMark *m0, double spin_ms)
+int PairsKillAtOnce(Bench *b, Pair *pairs, int n, Pub *pub, double *t_kill, double *t_gone, DWORD server, CpuMark *m0,
+                    double spin_ms)
 {
     HANDLE h[MAX_PAIRS];
+    HANDLE left[MAX_PAIRS];
+    int which[MAX_PAIRS];
+    int nleft = 0;
     HANDLE thread = NULL;
     Poller q;
     double t_last = 0.0;
@@ -477,6 +482,24 @@ int PairsKillAtOnce(Bench *b, Pair *pairs, int n, Pub *pub, double *t_kill, DWOR
         if (h[i] != NULL) {
             TerminateProcess(h[i], 1);
         }
+    }
+    /* Meanwhile, when each killed process is seen gone: the part of a takeover that is the system's. */
+    for (i = 0; t_gone != NULL && i < n; i++) {
+        t_gone[i] = 0.0;
+        if (h[i] != NULL) {
+            left[nleft] = h[i];
+            which[nleft++] = i;
+        }
+    }
+    while (t_gone != NULL && nleft > 0) {
+        DWORD r = WaitForMultipleObjects((DWORD)nleft, left, FALSE, 20000);
+        if (r >= WAIT_OBJECT_0 + (DWORD)nleft) {
+            break;
+        }
+        t_gone[which[r - WAIT_OBJECT_0]] = BenchNowMs();
+        left[r - WAIT_OBJECT_0] = left[nleft - 1];
+        which[r - WAIT_OBJECT_0] = which[nleft - 1];
+        nleft--;
     }
     if (thread != NULL) {
         WaitForSingleObject(thread, INFINITE);

@@ -859,7 +859,7 @@ static void ScaleOne(Bench *b, int n, int rounds, unsigned long work_ms, ScaleRe
         int got;
 
         /* Every listener past the start-up window, then all killed. */
-        PairsKillAtOnce(b, pairs, n, pub, t_kill, server, &m0, -1.0);
+        PairsKillAtOnce(b, pairs, n, pub, t_kill, NULL, server, &m0, -1.0);
         got = WaitPublished(pub, n, 120000.0);
         MarkCpu(b, server, &m1);
         AddUse(&res->use_restart, &m0, &m1);
