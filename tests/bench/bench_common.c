@@ -438,7 +438,9 @@ static DWORD WINAPI PollerMain(LPVOID arg)
  * bench polls (WaitPublishedSpin, up to 120 s) from before the first kill, so
  * that a listener published during the kills is seen then; returns how many
  * were published. t_gone (NULL: not wanted): when each killed process was
- * seen gone (0 when not within 20 s), waited for meanwhile.
+ * seen gone (0 when not within 20 s), waited for meanwhile; meant for a few
+ * (under Wine every wait that returns is a call to the wineserver, which the
+ * takeovers being timed need too).
  */
 int PairsKillAtOnce(Bench *b, Pair *pairs, int n, Pub *pub, double *t_kill, double *t_gone, DWORD server, CpuMark *m0,
                     double spin_ms)
