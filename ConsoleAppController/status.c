@@ -13,6 +13,7 @@
 #include "ipc_process.h"
 #include "ipc_text.h"
 #include "ipc_time.h"
+#include "log_paths.h"
 
 #include <string.h>
 
@@ -165,6 +166,7 @@ int RunStatus(const IpcControllerOptions *opt)
     }
     if (ours) {
         PrintHeader(&hdr, kind, now);
+        LogPathsPrint(name, &hdr, kind);
     }
 
 cleanup:

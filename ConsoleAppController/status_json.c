@@ -16,6 +16,7 @@
 #include "ipc_process.h"
 #include "ipc_text.h"
 #include "ipc_time.h"
+#include "log_paths.h"
 
 #include <string.h>
 
@@ -206,6 +207,7 @@ void StatusWriteJson(IpcJson *j, const wchar_t *typed, const StatusInfo *info)
         IpcJsonNull(j, L"pid");
     }
     IpcJsonEnd(j);
+    LogPathsWriteJson(j, info);
 
     if (ours) {
         const wchar_t *exit_name = ExitCodeName(info->hdr.last_exit_code);

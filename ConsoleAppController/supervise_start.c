@@ -21,6 +21,7 @@
 #include "ipc_process.h"
 #include "ipc_text.h"
 #include "ipc_version.h"
+#include "log_paths.h"
 
 /*
  * --log FILE: every line also goes to FILE; the listeners we launch log to its
@@ -233,6 +234,10 @@ static int StartUp(Controller *c)
     if (rc != IPC_EXIT_OK) {
         return rc;
     }
+    rc = LogPathsPublish(c->opt);
+    if (rc != IPC_EXIT_OK) {
+        return rc;
+    }
     rc = CreateEvents(c);
     if (rc != IPC_EXIT_OK || c->shutting_down) {
         return rc;
@@ -289,6 +294,7 @@ static void TearDown(Controller *c)
     }
     UnwatchListener(c);
     IpcMappingClose(&c->map);
+    LogPathsWithdraw();
     IpcHandleClose(&c->stop_event);
     IpcHandleClose(&c->exit_event);
     /* c->ctrl_event stays open: the control handler may still signal it until the process ends. */

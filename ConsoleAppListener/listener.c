@@ -25,6 +25,7 @@
 #include "ipc_exit.h"
 #include "ipc_handle.h"
 #include "ipc_log.h"
+#include "ipc_options.h"
 #include "ipc_text.h"
 #include "ipc_time.h"
 #include "ipc_version.h"

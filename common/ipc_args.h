@@ -13,6 +13,7 @@
 #include <wchar.h>
 
 #include "ipc_name.h"
+#include "ipc_options.h" /* IpcParseUnsigned and IpcParseExitCodes, declared here before they moved */
 #include "ipc_text.h"
 
 #define IPC_DEFAULT_NAME L"SampleApp"
@@ -26,22 +27,6 @@
 #define IPC_MAX_NO_RESTART_CODES 32          /* the most exit codes --no-restart-exit-codes takes */
 #define IPC_MAX_START_LIMIT 100ul            /* the largest --start-limit */
 #define IPC_DEFAULT_START_LIMIT_INTERVAL_MS 10000ul /* --start-limit without --start-limit-interval */
-
-/*
- * IpcParseUnsigned - parse a decimal count (milliseconds, bytes) in [min, max].
- * Returns true and sets *out; returns false, *out untouched, for anything else
- * (empty, signs, spaces, non-digits, overflow, out of range).
- */
-bool IpcParseUnsigned(const wchar_t *text, unsigned long min, unsigned long max, unsigned long *out);
-
-/*
- * IpcParseExitCodes - parse a comma-separated list of exit codes, each decimal
- * (0 to 4294967295) or hexadecimal with 0x (0xC0000005), at most cap of them.
- * Returns true and fills out[0..*count); returns false, outputs untouched, for
- * an empty list or item, anything else in an item, a value beyond 32 bits or
- * more than cap codes.
- */
-bool IpcParseExitCodes(const wchar_t *text, unsigned long *out, size_t cap, size_t *count);
 
 typedef enum IpcParseResult {
     IPC_PARSE_OK = 0,   /* options filled in; run */

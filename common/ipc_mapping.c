@@ -62,9 +62,9 @@ static const size_t kWideFields[] = {offsetof(IpcHeader, listener_created), offs
 
 /*
  * What the view really is, before a byte of it is read: committed, read-write
- * memory at least IPC_MAPPING_SIZE bytes long (IpcMappingClassify reads that
- * much; a view of the C# sample's 4-byte section spans a whole page, so it
- * passes). Anyone of this user can create the section NAME first, and these
+ * memory at least min_size bytes long (IPC_MAPPING_SIZE for NAME, which
+ * IpcMappingClassify reads; a view of the C# sample's 4-byte section spans a
+ * whole page, so it passes). Anyone of this user can create the section NAME first, and these
  * are the ways one that is not what it seems would hurt us:
  * - SEC_RESERVE (CreateFileMappingW): the view's pages are only reserved
  *   until the creator commits them with VirtualAlloc, and touching a reserved
@@ -78,7 +78,7 @@ static const size_t kWideFields[] = {offsetof(IpcHeader, listener_created), offs
  *   our writes private: no listener would ever see a close message).
  * Returns ERROR_SUCCESS or the IPC_ERROR_SECTION_* code naming the problem.
  */
-static DWORD CheckView(const void *view)
+static DWORD CheckView(const void *view, SIZE_T min_size)
 {
     MEMORY_BASIC_INFORMATION info;
 
@@ -91,14 +91,13 @@ static DWORD CheckView(const void *view)
     if (info.Protect != PAGE_READWRITE) {
         return IPC_ERROR_SECTION_NOT_WRITABLE;
     }
-    if (info.RegionSize < IPC_MAPPING_SIZE) {
+    if (info.RegionSize < min_size) {
         return IPC_ERROR_SECTION_TOO_SMALL;
     }
     return ERROR_SUCCESS;
 }
 
-/* Maps the whole section (size 0): the C# sample's section is only 4 bytes, yet its view spans a page. */
-static DWORD MapAll(HANDLE section, volatile IpcHeader **view)
+DWORD IpcSectionMap(HANDLE section, SIZE_T min_size, volatile void **view)
 {
     DWORD err;
     void *p = MapViewOfFile(section, FILE_MAP_READ | FILE_MAP_WRITE, 0, 0, 0);
@@ -108,13 +107,25 @@ static DWORD MapAll(HANDLE section, volatile IpcHeader **view)
         /* Our handle has FILE_MAP_WRITE: a refusal here is the section's own protection (see CheckView). */
         return err == ERROR_ACCESS_DENIED ? IPC_ERROR_SECTION_NOT_WRITABLE : err;
     }
-    err = CheckView(p);
+    err = CheckView(p, min_size);
     if (err != ERROR_SUCCESS) {
         UnmapViewOfFile(p);
         return err;
     }
-    *view = (volatile IpcHeader *)p;
+    *view = p;
     return ERROR_SUCCESS;
+}
+
+/* Maps the whole section (size 0): the C# sample's section is only 4 bytes, yet its view spans a page. */
+static DWORD MapAll(HANDLE section, volatile IpcHeader **view)
+{
+    volatile void *p = NULL;
+    DWORD err = IpcSectionMap(section, IPC_MAPPING_SIZE, &p);
+
+    if (err == ERROR_SUCCESS) {
+        *view = (volatile IpcHeader *)p;
+    }
+    return err;
 }
 
 IpcLayoutKind IpcMappingClassify(const IpcMapping *m, IpcHeader *out, const wchar_t **why)
@@ -233,16 +244,28 @@ int IpcMappingCreateOrFail(const wchar_t *name, IpcMapping *out)
     return IPC_EXIT_OK;
 }
 
-DWORD IpcMappingOpen(const wchar_t *name, IpcMapping *out)
+DWORD IpcSectionOpen(const wchar_t *name, HANDLE *out)
 {
-    DWORD err = ERROR_SUCCESS;
+    DWORD err;
     HANDLE section = OpenFileMappingW(FILE_MAP_READ | FILE_MAP_WRITE, FALSE, name);
 
     if (section == NULL) {
-        err = GetLastError();
-        goto cleanup;
+        return GetLastError();
     }
     err = IpcCheckNamedOwner(OpenFileMappingW, name);
+    if (err != ERROR_SUCCESS) {
+        CloseHandle(section);
+        return err;
+    }
+    *out = section;
+    return ERROR_SUCCESS;
+}
+
+DWORD IpcMappingOpen(const wchar_t *name, IpcMapping *out)
+{
+    HANDLE section = NULL;
+    DWORD err = IpcSectionOpen(name, &section);
+
     if (err != ERROR_SUCCESS) {
         goto cleanup;
     }

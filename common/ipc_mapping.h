@@ -47,6 +47,26 @@ int IpcMappingCreateOrFail(const wchar_t *name, IpcMapping *out);
  */
 DWORD IpcMappingOpen(const wchar_t *name, IpcMapping *out);
 
+/*
+ * IpcSectionOpen - OpenFileMappingW of the existing section NAME for reading
+ * and writing, used only when its owner is trusted (IpcCheckNamedOwner).
+ * ERROR_SUCCESS with the handle in *out; ERROR_FILE_NOT_FOUND when there is
+ * none, ERROR_INVALID_HANDLE when NAME is another type of object,
+ * ERROR_INVALID_OWNER when its owner is not trusted; *out then untouched.
+ */
+DWORD IpcSectionOpen(const wchar_t *name, HANDLE *out);
+
+/*
+ * IpcSectionMap - map all of section (opened or created with FILE_MAP_READ and
+ * FILE_MAP_WRITE) for reading and writing, and check what the view is before a
+ * byte of it is read: committed read-write memory of at least min_size bytes,
+ * so that a section someone else made first (SEC_RESERVE, read-only,
+ * copy-on-write) cannot fault or fool the reader. ERROR_SUCCESS with the view
+ * in *view (UnmapViewOfFile frees it); otherwise the error (an
+ * IPC_ERROR_SECTION_* code naming the problem) with *view untouched.
+ */
+DWORD IpcSectionMap(HANDLE section, SIZE_T min_size, volatile void **view);
+
 /* IpcMappingClose - unmap and close, resetting both; safe on a zeroed or already closed mapping. */
 void IpcMappingClose(IpcMapping *m);
 

@@ -31,6 +31,8 @@
 #define IPC_SUFFIX_CONTROLLER_MUTEX L"|controller"
 #define IPC_SUFFIX_LISTENER_MUTEX L"|listener"
 #define IPC_SUFFIX_STOP_EVENT L"|stop"
+/* A section the supervising controller started with --log publishes its logs' paths in (ipc_log_record.h). */
+#define IPC_SUFFIX_LOG_MAPPING L"|log"
 /* Signalled by --restart to ask the supervising controller for a restart (auto-reset; the controller creates it). */
 #define IPC_SUFFIX_RESTART_EVENT L"|restart"
 /*

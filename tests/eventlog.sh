@@ -6,8 +6,8 @@
 # call on its debug channels: the event ID on "fixme:advapi:ReportEventW (...)"
 # (the fourth argument) and each insertion string on the "eventlog" channel
 # (WINEDEBUG=+eventlog). Real controllers run here with a real listener, which
-# is killed, relaunched, hung and stopped; the events are checked in order,
-# with their strings.
+# is killed, relaunched, hung, adopted, driven into --start-limit and
+# stopped; the events are checked in order, with their strings.
 #
 #   tests/eventlog.sh     needs wine, bin/*.exe built
 #
@@ -156,6 +156,77 @@ if grep -q 'ReportEventW\|RegisterEventSourceW' "$OUT"; then
     reason="--no-event-log still reported: $(events "$OUT" | tr '\n' ' ')"
 fi
 result eventlog_off_with_no_event_log "$reason" "$OUT"
+
+# 5. Adopted: a listener started by hand is running; the controller adopts it and launches none.
+NAME="evadopt-$$"
+OUT=$TMP/adopt.out
+LST_OUT=$TMP/adopt-listener.out
+WINEDEBUG=-all wine bin/ConsoleAppListener.exe "$NAME" --work-ms 300 </dev/null >"$LST_OUT" 2>&1 &
+LST_SH_PID=$!
+reason=""
+LPID=""
+listener_pid() { # the listener pid --status NAME --json reports, once it is running
+    WINEDEBUG=-all wine "$CONTROLLER" --status "$NAME" --json </dev/null 2>/dev/null | tr -d '\r' |
+        sed -n 's/.*"listener":{"running":true,"pid":\([0-9]*\).*/\1/p'
+}
+has_listener_pid() {
+    LPID=$(listener_pid)
+    [ -n "$LPID" ]
+}
+if ! wait_for 60 has_listener_pid; then
+    reason="the listener started by hand did not publish its pid within 60 s"
+else
+    WINEDEBUG=+eventlog wine "$CONTROLLER" "$NAME" --event-log --console none </dev/null >"$OUT" 2>&1 &
+    CTL_PID=$!
+    if ! wait_for 60 at_least "$OUT" 0x40000066 1; then
+        reason="no 'listener adopted' event (0x40000066) within 60 s"
+    else
+        line=$(events "$OUT" | grep '^0x40000066|' | head -n 1)
+        [ "$line" = "0x40000066|$NAME|$LPID" ] || reason="adopted: '$line', expected '0x40000066|$NAME|$LPID'"
+        if [ "$(count_events "$OUT" 0x40000065)" -ne 0 ]; then
+            reason="${reason:+$reason; }a listener was launched beside the adopted one"
+        fi
+    fi
+    WINEDEBUG=-all timeout 60 wine "$CONTROLLER" --stop "$NAME" </dev/null >/dev/null 2>&1
+    wait "$CTL_PID"
+    CTL_PID=""
+    if [ -z "$reason" ]; then
+        ids=$(events "$OUT" | cut -d'|' -f1 | tr '\n' ' ')
+        [ "$ids" = "0x40000064 0x40000066 0x4000006a " ] ||
+            reason="events $ids; expected started, adopted, stopped (0x40000064 0x40000066 0x4000006a)"
+    fi
+fi
+# Started by hand, it may wait for Enter after the close message; standard input is /dev/null, so it ends.
+if [ -n "$LPID" ]; then
+    WINEDEBUG=-all timeout 30 wine taskkill /f /pid "$LPID" </dev/null >/dev/null 2>&1
+fi
+wait "$LST_SH_PID" 2>/dev/null
+result eventlog_listener_adopted "$reason" "$OUT"
+
+# 6. Start limit reached: every listener exits at once (the crash helper of ipc_tests.exe, code 3).
+NAME="evlimit-$$"
+OUT=$TMP/limit.out
+reason=""
+IPC_TEST_HELPER=crash WINEDEBUG=+eventlog timeout 120 wine "$CONTROLLER" "$NAME" --event-log --console none \
+    --listener bin/ipc_tests.exe --restart-delay 100 --start-limit 2 --start-limit-interval 60000 \
+    -- 0 "Z:$TMP/limit.count" 3 </dev/null >"$OUT" 2>&1
+rc=$?
+if [ "$rc" -ne 13 ]; then
+    reason="exit code $rc, expected 13 (IPC_EXIT_START_LIMIT)"
+fi
+line=$(events "$OUT" | grep '^0xc0000069|' | head -n 1)
+# NAME, the exits counted (start limit + 1), the interval, the last exit code.
+[ "$line" = "0xc0000069|$NAME|3|60000|3" ] ||
+    reason="${reason:+$reason; }start limit: '$line', expected '0xc0000069|$NAME|3|60000|3'"
+# Three launches, the first two exits relaunched, the third over the limit: reported as the limit, then failed (13).
+ids=$(events "$OUT" | cut -d'|' -f1 | tr '\n' ' ')
+expected="0x40000064 0x40000065 0x80000067 0x40000065 0x80000067 0x40000065 0xc0000069 0xc000006b "
+[ "$ids" = "$expected" ] || reason="${reason:+$reason; }events $ids; expected $expected"
+case "$(events "$OUT" | tail -n 1)" in
+"0xc000006b|$NAME|"[0-9]*"|13|start limit reached"*) ;;
+*) reason="${reason:+$reason; }failed: '$(events "$OUT" | tail -n 1)', expected '0xc000006b|$NAME|PID|13|start limit reached...'" ;;
+esac
+result eventlog_start_limit_reached "$reason" "$OUT"
 
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]

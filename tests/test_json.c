@@ -1,7 +1,8 @@
 /*
  * test_json.c - --status NAME --json and --list [--json], read back with a
  * small JSON parser: typed fields, escaping (a path's backslashes), exit codes,
- * the decoded exit code name, two running instances listed and then none.
+ * the decoded exit code name, the logs' paths (and a NAME|log not to be trusted), two running
+ * instances listed and then none.
  */
 #include "harness/harness.h"
 
@@ -429,4 +430,140 @@ TEST_IMPL(usage_json_and_list)
     ASSERT_CONTAINS(TestErrText(proc), L"cannot be used with --list");
     proc = RunController(IPC_EXIT_USAGE, L"--list", L"--stop", NULL);
     ASSERT_CONTAINS(TestErrText(proc), L"use only one of");
+}
+
+/* JSON's value at path equals a path, compared as Windows compares paths: ignoring case. */
+static void AssertJsonPath(const wchar_t *text, const wchar_t *path, const wchar_t *expected)
+{
+    JsonReader r;
+    const wchar_t *v = JsonAt(text, path, &r);
+    ASSERT_MSG(_wcsicmp(v, expected) == 0, L"%ls is '%ls', expected '%ls' in:\n%ls", path, v, expected, text);
+}
+
+/*
+ * With --log, --status names the full paths of the controller's log and its
+ * listeners' log, as JSON (logs.controller, logs.listener) and as the text's
+ * Log: line; without --log, or once the controller is gone, both are null.
+ */
+TEST_IMPL(unattended_json_logs)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t log[TEST_PATH_CAP];
+    wchar_t sibling[TEST_PATH_CAP];
+    wchar_t line[TEST_TEXT_CAP];
+    TestProc *controller;
+    TestProc *status;
+    const wchar_t *out;
+
+    TestUniqueName(L"jsonlogs", name, TEST_TEXT_CAP);
+    TestLogPaths(name, log, sibling, TEST_PATH_CAP);
+    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--console", L"none", L"--log", log, L"--",
+                                     L"--work-ms", L"200", (const wchar_t *)NULL);
+    (void)TestWaitListener(controller, name, 0);
+    status = RunController(0, L"--status", name, L"--json");
+    out = TestOutputText(status);
+    AssertJsonPath(out, L"logs.controller", log);
+    AssertJsonPath(out, L"logs.listener", sibling);
+    status = TestExpectStatus(name, 0);
+    ASSERT_MSG(TestOutputLine(status, L"Log:", line, ARRAYSIZE(line)), L"no Log: line:\n%ls", TestOutputText(status));
+    ASSERT_MSG(_wcsnicmp(line + 12, log, wcslen(log)) == 0 && wcsstr(line, L"(its listeners log to ") != NULL,
+               L"the Log: line does not name %ls and %ls: %ls", log, sibling, line);
+    TestStopController(name, controller);
+    status = RunController(IPC_EXIT_NOT_RUNNING, L"--status", name, L"--json");
+    AssertJson(TestOutputText(status), L"logs.controller", L"null");
+
+    TestUniqueName(L"jsonnolog", name, TEST_TEXT_CAP);
+    controller = TestStartController(name, L"none", L"200", TEST_SPAWN_DEFAULT);
+    (void)TestWaitListener(controller, name, 0);
+    status = RunController(0, L"--status", name, L"--json");
+    out = TestOutputText(status);
+    AssertJson(out, L"logs.controller", L"null");
+    AssertJson(out, L"logs.listener", L"null");
+    status = TestExpectStatus(name, 0);
+    ASSERT_CONTAINS(TestOutputText(status), L"Log:        none (the controller runs without --log)");
+    TestStopController(name, controller);
+    TestRemoveLogs(log);
+    TestRemoveLogs(sibling);
+}
+
+/* A record of NAME|log in the documented layout naming pid (created then) and a controller log path. */
+static void BuildLogRecord(unsigned char *bytes, DWORD pid, uint64_t created, const wchar_t *path)
+{
+    size_t i;
+    size_t len = wcslen(path);
+
+    memset(bytes, 0, LOG_RECORD_SIZE);
+    TestPutU32(bytes + OFF_LOG_MAGIC, LOG_RECORD_MAGIC);
+    TestPutU32(bytes + OFF_LOG_SIZE, LOG_RECORD_SIZE);
+    TestPutU32(bytes + OFF_LOG_CONTROLLER_PID, pid);
+    TestPutU64(bytes + OFF_LOG_CONTROLLER_CREATED, created);
+    TestPutU16(bytes + OFF_LOG_CONTROLLER_LENGTH, (uint16_t)len);
+    for (i = 0; i < len; i++) {
+        TestPutU16(bytes + OFF_LOG_CONTROLLER_PATH + 2 * i, (uint16_t)path[i]);
+    }
+}
+
+/* --status NAME against the NAME|log planted by the test: exit 0, logs null, and the Log: line says why. */
+static void ExpectLogUntrusted(const wchar_t *name, const wchar_t *because)
+{
+    TestProc *status = RunController(0, L"--status", name, L"--json");
+    AssertJson(TestOutputText(status), L"logs.controller", L"null");
+    AssertJson(TestOutputText(status), L"logs.listener", L"null");
+    status = TestExpectStatus(name, 0);
+    ASSERT_CONTAINS(TestOutputText(status), L"Log:        unknown (");
+    ASSERT_CONTAINS(TestOutputText(status), because);
+    ASSERT_NOT_CONTAINS(TestOutputText(status), L"C:\\forged.log");
+}
+
+/*
+ * NAME|log that the controller did not write is never shown: random bytes, a
+ * well-formed record of another process, one with a control character in its
+ * path; and a controller with --log refuses (exit 7) a NAME|log that is a mutex.
+ */
+TEST_IMPL(unattended_json_logs_untrusted)
+{
+    static unsigned char bytes[LOG_RECORD_SIZE];
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t record[TEST_TEXT_CAP];
+    wchar_t log[TEST_PATH_CAP];
+    wchar_t sibling[TEST_PATH_CAP];
+    TestProc *controller;
+    HANDLE squat;
+    DWORD cpid;
+
+    TestUniqueName(L"jsonlogbad", name, TEST_TEXT_CAP);
+    swprintf(record, TEST_TEXT_CAP, L"%ls%ls", name, LOG_SUFFIX);
+    controller = TestStartController(name, L"none", L"200", TEST_SPAWN_DEFAULT);
+    (void)TestWaitListener(controller, name, 0);
+    cpid = TestPid(controller);
+
+    TestFillRandom(bytes, sizeof(bytes), 0x51u);
+    squat = TestCreateMapping(record, LOG_RECORD_SIZE, bytes, sizeof(bytes));
+    ExpectLogUntrusted(name, L"is not a valid record of the logs: its magic is wrong");
+    CloseHandle(squat);
+
+    BuildLogRecord(bytes, GetCurrentProcessId(), TestPidCreated(GetCurrentProcessId()), L"C:\\forged.log");
+    squat = TestCreateMapping(record, LOG_RECORD_SIZE, bytes, sizeof(bytes));
+    ExpectLogUntrusted(name, L"not by the controller");
+    CloseHandle(squat);
+
+    BuildLogRecord(bytes, cpid, TestPidCreated(cpid), L"C:\\forged.log\n");
+    squat = TestCreateMapping(record, LOG_RECORD_SIZE, bytes, sizeof(bytes));
+    ExpectLogUntrusted(name, L"control character");
+    CloseHandle(squat);
+    TestStopController(name, controller);
+
+    TestUniqueName(L"jsonlogmutex", name, TEST_TEXT_CAP);
+    swprintf(record, TEST_TEXT_CAP, L"%ls%ls", name, LOG_SUFFIX);
+    TestLogPaths(name, log, sibling, TEST_PATH_CAP);
+    squat = TestSquatOrSkip(SQUAT_MUTEX, record, NULL, 0, NULL, 0);
+    controller = TestSpawnController(TEST_SPAWN_SPLIT_STDERR, name, L"--console", L"none", L"--log", log,
+                                     (const wchar_t *)NULL);
+    ASSERT_EXIT(controller, IPC_EXIT_NAME_IN_USE, 15000);
+    ASSERT_CONTAINS(TestErrText(controller), record);
+    ASSERT_EQ_INT(TestCountOwnChildren(controller), 0);
+    ASSERT_NOT_CONTAINS(TestOutputText(controller), L"Launching executable");
+    CloseHandle(squat);
+    TestRemoveLogs(log);
+    TestRemoveLogs(sibling);
 }

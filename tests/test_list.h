@@ -136,6 +136,8 @@ TEST_DECLARE(unattended_json_status)
 TEST_DECLARE(unattended_json_exit_code_names)
 TEST_DECLARE(unattended_json_list)
 TEST_DECLARE(unattended_json_next_relaunch)
+TEST_DECLARE(unattended_json_logs)
+TEST_DECLARE(unattended_json_logs_untrusted)
 TEST_DECLARE(usage_json_and_list)
 
 /* test_header.c: the header's 64-bit fields are read and written whole (also from the 32-bit build) */
@@ -319,6 +321,8 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(unattended_json_exit_code_names, 30000)
     TEST_ENTRY(unattended_json_list, 60000)
     TEST_ENTRY(unattended_json_next_relaunch, 45000)
+    TEST_ENTRY(unattended_json_logs, 60000)
+    TEST_ENTRY(unattended_json_logs_untrusted, 60000)
     TEST_ENTRY(usage_json_and_list, 45000)
     /* test_log.c */
     TEST_ENTRY(unattended_log_lines, 40000)

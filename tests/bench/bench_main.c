@@ -46,6 +46,7 @@
 #include "ipc_layout.h"
 #include "ipc_mapping.h"
 #include "ipc_name.h"
+#include "ipc_options.h"
 #include "ipc_path.h"
 #include "ipc_process.h"
 #include "ipc_text.h"

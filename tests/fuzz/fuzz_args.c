@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../../common/ipc_args.h"
+#include "../../common/ipc_options.h"
 #include "fuzz_util.h"
 
 static void CheckName(const wchar_t *name)

@@ -29,7 +29,7 @@ for src in tests/fuzz/fuzz_*.c; do
     name=${target#fuzz_}
     bin="$out/$target"
     if ! "$cc" -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-        -Wall -Wextra -Werror "$src" common/ipc_layout.c common/ipc_args.c common/ipc_name.c common/ipc_text.c -o "$bin" 2>"$out/$target.build.log"; then
+        -Wall -Wextra -Werror "$src" common/ipc_layout.c common/ipc_args.c common/ipc_options.c common/ipc_name.c common/ipc_text.c -o "$bin" 2>"$out/$target.build.log"; then
         cat "$out/$target.build.log"
         report FAIL "$target builds"
         continue

@@ -17,6 +17,7 @@
 
 #include "ipc_exit.h"
 #include "ipc_layout.h"
+#include "ipc_log_record.h"
 
 /* ---- the mapping ---- */
 
@@ -103,6 +104,20 @@
 /* --status on a mapping in the C# sample's format (the text is the controller's). */
 #define TEXT_STATUS_SAMPLE_FORMAT L"C# sample's format"
 
+/* NAME|log, where a controller started with --log publishes its logs' paths (common/README.md). */
+#define LOG_SUFFIX L"|log"
+#define LOG_RECORD_SIZE 4096
+#define LOG_RECORD_MAGIC 0x474F4C49u /* "ILOG" */
+#define OFF_LOG_MAGIC 0
+#define OFF_LOG_SIZE 4
+#define OFF_LOG_SEQUENCE 8
+#define OFF_LOG_CONTROLLER_PID 12
+#define OFF_LOG_CONTROLLER_CREATED 16
+#define OFF_LOG_CONTROLLER_LENGTH 24
+#define OFF_LOG_LISTENER_LENGTH 26
+#define OFF_LOG_CONTROLLER_PATH 32
+#define OFF_LOG_LISTENER_PATH 2064
+
 /* ---- the documentation and the code agree ---- */
 
 _Static_assert(HEADER_SIZE == IPC_MAPPING_SIZE, "header size");
@@ -134,6 +149,15 @@ _Static_assert(OFF_RESTART_PID == offsetof(IpcHeader, restart_pid), "offset of r
 _Static_assert(OFF_FAILOVERS == offsetof(IpcHeader, failovers), "offset of failovers");
 _Static_assert(OFF_RESERVED == offsetof(IpcHeader, reserved), "offset of reserved");
 _Static_assert(RESERVED_SIZE == sizeof(((IpcHeader *)0)->reserved), "size of reserved");
+_Static_assert(LOG_RECORD_SIZE == IPC_LOG_RECORD_SIZE && LOG_RECORD_SIZE == sizeof(IpcLogRecord), "log record size");
+_Static_assert(LOG_RECORD_MAGIC == IPC_LOG_RECORD_MAGIC, "log record magic");
+_Static_assert(OFF_LOG_SEQUENCE == offsetof(IpcLogRecord, sequence), "offset of the log record's sequence");
+_Static_assert(OFF_LOG_CONTROLLER_PID == offsetof(IpcLogRecord, controller_pid), "offset of controller_pid");
+_Static_assert(OFF_LOG_CONTROLLER_CREATED == offsetof(IpcLogRecord, controller_created), "offset of controller_created");
+_Static_assert(OFF_LOG_CONTROLLER_LENGTH == offsetof(IpcLogRecord, controller_length), "offset of controller_length");
+_Static_assert(OFF_LOG_LISTENER_LENGTH == offsetof(IpcLogRecord, listener_length), "offset of listener_length");
+_Static_assert(OFF_LOG_CONTROLLER_PATH == offsetof(IpcLogRecord, controller_log), "offset of controller_log");
+_Static_assert(OFF_LOG_LISTENER_PATH == offsetof(IpcLogRecord, listener_log), "offset of listener_log");
 _Static_assert(STATE_RUNNING == IPC_STATE_RUNNING, "state running");
 _Static_assert(STATE_WORKING == IPC_STATE_WORKING, "state working");
 _Static_assert(STATE_STOPPED == IPC_STATE_STOPPED, "state stopped");
