@@ -8,6 +8,7 @@ rem   build.bat test          build, then run bin\ipc_tests.exe
 rem   build.bat run [ARGS]    build, then start bin\ConsoleAppController.exe ARGS
 rem   build.bat bench [ARGS]  build and run bin\ipc_bench.exe ARGS (needs tests\bench\;
 rem                           e.g. --quick; the table also goes to bin\ipc_bench_results.md)
+rem   build.bat --x86 ...     the same, allowing a 32-bit build (an x86 prompt, a 32-bit gcc)
 rem
 rem Compiler: cl when it is on PATH; else the latest Visual Studio with the C++
 rem tools, found with vswhere.exe (its vcvars64.bat is called); else gcc
@@ -16,20 +17,36 @@ rem of common\ (the tests: tests\ and tests\harness\). gcc's flags are read from
 rem common\mingw.flags, which tests/run.sh reads too; cl's match common\ipc.props,
 rem the settings of the .vcxproj files. Exit code 0 on success, non-zero on any failure.
 rem Arguments for "run" must not contain & | < > characters.
+rem It says which architecture it builds (x64, x86, arm64) and refuses a 32-bit build
+rem unless --x86 asks for it: an "x86 Native Tools" prompt, or a 32-bit MinGW, would
+rem otherwise build 32-bit programs without a word.
+rem A checkout on a share (\\server\share\ipc) works: pushd maps a drive letter for it,
+rem as cmd.exe cannot make a UNC path its current directory ("cd /?", "pushd /?").
 
 setlocal EnableExtensions DisableDelayedExpansion
-cd /d "%~dp0."
+rem A failed pushd leaves the folder as it was; :main then finds no common\ and says so.
+pushd "%~dp0."
+call :main %*
+set "RC=%errorlevel%"
+popd
+exit /b %RC%
+
+:main
+set "ROOT=%CD%"
 if not exist "common\" (
     >&2 echo build.bat: error: cannot change to the folder of build.bat
     exit /b 1
 )
 
+set "ALLOW_X86="
+if /i "%~1"=="--x86" set "ALLOW_X86=1"
+if defined ALLOW_X86 shift
 set "MODE=%~1"
 if /i "%MODE%"=="" goto mode_ok
 if /i "%MODE%"=="test" goto mode_ok
 if /i "%MODE%"=="run" goto mode_ok
 if /i "%MODE%"=="bench" goto mode_ok
->&2 echo usage: build.bat [test ^| run [ARGS...] ^| bench [ARGS...]]
+>&2 echo usage: build.bat [--x86] [test ^| run [ARGS...] ^| bench [ARGS...]]
 exit /b 2
 :mode_ok
 
@@ -68,7 +85,7 @@ if not defined VSINSTALL goto find_gcc
 if not exist "%VSINSTALL%\VC\Auxiliary\Build\vcvars64.bat" goto find_gcc
 echo build.bat: using Visual Studio in %VSINSTALL%
 call "%VSINSTALL%\VC\Auxiliary\Build\vcvars64.bat" >nul
-cd /d "%~dp0."
+cd /d "%ROOT%"
 if not exist "common\" (
     >&2 echo build.bat: error: cannot change to the folder of build.bat
     exit /b 1
@@ -90,14 +107,40 @@ exit /b 1
 set "TOOL=cl"
 set "OBJ=obj"
 set "CFLAGS=/nologo /std:c11 /W4 /WX /O2 /MT /utf-8 /DUNICODE /D_UNICODE /DWIN32_LEAN_AND_MEAN /D_WIN32_WINNT=0x0601 /Icommon"
-echo build.bat: compiler cl
-goto build
+rem The target of a developer prompt (VsDevCmd and vcvars*.bat set it), else cl's banner.
+set "ARCH=%VSCMD_ARG_TGT_ARCH%"
+if defined ARCH goto arch_known
+set "BANNER=none"
+for /f "delims=" %%l in ('cl 2^>^&1') do (
+    set "BANNER=%%l"
+    goto banner_read
+)
+:banner_read
+set "ARCH=unknown"
+if not "%BANNER: x64=%"=="%BANNER%" set "ARCH=x64"
+if not "%BANNER: x86=%"=="%BANNER%" set "ARCH=x86"
+if not "%BANNER: ARM64=%"=="%BANNER%" set "ARCH=arm64"
+goto arch_known
 
 :use_gcc
 set "TOOL=gcc"
 set "OBJ=o"
-echo build.bat: compiler gcc
-goto build
+set "MACHINE=none"
+for /f "delims=" %%m in ('gcc -dumpmachine 2^>nul') do set "MACHINE=%%m"
+set "ARCH=unknown"
+if /i "%MACHINE:~0,7%"=="x86_64-" set "ARCH=x64"
+if /i "%MACHINE:~0,4%"=="i686" set "ARCH=x86"
+if /i "%MACHINE:~0,4%"=="i586" set "ARCH=x86"
+if /i "%MACHINE:~0,8%"=="aarch64-" set "ARCH=arm64"
+
+:arch_known
+echo build.bat: compiler %TOOL%, architecture %ARCH%
+if /i not "%ARCH%"=="x86" goto build
+if defined ALLOW_X86 goto build
+>&2 echo build.bat: error: this %TOOL% builds 32-bit ^(x86^) programs. For 64-bit ones open an "x64 Native
+>&2 echo Tools Command Prompt" ^(or put a 64-bit MinGW-w64 gcc on PATH^); to build 32-bit on purpose, run
+>&2 echo build.bat --x86 %*
+exit /b 1
 
 rem ---- build ---------------------------------------------------------------
 :build

@@ -84,6 +84,111 @@ static BOOL InstallArguments(int argc, wchar_t **argv, const wchar_t *name, BOOL
     return TRUE;
 }
 
+/*
+ * Task Scheduler replaces %NAME% in an action's arguments with the value of
+ * the environment variable NAME when the task starts ("ExecAction object",
+ * Remarks: environment variables in Path, Arguments and WorkingDirectory are
+ * expanded, learn.microsoft.com/windows/win32/taskschd/execaction), as
+ * ExpandEnvironmentStringsW does, and documents no escape for %: there is no
+ * spelling of %NAME% that reaches the program unexpanded. So any two % signs
+ * with text between them (across arguments too) are refused, as a usage
+ * error, while the listener's arguments can still be changed; a lone %, or
+ * %% with nothing between, passes as it is.
+ */
+static int CheckNoExpansion(const wchar_t *args)
+{
+    const wchar_t *open = wcschr(args, L'%');
+    const wchar_t *close;
+    wchar_t text[64];
+    size_t n;
+
+    for (; open != NULL; open = close) {
+        close = wcschr(open + 1, L'%');
+        if (close == NULL) {
+            break;
+        }
+        if (close > open + 1) {
+            n = (size_t)(close - open) + 1;
+            if (n > ARRAYSIZE(text) - 1) {
+                n = ARRAYSIZE(text) - 1;
+            }
+            memcpy(text, open, n * sizeof(wchar_t));
+            text[n] = L'\0';
+            return IpcFail(IPC_EXIT_USAGE,
+                           L"the task's arguments contain '%ls': Task Scheduler replaces %%NAME%% in a task's "
+                           L"arguments with an environment variable's value when the task starts, and has no escape "
+                           L"for %%, so the task would not get the arguments given. Put a command line with %% in a "
+                           L".cmd file and give that file to --run, or leave out the %% signs.",
+                           text);
+        }
+    }
+    return IPC_EXIT_OK;
+}
+
+/*
+ * TRUE when full (an absolute path) is on another computer: a UNC path
+ * (\\server\share\..., \\?\UNC\...) or a drive letter that GetDriveTypeW says
+ * is DRIVE_REMOTE, a mapped network drive (learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-getdrivetypew).
+ */
+static BOOL IsNetworkPath(const wchar_t *full)
+{
+    wchar_t root[4];
+
+    if (wcsncmp(full, L"\\\\?\\", 4) == 0 || wcsncmp(full, L"\\\\.\\", 4) == 0) {
+        if (_wcsnicmp(full + 4, L"UNC\\", 4) == 0) {
+            return TRUE;
+        }
+        full += 4;
+    } else if (full[0] == L'\\' && full[1] == L'\\') {
+        return TRUE;
+    }
+    if (full[0] == L'\0' || full[1] != L':') {
+        return FALSE;
+    }
+    root[0] = full[0];
+    root[1] = L':';
+    root[2] = L'\\';
+    root[3] = L'\0';
+    return GetDriveTypeW(root) == DRIVE_REMOTE;
+}
+
+/*
+ * --at-startup registers an S4U task, and "when an S4U logon is used, no
+ * password is stored by the system and there is no access to either the
+ * network or to encrypted files" (TASK_LOGON_TYPE,
+ * learn.microsoft.com/windows/win32/api/taskschd/ne-taskschd-task_logon_type);
+ * nor has that logon the drive letters mapped in this one. A controller, a
+ * listener or a log on a share or a mapped drive would fail at every boot,
+ * so it is refused now; role names it in the message ("the controller").
+ */
+static int CheckLocalPath(const wchar_t *role, const wchar_t *path)
+{
+    wchar_t full[MAX_PATH * 2];
+
+    if (path == NULL || IpcFullPath(path, full, (DWORD)ARRAYSIZE(full)) != ERROR_SUCCESS || !IsNetworkPath(full)) {
+        return IPC_EXIT_OK;
+    }
+    return IpcFail(IPC_EXIT_USAGE,
+                   L"--at-startup: %ls '%ls' is on a network share or a mapped network drive, which a task that "
+                   L"runs at start-up (an S4U logon: no network access, no mapped drives) cannot reach. Put it on a "
+                   L"local disk, or install with --at-logon.",
+                   role, full);
+}
+
+/* The --at-startup checks of the controller, the listener and the log. */
+static int CheckStartupPaths(const IpcControllerOptions *opt, const wchar_t *self, const wchar_t *listener)
+{
+    int rc = CheckLocalPath(L"the controller", self);
+
+    if (rc == IPC_EXIT_OK) {
+        rc = CheckLocalPath(L"the listener", listener);
+    }
+    if (rc == IPC_EXIT_OK) {
+        rc = CheckLocalPath(L"the log", opt->log);
+    }
+    return rc;
+}
+
 int RunInstall(const IpcControllerOptions *opt, int argc, wchar_t **argv)
 {
     wchar_t self[MAX_PATH * 2];
@@ -98,6 +203,12 @@ int RunInstall(const IpcControllerOptions *opt, int argc, wchar_t **argv)
         return IpcFailWin32(L"GetModuleFileNameW", code, L"cannot find this program's path");
     }
     /* A task that could only fail at every boot is caught now, while someone is watching. */
+    if (opt->at_startup) {
+        rc = CheckStartupPaths(opt, self, opt->listener_path);
+        if (rc != IPC_EXIT_OK) {
+            return rc;
+        }
+    }
     rc = FindListener(opt, listener, (DWORD)ARRAYSIZE(listener), L"; not registering a task that would fail");
     if (rc != IPC_EXIT_OK) {
         return rc;
@@ -106,6 +217,10 @@ int RunInstall(const IpcControllerOptions *opt, int argc, wchar_t **argv)
     if (args == NULL || !InstallArguments(argc, argv, opt->name, opt->unattended, args, IPC_MAX_COMMAND_LINE + 1)) {
         rc = IpcFail(IPC_EXIT_USAGE, L"the task's command line would be longer than %d characters.",
                      IPC_MAX_COMMAND_LINE);
+        goto cleanup;
+    }
+    rc = CheckNoExpansion(args);
+    if (rc != IPC_EXIT_OK) {
         goto cleanup;
     }
     rc = IpcTaskInstall(opt->name, self, args, opt->at_startup ? IPC_TASK_AT_STARTUP : IPC_TASK_AT_LOGON,

@@ -14,7 +14,16 @@
 /* After a command exits, how long the rest of its output may take to drain (see StopRelay). */
 #define RELAY_DRAIN_MS 200
 
-/* One line of a command's output, without its line ending. */
+/*
+ * One line of a command's output, without its line ending: UTF-8 when it is
+ * valid UTF-8, else in the OEM code page. The command runs in a console of its
+ * own (CREATE_NO_WINDOW), whose output code page is the system's OEM code page
+ * until the command changes it (learn.microsoft.com/windows/console/console-code-pages),
+ * and console programs (cmd's built-ins, findstr, the C runtime under the
+ * console's code page) write text to a pipe in that code page, not in the
+ * ANSI one: decoded in CP_ACP, an e acute from cmd (0x82 in code pages 437
+ * and 850) would arrive as a low quotation mark (0x82 in code page 1252).
+ */
 static void PrintBytes(const char *bytes, size_t n)
 {
     wchar_t text[2048];
@@ -25,7 +34,7 @@ static void PrintBytes(const char *bytes, size_t n)
     }
     len = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, bytes, (int)n, text, ARRAYSIZE(text) - 1);
     if (len <= 0 && n > 0) {
-        len = MultiByteToWideChar(CP_ACP, 0, bytes, (int)n, text, ARRAYSIZE(text) - 1);
+        len = MultiByteToWideChar(CP_OEMCP, 0, bytes, (int)n, text, ARRAYSIZE(text) - 1);
     }
     text[len > 0 ? len : 0] = L'\0';
     IpcPrint(L"%ls", text);
@@ -40,7 +49,7 @@ typedef struct Relay {
 /*
  * Prints what the command wrote, line by line, through IpcPrint, so that it
  * reaches the log too. Text is taken as UTF-8 when it is valid UTF-8, else in
- * the ANSI code page (what most console programs write to a pipe). Runs on a
+ * the OEM code page of the command's console (PrintBytes). Runs on a
  * thread of its own until the pipe ends, a read fails (cancelled by
  * StopRelay), or relay->stop is set.
  */

@@ -4,6 +4,7 @@
 #include "ipc_error.h"
 
 #include <stdarg.h>
+#include <string.h>
 #include <wchar.h>
 
 #include "ipc_console.h"
@@ -22,10 +23,47 @@ const wchar_t *IpcErrorLast(void)
     return g_last_error;
 }
 
+/*
+ * Task Scheduler's own HRESULTs, SCHED_S_* and SCHED_E_* (0x00041300 and
+ * 0x80041300 onwards, FACILITY_ITF: "Task Scheduler Error and Success
+ * Constants", learn.microsoft.com/windows/win32/taskschd/task-scheduler-error-and-success-constants),
+ * are not in the system's message table but in taskschd.dll's, loaded from
+ * System32 as data only (FormatMessageW with FORMAT_MESSAGE_FROM_HMODULE).
+ * Returns the length of the text in buf, 0 when there is none (Wine's
+ * taskschd.dll has no message table).
+ */
+static DWORD TaskSchedulerText(DWORD code, wchar_t *buf, size_t cap)
+{
+    static const wchar_t kFile[] = L"\\taskschd.dll";
+    wchar_t path[MAX_PATH];
+    UINT len;
+    HMODULE module;
+    DWORD n = 0;
+
+    if ((code & 0x7FFFFF00u) != 0x00041300u) {
+        return 0;
+    }
+    len = GetSystemDirectoryW(path, MAX_PATH);
+    if (len == 0 || len + ARRAYSIZE(kFile) > MAX_PATH) {
+        return 0;
+    }
+    memcpy(path + len, kFile, sizeof(kFile));
+    module = LoadLibraryExW(path, NULL, LOAD_LIBRARY_AS_DATAFILE);
+    if (module != NULL) {
+        n = FormatMessageW(FORMAT_MESSAGE_FROM_HMODULE | FORMAT_MESSAGE_IGNORE_INSERTS | FORMAT_MESSAGE_MAX_WIDTH_MASK,
+                           module, code, 0, buf, (DWORD)cap, NULL);
+        FreeLibrary(module);
+    }
+    return n;
+}
+
 const wchar_t *IpcErrorText(DWORD code, wchar_t *buf, size_t cap)
 {
     DWORD n = FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS | FORMAT_MESSAGE_MAX_WIDTH_MASK,
                              NULL, code, 0, buf, (DWORD)cap, NULL);
+    if (n == 0) {
+        n = TaskSchedulerText(code, buf, cap);
+    }
     /* FORMAT_MESSAGE_MAX_WIDTH_MASK leaves a trailing space where the line break was. */
     while (n > 0 && (buf[n - 1] == L' ' || buf[n - 1] == L'.')) {
         n--;
@@ -132,12 +170,16 @@ int IpcFailName(const wchar_t *api, DWORD code, const wchar_t *object_name, cons
                        kind, object_name);
     case ERROR_ACCESS_DENIED:
         /*
-         * Creating an object in Global\ from another session than 0 needs
-         * SeCreateGlobalPrivilege (administrators, services and SYSTEM have
-         * it), and without it Windows says "access denied" whether or not
-         * the name exists: not a sign that someone holds it.
+         * Creating a file mapping in Global\ from another session than 0
+         * needs SeCreateGlobalPrivilege (administrators, services and SYSTEM
+         * have it), and without it Windows says "access denied" whether or
+         * not the name exists: not a sign that someone holds it. Only file
+         * mappings and symbolic links need it; a mutex or an event in
+         * Global\ does not ("Kernel Object Namespaces",
+         * learn.microsoft.com/windows/win32/termserv/kernel-object-namespaces),
+         * so for those "access denied" means what it says.
          */
-        if (_wcsnicmp(object_name, L"Global\\", 7) == 0 && wcsncmp(api, L"Create", 6) == 0 &&
+        if (wcsncmp(object_name, L"Global\\", 7) == 0 && wcscmp(api, L"CreateFileMappingW") == 0 &&
             !IpcHasPrivilege(L"SeCreateGlobalPrivilege")) {
             return IpcFail(IPC_EXIT_FAILURE,
                            L"cannot create the %ls '%ls': a Global\\ name needs the 'Create global objects' "

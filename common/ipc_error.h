@@ -78,9 +78,10 @@ int IpcFailLayout(const wchar_t *name, const wchar_t *why);
 const wchar_t *IpcErrorLast(void);
 
 /*
- * IpcErrorText - the system's description of a Win32 code or an HRESULT,
- * on one line without its final full stop, into buf (cap characters);
- * "(no description)" when the system has none. Returns buf.
+ * IpcErrorText - the system's description of a Win32 code or an HRESULT
+ * (Task Scheduler's SCHED_* codes from taskschd.dll's message table), on one
+ * line without its final full stop, into buf (cap characters);
+ * "(no description)" when there is none. Returns buf.
  */
 const wchar_t *IpcErrorText(DWORD code, wchar_t *buf, size_t cap);
 

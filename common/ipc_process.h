@@ -7,17 +7,6 @@
 
 #ifndef WIN32_LEAN_AND_MEAN
 #define WIN32_LEAN_AND_MEAN
-/*
- * IpcProcessTerminateVerified - terminate the process held by process (opened
- * with the least rights) with exit_code: it is opened again by its pid with
- * PROCESS_TERMINATE, asked for only now, and terminated only if that pid is
- * still the process started at the held handle's creation time. Returns
- * ERROR_SUCCESS; otherwise why (if not NULL) says what stood in the way,
- * "access denied" when the right is refused (another user's or an elevated
- * process), which is not the same as a process that is not ours.
- */
-DWORD IpcProcessTerminateVerified(HANDLE process, UINT exit_code, wchar_t *why, size_t why_cap);
-
 #endif
 #include <windows.h>
 

@@ -114,6 +114,17 @@ exited() {
     [ -s "$WORK/$1.exit" ]
 }
 
+# expect_ended SESSION SECONDS REASON: poll every 0.2 s until SESSION's command has ended, whatever its code.
+expect_ended() {
+    local s=$1 secs=$2 i
+    for ((i = 0; i < secs * 5; i++)); do
+        exited "$s" && return 0
+        sleep 0.2
+    done
+    REASON=$3
+    return 1
+}
+
 # expect_exit SESSION CODE SECONDS
 expect_exit() {
     local s=$1 want=$2 secs=$3 i got
@@ -755,14 +766,7 @@ test_task_end_cuts_unit() {
         REASON="TerminateJobObject on the task's job failed"
         return 1
     }
-    for ((i = 0; i < 50; i++)); do
-        exited "$s" && break
-        sleep 0.2
-    done
-    exited "$s" || {
-        REASON="the stand-in did not end with its job"
-        return 1
-    }
+    expect_ended "$s" 10 "the stand-in did not end with its job" || return 1
     expect_pid_gone "$pid" 10 || return 1
     if journal_complete "$journal"; then
         REASON="the journal shows no cut unit after End"
@@ -776,6 +780,38 @@ test_task_end_cuts_unit() {
     fi
     expect_file "$journal" "pid=$pid2 unit=1 start" 30 || return 1
     stop_task "$s2" "$name" "$pid2"
+}
+
+# A library user whose IpcListenerOpen fails (another listener serves NAME)
+# gets its console events back: the library removes the handler it had
+# installed, so Ctrl+C passes the user's own handler (which passes it on) and
+# gets the default handling, which ends the process (at once; the screen may
+# be gone with it, so only the end is checked). A handler left behind
+# would swallow it, and the process would wait on for 30 s.
+test_library_failed_open_ctrl_c() {
+    local name=Ifailopen-$$ s1=failed_open_listener s=failed_open pid
+    NAMES+=("$name")
+    start_hand_listener "$s1" "$name" || return 1
+    pid=$HAND_PID
+    start "$s" wine "$TESTS_EXE" --helper failed-open "$name" || {
+        REASON="tmux new-session failed"
+        return 1
+    }
+    expect_screen "$s" "IpcListenerOpen returned 4; waiting for Ctrl+C" 15 || return 1
+    tmx send-keys -t "$s" C-c
+    expect_ended "$s" 10 "Ctrl+C did not end the program after its failed IpcListenerOpen: a console handler swallowed it" ||
+        return 1
+    if [ "$(count_screen "$s" "still running")" -ne 0 ]; then
+        REASON="the program ran on after Ctrl+C"
+        return 1
+    fi
+    wine "$CONTROLLER" --stop "$name" </dev/null >/dev/null 2>&1 || {
+        REASON="--stop $name failed"
+        return 1
+    }
+    expect_screen "$s1" "Hit Enter to close" 10 || return 1
+    tmx send-keys -t "$s1" Enter
+    expect_pid_gone "$pid" 10
 }
 
 # ---------------------------------------------------------------------------
@@ -858,6 +894,7 @@ run_test interactive_listener_run_ctrl_c test_listener_run_ctrl_c
 run_test interactive_standby_ctrl_c test_standby_ctrl_c
 run_test interactive_task_keys_do_not_stop test_task_keys_do_not_stop
 run_test interactive_task_end_cuts_unit test_task_end_cuts_unit
+run_test interactive_library_failed_open_ctrl_c test_library_failed_open_ctrl_c
 
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]

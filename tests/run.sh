@@ -21,7 +21,8 @@
 #   f. wine bin/ipc_tests.exe (and its 64-bit header test from bin/i686/ where Wine
 #      runs 32-bit programs), then tests/interactive.sh if it exists, then
 #      tests/log_volume.sh (a log on a tmpfs out of inodes), then tests/eventlog.sh
-#      (the Event Log's events, from Wine's eventlog debug channel), then the native
+#      (the Event Log's events, from Wine's eventlog debug channel), then tests/build_bat.sh
+#      (build.bat's architecture line and 32-bit refusal, under Wine's cmd), then the native
 #      fuzz runs (tests/fuzz/run_fuzz.sh, IPC_FUZZ_SECONDS each, default 10)
 # The last line of a full run is "N passed, N failed" (all suites together).
 # Source lists come from the file system: every .c of a program's folder plus
@@ -629,6 +630,9 @@ run_suite "tests/log_volume.sh" "$LOG_DIR/log_volume.log" \
 # The Event Log: what ReportEventW receives, read from Wine's eventlog debug channel.
 run_suite "tests/eventlog.sh" "$LOG_DIR/eventlog.log" \
     timeout -k 10 "$(remaining)" bash tests/eventlog.sh
+# build.bat under Wine's cmd.exe with a stand-in gcc: the architecture it says, the 32-bit refusal.
+run_suite "tests/build_bat.sh" "$LOG_DIR/build_bat.log" \
+    timeout -k 10 "$(remaining)" bash tests/build_bat.sh
 # The parsers and the mapping check fuzzed natively (no Wine), a bounded time each.
 run_suite "tests/fuzz/run_fuzz.sh" "$LOG_DIR/fuzz.log" \
     timeout -k 10 "$(remaining)" bash tests/fuzz/run_fuzz.sh "${IPC_FUZZ_SECONDS:-10}"

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wctype.h>
+#include <winioctl.h>
 
 #define TASK_PREFIX L"ConsoleAppController-"
 
@@ -548,4 +550,246 @@ TEST_IMPL(unattended_task_action_again)
     free(field);
     free(command);
     free(action);
+}
+
+/* The priority class of process pid; fails the test when it cannot be read. */
+static DWORD PriorityOf(DWORD pid)
+{
+    HANDLE process = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid);
+    DWORD priority;
+
+    ASSERT_MSG(process != NULL, L"OpenProcess(%lu) failed with error %lu", (unsigned long)pid,
+               (unsigned long)GetLastError());
+    priority = GetPriorityClass(process);
+    ASSERT_MSG(priority != 0, L"GetPriorityClass(%lu) failed with error %lu", (unsigned long)pid,
+               (unsigned long)GetLastError());
+    CloseHandle(process);
+    return priority;
+}
+
+/*
+ * The installed action started the way Task Scheduler starts it (the
+ * stand-in: in a job, at the priority class of the task's <Priority>) runs
+ * in the normal priority class, and so do its listener and the listener's
+ * --run command. Windows gives a child its parent's class when that is
+ * BELOW_NORMAL or IDLE and the creator names none (CreateProcessW,
+ * dwCreationFlags: learn.microsoft.com/windows/win32/api/processthreadsapi/nf-processthreadsapi-createprocessw),
+ * so a task at <Priority>7 would slow all three; Wine starts every child at
+ * NORMAL, so the controller's class is what shows the task's priority here.
+ */
+TEST_IMPL(unattended_task_priority)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t job[TEST_TEXT_CAP];
+    wchar_t path[TEST_PATH_CAP];
+    wchar_t pid_file[TEST_PATH_CAP];
+    wchar_t self[TEST_PATH_CAP];
+    wchar_t priority[64];
+    wchar_t run[TEST_CMD_CAP];
+    wchar_t *xml;
+    wchar_t *field = (wchar_t *)malloc(TEST_CMD_CAP * sizeof(wchar_t));
+    wchar_t *command = (wchar_t *)malloc(TEST_CMD_CAP * sizeof(wchar_t));
+    wchar_t *arguments = (wchar_t *)malloc(TEST_CMD_CAP * sizeof(wchar_t));
+    DWORD listener;
+    DWORD controller;
+    DWORD unit;
+    TestProc *standin;
+
+    ASSERT(field != NULL && command != NULL && arguments != NULL);
+    TestUniqueName(L"taskprio", name, TEST_TEXT_CAP);
+    swprintf(job, TEST_TEXT_CAP, L"%ls-job", name);
+    TestTempFile(name, L".xml", path, TEST_PATH_CAP);
+    TestTempFile(name, L".pid", pid_file, TEST_PATH_CAP);
+    TestSelfPath(self, TEST_PATH_CAP);
+    TestCommandLine(run, TEST_CMD_CAP, self, L"--helper", L"sleeper", L"2000", pid_file, (const wchar_t *)NULL);
+    xml = DryRunXml(path, L"--install", name, L"--dry-run", L"--", L"--run", run, (const wchar_t *)NULL);
+    XmlElement(xml, L"Priority", priority, ARRAYSIZE(priority));
+    XmlElement(xml, L"Command", field, TEST_CMD_CAP);
+    XmlUnescape(field, command, TEST_CMD_CAP);
+    XmlElement(xml, L"Arguments", field, TEST_CMD_CAP);
+    XmlUnescape(field, arguments, TEST_CMD_CAP);
+    free(xml);
+    DeleteFileW(path);
+
+    standin = TestSpawnSelf(TEST_SPAWN_DEFAULT, L"--helper", L"task-standin", job, priority, command, arguments,
+                            (const wchar_t *)NULL);
+    listener = TestWaitPublished(name, 0, 20000);
+    ASSERT_MSG(listener != 0, L"the task's action published no listener:\n%ls", TestOutputText(standin));
+    TestTrackPid(listener);
+    controller = TestParentPid(listener);
+    ASSERT(controller != 0);
+    TestTrackPid(controller);
+    unit = TestWaitPidFile(pid_file, 15000);
+    ASSERT_MSG(unit != 0, L"the listener's --run command wrote no pid to %ls", pid_file);
+    ASSERT_MSG(PriorityOf(controller) == NORMAL_PRIORITY_CLASS,
+               L"the task's controller runs at priority class 0x%lX (<Priority>%ls), not NORMAL (0x20)",
+               (unsigned long)PriorityOf(controller), priority);
+    ASSERT_EQ_INT(PriorityOf(listener), NORMAL_PRIORITY_CLASS);
+    ASSERT_EQ_INT(PriorityOf(unit), NORMAL_PRIORITY_CLASS);
+    TestStopExpect(name, 15000, 0);
+    ASSERT_EXIT(standin, 0, 15000);
+    DeleteFileW(pid_file);
+    free(field);
+    free(command);
+    free(arguments);
+}
+
+/*
+ * --install refuses arguments that Task Scheduler would expand: %NAME% (here
+ * %PATH%, and a pair split across two arguments) is a usage error naming it;
+ * a lone % and %% reach the task's arguments as they are.
+ */
+TEST_IMPL(unattended_task_percent_refused)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t path[TEST_PATH_CAP];
+    wchar_t *xml;
+    wchar_t *got = (wchar_t *)malloc(TEST_CMD_CAP * sizeof(wchar_t));
+    TestProc *proc;
+
+    ASSERT(got != NULL);
+    TestUniqueName(L"taskpercent", name, TEST_TEXT_CAP);
+    proc = TestSpawnController(TEST_SPAWN_SPLIT_STDERR, L"--install", name, L"--dry-run", L"--", L"--run",
+                               L"cmd /c echo %PATH%", (const wchar_t *)NULL);
+    ASSERT_EXIT(proc, IPC_EXIT_USAGE, 15000);
+    ASSERT_CONTAINS(TestErrText(proc), L"'%PATH%'");
+    ASSERT_CONTAINS(TestErrText(proc), L"Task Scheduler replaces %NAME%");
+    ASSERT_NOT_CONTAINS(TestOutputText(proc), L"<Task");
+    proc = TestSpawnController(TEST_SPAWN_SPLIT_STDERR, L"--install", name, L"--dry-run", L"--", L"--run", L"a%",
+                               L"b%", (const wchar_t *)NULL);
+    ASSERT_EXIT(proc, IPC_EXIT_USAGE, 15000);
+    ASSERT_CONTAINS(TestErrText(proc), L"'% b%'");
+
+    TestTempFile(name, L".xml", path, TEST_PATH_CAP);
+    xml = DryRunXml(path, L"--install", name, L"--dry-run", L"--", L"--run", L"echo 100% done",
+                    (const wchar_t *)NULL);
+    XmlElement(xml, L"Arguments", got, TEST_CMD_CAP);
+    ASSERT_CONTAINS(got, L"echo 100% done");
+    free(xml);
+    xml = DryRunXml(path, L"--install", name, L"--dry-run", L"--", L"--run", L"echo 5%%done",
+                    (const wchar_t *)NULL);
+    XmlElement(xml, L"Arguments", got, TEST_CMD_CAP);
+    ASSERT_CONTAINS(got, L"echo 5%%done");
+    free(xml);
+    DeleteFileW(path);
+    free(got);
+}
+
+/* The Wine mount manager's own request to define (mount_point set) or remove a drive letter (winecfg's way). */
+#define TEST_MOUNTMGR_DEFINE_UNIX_DRIVE CTL_CODE(0x6D, 32, METHOD_BUFFERED, FILE_READ_ACCESS | FILE_WRITE_ACCESS)
+typedef struct TestUnixDrive {
+    ULONG size;
+    ULONG type;
+    ULONG fs_type;
+    DWORD serial;
+    ULONGLONG unix_dev;
+    WCHAR letter;
+    USHORT mount_point_offset;
+    USHORT device_offset;
+    USHORT label_offset;
+} TestUnixDrive;
+
+/*
+ * Wine: make letter a drive of type DRIVE_REMOTE over the Unix folder
+ * unix_dir (NULL: remove it), as a mapped network drive looks to
+ * GetDriveTypeW. FALSE where there is no Wine mount manager (Windows).
+ */
+static BOOL WineNetworkDrive(wchar_t letter, const char *unix_dir)
+{
+    unsigned char buf[sizeof(TestUnixDrive) + 64];
+    TestUnixDrive *drive = (TestUnixDrive *)buf;
+    size_t n = unix_dir != NULL ? strlen(unix_dir) + 1 : 0;
+    HANDLE manager = CreateFileW(L"\\\\.\\MountPointManager", GENERIC_READ | GENERIC_WRITE,
+                                 FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING, 0, NULL);
+    DWORD got = 0;
+    BOOL ok;
+
+    if (manager == INVALID_HANDLE_VALUE || n > 64) {
+        return FALSE;
+    }
+    ZeroMemory(buf, sizeof(buf));
+    drive->size = (ULONG)(sizeof(*drive) + n);
+    drive->type = DRIVE_REMOTE;
+    drive->letter = (WCHAR)towlower(letter);
+    if (n > 0) {
+        memcpy(buf + sizeof(*drive), unix_dir, n);
+        drive->mount_point_offset = (USHORT)sizeof(*drive);
+    }
+    ok = DeviceIoControl(manager, TEST_MOUNTMGR_DEFINE_UNIX_DRIVE, buf, drive->size, NULL, 0, &got, NULL);
+    CloseHandle(manager);
+    return ok;
+}
+
+/* proc (an --install --at-startup --dry-run) exits 2 with the message that role's path shown is not local. */
+static void ExpectNotLocal(TestProc *proc, const wchar_t *role, const wchar_t *shown)
+{
+    wchar_t text[TEST_PATH_CAP];
+
+    ASSERT_EXIT(proc, IPC_EXIT_USAGE, 15000);
+    swprintf(text, TEST_PATH_CAP, L"--at-startup: %ls '%ls' is on a network share or a mapped network drive", role,
+             shown);
+    ASSERT_CONTAINS(TestErrText(proc), text);
+    ASSERT_NOT_CONTAINS(TestOutputText(proc), L"<Task");
+}
+
+/*
+ * --install --at-startup (an S4U task: no network, no mapped drives) refuses
+ * a listener, a log or a controller on a share (\\server\share) or on a
+ * mapped network drive (under Wine a drive letter the mount manager makes
+ * DRIVE_REMOTE; the controller copied there and run from it), exit 2, naming
+ * the path; --at-logon accepts the same log.
+ */
+TEST_IMPL(unattended_task_startup_network_paths)
+{
+    static const wchar_t kUncLog[] = L"\\\\server\\share\\ipc\\svc.log";
+    static const wchar_t kUncListener[] = L"\\\\server\\share\\ipc\\ConsoleAppListener.exe";
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t controller[TEST_PATH_CAP];
+    wchar_t remote[TEST_PATH_CAP];
+    wchar_t remote_dir[TEST_PATH_CAP];
+    wchar_t path[TEST_PATH_CAP];
+    wchar_t cmd[TEST_CMD_CAP];
+    wchar_t letter;
+    DWORD drives = GetLogicalDrives();
+    wchar_t *xml;
+
+    TestUniqueName(L"tasknet", name, TEST_TEXT_CAP);
+    TestBinPath(TEST_CONTROLLER_EXE, controller, TEST_PATH_CAP);
+    ExpectNotLocal(TestSpawnController(TEST_SPAWN_SPLIT_STDERR, L"--install", name, L"--at-startup", L"--dry-run",
+                                       L"--log", kUncLog, (const wchar_t *)NULL),
+                   L"the log", kUncLog);
+    ExpectNotLocal(TestSpawnController(TEST_SPAWN_SPLIT_STDERR, L"--install", name, L"--at-startup", L"--dry-run",
+                                       L"--listener", kUncListener, (const wchar_t *)NULL),
+                   L"the listener", kUncListener);
+    TestTempFile(name, L".xml", path, TEST_PATH_CAP);
+    xml = DryRunXml(path, L"--install", name, L"--dry-run", L"--log", kUncLog, (const wchar_t *)NULL);
+    free(xml);
+    DeleteFileW(path);
+
+    for (letter = L'Y'; letter > L'M' && (drives & (1u << (letter - L'A'))) != 0; letter--) {
+    }
+    if (letter == L'M' || !WineNetworkDrive(letter, "/tmp")) {
+        TestPrint(L"note: no network drive could be made here (Wine's mount manager); checked \\\\server\\share only\n");
+        return;
+    }
+    swprintf(remote_dir, TEST_PATH_CAP, L"%lc:\\ipc-%ls", letter, name);
+    swprintf(remote, TEST_PATH_CAP, L"%ls\\%ls", remote_dir, TEST_CONTROLLER_EXE);
+    if (!CreateDirectoryW(remote_dir, NULL) || !CopyFileW(controller, remote, FALSE)) {
+        DWORD error = GetLastError();
+        WineNetworkDrive(letter, NULL);
+        TestFail(__FILE__, __LINE__, L"cannot copy the controller to %ls (error %lu)", remote, (unsigned long)error);
+    }
+    swprintf(path, TEST_PATH_CAP, L"%lc:\\", letter);
+    ASSERT_MSG(GetDriveTypeW(path) == DRIVE_REMOTE, L"%ls is drive type %u, not DRIVE_REMOTE", path,
+               GetDriveTypeW(path));
+    swprintf(path, TEST_PATH_CAP, L"%lc:\\svc.log", letter);
+    ExpectNotLocal(TestSpawnController(TEST_SPAWN_SPLIT_STDERR, L"--install", name, L"--at-startup", L"--dry-run",
+                                       L"--log", path, (const wchar_t *)NULL),
+                   L"the log", path);
+    TestCommandLine(cmd, TEST_CMD_CAP, remote, L"--install", name, L"--at-startup", L"--dry-run",
+                    (const wchar_t *)NULL);
+    ExpectNotLocal(TestSpawnEx(cmd, TEST_SPAWN_SPLIT_STDERR), L"the controller", remote);
+    DeleteFileW(remote);
+    RemoveDirectoryW(remote_dir);
+    WineNetworkDrive(letter, NULL);
 }

@@ -61,6 +61,10 @@ TEST_DECLARE(controller_name_held_not_adoptable)
 TEST_DECLARE(controller_listener_name_in_use)
 TEST_DECLARE(controller_first_launch_retried)
 
+/* test_handles.c: children inherit exactly their three standard handles */
+TEST_DECLARE(launch_listener_inherits_only_std_handles)
+TEST_DECLARE(launch_run_command_inherits_only_std_handles)
+
 /* test_quoting.c: the listener's arguments quoted on the way through the controller */
 TEST_DECLARE(security_listener_args_quoting)
 TEST_DECLARE(security_long_launch_line)
@@ -158,6 +162,7 @@ TEST_DECLARE(unattended_run_background_child_logged)
 TEST_DECLARE(unattended_run_exit_codes)
 TEST_DECLARE(unattended_run_stop_waits_for_command)
 TEST_DECLARE(unattended_run_output_logged)
+TEST_DECLARE(unattended_run_output_oem)
 TEST_DECLARE(unattended_run_kill_takes_command)
 TEST_DECLARE(unattended_run_failing_command_backs_off)
 TEST_DECLARE(unattended_run_work_ms_paces)
@@ -170,6 +175,9 @@ TEST_DECLARE(unattended_task_install)
 TEST_DECLARE(unattended_task_xml_file)
 TEST_DECLARE(unattended_task_install_twice)
 TEST_DECLARE(unattended_task_action_again)
+TEST_DECLARE(unattended_task_priority)
+TEST_DECLARE(unattended_task_percent_refused)
+TEST_DECLARE(unattended_task_startup_network_paths)
 
 /* test_sample.c: the C# sample's programs and ours driving each other */
 TEST_DECLARE(sample_locate_finds_listener)
@@ -189,6 +197,7 @@ TEST_DECLARE(security_squat_other_type)
 TEST_DECLARE(security_squat_random_bytes)
 TEST_DECLARE(security_squat_bad_header)
 TEST_DECLARE(security_squat_companions)
+TEST_DECLARE(security_global_privilege_only_for_mappings)
 TEST_DECLARE(security_sample_mapping_is_not_squatting)
 TEST_DECLARE(security_squat_odd_sections)
 
@@ -252,6 +261,9 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(controller_name_held_not_adoptable, 30000)
     TEST_ENTRY(controller_listener_name_in_use, 30000)
     TEST_ENTRY(controller_first_launch_retried, 40000)
+    /* test_handles.c */
+    TEST_ENTRY(launch_listener_inherits_only_std_handles, 60000)
+    TEST_ENTRY(launch_run_command_inherits_only_std_handles, 40000)
     /* test_quoting.c */
     TEST_ENTRY(security_listener_args_quoting, 30000)
     TEST_ENTRY(security_long_launch_line, 30000)
@@ -338,6 +350,7 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(unattended_run_exit_codes, 60000)
     TEST_ENTRY(unattended_run_stop_waits_for_command, 40000)
     TEST_ENTRY(unattended_run_output_logged, 40000)
+    TEST_ENTRY(unattended_run_output_oem, 40000)
     TEST_ENTRY(unattended_run_kill_takes_command, 40000)
     TEST_ENTRY(unattended_run_failing_command_backs_off, 40000)
     TEST_ENTRY(unattended_run_work_ms_paces, 40000)
@@ -349,6 +362,9 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(unattended_task_xml_file, 60000)
     TEST_ENTRY(unattended_task_install_twice, 60000)
     TEST_ENTRY(unattended_task_action_again, 60000)
+    TEST_ENTRY(unattended_task_priority, 60000)
+    TEST_ENTRY(unattended_task_percent_refused, 30000)
+    TEST_ENTRY(unattended_task_startup_network_paths, 30000)
     /* test_sample.c */
     TEST_ENTRY(sample_locate_finds_listener, 30000)
     TEST_ENTRY(sample_stop_stops_listener, 30000)
@@ -366,6 +382,7 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(security_squat_random_bytes, 40000)
     TEST_ENTRY(security_squat_bad_header, 60000)
     TEST_ENTRY(security_squat_companions, 30000)
+    TEST_ENTRY(security_global_privilege_only_for_mappings, 40000)
     TEST_ENTRY(security_sample_mapping_is_not_squatting, 30000)
     TEST_ENTRY(security_squat_odd_sections, 60000)
     /* test_garbage.c */

@@ -135,6 +135,54 @@ TEST_IMPL(unattended_run_output_logged)
 }
 
 /*
+ * A command that writes in the OEM code page (as console programs write to a
+ * pipe: the code page of their console) reaches the log as the text it wrote,
+ * decoded in the OEM code page, not in the ANSI one (the text is chosen so
+ * that the two differ, and its OEM bytes are not UTF-8).
+ */
+TEST_IMPL(unattended_run_output_oem)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t log_path[TEST_PATH_CAP];
+    wchar_t sibling[TEST_PATH_CAP];
+    wchar_t self[TEST_PATH_CAP];
+    wchar_t marker[TEST_TEXT_CAP];
+    wchar_t as_ansi[TEST_TEXT_CAP];
+    wchar_t command[TEST_CMD_CAP];
+    wchar_t exe[TEST_PATH_CAP];
+    wchar_t cmd[TEST_CMD_CAP];
+    char bytes[TEST_TEXT_CAP * 2];
+    wchar_t *text;
+    TestProc *listener;
+    int n;
+
+    TestUniqueName(L"runoem", name, TEST_TEXT_CAP);
+    swprintf(marker, TEST_TEXT_CAP, L"caf\x00e9-\x00e0-\x00fc-%ls", name);
+    n = WideCharToMultiByte(CP_OEMCP, 0, marker, -1, bytes, (int)sizeof(bytes), NULL, NULL);
+    ASSERT(n > 0);
+    ASSERT(MultiByteToWideChar(CP_ACP, 0, bytes, -1, as_ansi, TEST_TEXT_CAP) > 0);
+    if (wcscmp(as_ansi, marker) == 0 || MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, bytes, -1, NULL, 0) > 0) {
+        TestPrint(L"SKIP: the OEM code page %u reads the same as the ANSI one %u or as UTF-8\n", GetOEMCP(), GetACP());
+        return;
+    }
+    TestLogPaths(name, log_path, sibling, TEST_PATH_CAP);
+    TestSelfPath(self, TEST_PATH_CAP);
+    TestCommandLine(command, TEST_CMD_CAP, self, L"--helper", L"oem-text", marker, (const wchar_t *)NULL);
+    TestBinPath(TEST_LISTENER_EXE, exe, TEST_PATH_CAP);
+    TestCommandLine(cmd, TEST_CMD_CAP, exe, name, L"--run", command, L"--log", log_path, (const wchar_t *)NULL);
+    listener = TestSpawn(cmd);
+    TestWaitInFile(log_path, L"Command exited with code 0 after ", 1, 15000);
+    ASSERT_EQ_INT(TestStop(name, 15000, 20000, NULL), 0);
+    ASSERT_EXIT(listener, 0, 10000);
+    text = TestReadText(log_path);
+    ASSERT_MSG(LogHasLine(text, marker), L"no line \"%ls\" (OEM code page %u) in %ls:\n%ls", marker, GetOEMCP(),
+               log_path, text);
+    free(text);
+    TestRemoveLogs(log_path);
+    TestRemoveLogs(sibling);
+}
+
+/*
  * With a log, a --run unit ends when its command does, not when the last
  * process holding the command's output pipe does: a command that leaves a
  * background process behind (cmd /c start /b server.exe) made the unit last

@@ -513,3 +513,75 @@ TEST_IMPL(security_squat_odd_sections)
         CloseHandle(squat);
     }
 }
+
+/* Remove a privilege from this test process's token for good (its children inherit the token without it). */
+static void RemovePrivilege(const wchar_t *privilege)
+{
+    HANDLE token = NULL;
+    TOKEN_PRIVILEGES tp;
+
+    ASSERT(OpenProcessToken(GetCurrentProcess(), TOKEN_ADJUST_PRIVILEGES | TOKEN_QUERY, &token));
+    tp.PrivilegeCount = 1;
+    tp.Privileges[0].Attributes = SE_PRIVILEGE_REMOVED;
+    ASSERT(LookupPrivilegeValueW(NULL, privilege, &tp.Privileges[0].Luid));
+    ASSERT_MSG(AdjustTokenPrivileges(token, FALSE, &tp, 0, NULL, NULL), L"AdjustTokenPrivileges failed with error %lu",
+               (unsigned long)GetLastError());
+    CloseHandle(token);
+}
+
+/*
+ * Global\<tag> whose companion object suffix (of kind) exists with an empty
+ * DACL, denying this user: the programs runs refuse the name (exit 7) saying
+ * the object may not be opened.
+ */
+static void ExpectGlobalCompanionDenied(const wchar_t *tag, const wchar_t *suffix, SquatKind kind, unsigned runs)
+{
+    static const wchar_t *const denied[] = { L"exists but this user may not open it", NULL };
+    wchar_t base[TEST_TEXT_CAP];
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t object[TEST_TEXT_CAP];
+    HANDLE squat;
+
+    TestUniqueName(tag, base, TEST_TEXT_CAP);
+    swprintf(name, TEST_TEXT_CAP, L"Global\\%ls", base);
+    swprintf(object, TEST_TEXT_CAP, L"%ls%ls", name, suffix);
+    squat = TestSquatOrSkip(kind, object, L"D:", 0, NULL, 0);
+    TestExpectRefused(name, runs, NULL, denied);
+    CloseHandle(squat);
+}
+
+/*
+ * A user without SeCreateGlobalPrivilege is told that a Global\ file mapping
+ * needs it, but not for a mutex or an event: creating those in Global\ needs
+ * no privilege ("Kernel Object Namespaces": only file mappings and symbolic
+ * links do), so their "access denied" means that someone else's object denies
+ * this user, a name in use (exit 7). The objects denying access are made by
+ * this test with an empty DACL; the privilege is removed from its token,
+ * which the programs it starts inherit.
+ */
+TEST_IMPL(security_global_privilege_only_for_mappings)
+{
+    wchar_t base[TEST_TEXT_CAP];
+    wchar_t name[TEST_TEXT_CAP];
+    const wchar_t *args[2];
+    TestProc *proc;
+    HANDLE squat;
+
+    RemovePrivilege(L"SeCreateGlobalPrivilege");
+    /* A mutex (the listener's lock for the listener, the controller's for the controller), the stop event. */
+    ExpectGlobalCompanionDenied(L"globalmutex", IPC_SUFFIX_LISTENER_MUTEX, SQUAT_MUTEX, RUN_LISTENER);
+    ExpectGlobalCompanionDenied(L"globallock", IPC_SUFFIX_CONTROLLER_MUTEX, SQUAT_MUTEX, RUN_CONTROLLER);
+    ExpectGlobalCompanionDenied(L"globalevent", IPC_SUFFIX_STOP_EVENT, SQUAT_EVENT, RUN_CONTROLLER);
+
+    /* The mapping: here the missing privilege is the likely cause, and the message says so (exit 1). */
+    TestUniqueName(L"globalmapping", base, TEST_TEXT_CAP);
+    swprintf(name, TEST_TEXT_CAP, L"Global\\%ls", base);
+    squat = TestSquatOrSkip(SQUAT_MAPPING, name, L"D:", 0, NULL, 0);
+    args[0] = name;
+    args[1] = NULL;
+    proc = TestSpawnArgs(TEST_LISTENER_EXE, args);
+    ASSERT_EXIT(proc, IPC_EXIT_FAILURE, 15000);
+    ASSERT_CONTAINS(TestErrText(proc), L"SeCreateGlobalPrivilege");
+    ASSERT_CONTAINS(TestErrText(proc), name);
+    CloseHandle(squat);
+}

@@ -486,3 +486,23 @@ void TestAssertJournalComplete(const wchar_t *path, JournalSummary *summary)
                (unsigned long)summary->unmatched, summary->first_pid, summary->first_unit);
     ASSERT_EQ_INT(summary->starts, summary->ends);
 }
+
+DWORD TestWaitPidFile(const wchar_t *path, DWORD timeout_ms)
+{
+    ULONGLONG deadline = TestNowMs() + timeout_ms;
+    DWORD error = ERROR_SUCCESS;
+    DWORD pid = 0;
+    wchar_t *text;
+
+    for (;;) {
+        text = TestReadTextEx(path, &error);
+        if (text != NULL) {
+            pid = (DWORD)wcstoul(text, NULL, 10);
+            free(text);
+        }
+        if (pid != 0 || TestNowMs() >= deadline) {
+            return pid;
+        }
+        Sleep(TEST_FILE_POLL_MS);
+    }
+}

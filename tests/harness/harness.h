@@ -85,7 +85,7 @@ int TestCrashLaunch(int argc, wchar_t **argv);
 /* "--helper sleeper MS [PIDFILE]" and "--helper spawner MS": --run commands to watch (helpers.c); -1 otherwise. */
 int TestSleeperHelperMain(int argc, wchar_t **argv);
 
-/* "--helper pid-alive PID" and "--helper kill PID" for tests/interactive.sh (helpers.c); -1 for other kinds. */
+/* "--helper pid-alive PID", "kill PID", "failed-open NAME" (tests/interactive.sh) and "oem-text TEXT" (helpers.c); -1 for other kinds. */
 int TestProcessHelperMain(int argc, wchar_t **argv);
 
 /* "--helper task-standin JOB PRIORITY COMMAND ARGUMENTS" and "--helper task-end JOB": Task Scheduler's start and End (standin.c); -1 otherwise. */
@@ -552,6 +552,8 @@ wchar_t *TestReadTextEx(const wchar_t *path, DWORD *error);
 wchar_t *TestReadText(const wchar_t *path);
 /* Occurrences of needle in path's text; 0 when the file is not there (yet). */
 size_t TestCountInFile(const wchar_t *path, const wchar_t *needle);
+/* The pid a helper wrote to path (the sleeper's PIDFILE), waited for up to timeout_ms; 0 when none came. */
+DWORD TestWaitPidFile(const wchar_t *path, DWORD timeout_ms);
 /* Wait until needle occurs at least count times in path; fail with the file's text after timeout_ms. */
 void TestWaitInFile(const wchar_t *path, const wchar_t *needle, size_t count, DWORD timeout_ms);
 /* The next line of *cursor, without its line break, in *line and *len; FALSE at the end. */

@@ -1,10 +1,13 @@
 /*
  * helpers.c - the other helper programs ipc_tests.exe can be: a listener that
  * records its command line (echo-args), one that crashes on a plan (crash),
- * --run commands to watch (sleeper, spawner), and process checks for
- * tests/interactive.sh (pid-alive, kill).
+ * --run commands to watch (sleeper, spawner), process checks for
+ * tests/interactive.sh (pid-alive, kill), and a library user whose
+ * IpcListenerOpen fails (failed-open).
  */
 #include "harness.h"
+
+#include "ipc_listener.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,15 +232,72 @@ cleanup:
     return rc;
 }
 
+/* The handler a library user installs of its own: it says so and leaves the event to the next handler. */
+static BOOL WINAPI OwnCtrlHandler(DWORD type)
+{
+    TestPrint(L"failed-open: own handler got event %lu\n", (unsigned long)type);
+    return FALSE;
+}
+
+/*
+ * "failed-open NAME": a library user (the README's worker) whose
+ * IpcListenerOpen(NAME) fails because a listener already serves NAME, which
+ * it learns after the library has installed its console handler. It installs
+ * a handler of its own that passes the event on, then waits 30 s. Ctrl+C must
+ * then get the default handling, which ends the process: a handler the
+ * library left behind would swallow it and the process would go on.
+ */
+static int FailedOpenHelper(const wchar_t *name)
+{
+    IpcListener *listener = NULL;
+    int rc = IpcListenerOpen(name, &listener);
+
+    if (rc == IPC_EXIT_OK) {
+        IpcListenerClose(listener);
+        TestPrint(L"failed-open: IpcListenerOpen(%ls) succeeded\n", name);
+        return 1;
+    }
+    SetConsoleCtrlHandler(OwnCtrlHandler, TRUE);
+    TestPrint(L"failed-open: IpcListenerOpen returned %d; waiting for Ctrl+C\n", rc);
+    Sleep(30000);
+    TestPrint(L"failed-open: still running\n");
+    return 0;
+}
+
+/*
+ * "oem-text TEXT": a --run command that writes TEXT and a line break to its
+ * standard output in the OEM code page, as console programs write to a pipe.
+ */
+static int OemTextHelper(const wchar_t *text)
+{
+    char bytes[1024];
+    DWORD written = 0;
+    int n = WideCharToMultiByte(CP_OEMCP, 0, text, -1, bytes, (int)sizeof(bytes) - 2, NULL, NULL);
+
+    if (n <= 0) {
+        return 2;
+    }
+    bytes[n - 1] = '\r';
+    bytes[n] = '\n';
+    return WriteFile(GetStdHandle(STD_OUTPUT_HANDLE), bytes, (DWORD)n + 1, &written, NULL) ? 0 : 1;
+}
+
 /*
  * Helpers for tests/interactive.sh, which sees Windows processes only from
- * outside Wine: "pid-alive PID" exits 0 while PID runs, "kill PID" terminates it.
+ * outside Wine: "pid-alive PID" exits 0 while PID runs, "kill PID" terminates
+ * it; "failed-open NAME" and "oem-text TEXT" as above.
  */
 int TestProcessHelperMain(int argc, wchar_t **argv)
 {
     unsigned long pid;
     wchar_t *end = NULL;
 
+    if (argc == 2 && wcscmp(argv[0], L"failed-open") == 0) {
+        return FailedOpenHelper(argv[1]);
+    }
+    if (argc == 2 && wcscmp(argv[0], L"oem-text") == 0) {
+        return OemTextHelper(argv[1]);
+    }
     if (argc < 2) {
         return -1;
     }

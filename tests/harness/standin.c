@@ -85,6 +85,12 @@ static int StandIn(const wchar_t *job_name, const wchar_t *priority_text, const 
         TestPrint(L"task-standin: CreateProcessW failed with error %lu\n", (unsigned long)GetLastError());
         goto cleanup;
     }
+    /* Wine ignores the priority class given to CreateProcessW; SetPriorityClass it honours (Windows both). */
+    if (!SetPriorityClass(pi.hProcess, TaskPriorityClass(priority))) {
+        TestPrint(L"task-standin: SetPriorityClass failed with error %lu\n", (unsigned long)GetLastError());
+        TerminateProcess(pi.hProcess, 1);
+        goto cleanup;
+    }
     if (!AssignProcessToJobObject(job, pi.hProcess)) {
         TestPrint(L"task-standin: AssignProcessToJobObject failed with error %lu\n", (unsigned long)GetLastError());
         TerminateProcess(pi.hProcess, 1);
