@@ -5,7 +5,8 @@
  *
  * The program is four commands behind one wmain (main.c): the supervisor
  * (supervise_start.c sets it up, locate.c finds or adopts a running listener,
- * launch.c starts one, supervise.c watches and relaunches it, console_control.c
+ * launch.c starts one, supervise.c watches and relaunches it, standby.c keeps
+ * a standby beside it (--standby), console_control.c
  * turns Ctrl+C into the close message), --status (status.c), --stop (stop.c),
  * both reading the mapping through query.c, and --install/--uninstall
  * (install.c, task.c). --status, --stop and --install never touch a Controller.
@@ -54,6 +55,16 @@ typedef struct Controller {
     BOOL stop_seen;           /* NAME|stop was signalled: a manual-reset event, never waited on again */
     BOOL awaiting_enter;      /* the C# sample's "Hit Enter to close" is showing */
     BOOL launched_once;       /* a listener was launched; the next launches are relaunches */
+    /* The standby listener (--standby, standby.c): waits for NAME|listener and takes over when the active exits. */
+    HANDLE standby_event;     /* signalled by the standby's wait callback when it exits */
+    HANDLE standby;           /* the standby's process, NULL while none runs */
+    HANDLE standby_wait;      /* RegisterWaitForSingleObject registration for standby */
+    DWORD standby_pid;
+    ULONGLONG standby_tick;   /* when the standby was launched or adopted */
+    DWORD standby_pause_ms;   /* the standbys' own back-off, 0 after a standby that lived */
+    ULONGLONG standby_due;    /* no standby is launched before this tick */
+    DWORD standby_refused;    /* the active listener's pid when no standby can run beside it (said once) */
+    int final_rc;             /* the exit code once the last listener is gone, when a policy ended supervision */
 } Controller;
 
 /* ---- the commands; each returns the program's exit code (IPC_EXIT_*) ---- */
@@ -125,7 +136,67 @@ DWORD LaunchListener(Controller *c);
  */
 BOOL LaunchErrorIsPermanent(DWORD code);
 
+/*
+ * StartListenerProcess - CreateProcessW of the listener with c's command line
+ * and --console, printing the C# sample's "Launching executable" line, or for
+ * a standby (IPC_STANDBY=1 in its environment) "Launching standby listener".
+ * ERROR_SUCCESS with the process handle and pid; otherwise the error of the
+ * call that failed, after printing why, outputs untouched.
+ */
+DWORD StartListenerProcess(Controller *c, BOOL standby, HANDLE *process, DWORD *pid);
+
+/* ---- the standby listener (standby.c) ---- */
+
+/* StandbyEventCreate - the event the standby's wait callback signals. Returns the CreateEventW error. */
+DWORD StandbyEventCreate(Controller *c);
+
+/*
+ * StandbyFound - the header names a standby: adopt it when it is proven to be
+ * NAME's (its creation time, its image and its command line) and --standby is
+ * given; retire it (its event NAME|retire<pid>) without --standby; clear the
+ * fields of one that is not running. Each case prints a line.
+ */
+void StandbyFound(Controller *c);
+
+/*
+ * StandbyTick - with --standby, launch a standby when none runs, the active
+ * listener has published its pid, no stop is pending (stopping) and the
+ * standbys' back-off allows it.
+ */
+void StandbyTick(Controller *c, BOOL stopping);
+
+/* StandbyWaitMs - timeout cut to when StandbyTick has something to do (a poll while the active publishes). */
+DWORD StandbyWaitMs(const Controller *c, BOOL stopping, DWORD timeout);
+
+/*
+ * StandbyTakeOver - the active listener (old_pid) exited (exit_code, after
+ * ran_ms) and a standby lives:
+ * it takes NAME|listener by itself; it becomes c's watched listener, restarts
+ * is counted, and the next standby follows after the standbys' back-off
+ * (none when healthy). FALSE when there is no live standby to promote.
+ */
+BOOL StandbyTakeOver(Controller *c, DWORD old_pid, DWORD exit_code, DWORD ran_ms, BOOL healthy);
+
+/* StandbyExited - the standby's exit was signalled: forget it; unless stopping, schedule the next one. */
+void StandbyExited(Controller *c, BOOL stopping);
+
+/* StandbyRelease - stop watching the standby (it runs on, as the listener does) and close its handles. */
+void StandbyRelease(Controller *c);
+
 /* ---- watching the listener (supervise.c) ---- */
+
+/*
+ * WatchProcessExit - RegisterWaitForSingleObject for process: its exit
+ * signals event (the callback does nothing else), *wait is the registration.
+ * Returns its error.
+ */
+DWORD WatchProcessExit(HANDLE process, HANDLE event, HANDLE *wait);
+
+/* HEALTHY_RUN_MS - a listener (or a standby) that ran this long is replaced at once, not after a pause. */
+#define HEALTHY_RUN_MS 1000u
+
+/* BackOffNext - the pause after pause_ms: 0 when healthy, else --restart-delay doubling to --restart-delay-max. */
+DWORD BackOffNext(const Controller *c, DWORD pause_ms, BOOL healthy);
 
 /*
  * WatchListener - start waiting for the listener in process/pid (its exit
@@ -212,6 +283,10 @@ int OpenForQueryEx(const wchar_t *name, BOOL announce, IpcMapping *m, IpcHeader 
 /* OpenQueriedController - TRUE, *out set, when the header names a controller that is running (verified). */
 BOOL OpenQueriedController(const IpcHeader *hdr, IpcLayoutKind kind, HANDLE *out);
 
+/* OpenQueriedStandby - OpenQueriedListener for the standby the header names (IpcIdentityOpenStandby). */
+DWORD OpenQueriedStandby(const IpcControllerOptions *opt, const wchar_t *resolved, const IpcHeader *hdr, HANDLE *out,
+                         wchar_t *why, size_t why_cap);
+
 /* ---- what --status finds, for the JSON of --status --json and --list (status_json.c) ---- */
 
 /* One instance as --status sees it. */
@@ -227,6 +302,9 @@ typedef struct StatusInfo {
     wchar_t image[MAX_PATH * 2]; /* its executable, "" if unknown */
     uint64_t started;            /* its creation time (FILETIME, UTC), 0 if unknown */
     BOOL controller_running;     /* the header names a live, verified controller */
+    BOOL standby_running;        /* the header names a standby, verified to be NAME's */
+    uint64_t standby_started;    /* its creation time (FILETIME, UTC), 0 if unknown */
+    wchar_t standby_reason[IPC_ERROR_TEXT_MAX]; /* why the standby named is not trusted */
     uint64_t now;                /* when it was looked at (FILETIME, UTC) */
 } StatusInfo;
 

@@ -6,6 +6,7 @@
 #include "eventlog.h"
 #include "ipc_args.h"
 #include "ipc_console.h"
+#include "ipc_env.h"
 #include "ipc_error.h"
 #include "ipc_exit.h"
 #include "ipc_handle.h"
@@ -174,7 +175,7 @@ BOOL LaunchErrorIsPermanent(DWORD code)
     }
 }
 
-DWORD LaunchListener(Controller *c)
+DWORD StartListenerProcess(Controller *c, BOOL standby, HANDLE *process, DWORD *pid)
 {
     IpcChildStdio stdio;
     STARTUPINFOW plain;
@@ -182,6 +183,7 @@ DWORD LaunchListener(Controller *c)
     PROCESS_INFORMATION pi;
     DWORD flags = 0;
     BOOL inherit = FALSE;
+    BOOL created;
     HANDLE std[3];
     DWORD code = ERROR_SUCCESS;
     wchar_t *cmd = NULL;
@@ -191,7 +193,8 @@ DWORD LaunchListener(Controller *c)
     memset(&plain, 0, sizeof(plain));
     memset(&pi, 0, sizeof(pi));
     plain.cb = sizeof(plain);
-    IpcPrint(L"Launching executable: %ls %ls ", c->listener_path, c->command_line + c->args_offset);
+    IpcPrint(standby ? L"Launching standby listener: %ls %ls " : L"Launching executable: %ls %ls ", c->listener_path,
+             c->command_line + c->args_offset);
     if (ConsoleSetup(c->opt->console, &flags, std)) {
         /*
          * Exactly its three standard handles, as inheritable copies: never any
@@ -216,24 +219,28 @@ DWORD LaunchListener(Controller *c)
         goto cleanup;
     }
     memcpy(cmd, c->command_line, cmd_bytes);
-    if (!CreateProcessW(c->listener_path, cmd, NULL, NULL, inherit, flags, NULL, c->listener_dir, si, &pi)) {
-        code = GetLastError();
+    /*
+     * A standby is told so through its environment, as the controller's pid
+     * is. With lpEnvironment NULL, CreateProcessW gives the child a copy of
+     * this process's environment as it is at the call; only the main thread
+     * starts processes, so the variable, set for this call alone, reaches the
+     * standby and no other child.
+     */
+    if (standby) {
+        SetEnvironmentVariableW(IPC_ENV_STANDBY, L"1");
+    }
+    created = CreateProcessW(c->listener_path, cmd, NULL, NULL, inherit, flags, NULL, c->listener_dir, si, &pi);
+    code = created ? ERROR_SUCCESS : GetLastError();
+    if (standby) {
+        SetEnvironmentVariableW(IPC_ENV_STANDBY, NULL);
+    }
+    if (!created) {
         IpcFailWin32(L"CreateProcessW", code, L"cannot launch '%ls'", c->listener_path);
         goto cleanup;
     }
     IpcHandleClose(&pi.hThread);
-    RecordListener(c, pi.hProcess, pi.dwProcessId);
-    code = WatchListener(c, pi.hProcess, pi.dwProcessId);
-    if (code != ERROR_SUCCESS) {
-        IpcFailWin32(L"RegisterWaitForSingleObject", code, L"cannot watch the listener (pid %lu)",
-                     (unsigned long)pi.dwProcessId);
-        /* Unwatched, it would run on unsupervised: ask it to stop rather than lose track of it. */
-        IpcMappingSendClose(&c->map);
-        IpcHandleClose(&pi.hProcess);
-        goto cleanup;
-    }
-    c->launched_once = TRUE;
-    IpcEventLogLaunched(pi.dwProcessId, c->command_line + c->args_offset);
+    *process = pi.hProcess;
+    *pid = pi.dwProcessId;
 
 cleanup:
     IpcChildStdioRelease(&stdio);
@@ -241,4 +248,27 @@ cleanup:
         HeapFree(GetProcessHeap(), 0, cmd);
     }
     return code;
+}
+
+DWORD LaunchListener(Controller *c)
+{
+    HANDLE process = NULL;
+    DWORD pid = 0;
+    DWORD code = StartListenerProcess(c, FALSE, &process, &pid);
+
+    if (code != ERROR_SUCCESS) {
+        return code;
+    }
+    RecordListener(c, process, pid);
+    code = WatchListener(c, process, pid);
+    if (code != ERROR_SUCCESS) {
+        IpcFailWin32(L"RegisterWaitForSingleObject", code, L"cannot watch the listener (pid %lu)", (unsigned long)pid);
+        /* Unwatched, it would run on unsupervised: ask it to stop rather than lose track of it. */
+        IpcMappingSendClose(&c->map);
+        IpcHandleClose(&process);
+        return code;
+    }
+    c->launched_once = TRUE;
+    IpcEventLogLaunched(pid, c->command_line + c->args_offset);
+    return ERROR_SUCCESS;
 }

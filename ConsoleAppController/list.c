@@ -112,6 +112,7 @@ static void ReportInstance(ListState *s, const wchar_t *name)
     StatusInfo *info = &s->info;
     wchar_t listener[16];
     wchar_t controller[16];
+    wchar_t standby[16];
     wchar_t run_time[32];
     wchar_t restarts[16];
 
@@ -127,21 +128,22 @@ static void ReportInstance(ListState *s, const wchar_t *name)
         return;
     }
     if (s->count == 0) {
-        IpcPrint(L"%-32ls %-8ls %-12ls %9ls %10ls %10ls %8ls", L"NAME", L"SCOPE", L"STATE", L"LISTENER",
-                 L"CONTROLLER", L"RUN TIME", L"RESTARTS");
+        IpcPrint(L"%-32ls %-8ls %-12ls %9ls %10ls %8ls %10ls %8ls", L"NAME", L"SCOPE", L"STATE", L"LISTENER",
+                 L"CONTROLLER", L"STANDBY", L"RUN TIME", L"RESTARTS");
     }
     IpcFormat(listener, ARRAYSIZE(listener), info->listener_running ? L"%lu" : L"-", (unsigned long)info->pid);
     IpcFormat(controller, ARRAYSIZE(controller), info->controller_running ? L"%lu" : L"-",
               (unsigned long)info->hdr.controller_pid);
+    IpcFormat(standby, ARRAYSIZE(standby), info->standby_running ? L"%lu" : L"-", (unsigned long)info->hdr.standby_pid);
     FormatRunTime(info, run_time, ARRAYSIZE(run_time));
     IpcFormat(restarts, ARRAYSIZE(restarts), info->kind == IPC_LAYOUT_OURS ? L"%lu" : L"-",
               (unsigned long)info->hdr.restarts);
-    IpcPrint(L"%-32ls %-8ls %-12ls %9ls %10ls %10ls %8ls", info->found ? info->name : name,
+    IpcPrint(L"%-32ls %-8ls %-12ls %9ls %10ls %8ls %10ls %8ls", info->found ? info->name : name,
              wcsncmp(name, L"Global\\", 7) == 0 ? L"global" : L"session",
              !info->listener_running ? L"not running"
                                      : (info->kind == IPC_LAYOUT_OURS ? IpcLayoutStateName(info->hdr.state)
                                                                       : L"running"),
-             listener, controller, run_time, restarts);
+             listener, controller, standby, run_time, restarts);
     s->count++;
 }
 

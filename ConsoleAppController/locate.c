@@ -204,6 +204,7 @@ int LocateListener(Controller *c, BOOL *launch)
     *launch = FALSE;
     IpcPrint(L"Process already running");
     IpcEventLogAdopted((DWORD)message);
+    StandbyFound(c);
 
 cleanup:
     IpcHandleClose(&process);

@@ -86,6 +86,15 @@ DWORD OpenQueriedListener(const IpcControllerOptions *opt, const wchar_t *resolv
                                    SampleListenerImage(opt, image, (DWORD)ARRAYSIZE(image)), out, why, why_cap);
 }
 
+DWORD OpenQueriedStandby(const IpcControllerOptions *opt, const wchar_t *resolved, const IpcHeader *hdr, HANDLE *out,
+                         wchar_t *why, size_t why_cap)
+{
+    wchar_t image[MAX_PATH * 2];
+
+    return IpcIdentityOpenStandby(resolved, opt->name, hdr, hdr->standby_pid,
+                                  SampleListenerImage(opt, image, (DWORD)ARRAYSIZE(image)), out, why, why_cap);
+}
+
 BOOL OpenQueriedController(const IpcHeader *hdr, IpcLayoutKind kind, HANDLE *out)
 {
     return kind == IPC_LAYOUT_OURS && hdr->controller_pid != 0 &&

@@ -112,6 +112,33 @@ static void PrintHeader(const IpcHeader *hdr, IpcLayoutKind kind, uint64_t now)
     }
 }
 
+/* The standby listener the header names (--standby), verified as --stop and the controller verify it, and the failovers. */
+static void PrintStandby(const IpcControllerOptions *opt, const wchar_t *name, const IpcHeader *hdr)
+{
+    HANDLE standby = NULL;
+    wchar_t reason[IPC_ERROR_TEXT_MAX];
+    wchar_t when[64];
+    uint64_t started = 0;
+
+    if (hdr->standby_pid == 0) {
+        IpcPrint(L"Standby:    none");
+    } else if (OpenQueriedStandby(opt, name, hdr, &standby, reason, IPC_ERROR_TEXT_MAX) != ERROR_SUCCESS) {
+        IpcPrint(L"Standby:    pid %lu, not running (%ls)", (unsigned long)hdr->standby_pid, reason);
+    } else {
+        if (IpcProcessCreationTime(standby, &started) == ERROR_SUCCESS) {
+            IpcFormatTime(started, when, ARRAYSIZE(when));
+        } else {
+            IpcFormat(when, ARRAYSIZE(when), L"?");
+        }
+        IpcPrint(L"Standby:    pid %lu, %ls (started %ls, verified)", (unsigned long)hdr->standby_pid,
+                 hdr->standby_state == IPC_STANDBY_WAITING ? L"waiting for the lock, ready to take over"
+                                                           : L"starting",
+                 when);
+    }
+    IpcPrint(L"Failovers:  %lu", (unsigned long)hdr->failovers);
+    IpcHandleClose(&standby);
+}
+
 int RunStatus(const IpcControllerOptions *opt)
 {
     int rc;
@@ -166,6 +193,7 @@ int RunStatus(const IpcControllerOptions *opt)
     }
     if (ours) {
         PrintHeader(&hdr, kind, now);
+        PrintStandby(opt, name, &hdr);
         LogPathsPrint(name, &hdr, kind);
     }
 

@@ -65,6 +65,7 @@ static void CollectProcesses(const IpcControllerOptions *opt, const wchar_t *ali
     wchar_t sample_image[MAX_PATH * 2];
     HANDLE listener = NULL;
     HANDLE controller = NULL;
+    HANDLE standby = NULL;
     DWORD image_len = (DWORD)ARRAYSIZE(info->image);
     BOOL ours = info->kind == IPC_LAYOUT_OURS;
 
@@ -92,6 +93,16 @@ static void CollectProcesses(const IpcControllerOptions *opt, const wchar_t *ali
     }
     info->controller_running = OpenQueriedController(&info->hdr, info->kind, &controller);
     IpcHandleClose(&controller);
+    if (ours && info->hdr.standby_pid != 0 &&
+        IpcIdentityOpenStandby(info->name, alias, &info->hdr, info->hdr.standby_pid,
+                               SampleListenerImage(opt, sample_image, (DWORD)ARRAYSIZE(sample_image)), &standby,
+                               info->standby_reason, ARRAYSIZE(info->standby_reason)) == ERROR_SUCCESS) {
+        info->standby_running = TRUE;
+        if (IpcProcessCreationTime(standby, &info->standby_started) != ERROR_SUCCESS) {
+            info->standby_started = 0;
+        }
+    }
+    IpcHandleClose(&standby);
     IpcHandleClose(&listener);
 }
 
@@ -209,6 +220,20 @@ void StatusWriteJson(IpcJson *j, const wchar_t *typed, const StatusInfo *info)
     IpcJsonEnd(j);
     LogPathsWriteJson(j, info);
 
+    IpcJsonBeginObject(j, L"standby");
+    IpcJsonBool(j, L"running", info->standby_running != FALSE);
+    if (ours && info->hdr.standby_pid != 0) {
+        IpcJsonUnsigned(j, L"pid", info->hdr.standby_pid);
+    } else {
+        IpcJsonNull(j, L"pid");
+    }
+    IpcJsonString(j, L"state", info->standby_running ? IpcLayoutStandbyStateName(info->hdr.standby_state)
+                                                     : (ours && info->hdr.standby_pid != 0 ? L"not_running" : L"none"));
+    WriteTime(j, L"started", info->standby_running ? info->standby_started : 0);
+    IpcJsonString(j, L"reason", !info->standby_running && info->standby_reason[0] != L'\0' ? info->standby_reason
+                                                                                           : NULL);
+    IpcJsonEnd(j);
+
     if (ours) {
         const wchar_t *exit_name = ExitCodeName(info->hdr.last_exit_code);
         IpcJsonUnsigned(j, L"units", info->hdr.units);
@@ -222,6 +247,7 @@ void StatusWriteJson(IpcJson *j, const wchar_t *typed, const StatusInfo *info)
         WriteTime(j, L"next_relaunch", info->controller_running ? info->hdr.next_relaunch : 0);
         IpcJsonUnsigned(j, L"last_exit_code", info->hdr.last_exit_code);
         IpcJsonString(j, L"last_exit_code_name", exit_name);
+        IpcJsonUnsigned(j, L"failovers", info->hdr.failovers);
     } else {
         IpcJsonNull(j, L"units");
         IpcJsonNull(j, L"ms_since_last_unit");
@@ -229,6 +255,7 @@ void StatusWriteJson(IpcJson *j, const wchar_t *typed, const StatusInfo *info)
         IpcJsonNull(j, L"next_relaunch");
         IpcJsonNull(j, L"last_exit_code");
         IpcJsonNull(j, L"last_exit_code_name");
+        IpcJsonNull(j, L"failovers");
     }
     IpcJsonEnd(j);
 }

@@ -221,6 +221,28 @@ static int WaitForListener(const IpcControllerOptions *opt, const IpcMapping *m,
     return forced ? IPC_EXIT_STOP_FORCED : IPC_EXIT_OK;
 }
 
+/*
+ * Waits until the deadline for the standby listener, which exits without a
+ * unit once the active listener has let go of the lock and it sees the stop.
+ * Returns IPC_EXIT_OK, or IPC_EXIT_STOP_TIMEOUT after saying so.
+ */
+static int WaitForStandby(const IpcControllerOptions *opt, HANDLE standby, DWORD pid, ULONGLONG deadline)
+{
+    DWORD exit_code = 0;
+    DWORD code = WaitUntil(standby, deadline, &exit_code);
+
+    if (code == WAIT_TIMEOUT) {
+        return IpcFail(IPC_EXIT_STOP_TIMEOUT, L"the standby listener (pid %lu) did not exit within %lu ms.",
+                       (unsigned long)pid, opt->timeout_ms);
+    }
+    if (code != ERROR_SUCCESS) {
+        return IpcFailWin32(L"WaitForSingleObject", code, L"cannot wait for the standby listener (pid %lu)",
+                            (unsigned long)pid);
+    }
+    IpcPrint(L"Standby listener (pid %lu) exited with code %lu", (unsigned long)pid, (unsigned long)exit_code);
+    return IPC_EXIT_OK;
+}
+
 int RunStop(const IpcControllerOptions *opt)
 {
     int rc;
@@ -232,6 +254,7 @@ int RunStop(const IpcControllerOptions *opt)
     DWORD listener_pid = 0;
     HANDLE listener = NULL;
     HANDLE controller = NULL;
+    HANDLE standby = NULL;
     HANDLE event = NULL;
     HANDLE lock = NULL;
     DWORD exit_code = 0;
@@ -280,8 +303,13 @@ int RunStop(const IpcControllerOptions *opt)
             IpcPrint(L"Not waiting for pid %lu: %ls", (unsigned long)listener_pid, reason);
         }
     }
+    /* The standby is opened now, while the header still names it: it clears its fields when it takes the lock. */
+    if (kind == IPC_LAYOUT_OURS && hdr.standby_pid != 0 &&
+        OpenQueriedStandby(opt, name, &hdr, &standby, reason, IPC_ERROR_TEXT_MAX) != ERROR_SUCCESS) {
+        IpcPrint(L"Not waiting for the standby pid %lu: %ls", (unsigned long)hdr.standby_pid, reason);
+    }
     OpenQueriedController(&hdr, kind, &controller);
-    if (listener == NULL && controller == NULL) {
+    if (listener == NULL && controller == NULL && standby == NULL) {
         AwaitStartingController(name, &lock);
         if (lock != NULL) {
             rc = WaitForStartingController(opt, lock, deadline);
@@ -294,6 +322,13 @@ int RunStop(const IpcControllerOptions *opt)
     if (listener != NULL) {
         rc = WaitForListener(opt, &m, listener, listener_pid, &deadline);
         if (rc != IPC_EXIT_OK && rc != IPC_EXIT_STOP_FORCED) {
+            goto cleanup;
+        }
+    }
+    if (standby != NULL) {
+        int standby_rc = WaitForStandby(opt, standby, hdr.standby_pid, deadline);
+        if (standby_rc != IPC_EXIT_OK) {
+            rc = standby_rc;
             goto cleanup;
         }
     }
@@ -313,6 +348,7 @@ int RunStop(const IpcControllerOptions *opt)
 cleanup:
     IpcHandleClose(&lock);
     IpcHandleClose(&controller);
+    IpcHandleClose(&standby);
     IpcHandleClose(&listener);
     IpcHandleClose(&event);
     IpcMappingClose(&m);

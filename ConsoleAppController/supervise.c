@@ -17,7 +17,6 @@
 #include "ipc_time.h"
 #include "restart_policy.h"
 
-#define HEALTHY_RUN_MS 1000u /* a listener that ran this long is relaunched at once */
 /* What OnListenerExit returns when the controller goes on supervising (otherwise an exit code). */
 #define SUPERVISE_ON (-1)
 
@@ -28,18 +27,28 @@ static VOID CALLBACK ListenerExitCallback(PVOID context, BOOLEAN timed_out)
     SetEvent((HANDLE)context);
 }
 
-DWORD WatchListener(Controller *c, HANDLE process, DWORD pid)
+DWORD WatchProcessExit(HANDLE process, HANDLE event, HANDLE *wait)
 {
-    HANDLE wait = NULL;
     /*
      * WT_EXECUTEINWAITTHREAD: the callback only calls SetEvent, so it runs on the
      * wait thread itself; the thread pool then needs no worker thread (about a
      * megabyte per controller) and an exit reaches the main loop one thread
      * hand-off sooner.
      */
-    if (!RegisterWaitForSingleObject(&wait, process, ListenerExitCallback, c->exit_event, INFINITE,
+    if (!RegisterWaitForSingleObject(wait, process, ListenerExitCallback, event, INFINITE,
                                      WT_EXECUTEONLYONCE | WT_EXECUTEINWAITTHREAD)) {
         return GetLastError();
+    }
+    return ERROR_SUCCESS;
+}
+
+DWORD WatchListener(Controller *c, HANDLE process, DWORD pid)
+{
+    HANDLE wait = NULL;
+    DWORD code = WatchProcessExit(process, c->exit_event, &wait);
+
+    if (code != ERROR_SUCCESS) {
+        return code;
     }
     c->process = process;
     c->pid = pid;
@@ -111,16 +120,21 @@ static void SetNextRelaunch(Controller *c, DWORD pause_ms)
     }
 }
 
-static void ScheduleRelaunch(Controller *c, BOOL healthy)
+DWORD BackOffNext(const Controller *c, DWORD pause_ms, BOOL healthy)
 {
     DWORD max = (DWORD)c->opt->restart_delay_max_ms;
     if (healthy) {
-        c->pause_ms = 0;
-    } else if (c->pause_ms == 0) {
-        c->pause_ms = (DWORD)c->opt->restart_delay_ms;
-    } else {
-        c->pause_ms = c->pause_ms > max / 2 ? max : c->pause_ms * 2;
+        return 0;
     }
+    if (pause_ms == 0) {
+        return (DWORD)c->opt->restart_delay_ms;
+    }
+    return pause_ms > max / 2 ? max : pause_ms * 2;
+}
+
+static void ScheduleRelaunch(Controller *c, BOOL healthy)
+{
+    c->pause_ms = BackOffNext(c, c->pause_ms, healthy);
     c->relaunch_tick = GetTickCount64() + c->pause_ms;
     SetNextRelaunch(c, c->pause_ms);
 }
@@ -192,13 +206,14 @@ static int OnListenerExit(Controller *c)
     if (h != NULL) {
         h->last_exit_code = exit_code;
     }
+    /* A standby takes the lock after the active, sees the stop and exits: the controller waits for it too. */
     if (c->shutting_down || ControlCloseSent()) {
-        return c->awaiting_enter ? SUPERVISE_ON : IPC_EXIT_OK;
+        return c->awaiting_enter || c->standby != NULL ? SUPERVISE_ON : IPC_EXIT_OK;
     }
     if (CloseRequested(c) || c->stop_seen) {
         IpcPrint(L"The listener (pid %lu) was stopped by a close message from another process; not relaunching",
                  (unsigned long)pid);
-        return IPC_EXIT_OK;
+        return c->standby != NULL ? SUPERVISE_ON : IPC_EXIT_OK;
     }
     /*
      * A listener that refuses its command line (our listener's exit code 2)
@@ -233,7 +248,18 @@ static int OnListenerExit(Controller *c)
     }
     /* --no-restart-exit-codes and --start-limit may end supervision here instead. */
     if (!RestartPolicyAllows(c, pid, exit_code, ran_ms, &rc)) {
-        return rc;
+        if (c->standby == NULL) {
+            return rc;
+        }
+        /* The standby would take over by itself: the close message makes it exit without a unit. */
+        c->final_rc = rc;
+        SendShutdown(c);
+        return SUPERVISE_ON;
+    }
+    /* With a standby, no process is started: it has the lock already, or gets it the moment it is ready. */
+    if (StandbyTakeOver(c, pid, exit_code, ran_ms, ExitWasHealthy(c, ran_ms, progressed))) {
+        IpcEventLogExited(pid, exit_code, ran_ms, 0);
+        return SUPERVISE_ON;
     }
     ScheduleRelaunch(c, ExitWasHealthy(c, ran_ms, progressed));
     IpcEventLogExited(pid, exit_code, ran_ms, c->pause_ms);
@@ -349,12 +375,20 @@ static void OnStopEvent(Controller *c)
     }
 }
 
+/* TRUE when a stop is under way: ours, a console event, --stop, or a close message from anyone. */
+static BOOL Stopping(const Controller *c)
+{
+    return c->shutting_down || ControlCloseSent() || c->stop_seen || CloseRequested(c);
+}
+
 int Supervise(Controller *c)
 {
-    HANDLE handles[4];
+    HANDLE handles[5];
     DWORD count;
     DWORD stop_index;
     DWORD exit_index;
+    DWORD standby_index;
+    DWORD in_index;
     DWORD r;
     DWORD code;
     int rc;
@@ -370,6 +404,9 @@ int Supervise(Controller *c)
         }
         exit_index = count;
         handles[count++] = c->exit_event;
+        standby_index = count;
+        handles[count++] = c->standby_event;
+        in_index = MAXDWORD;
         /*
          * The console input handle stays signalled while input is unread, so it is
          * waited on only while a key means something: before a stop (any key) and at
@@ -377,15 +414,17 @@ int Supervise(Controller *c)
          * typed then would turn this loop into a busy spin until the listener exits.
          */
         if (c->interactive && (!c->shutting_down || c->awaiting_enter)) {
+            in_index = count;
             handles[count++] = in;
         }
-        r = WaitForMultipleObjects(count, handles, FALSE, WaitTimeout(c));
+        StandbyTick(c, Stopping(c));
+        r = WaitForMultipleObjects(count, handles, FALSE, StandbyWaitMs(c, Stopping(c), WaitTimeout(c)));
         if (r == WAIT_TIMEOUT) {
             if (ListenerWaitsForEnter(c)) {
                 IpcPrint(L"The listener (pid %lu) finished its unit and stopped; it waits for Enter in its console",
                          (unsigned long)c->pid);
                 UnwatchListener(c);
-                if (!c->awaiting_enter) {
+                if (!c->awaiting_enter && c->standby == NULL) {
                     return IPC_EXIT_OK;
                 }
             } else if (c->process != NULL) {
@@ -404,6 +443,12 @@ int Supervise(Controller *c)
             if (rc != SUPERVISE_ON) {
                 return rc;
             }
+        } else if (r == WAIT_OBJECT_0 + standby_index) {
+            StandbyExited(c, Stopping(c));
+            /* The last of the two gone in a stop: the controller ends as the active listener's exit would end it. */
+            if (c->process == NULL && c->relaunch_tick == 0 && Stopping(c) && !c->awaiting_enter) {
+                return c->final_rc;
+            }
         } else if (r == WAIT_OBJECT_0) {
             ResetEvent(c->ctrl_event);
             if (!c->shutting_down) {
@@ -412,17 +457,17 @@ int Supervise(Controller *c)
                 c->awaiting_enter = FALSE;
                 SendShutdown(c);
             }
-            if (c->process == NULL) {
+            if (c->process == NULL && c->standby == NULL) {
                 return IPC_EXIT_OK;
             }
             /* A second Ctrl+C does not abandon the unit in progress: we still wait for the listener. */
         } else if (stop_index != MAXDWORD && r == WAIT_OBJECT_0 + stop_index) {
             OnStopEvent(c);
-            if (c->process == NULL) {
+            if (c->process == NULL && c->standby == NULL) {
                 IpcPrint(L"A close message arrived while the listener was down; not relaunching");
                 return IPC_EXIT_OK;
             }
-        } else if (r == WAIT_OBJECT_0 + exit_index + 1 && count == exit_index + 2) {
+        } else if (in_index != MAXDWORD && r == WAIT_OBJECT_0 + in_index) {
             if (!c->shutting_down) {
                 if (IpcConsoleTakeKey(in, FALSE)) {
                     SendShutdown(c);

@@ -116,6 +116,9 @@ static int CreateEvents(Controller *c)
         return IpcFailWin32(L"CreateEventW", code, L"cannot create an event");
     }
     code = ControlEventCreate(&c->ctrl_event);
+    if (code == ERROR_SUCCESS) {
+        code = StandbyEventCreate(c);
+    }
     if (code != ERROR_SUCCESS) {
         return IpcFailWin32(L"CreateEventW", code, L"cannot create an event");
     }
@@ -153,12 +156,17 @@ static int CheckListenerLock(const Controller *c)
     return IpcFailName(api, code, lock, L"mutex");
 }
 
-/* Children inherit this: a listener we launch knows a controller watches it and never prompts. */
+/*
+ * Children inherit this: a listener we launch knows a controller watches it
+ * and never prompts. IPC_STANDBY is set only for the launch of a standby
+ * (launch.c); one this controller inherited would make every listener a standby.
+ */
 static void ExportControllerPid(void)
 {
     wchar_t text[32];
     IpcFormat(text, ARRAYSIZE(text), L"%lu", (unsigned long)GetCurrentProcessId());
     SetEnvironmentVariableW(IPC_ENV_CONTROLLER_PID, text);
+    SetEnvironmentVariableW(IPC_ENV_STANDBY, NULL);
 }
 
 /* The control handler may write into the mapping from now on; the header names this controller. */
@@ -293,6 +301,7 @@ static void TearDown(Controller *c)
         IpcHeaderWrite64(&h->controller_created, 0);
     }
     UnwatchListener(c);
+    StandbyRelease(c);
     IpcMappingClose(&c->map);
     LogPathsWithdraw();
     IpcHandleClose(&c->stop_event);

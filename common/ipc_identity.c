@@ -192,3 +192,40 @@ DWORD IpcIdentityOpenListener(const wchar_t *name, const wchar_t *alias, const I
     }
     return CheckLaunchedFor(name, alias, pid, sample_image, out, why, why_cap);
 }
+
+DWORD IpcIdentityOpenStandby(const wchar_t *name, const wchar_t *alias, const IpcHeader *hdr, DWORD pid,
+                             const wchar_t *sample_image, HANDLE *out, wchar_t *why, size_t why_cap)
+{
+    HANDLE process = NULL;
+    uint64_t created = 0;
+    DWORD err;
+
+    if (pid == GetCurrentProcessId()) {
+        IpcFormat(why, why_cap, L"process %lu is this process itself", (unsigned long)pid);
+        return ERROR_INVALID_PARAMETER;
+    }
+    if (hdr->standby_pid != pid || hdr->standby_created == 0) {
+        IpcFormat(why, why_cap, L"the header records no start time for the standby pid %lu", (unsigned long)pid);
+        return ERROR_INVALID_PARAMETER;
+    }
+    err = CheckLaunchedFor(name, alias, pid, sample_image, &process, why, why_cap);
+    if (err != ERROR_SUCCESS) {
+        return err;
+    }
+    /* Checked on the handle that is returned, so the pid cannot have been reused in between. */
+    err = IpcProcessCreationTime(process, &created);
+    if (err == ERROR_SUCCESS && created != hdr->standby_created) {
+        err = ERROR_INVALID_PARAMETER;
+        IpcFormat(why, why_cap, L"process %lu was started at another time than the standby recorded",
+                  (unsigned long)pid);
+    } else if (err != ERROR_SUCCESS) {
+        IpcFormat(why, why_cap, L"the start time of process %lu cannot be read (error %lu)", (unsigned long)pid,
+                  (unsigned long)err);
+    }
+    if (err != ERROR_SUCCESS) {
+        IpcHandleClose(&process);
+        return err;
+    }
+    *out = process;
+    return ERROR_SUCCESS;
+}

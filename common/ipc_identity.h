@@ -9,6 +9,18 @@
 
 #ifndef WIN32_LEAN_AND_MEAN
 #define WIN32_LEAN_AND_MEAN
+/*
+ * IpcIdentityOpenStandby - open pid, named in our header hdr as NAME's standby
+ * listener, only when it is proven to be that standby. A standby waits for
+ * NAME's listener lock, so the lock proves nothing about it; instead the
+ * process must have started at the header's standby_created, run the image
+ * sample_image (its file name) and name NAME (or alias) as its first
+ * argument, the checks IpcIdentityOpenListener makes for a listener that does
+ * not hold the lock. The same return, rights, *out and why.
+ */
+DWORD IpcIdentityOpenStandby(const wchar_t *name, const wchar_t *alias, const IpcHeader *hdr, DWORD pid,
+                             const wchar_t *sample_image, HANDLE *out, wchar_t *why, size_t why_cap);
+
 #endif
 #include <windows.h>
 
@@ -36,5 +48,17 @@
  */
 DWORD IpcIdentityOpenListener(const wchar_t *name, const wchar_t *alias, const IpcHeader *hdr, IpcLayoutKind kind,
                               DWORD pid, const wchar_t *sample_image, HANDLE *out, wchar_t *why, size_t why_cap);
+
+/*
+ * IpcIdentityOpenStandby - open pid, named in our header hdr as NAME's standby
+ * listener, only when it is proven to be that standby. A standby waits for
+ * NAME's listener lock, so the lock proves nothing about it; instead the
+ * process must have started at the header's standby_created, run the image
+ * sample_image (its file name) and name NAME (or alias) as its first
+ * argument, the checks IpcIdentityOpenListener makes for a listener that does
+ * not hold the lock. The same return, rights, *out and why.
+ */
+DWORD IpcIdentityOpenStandby(const wchar_t *name, const wchar_t *alias, const IpcHeader *hdr, DWORD pid,
+                             const wchar_t *sample_image, HANDLE *out, wchar_t *why, size_t why_cap);
 
 #endif

@@ -216,6 +216,14 @@ TEST_DECLARE(eventlog_install_registers_source)
 TEST_DECLARE(unattended_help_and_version)
 TEST_DECLARE(unattended_version_resources)
 
+/* test_standby_supervise.c: --standby: the controller's standby listener, failover, stop, adoption, back-off */
+TEST_DECLARE(standby_two_listeners_and_stop)
+TEST_DECLARE(standby_failover_on_kills)
+TEST_DECLARE(standby_sample_stop_ends_both)
+TEST_DECLARE(standby_adopt_both)
+TEST_DECLARE(standby_adopt_without_standby_retires)
+TEST_DECLARE(standby_quick_deaths_back_off)
+
 /* test_library.c: the README's library example */
 TEST_DECLARE(unattended_example_worker)
 
@@ -397,6 +405,13 @@ static const TestEntry kTests[] = {
     /* test_version.c */
     TEST_ENTRY(unattended_help_and_version, 30000)
     TEST_ENTRY(unattended_version_resources, 20000)
+    /* test_standby_supervise.c */
+    TEST_ENTRY(standby_two_listeners_and_stop, 60000)
+    TEST_ENTRY(standby_failover_on_kills, 90000)
+    TEST_ENTRY(standby_sample_stop_ends_both, 45000)
+    TEST_ENTRY(standby_adopt_both, 60000)
+    TEST_ENTRY(standby_adopt_without_standby_retires, 45000)
+    TEST_ENTRY(standby_quick_deaths_back_off, 60000)
     /* test_library.c */
     TEST_ENTRY(unattended_example_worker, 45000)
 };
