@@ -11,6 +11,7 @@
 #include "ipc_path.h"
 #include "ipc_process.h"
 #include "ipc_text.h"
+#include "ipc_time.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -480,6 +481,7 @@ int PairsKillAtOnce(Bench *b, Pair *pairs, int n, Pub *pub, double *t_kill, doub
     }
     MarkCpu(b, server, m0);
     for (i = 0; i < n; i++) {
+        pub[i].tick_kill = IpcTickNowU64();
         t_kill[i] = BenchNowMs();
         if (h[i] != NULL) {
             TerminateProcess(h[i], 1);

@@ -135,138 +135,7 @@ static BOOL StandbyPairStart(Bench *b, Pair *p, const wchar_t *what, const wchar
     return WaitStandbys(p, 1, NULL, sb, STANDBY_READY_TIMEOUT_MS, t_ready) == 1;
 }
 
-/* ---- 6. failover latency ---- */
-
-void FailoverSection(Bench *b)
-{
-    static const char figure[] = "6. failover latency, --console none: kill the active listener -> the standby's pid at offset 0, median / p95";
-    wchar_t work[64];
-    Pair p;
-    Bare bare;
-    Samples a = {0};     /* A: kill -> the standby's pid published */
-    Samples bs = {0};    /* B: bare start -> pid */
-    Samples rearm = {0}; /* A: kill -> the next standby waiting */
-    Samples gone = {0};  /* A: kill -> the killed listener seen gone */
-    LONG sb = 0;
-    double t_ready = 0.0;
-    int kills = b->kills;
-    int not_standby = 0;
-    int k;
-    Row *r;
-    char why[160];
-    volatile IpcHeader *hdr;
-    uint32_t failovers0 = 0;
-
-    Progress("6. failover latency: %d kills of the active listener with a standby waiting, each against a bare start (A B A B)",
-             kills);
-    memset(&p, 0, sizeof(p));
-    if (!BareInit(b, &bare, L"fbare")) {
-        return;
-    }
-    swprintf(work, 64, L"--work-ms %lu", LONG_WORK_MS);
-    if (!StandbyPairStart(b, &p, L"failover", work, &sb, &t_ready)) {
-        Fmt(why, sizeof(why), "no standby reported state 2 (waiting) at offset 92 within %.0f s of the start",
-            STANDBY_READY_TIMEOUT_MS / 1000.0);
-        Unavailable(b, figure, why);
-        goto done;
-    }
-    hdr = IpcMappingHeader(&p.map);
-    failovers0 = hdr != NULL ? hdr->failovers : 0;
-    for (k = 0; k < kills; k++) {
-        Pub pub;
-        CpuMark m0;
-        double t0;
-        double t_gone;
-        double ms;
-        BOOL ok;
-        LONG next = 0;
-
-        /* A: the active listener ran past the start-up window, its standby waits. */
-        if (PairsKillAtOnce(b, &p, 1, &pub, &t0, &t_gone, 0, &m0, FINE_SPIN_MS) != 1) {
-            Progress("ipc_bench: no listener took over within 120 s");
-            break;
-        }
-        SamplesAdd(&a, pub.t - t0);
-        if (t_gone != 0.0) {
-            SamplesAdd(&gone, t_gone - t0);
-        }
-        if (pub.pid != sb) {
-            not_standby++; /* a relaunched process, not the standby: counted, and said in the row */
-        }
-        p.pid = pub.pid;
-        p.t_pub = pub.t;
-        if (WaitStandbys(&p, 1, &sb, &next, STANDBY_READY_TIMEOUT_MS, &t_ready) != 1) {
-            Progress("ipc_bench: no new standby was waiting within %.0f s of a failover", STANDBY_READY_TIMEOUT_MS / 1000.0);
-            break;
-        }
-        SamplesAdd(&rearm, t_ready - t0);
-        sb = next;
-
-        /* B: the same listener started by the bench, after the same quiet (as in section 1). */
-        Sleep(300);
-        /* Once again after a failed CreateProcessW (Wine 8 under load returned ERROR_INTERNAL_ERROR once). */
-        ok = BarePublished(b, &bare, g_none_flags, &ms);
-        if (!ok) {
-            Sleep(100);
-            ok = BarePublished(b, &bare, g_none_flags, &ms);
-        }
-        if (!ok) {
-            break;
-        }
-        SamplesAdd(&bs, ms);
-        BareStop(&bare);
-    }
-    hdr = IpcMappingHeader(&p.map);
-    Note(b, "failover: the header's failovers went from %lu to %lu over %d kills; %d took-over pids were not the standby's",
-         (unsigned long)failovers0, hdr != NULL ? (unsigned long)hdr->failovers : 0ul, a.n, not_standby);
-
-    r = AddRow(b, figure);
-    FormatMedP95Fine(r->result, sizeof(r->result), &a);
-    FormatBareStart(r->reference, sizeof(r->reference), &bs, g_none_flags);
-    if (a.n > 0 && bs.n > 0) {
-        double ratio = SamplesQuantile(&a, 0.5) / SamplesQuantile(&bs, 0.5);
-        Fmt(r->ratio, sizeof(r->ratio), "%.3f (p95 %.3f, turn by turn %.3f)", ratio,
-            SamplesQuantile(&a, 0.95) / SamplesQuantile(&bs, 0.95), TurnByTurnRatio(&a, &bs));
-        Fmt(r->target, sizeof(r->target), "median ratio <= 0.1");
-        Fmt(r->verdict, sizeof(r->verdict), "%s", Verdict(ratio <= 0.1 && not_standby == 0));
-    }
-    Fmt(r->method, sizeof(r->method), "QPC; TerminateProcess -> offset 0 read in a SwitchToThread loop; bare: polled every 1 ms; A B A B%s",
-        not_standby != 0 ? "; SOME TAKE-OVERS WERE NOT THE STANDBY" : "");
-    if (gone.n > 0) {
-        r = AddRow(b, "6. failover: kill -> the killed listener seen gone (the system's share), median / p95");
-        FormatMedP95Fine(r->result, sizeof(r->result), &gone);
-        FormatMedP95Fine(r->reference, sizeof(r->reference), &a);
-        Fmt(r->reference + strlen(r->reference), sizeof(r->reference) - strlen(r->reference), " the whole failover");
-        Fmt(r->ratio, sizeof(r->ratio), "+%.2f ms", SamplesQuantile(&a, 0.5) - SamplesQuantile(&gone, 0.5));
-        Fmt(r->target, sizeof(r->target), "(the rest: the standby's takeover)");
-        Fmt(r->verdict, sizeof(r->verdict), "info");
-        Fmt(r->method, sizeof(r->method), "WaitForMultipleObjects on the killed process, while a thread polls offset 0");
-    }
-    if (rearm.n > 0) {
-        r = AddRow(b, "6. after a failover: kill -> the next standby waiting (state 2), median / p95");
-        FormatMedP95(r->result, sizeof(r->result), &rearm);
-        FormatMedP95(r->reference, sizeof(r->reference), &bs);
-        Fmt(r->reference + strlen(r->reference), sizeof(r->reference) - strlen(r->reference), " bare start");
-        Fmt(r->ratio, sizeof(r->ratio), "%.2f", SamplesQuantile(&rearm, 0.5) / SamplesQuantile(&bs, 0.5));
-        Fmt(r->target, sizeof(r->target), "(no standby meanwhile: a process start)");
-        Fmt(r->verdict, sizeof(r->verdict), "info");
-        Fmt(r->method, sizeof(r->method), "header standby_pid and standby_state polled every 1 ms");
-    }
-    NoteSamples(b, "failover, A (kill -> standby's pid)", &a);
-    NoteSamples(b, "failover, B (bare start -> pid)", &bs);
-    NoteSamples(b, "failover, kill -> next standby waiting", &rearm);
-    NoteSamples(b, "failover, kill -> killed listener seen gone", &gone);
-
-done:
-    StandbyPairFinish(&p, 0); /* its listener is in a long unit */
-    IpcMappingClose(&bare.map);
-    SamplesFree(&a);
-    SamplesFree(&bs);
-    SamplesFree(&rearm);
-    SamplesFree(&gone);
-}
-
-/* ---- 7. the gap on --restart ---- */
+/* ---- the listeners' --journal ---- */
 
 typedef struct JournalLine {
     DWORD pid;
@@ -390,6 +259,18 @@ static BOOL JournalRead(const wchar_t *path, Journal *out)
     return TRUE;
 }
 
+/* The first "start" line of pid, or NULL. */
+static const JournalLine *JournalFirstStart(const Journal *j, DWORD pid)
+{
+    int i;
+    for (i = 0; i < j->n; i++) {
+        if (j->v[i].pid == pid && j->v[i].start) {
+            return &j->v[i];
+        }
+    }
+    return NULL;
+}
+
 /*
  * The gap of one restart from old_pid to new_pid: the first "start" of
  * new_pid minus the last "end" of old_pid (negative: the two overlapped).
@@ -400,7 +281,7 @@ static BOOL JournalGap(const Journal *j, DWORD old_pid, DWORD new_pid, double *g
 {
     const JournalLine *last_end = NULL;
     const JournalLine *last_start = NULL;
-    const JournalLine *first_start = NULL;
+    const JournalLine *first_start = JournalFirstStart(j, new_pid);
     int i;
     for (i = 0; i < j->n; i++) {
         const JournalLine *l = &j->v[i];
@@ -408,8 +289,6 @@ static BOOL JournalGap(const Journal *j, DWORD old_pid, DWORD new_pid, double *g
             last_end = l;
         } else if (l->pid == old_pid) {
             last_start = l;
-        } else if (l->pid == new_pid && l->start && first_start == NULL) {
-            first_start = l;
         }
     }
     if (last_end == NULL || first_start == NULL || last_end->tick != first_start->tick) {
@@ -419,6 +298,175 @@ static BOOL JournalGap(const Journal *j, DWORD old_pid, DWORD new_pid, double *g
     *cut = last_start != NULL && last_start > last_end;
     return TRUE;
 }
+
+/* ---- 6. failover latency ---- */
+
+void FailoverSection(Bench *b)
+{
+    static const char figure[] = "6. failover latency, --console none: kill the active listener -> the standby's pid at offset 0, median / p95";
+    wchar_t work[64];
+    wchar_t largs[MAX_PATH + 64];
+    Pair p;
+    Bare bare;
+    Samples a = {0};     /* A: kill -> the standby's pid published */
+    Samples bs = {0};    /* B: bare start -> pid */
+    Samples rearm = {0}; /* A: kill -> the next standby waiting */
+    Samples gone = {0};  /* A: kill -> the killed listener seen gone */
+    Samples first = {0}; /* A: kill -> the new listener's first unit start, by its journal's tick= */
+    static LONG took[1000];
+    static uint64_t tick_kill[1000];
+    wchar_t journal[MAX_PATH];
+    Journal j;
+    LONG sb = 0;
+    double t_ready = 0.0;
+    int kills = b->kills;
+    int not_standby = 0;
+    int k;
+    Row *r;
+    char why[160];
+    volatile IpcHeader *hdr;
+    uint32_t failovers0 = 0;
+
+    Progress("6. failover latency: %d kills of the active listener with a standby waiting, each against a bare start (A B A B)",
+             kills);
+    memset(&p, 0, sizeof(p));
+    if (!BareInit(b, &bare, L"fbare")) {
+        return;
+    }
+    NewName(b, L"fjournal", work, ARRAYSIZE(work));
+    swprintf(journal, MAX_PATH, L"%ls\\%ls.txt", b->tmp, work);
+    swprintf(largs, ARRAYSIZE(largs), L"--work-ms %lu --journal \"%ls\"", LONG_WORK_MS, journal);
+    if (!StandbyPairStart(b, &p, L"failover", largs, &sb, &t_ready)) {
+        Fmt(why, sizeof(why), "no standby reported state 2 (waiting) at offset 92 within %.0f s of the start",
+            STANDBY_READY_TIMEOUT_MS / 1000.0);
+        Unavailable(b, figure, why);
+        goto done;
+    }
+    hdr = IpcMappingHeader(&p.map);
+    failovers0 = hdr != NULL ? hdr->failovers : 0;
+    for (k = 0; k < kills; k++) {
+        Pub pub;
+        CpuMark m0;
+        double t0;
+        double t_gone;
+        double ms;
+        BOOL ok;
+        LONG next = 0;
+
+        /* A: the active listener ran past the start-up window, its standby waits. */
+        if (PairsKillAtOnce(b, &p, 1, &pub, &t0, &t_gone, 0, &m0, FINE_SPIN_MS) != 1) {
+            Progress("ipc_bench: no listener took over within 120 s");
+            break;
+        }
+        SamplesAdd(&a, pub.t - t0);
+        if (k < (int)ARRAYSIZE(took)) {
+            took[k] = pub.pid;
+            tick_kill[k] = pub.tick_kill;
+        }
+        if (t_gone != 0.0) {
+            SamplesAdd(&gone, t_gone - t0);
+        }
+        if (pub.pid != sb) {
+            not_standby++; /* a relaunched process, not the standby: counted, and said in the row */
+        }
+        p.pid = pub.pid;
+        p.t_pub = pub.t;
+        if (WaitStandbys(&p, 1, &sb, &next, STANDBY_READY_TIMEOUT_MS, &t_ready) != 1) {
+            Progress("ipc_bench: no new standby was waiting within %.0f s of a failover", STANDBY_READY_TIMEOUT_MS / 1000.0);
+            break;
+        }
+        SamplesAdd(&rearm, t_ready - t0);
+        sb = next;
+
+        /* B: the same listener started by the bench, after the same quiet (as in section 1). */
+        Sleep(300);
+        /* Once again after a failed CreateProcessW (Wine 8 under load returned ERROR_INTERNAL_ERROR once). */
+        ok = BarePublished(b, &bare, g_none_flags, &ms);
+        if (!ok) {
+            Sleep(100);
+            ok = BarePublished(b, &bare, g_none_flags, &ms);
+        }
+        if (!ok) {
+            break;
+        }
+        SamplesAdd(&bs, ms);
+        BareStop(&bare);
+    }
+    /* The same failovers timed with no poll at all: from the kill to the new listener's first "start" line. */
+    if (JournalRead(journal, &j)) {
+        for (k = 0; k < a.n && k < (int)ARRAYSIZE(took); k++) {
+            const JournalLine *l = JournalFirstStart(&j, (DWORD)took[k]);
+            if (l != NULL && l->tick) {
+                SamplesAdd(&first, l->ms - (double)tick_kill[k] / 10000.0);
+            }
+        }
+        free(j.v);
+    }
+    hdr = IpcMappingHeader(&p.map);
+    Note(b, "failover: the header's failovers went from %lu to %lu over %d kills; %d took-over pids were not the standby's",
+         (unsigned long)failovers0, hdr != NULL ? (unsigned long)hdr->failovers : 0ul, a.n, not_standby);
+
+    r = AddRow(b, figure);
+    FormatMedP95Fine(r->result, sizeof(r->result), &a);
+    FormatBareStart(r->reference, sizeof(r->reference), &bs, g_none_flags);
+    if (a.n > 0 && bs.n > 0) {
+        double ratio = SamplesQuantile(&a, 0.5) / SamplesQuantile(&bs, 0.5);
+        Fmt(r->ratio, sizeof(r->ratio), "%.3f (p95 %.3f, turn by turn %.3f)", ratio,
+            SamplesQuantile(&a, 0.95) / SamplesQuantile(&bs, 0.95), TurnByTurnRatio(&a, &bs));
+        Fmt(r->target, sizeof(r->target), "median ratio <= 0.1");
+        Fmt(r->verdict, sizeof(r->verdict), "%s", Verdict(ratio <= 0.1 && not_standby == 0));
+    }
+    Fmt(r->method, sizeof(r->method), "QPC; TerminateProcess -> offset 0 read in a SwitchToThread loop; bare: polled every 1 ms; A B A B%s",
+        not_standby != 0 ? "; SOME TAKE-OVERS WERE NOT THE STANDBY" : "");
+    r = AddRow(b, "6. failover, by the journal: kill -> the new listener's first unit start (its tick=), median / p95");
+    if (first.n > 0) {
+        FormatMedP95Fine(r->result, sizeof(r->result), &first);
+        FormatMedP95Fine(r->reference, sizeof(r->reference), &a);
+        Fmt(r->reference + strlen(r->reference), sizeof(r->reference) - strlen(r->reference), " polled (the row above)");
+        Fmt(r->ratio, sizeof(r->ratio), "%.3f", SamplesQuantile(&first, 0.5) / SamplesQuantile(&bs, 0.5));
+        Fmt(r->target, sizeof(r->target), "(the same, unpolled; ratio to the bare start)");
+    } else {
+        Fmt(r->result, sizeof(r->result), "not available: the journal lines have no tick= field");
+    }
+    Fmt(r->verdict, sizeof(r->verdict), "info");
+    Fmt(r->method, sizeof(r->method), "IpcTickNowU64 (QueryUnbiasedInterruptTime) before TerminateProcess; --journal tick=");
+    if (gone.n > 0) {
+        r = AddRow(b, "6. failover: kill -> the killed listener seen gone (the system's share), median / p95");
+        FormatMedP95Fine(r->result, sizeof(r->result), &gone);
+        FormatMedP95Fine(r->reference, sizeof(r->reference), &a);
+        Fmt(r->reference + strlen(r->reference), sizeof(r->reference) - strlen(r->reference), " the whole failover");
+        Fmt(r->ratio, sizeof(r->ratio), "+%.2f ms", SamplesQuantile(&a, 0.5) - SamplesQuantile(&gone, 0.5));
+        Fmt(r->target, sizeof(r->target), "(the rest: the standby's takeover)");
+        Fmt(r->verdict, sizeof(r->verdict), "info");
+        Fmt(r->method, sizeof(r->method), "WaitForMultipleObjects on the killed process, while a thread polls offset 0");
+    }
+    if (rearm.n > 0) {
+        r = AddRow(b, "6. after a failover: kill -> the next standby waiting (state 2), median / p95");
+        FormatMedP95(r->result, sizeof(r->result), &rearm);
+        FormatMedP95(r->reference, sizeof(r->reference), &bs);
+        Fmt(r->reference + strlen(r->reference), sizeof(r->reference) - strlen(r->reference), " bare start");
+        Fmt(r->ratio, sizeof(r->ratio), "%.2f", SamplesQuantile(&rearm, 0.5) / SamplesQuantile(&bs, 0.5));
+        Fmt(r->target, sizeof(r->target), "(no standby meanwhile: a process start)");
+        Fmt(r->verdict, sizeof(r->verdict), "info");
+        Fmt(r->method, sizeof(r->method), "header standby_pid and standby_state polled every 1 ms");
+    }
+    NoteSamples(b, "failover, A (kill -> standby's pid)", &a);
+    NoteSamples(b, "failover, B (bare start -> pid)", &bs);
+    NoteSamples(b, "failover, kill -> next standby waiting", &rearm);
+    NoteSamples(b, "failover, kill -> killed listener seen gone", &gone);
+    NoteSamples(b, "failover, kill -> new listener's first unit start (journal tick=)", &first);
+
+done:
+    StandbyPairFinish(&p, 0); /* its listener is in a long unit */
+    IpcMappingClose(&bare.map);
+    SamplesFree(&a);
+    SamplesFree(&bs);
+    SamplesFree(&rearm);
+    SamplesFree(&gone);
+    SamplesFree(&first);
+}
+
+/* ---- 7. the gap on --restart ---- */
 
 typedef struct GapSide {
     Pair p;
