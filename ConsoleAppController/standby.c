@@ -198,7 +198,7 @@ static BOOL StandbyPossible(Controller *c)
 
     if (IpcMappingHeader(&c->map) == NULL) {
         why = L"the mapping is in the C# sample's format, which has no room to record one";
-    } else if (IpcNamedMutexHeld(c->opt->name, IPC_SUFFIX_LISTENER_MUTEX, &held) != ERROR_SUCCESS || !held) {
+    } else if (IpcNamedMutexHeld(c->opt->name, IPC_SUFFIX_LISTENER_MUTEX, &held, NULL) != ERROR_SUCCESS || !held) {
         why = L"the listener does not hold the lock a standby waits for (a listener of the C# sample?)";
     }
     if (why == NULL) {

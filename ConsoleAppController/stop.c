@@ -92,33 +92,16 @@ static int WakeController(const wchar_t *name, HANDLE *event)
 
 /*
  * A controller that holds NAME|controller but is not named in the header yet
- * (it is starting): *lock receives that mutex, to wait on. NULL when no
- * controller holds it; a lock found free is released at once.
+ * (it is starting): *lock receives that mutex, to wait on; NULL when no
+ * controller holds it (IpcNamedMutexHeld lets go at once of a lock it finds free).
  */
 static void FindStartingController(const wchar_t *name, HANDLE *lock)
 {
-    wchar_t lock_name[MAX_PATH];
-    HANDLE mutex;
+    BOOL held = FALSE;
 
-    if (!IpcDerivedName(name, IPC_SUFFIX_CONTROLLER_MUTEX, lock_name, MAX_PATH)) {
-        return;
+    if (IpcNamedMutexHeld(name, IPC_SUFFIX_CONTROLLER_MUTEX, &held, lock) != ERROR_SUCCESS) {
+        *lock = NULL;
     }
-    mutex = OpenMutexW(SYNCHRONIZE, FALSE, lock_name);
-    if (mutex == NULL) {
-        return;
-    }
-    switch (WaitForSingleObject(mutex, 0)) {
-    case WAIT_TIMEOUT:
-        *lock = mutex;
-        return;
-    case WAIT_OBJECT_0:
-    case WAIT_ABANDONED:
-        ReleaseMutex(mutex);
-        break;
-    default:
-        break;
-    }
-    CloseHandle(mutex);
 }
 
 /*

@@ -177,7 +177,7 @@ DWORD IpcIdentityOpenListener(const wchar_t *name, const wchar_t *alias, const I
         if (err != ERROR_SUCCESS) {
             return err;
         }
-        err = IpcNamedMutexHeld(name, IPC_SUFFIX_LISTENER_MUTEX, &held);
+        err = IpcNamedMutexHeld(name, IPC_SUFFIX_LISTENER_MUTEX, &held, NULL);
         if (err == ERROR_SUCCESS && held) {
             *out = process;
             return ERROR_SUCCESS;

@@ -149,7 +149,7 @@ DWORD IpcNamedEventCreate(const wchar_t *name, const wchar_t *suffix, BOOL manua
     return IpcNamedObjectCreate(&kEventType, &manual_reset, full, out, &existed, NULL);
 }
 
-DWORD IpcNamedMutexHeld(const wchar_t *name, const wchar_t *suffix, BOOL *held)
+DWORD IpcNamedMutexHeld(const wchar_t *name, const wchar_t *suffix, BOOL *held, HANDLE *owner_lock)
 {
     wchar_t full[MAX_PATH];
     HANDLE mutex = NULL;
@@ -168,6 +168,9 @@ DWORD IpcNamedMutexHeld(const wchar_t *name, const wchar_t *suffix, BOOL *held)
         err = GetLastError();
         if (err == ERROR_FILE_NOT_FOUND) {
             *held = FALSE;
+            if (owner_lock != NULL) {
+                *owner_lock = NULL;
+            }
             err = ERROR_SUCCESS;
         }
         goto cleanup;
@@ -177,8 +180,15 @@ DWORD IpcNamedMutexHeld(const wchar_t *name, const wchar_t *suffix, BOOL *held)
         /* Nobody held it: let go at once, so that a listener starting now can take it. */
         ReleaseMutex(mutex);
         *held = FALSE;
+        if (owner_lock != NULL) {
+            *owner_lock = NULL;
+        }
     } else if (err == ERROR_ALREADY_EXISTS) {
         *held = TRUE;
+        if (owner_lock != NULL) {
+            *owner_lock = mutex;
+            mutex = NULL;
+        }
         err = ERROR_SUCCESS;
     }
 

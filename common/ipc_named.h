@@ -72,14 +72,17 @@ DWORD IpcNamedMutexCheck(const wchar_t *name, const wchar_t *suffix, const wchar
 
 /*
  * IpcNamedMutexHeld - whether a live process owns the existing mutex
- * NAME+SUFFIX, found out without creating it or keeping it: a zero wait that
- * times out means owned; one that succeeds (free, or abandoned by a process
- * that died) is released at once and means not owned. ERROR_SUCCESS and *held
- * (FALSE also when there is no such mutex); otherwise the Windows error
- * (another type of object: ERROR_INVALID_HANDLE; not ours to open:
- * ERROR_ACCESS_DENIED), *held untouched.
+ * NAME+SUFFIX, found out without creating it: a zero wait that times out
+ * means owned; one that succeeds (free, or abandoned by a process that died)
+ * is released at once and means not owned. ERROR_SUCCESS and *held (FALSE
+ * also when there is no such mutex); otherwise the Windows error (another
+ * type of object: ERROR_INVALID_HANDLE; not ours to open:
+ * ERROR_ACCESS_DENIED), the outputs untouched. When it is held and
+ * owner_lock is not NULL, *owner_lock receives the open mutex (SYNCHRONIZE
+ * and MUTEX_MODIFY_STATE), to wait for the owner to let go; otherwise, and
+ * when it is not held, *owner_lock is set to NULL.
  */
-DWORD IpcNamedMutexHeld(const wchar_t *name, const wchar_t *suffix, BOOL *held);
+DWORD IpcNamedMutexHeld(const wchar_t *name, const wchar_t *suffix, BOOL *held, HANDLE *owner_lock);
 
 /*
  * IpcNamedEventCreate - create or open the event NAME+SUFFIX (not signalled

@@ -82,12 +82,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(co.timeout_ms <= IPC_MAX_MS && co.hang_timeout_ms <= IPC_MAX_MS);
         FUZZ_CHECK(co.restart_delay_ms >= 1 && co.restart_delay_ms <= co.restart_delay_max_ms);
         FUZZ_CHECK(co.listener_argc >= 0 && co.listener_argc <= n);
-        FUZZ_CHECK(co.mode >= IPC_MODE_SUPERVISE && co.mode <= IPC_MODE_UNINSTALL);
-        if (co.mode == IPC_MODE_STOP || co.mode == IPC_MODE_STATUS) {
-            FUZZ_CHECK(co.listener_argc == 0 && co.listener_path == NULL && co.log == NULL);
+        FUZZ_CHECK(co.mode >= IPC_MODE_SUPERVISE && co.mode <= IPC_MODE_RESTART);
+        if (co.mode == IPC_MODE_STOP || co.mode == IPC_MODE_STATUS || co.mode == IPC_MODE_RESTART) {
+            FUZZ_CHECK(co.listener_argc == 0 && co.listener_path == NULL && co.log == NULL && !co.standby);
         }
         if (co.mode != IPC_MODE_STOP) {
-            FUZZ_CHECK(!co.force && co.timeout_ms == IPC_DEFAULT_STOP_TIMEOUT_MS);
+            FUZZ_CHECK(!co.force);
+        }
+        if (co.mode != IPC_MODE_STOP && co.mode != IPC_MODE_RESTART) {
+            FUZZ_CHECK(co.timeout_ms == IPC_DEFAULT_STOP_TIMEOUT_MS);
         }
         if (co.mode != IPC_MODE_INSTALL) {
             FUZZ_CHECK(!co.dry_run && !co.at_startup);
@@ -99,7 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_CHECK(co.on_failure == NULL && co.start_limit_interval_ms == IPC_DEFAULT_START_LIMIT_INTERVAL_MS);
         }
         FUZZ_CHECK(co.on_failure == NULL || co.on_failure[0] != L'\0');
-        if (co.mode == IPC_MODE_STOP || co.mode == IPC_MODE_STATUS) {
+        if (co.mode == IPC_MODE_STOP || co.mode == IPC_MODE_STATUS || co.mode == IPC_MODE_RESTART) {
             FUZZ_CHECK(co.no_restart_count == 0 && co.start_limit == 0);
         }
         /* --log-max-bytes only with --log. */
