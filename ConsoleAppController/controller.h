@@ -8,8 +8,10 @@
  * launch.c starts one, supervise.c watches and relaunches it, standby.c keeps
  * a standby beside it (--standby), console_control.c
  * turns Ctrl+C into the close message), --status (status.c), --stop (stop.c),
- * both reading the mapping through query.c, and --install/--uninstall
- * (install.c, task.c). --status, --stop and --install never touch a Controller.
+ * both reading the mapping through query.c, --restart (restart.c asks, the
+ * supervisor's restart_request.c does it), and --install/--uninstall
+ * (install.c, task.c). --status, --stop, --restart and --install never touch a
+ * Controller.
  */
 #ifndef CONTROLLER_H
 #define CONTROLLER_H
@@ -40,6 +42,7 @@ typedef struct Controller {
     IpcMapping map;
     HANDLE mutex;             /* NAME|controller: one controller per NAME */
     HANDLE stop_event;        /* NAME|stop: signalled by --stop so a pause is cut short */
+    HANDLE restart_event;     /* NAME|restart: auto-reset, signalled by --restart (restart_request.c) */
     HANDLE exit_event;        /* signalled by the wait callback when the listener exits */
     HANDLE ctrl_event;        /* signalled by the console control handler (console_control.c) */
     HANDLE process;           /* the listener we supervise, NULL while none runs */
@@ -55,6 +58,10 @@ typedef struct Controller {
     BOOL stop_seen;           /* NAME|stop was signalled: a manual-reset event, never waited on again */
     BOOL awaiting_enter;      /* the C# sample's "Hit Enter to close" is showing */
     BOOL launched_once;       /* a listener was launched; the next launches are relaunches */
+    DWORD restart_pid;        /* the listener asked by --restart to finish its unit and exit; 0 when none is */
+    BOOL restart_by_close;    /* it was asked by the close message (the C# sample's listener): ours to clear */
+    uint32_t restart_stop_requests; /* stop_requests when it was asked: a count that moves is a stop, not ours */
+    DWORD restart_standby;    /* --standby: the fresh standby a restart waits for before it asks; 0 when none */
     /* The standby listener (--standby, standby.c): waits for NAME|listener and takes over when the active exits. */
     HANDLE standby_event;     /* signalled by the standby's wait callback when it exits */
     HANDLE standby;           /* the standby's process, NULL while none runs */
@@ -83,6 +90,14 @@ int RunList(const IpcControllerOptions *opt);
 
 /* RunStop - --stop NAME: send the close message, wake the controller, wait for both to exit. */
 int RunStop(const IpcControllerOptions *opt);
+
+/*
+ * RunRestart - --restart NAME: ask NAME's controller to restart its listener
+ * (restart_request.c does it) and wait until a new verified listener has
+ * published its pid; IPC_EXIT_NOT_RUNNING, IPC_EXIT_NOT_SUPERVISED or
+ * IPC_EXIT_RESTART_TIMEOUT when it cannot.
+ */
+int RunRestart(const IpcControllerOptions *opt);
 
 /* RunInstall - --install NAME: register the task that runs this controller with these arguments. */
 int RunInstall(const IpcControllerOptions *opt, int argc, wchar_t **argv);
@@ -165,6 +180,14 @@ void StandbyFound(Controller *c);
  */
 void StandbyTick(Controller *c, BOOL stopping);
 
+/*
+ * StandbyRenew - for --restart: retire the standby (it runs the listener file
+ * as it was when it started) and launch a fresh one from the file as it is
+ * now, recorded and watched. Returns its pid; 0 when none can run beside the
+ * active listener or none could be started.
+ */
+DWORD StandbyRenew(Controller *c);
+
 /* StandbyWaitMs - timeout cut to when StandbyTick has something to do (a poll while the active publishes). */
 DWORD StandbyWaitMs(const Controller *c, BOOL stopping, DWORD timeout);
 
@@ -217,6 +240,50 @@ DWORD UnwatchListener(Controller *c);
  * listener. Returns the controller's exit code.
  */
 int Supervise(Controller *c);
+
+/* ---- --restart, the controller's side (restart_request.c) ---- */
+
+/*
+ * RestartEventCreate - create NAME|restart (auto-reset), which --restart
+ * signals, into c->restart_event; an existing one is used only when its
+ * owner is trusted. Returns IPC_EXIT_OK or the exit code of the problem it printed.
+ */
+int RestartEventCreate(Controller *c);
+
+/*
+ * RestartAdoptPending - after LocateListener: a restart_pid left in the header
+ * by a controller that died is taken over when it names the listener just
+ * adopted, and cleared otherwise (that pid may come back as another process).
+ */
+void RestartAdoptPending(Controller *c);
+
+/*
+ * OnRestartRequest - NAME|restart was signalled: ask the running listener to
+ * finish its unit and exit (restart_pid in our header; the close message for
+ * a listener of the C# sample, which reads nothing else), or, while none runs
+ * and a relaunch is pending, relaunch now (c->relaunch_tick). Ignored while a
+ * stop is under way; a second request while one is pending changes nothing.
+ */
+void OnRestartRequest(Controller *c);
+
+/*
+ * RestartExitHandled - the listener pid exited (exit_code, after ran_ms):
+ * TRUE when it was the restart asked for and no stop came meanwhile; the
+ * close message of a restart is then cleared, the exit reported and a
+ * relaunch is due at once (c->relaunch_tick; no back-off, not counted by
+ * --start-limit). FALSE otherwise, and the exit is handled as any other:
+ * a stop that arrived meanwhile then still explains it.
+ */
+BOOL RestartExitHandled(Controller *c, DWORD pid, DWORD exit_code, DWORD ran_ms);
+
+/*
+ * RestartTick - a restart with --standby asks the listener to go only once
+ * the fresh standby it launched waits for the lock (standby_state 2), so the
+ * standby takes over the moment the listener lets go: called on every turn
+ * of the loop; RestartWaitMs cuts the loop's timeout to a poll meanwhile.
+ */
+void RestartTick(Controller *c);
+DWORD RestartWaitMs(const Controller *c, DWORD timeout);
 
 /* ---- finding a running listener (locate.c) ---- */
 
@@ -279,6 +346,14 @@ DWORD OpenQueriedListener(const IpcControllerOptions *opt, const wchar_t *resolv
 /* OpenForQueryEx - OpenForQuery, printing the line that NAME was found in Global\ only when announce. */
 int OpenForQueryEx(const wchar_t *name, BOOL announce, IpcMapping *m, IpcHeader *hdr, IpcLayoutKind *kind,
                    wchar_t *resolved, size_t cap);
+
+/*
+ * SignalCompanionEvent - create or open the event NAME+suffix (private when
+ * new, its owner checked when it exists; manual_reset as CreateEventW's) and
+ * signal it; *event keeps it. Returns IPC_EXIT_OK, or the exit code of the
+ * problem it printed (a squatted name).
+ */
+int SignalCompanionEvent(const wchar_t *name, const wchar_t *suffix, BOOL manual_reset, HANDLE *event);
 
 /* OpenQueriedController - TRUE, *out set, when the header names a controller that is running (verified). */
 BOOL OpenQueriedController(const IpcHeader *hdr, IpcLayoutKind kind, HANDLE *out);

@@ -37,6 +37,7 @@ static const wchar_t kUsage[] =
     L"                            [--event-log | --no-event-log] [--unattended]\n"
     L"                            [--standby] [-- LISTENER ARGS...]\n"
     L"       ConsoleAppController --stop [NAME] [--timeout MS] [--force]\n"
+    L"       ConsoleAppController --restart [NAME] [--timeout MS]\n"
     L"       ConsoleAppController --status [NAME] [--json]\n"
     L"       ConsoleAppController --list [--json]\n"
     L"       ConsoleAppController --install NAME [--at-startup | --at-logon] [options] [-- ARGS...]\n"
@@ -89,7 +90,12 @@ static const wchar_t kUsage[] =
     L"  -- ARGS...        passed to the listener after NAME, e.g. -- --work-ms 1000\n"
     L"  --stop NAME       send the close message to NAME's listener, wait for it to\n"
     L"                    finish its unit of work and exit (and its standby too)\n"
-    L"  --timeout MS      how long --stop waits (default 60000)\n"
+    L"  --restart NAME    the listener finishes its unit of work and exits, and its\n"
+    L"                    controller launches the next at once (from the listener\n"
+    L"                    file as it is now), without back-off or ending supervision;\n"
+    L"                    waits until the new listener has published its pid; with\n"
+    L"                    --standby a fresh standby waits first: no gap\n"
+    L"  --timeout MS      how long --stop or --restart waits (default 60000)\n"
     L"  --force           with --stop: terminate the listener if it is still running\n"
     L"                    when the timeout ends (a unit in progress is then lost)\n"
     L"  --status NAME     report the listener (pid, state, run time, units, time\n"
@@ -110,12 +116,13 @@ static const wchar_t kUsage[] =
     L"  --uninstall NAME  remove that task\n"
     L"  --help, -h, /?    this text;  --version  the version\n"
     L"\n"
-    L"--stop and --status without NAME mean SampleApp (or the NAME given beside them).\n"
+    L"--stop, --restart and --status without NAME mean SampleApp (or the NAME given beside them).\n"
     L"Given a plain NAME they also look for Global\\NAME when NAME is not found in\n"
     L"this session (a task running in session 0 creates it there).\n"
     L"\n"
-    L"Each option may be given once. --log-max-bytes needs --log; --timeout and\n"
-    L"--force need --stop; --json needs --status or --list; --dry-run, --at-startup\n"
+    L"Each option may be given once. --log-max-bytes needs --log; --timeout needs\n"
+    L"--stop or --restart; --force needs --stop; --json needs --status or --list;\n"
+    L"--restart takes no supervision option; --dry-run, --at-startup\n"
     L"and --at-logon need --install; --start-limit-interval and --on-failure need\n"
     L"--start-limit; --event-log and --no-event-log exclude each other.\n"
     L"\n"
@@ -127,7 +134,8 @@ static const wchar_t kUsage[] =
     L"  0  stopped gracefully (or --stop: the listener finished and exited, or none ran)\n"
     L"  1  a Windows call failed (the message names it)\n"
     L"  2  bad command line or instance name (the message names the option)\n"
-    L"  3  --status: no listener is running for NAME (or it only waits for Enter)\n"
+    L"  3  --status, --restart: no listener is running for NAME (or it only waits\n"
+    L"     for Enter)\n"
     L"  4  (ConsoleAppListener only) a listener for NAME is already running\n"
     L"  5  another controller already supervises NAME\n"
     L"  6  --stop: the listener did not exit within --timeout\n"
@@ -139,7 +147,9 @@ static const wchar_t kUsage[] =
     L"  10 --install/--uninstall: Task Scheduler refused (not enough rights)\n"
     L"  11 another listener holds NAME (ours exited 4 at once) and cannot be adopted\n"
     L"  12 the listener exited with a code in --no-restart-exit-codes\n"
-    L"  13 --start-limit reached: the listener exited too often within the interval";
+    L"  13 --start-limit reached: the listener exited too often within the interval\n"
+    L"  14 --restart: no new listener published its pid within --timeout\n"
+    L"  15 --restart: a listener runs, but no controller supervises NAME";
 
 int wmain(int argc, wchar_t **argv)
 {
@@ -163,6 +173,8 @@ int wmain(int argc, wchar_t **argv)
         return RunStop(&opt);
     case IPC_MODE_STATUS:
         return RunStatus(&opt);
+    case IPC_MODE_RESTART:
+        return RunRestart(&opt);
     case IPC_MODE_INSTALL:
         return RunInstall(&opt, argc, argv);
     case IPC_MODE_LIST:

@@ -1,7 +1,7 @@
 /*
- * query.c - what --status and --stop share: opening NAME's mapping from
- * another process, in this session or in the global namespace, and checking
- * that it holds a listener's data.
+ * query.c - what --status, --stop and --restart share: opening NAME's mapping
+ * from another process, in this session or in the global namespace, checking
+ * that it holds a listener's data, and signalling NAME's controller.
  */
 #include "controller.h"
 #include "ipc_args.h"
@@ -12,6 +12,7 @@
 #include "ipc_layout.h"
 #include "ipc_mapping.h"
 #include "ipc_name.h"
+#include "ipc_named.h"
 #include "ipc_process.h"
 #include "ipc_text.h"
 
@@ -84,6 +85,19 @@ DWORD OpenQueriedListener(const IpcControllerOptions *opt, const wchar_t *resolv
     /* The listener was launched with NAME as typed; its lock lives under the name that was found. */
     return IpcIdentityOpenListener(resolved, opt->name, hdr, kind, pid,
                                    SampleListenerImage(opt, image, (DWORD)ARRAYSIZE(image)), out, why, why_cap);
+}
+
+int SignalCompanionEvent(const wchar_t *name, const wchar_t *suffix, BOOL manual_reset, HANDLE *event)
+{
+    wchar_t event_name[MAX_PATH];
+    DWORD code = IpcNamedEventCreate(name, suffix, manual_reset, event);
+
+    if (code != ERROR_SUCCESS) {
+        IpcDerivedName(name, suffix, event_name, MAX_PATH);
+        return IpcFailName(L"CreateEventW", code, event_name, L"event");
+    }
+    SetEvent(*event);
+    return IPC_EXIT_OK;
 }
 
 DWORD OpenQueriedStandby(const IpcControllerOptions *opt, const wchar_t *resolved, const IpcHeader *hdr, HANDLE *out,

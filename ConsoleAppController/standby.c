@@ -221,28 +221,18 @@ static void ScheduleLaunch(Controller *c, BOOL healthy)
     c->standby_due = GetTickCount64() + c->standby_pause_ms;
 }
 
-void StandbyTick(Controller *c, BOOL stopping)
+/* Launches a standby, recorded and watched; its pid, or 0 when none could be (the next try is scheduled). */
+static DWORD Launch(Controller *c)
 {
     HANDLE process = NULL;
     DWORD pid = 0;
     DWORD code;
 
-    if (!Needed(c, stopping) || GetTickCount64() < c->standby_due || !ActivePublished(c)) {
-        return;
-    }
-    if (!StandbyPossible(c)) {
-        return;
-    }
-    /* A standby already in the header (one a listener recorded by itself) is taken before another is made. */
-    StandbyFound(c);
-    if (c->standby != NULL) {
-        return;
-    }
     code = StartListenerProcess(c, TRUE, &process, &pid);
     if (code != ERROR_SUCCESS) {
         ScheduleLaunch(c, FALSE);
         IpcPrint(L"Trying the standby again in %lu ms", (unsigned long)c->standby_pause_ms);
-        return;
+        return 0;
     }
     Record(c, process, pid);
     code = Watch(c, process, pid);
@@ -254,9 +244,44 @@ void StandbyTick(Controller *c, BOOL stopping)
         ClearFields(c, pid);
         IpcHandleClose(&process);
         ScheduleLaunch(c, FALSE);
-        return;
+        return 0;
     }
     IpcPrint(L"Standby launched (pid %lu)", (unsigned long)pid);
+    return pid;
+}
+
+void StandbyTick(Controller *c, BOOL stopping)
+{
+    if (!Needed(c, stopping) || GetTickCount64() < c->standby_due || !ActivePublished(c)) {
+        return;
+    }
+    if (!StandbyPossible(c)) {
+        return;
+    }
+    /* A standby already in the header (one a listener recorded by itself) is taken before another is made. */
+    StandbyFound(c);
+    if (c->standby == NULL) {
+        Launch(c);
+    }
+}
+
+DWORD StandbyRenew(Controller *c)
+{
+    DWORD pid = c->standby_pid;
+    HANDLE process;
+
+    if (!StandbyPossible(c)) {
+        return 0;
+    }
+    if (c->standby != NULL) {
+        IpcPrint(L"Retiring the standby listener (pid %lu): it runs the listener file as it was when it started",
+                 (unsigned long)pid);
+        process = Unwatch(c);
+        Retire(c, pid, process);
+        ClearFields(c, pid);
+        IpcHandleClose(&process);
+    }
+    return Launch(c);
 }
 
 DWORD StandbyWaitMs(const Controller *c, BOOL stopping, DWORD timeout)

@@ -13,7 +13,6 @@
 #include "ipc_layout.h"
 #include "ipc_mapping.h"
 #include "ipc_name.h"
-#include "ipc_named.h"
 #include "ipc_process.h"
 #include "ipc_text.h"
 
@@ -79,15 +78,7 @@ static DWORD WaitUntil(HANDLE process, ULONGLONG deadline, DWORD *exit_code)
  */
 static int WakeController(const wchar_t *name, HANDLE *event)
 {
-    wchar_t stop_name[MAX_PATH];
-    DWORD code = IpcNamedEventCreate(name, IPC_SUFFIX_STOP_EVENT, TRUE, event);
-
-    if (code != ERROR_SUCCESS) {
-        IpcDerivedName(name, IPC_SUFFIX_STOP_EVENT, stop_name, MAX_PATH);
-        return IpcFailName(L"CreateEventW", code, stop_name, L"event");
-    }
-    SetEvent(*event);
-    return IPC_EXIT_OK;
+    return SignalCompanionEvent(name, IPC_SUFFIX_STOP_EVENT, TRUE, event);
 }
 
 /*

@@ -210,6 +210,10 @@ static int OnListenerExit(Controller *c)
     if (c->shutting_down || ControlCloseSent()) {
         return c->awaiting_enter || c->standby != NULL ? SUPERVISE_ON : IPC_EXIT_OK;
     }
+    /* --restart asked it to go: relaunched at once, whatever the policy and the back-off would say. */
+    if (RestartExitHandled(c, pid, exit_code, ran_ms)) {
+        return SUPERVISE_ON;
+    }
     if (CloseRequested(c) || c->stop_seen) {
         IpcPrint(L"The listener (pid %lu) was stopped by a close message from another process; not relaunching",
                  (unsigned long)pid);
@@ -383,11 +387,12 @@ static BOOL Stopping(const Controller *c)
 
 int Supervise(Controller *c)
 {
-    HANDLE handles[5];
+    HANDLE handles[6];
     DWORD count;
     DWORD stop_index;
     DWORD exit_index;
     DWORD standby_index;
+    DWORD restart_index;
     DWORD in_index;
     DWORD r;
     DWORD code;
@@ -406,19 +411,23 @@ int Supervise(Controller *c)
         handles[count++] = c->exit_event;
         standby_index = count;
         handles[count++] = c->standby_event;
-        in_index = MAXDWORD;
+        restart_index = count;
+        handles[count++] = c->restart_event;
         /*
          * The console input handle stays signalled while input is unread, so it is
          * waited on only while a key means something: before a stop (any key) and at
          * "Hit Enter to close". After a Ctrl+C nothing reads the input, and a key
          * typed then would turn this loop into a busy spin until the listener exits.
          */
+        in_index = MAXDWORD;
         if (c->interactive && (!c->shutting_down || c->awaiting_enter)) {
             in_index = count;
             handles[count++] = in;
         }
         StandbyTick(c, Stopping(c));
-        r = WaitForMultipleObjects(count, handles, FALSE, StandbyWaitMs(c, Stopping(c), WaitTimeout(c)));
+        RestartTick(c);
+        r = WaitForMultipleObjects(count, handles, FALSE,
+                                   RestartWaitMs(c, StandbyWaitMs(c, Stopping(c), WaitTimeout(c))));
         if (r == WAIT_TIMEOUT) {
             if (ListenerWaitsForEnter(c)) {
                 IpcPrint(L"The listener (pid %lu) finished its unit and stopped; it waits for Enter in its console",
@@ -467,6 +476,8 @@ int Supervise(Controller *c)
                 IpcPrint(L"A close message arrived while the listener was down; not relaunching");
                 return IPC_EXIT_OK;
             }
+        } else if (r == WAIT_OBJECT_0 + restart_index) {
+            OnRestartRequest(c);
         } else if (in_index != MAXDWORD && r == WAIT_OBJECT_0 + in_index) {
             if (!c->shutting_down) {
                 if (IpcConsoleTakeKey(in, FALSE)) {

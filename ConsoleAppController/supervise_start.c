@@ -94,10 +94,11 @@ static int AcquireLock(Controller *c)
 }
 
 /*
- * The listener's exit event, the console control event, and NAME|stop, which
- * --stop signals. We hold the controller lock, so an existing NAME|stop was
- * left by a controller that died (harmless, ours), is held by a --stop still
- * waiting, or was planted by someone else: IpcNamedEventCreate's owner check
+ * The listener's exit event, the console control event, NAME|stop, which
+ * --stop signals, and NAME|restart, which --restart signals
+ * (restart_request.c). We hold the controller lock, so an existing NAME|stop
+ * was left by a controller that died (harmless, ours), is held by a --stop
+ * still waiting, or was planted by someone else: IpcNamedEventCreate's owner check
  * tells whether it is ours. It is a manual-reset event, created after the lock
  * and before the mapping, the order --stop uses the other way round (mapping,
  * event, lock): a stop that arrives while this controller starts is seen in
@@ -109,6 +110,7 @@ static int CreateEvents(Controller *c)
     const wchar_t *name = c->opt->name;
     wchar_t stop_name[MAX_PATH];
     DWORD code;
+    int rc;
 
     c->exit_event = CreateEventW(NULL, FALSE, FALSE, NULL);
     if (c->exit_event == NULL) {
@@ -128,6 +130,10 @@ static int CreateEvents(Controller *c)
     code = IpcNamedEventCreate(name, IPC_SUFFIX_STOP_EVENT, TRUE, &c->stop_event);
     if (code != ERROR_SUCCESS) {
         return IpcFailName(L"CreateEventW", code, stop_name, L"event");
+    }
+    rc = RestartEventCreate(c);
+    if (rc != IPC_EXIT_OK) {
+        return rc;
     }
     if (WaitForSingleObject(c->stop_event, 0) == WAIT_OBJECT_0) {
         IpcPrint(L"Stop requested while starting (the event '%ls' is signalled); not launching", stop_name);
@@ -261,6 +267,7 @@ static int StartUp(Controller *c)
         return rc;
     }
     PublishController(c);
+    RestartAdoptPending(c);
     if (c->shutting_down || !launch) {
         return IPC_EXIT_OK;
     }
@@ -305,6 +312,7 @@ static void TearDown(Controller *c)
     IpcMappingClose(&c->map);
     LogPathsWithdraw();
     IpcHandleClose(&c->stop_event);
+    IpcHandleClose(&c->restart_event);
     IpcHandleClose(&c->exit_event);
     /* c->ctrl_event stays open: the control handler may still signal it until the process ends. */
     if (c->mutex != NULL) {

@@ -99,6 +99,17 @@ TEST_DECLARE(faults_crash_loop_backoff_and_stop)
 TEST_DECLARE(faults_healthy_run_resets_backoff)
 TEST_DECLARE(faults_twenty_kills)
 
+/* test_restart_command.c: --restart NAME: a new listener without back-off, its exit codes, the C# sample's format */
+TEST_DECLARE(restart_command_supervised)
+TEST_DECLARE(restart_command_new_listener_exe)
+TEST_DECLARE(restart_command_timeout)
+TEST_DECLARE(restart_command_nothing_running)
+TEST_DECLARE(restart_command_not_supervised)
+TEST_DECLARE(restart_command_sample_format)
+TEST_DECLARE(restart_command_while_backing_off)
+TEST_DECLARE(restart_command_usage_errors)
+TEST_DECLARE(restart_command_standby_gapless)
+
 /* test_policy.c: restart policy: --no-restart-exit-codes, --start-limit, --on-failure */
 TEST_DECLARE(policy_no_restart_exit_code)
 TEST_DECLARE(policy_unlisted_exit_code_relaunches)
@@ -304,6 +315,16 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(faults_crash_loop_backoff_and_stop, 45000)
     TEST_ENTRY(faults_healthy_run_resets_backoff, 45000)
     TEST_ENTRY(faults_twenty_kills, 90000)
+    /* test_restart_command.c */
+    TEST_ENTRY(restart_command_supervised, 60000)
+    TEST_ENTRY(restart_command_new_listener_exe, 60000)
+    TEST_ENTRY(restart_command_timeout, 60000)
+    TEST_ENTRY(restart_command_nothing_running, 20000)
+    TEST_ENTRY(restart_command_not_supervised, 60000)
+    TEST_ENTRY(restart_command_sample_format, 60000)
+    TEST_ENTRY(restart_command_while_backing_off, 60000)
+    TEST_ENTRY(restart_command_usage_errors, 60000)
+    TEST_ENTRY(restart_command_standby_gapless, 60000)
     /* test_policy.c */
     TEST_ENTRY(policy_no_restart_exit_code, 40000)
     TEST_ENTRY(policy_unlisted_exit_code_relaunches, 45000)

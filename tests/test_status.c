@@ -140,26 +140,14 @@ static TestProc *StartSampleListenerNamedAsOurs(const wchar_t *name, wchar_t *co
 {
     wchar_t self[TEST_PATH_CAP];
     wchar_t dir[TEST_PATH_CAP];
-    wchar_t *cmd = (wchar_t *)malloc(TEST_CMD_CAP * sizeof(wchar_t));
-    TestProc *sample;
 
-    ASSERT(cmd != NULL);
     TestSelfPath(self, TEST_PATH_CAP);
     TestTempFile(name, L".dir", dir, TEST_PATH_CAP);
     ASSERT(CreateDirectoryW(dir, NULL) || GetLastError() == ERROR_ALREADY_EXISTS);
     swprintf(copy, cap, L"%ls\\%ls", dir, TEST_LISTENER_EXE);
     ASSERT_MSG(CopyFileW(self, copy, FALSE), L"cannot copy ipc_tests.exe to %ls (error %lu)", copy,
                (unsigned long)GetLastError());
-    TestSetEnv(TEST_ENV_HELPER, TEST_HELPER_SAMPLE_LISTENER);
-    TestSetEnv(TEST_ENV_SAMPLE_WORK_MS, L"300");
-    cmd[0] = L'\0';
-    TestAppendArg(cmd, TEST_CMD_CAP, copy);
-    TestAppendArg(cmd, TEST_CMD_CAP, name);
-    sample = TestSpawnEx(cmd, TEST_SPAWN_DEFAULT);
-    free(cmd);
-    ASSERT_OUTPUT(sample, TEXT_PROCESSING, 10000);
-    ASSERT_EQ_INT(TestWaitPublished(name, 0, 5000), TestPid(sample));
-    return sample;
+    return TestStartSampleListenerAt(copy, name);
 }
 
 /* Deletes the copy and its folder (best effort: the process that ran it has exited). */

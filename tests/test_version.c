@@ -14,9 +14,10 @@ static const wchar_t *const kControllerOptions[] = {
     L"--listener", L"--console", L"--hang-timeout", L"--restart-delay", L"--restart-delay-max", L"--log",
     L"--log-max-bytes", L"-- ", L"--stop", L"--timeout", L"--force", L"--status", L"--install", L"--at-startup",
     L"--at-logon", L"--dry-run", L"--uninstall", L"--help", L"-h", L"/?", L"--version", L"--no-restart-exit-codes",
-    L"--start-limit", L"--start-limit-interval", L"--on-failure", L"--event-log", L"--no-event-log", NULL,
+    L"--start-limit", L"--start-limit-interval", L"--on-failure", L"--event-log", L"--no-event-log", L"--restart [NAME]",
+    NULL,
 };
-static const int kControllerCodes[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, -1 };
+static const int kControllerCodes[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, -1 };
 static const wchar_t *const kListenerOptions[] = {
     L"--work-ms", L"--run", L"--journal", L"--log", L"--log-max-bytes", L"--help", L"-h", L"/?", L"--version", NULL,
 };

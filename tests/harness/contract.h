@@ -177,6 +177,8 @@ _Static_assert(IPC_EXIT_TASK_DENIED == 10, "exit code");
 _Static_assert(IPC_EXIT_NAME_HELD == 11, "exit code");
 _Static_assert(IPC_EXIT_NO_RESTART == 12, "exit code");
 _Static_assert(IPC_EXIT_START_LIMIT == 13, "exit code");
+_Static_assert(IPC_EXIT_RESTART_TIMEOUT == 14, "exit code");
+_Static_assert(IPC_EXIT_NOT_SUPERVISED == 15, "exit code");
 
 /*
  * The controller's Event Log message IDs (ConsoleAppController/messages.mc), severity bits

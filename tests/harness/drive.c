@@ -113,6 +113,20 @@ TestProc *TestSpawnController(unsigned flags, ...)
     return proc;
 }
 
+TestProc *TestStartSampleListenerAt(const wchar_t *exe, const wchar_t *name)
+{
+    wchar_t cmd[TEST_PATH_CAP * 2];
+    TestProc *sample;
+
+    TestSetEnv(TEST_ENV_HELPER, TEST_HELPER_SAMPLE_LISTENER);
+    TestSetEnv(TEST_ENV_SAMPLE_WORK_MS, L"300");
+    TestCommandLine(cmd, TEST_PATH_CAP * 2, exe, name, (const wchar_t *)NULL);
+    sample = TestSpawn(cmd);
+    ASSERT_OUTPUT(sample, TEXT_PROCESSING, 10000);
+    ASSERT_EQ_INT(TestWaitPublished(name, 0, 5000), TestPid(sample));
+    return sample;
+}
+
 TestProc *TestSpawnSelf(unsigned flags, ...)
 {
     wchar_t exe[TEST_PATH_CAP];

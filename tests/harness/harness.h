@@ -436,6 +436,14 @@ TestProc *TestStartListener(const wchar_t *name, DWORD work_ms);
  */
 TestProc *TestSpawnController(unsigned flags, ...);
 
+/*
+ * TestStartSampleListenerAt - the C# sample's listener (the harness's
+ * stand-in, 300 ms units; IPC_TEST_HELPER set, and inherited by what the
+ * test starts later) run from exe, a copy of ipc_tests.exe, as a controller
+ * starts a listener ("EXE NAME"); returns once it works and has published its pid.
+ */
+TestProc *TestStartSampleListenerAt(const wchar_t *exe, const wchar_t *name);
+
 /* TestSpawnSelf - spawn ipc_tests.exe with the arguments that follow, up to a NULL (the C# sample's helpers). */
 TestProc *TestSpawnSelf(unsigned flags, ...);
 
