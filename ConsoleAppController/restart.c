@@ -63,7 +63,7 @@ static BOOL ControllerLockHeld(const wchar_t *name)
 {
     BOOL held = FALSE;
 
-    return IpcNamedMutexHeld(name, IPC_SUFFIX_CONTROLLER_MUTEX, &held) == ERROR_SUCCESS && held;
+    return IpcNamedMutexHeld(name, IPC_SUFFIX_CONTROLLER_MUTEX, &held, NULL) == ERROR_SUCCESS && held;
 }
 
 /*

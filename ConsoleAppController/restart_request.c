@@ -91,7 +91,7 @@ static BOOL ListenerReadsHeader(const Controller *c)
     BOOL held = FALSE;
 
     return IpcMappingHeader(&c->map) != NULL &&
-           IpcNamedMutexHeld(c->opt->name, IPC_SUFFIX_LISTENER_MUTEX, &held) == ERROR_SUCCESS && held;
+           IpcNamedMutexHeld(c->opt->name, IPC_SUFFIX_LISTENER_MUTEX, &held, NULL) == ERROR_SUCCESS && held;
 }
 
 /* Asks the active listener to finish its unit and exit: restart_pid in our header names it alone. */
