@@ -22,8 +22,11 @@
  *      Wine that call alone starts two threads, each about 1 MiB).
  *   5. scale: 1, 8, 32 and 64 pairs at once; all listeners killed together;
  *      against as many bare starts at once.
+ *   6-9. the hot standby (bench_standby.c): failover latency against a bare
+ *      start; the gap on --restart; failover of 1 to 64 pairs at once; what a
+ *      waiting standby costs.
  *
- * ipc_bench [--quick] [--out FILE] [--bin DIR] [--kills N] [--only 12345]
+ * ipc_bench [--quick] [--out FILE] [--bin DIR] [--kills N] [--only 123456789]
  *           [--bare-flags nowindow|detached] [--keep] [--api]
  * ipc_bench --sleeper TAG     (the bench's own child: sleeps until killed)
  * ipc_bench --waiter TAG PID  (its child: the smallest process that waits the
@@ -54,472 +57,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HEALTHY_WAIT_MS 1200.0   /* the controller relaunches at once after 1000 ms; a margin */
-#define LONG_WORK_MS 600000ul    /* units that never end during a measurement */
-#define PUBLISH_TIMEOUT_MS 60000.0
-#define MAX_PAIRS 64
-/*
- * How the controller (ConsoleAppController/launch.c) starts a --console none
- * listener: the bare start, the limit for that mode, must start the listener
- * the same way. Found out at the start of a run (DetectNoneFlags);
- * --bare-flags sets it instead.
- */
-static DWORD g_none_flags = CREATE_NO_WINDOW;
 static BOOL g_none_flags_given = FALSE;
 
-static const char *FlagName(DWORD flags)
-{
-    switch (flags) {
-    case CREATE_NO_WINDOW:
-        return "CREATE_NO_WINDOW";
-    case DETACHED_PROCESS:
-        return "DETACHED_PROCESS";
-    case CREATE_NEW_CONSOLE:
-        return "CREATE_NEW_CONSOLE";
-    default:
-        return "?";
-    }
-}
-
-/* ---- the table ---- */
-
-typedef struct Row {
-    char figure[128];
-    char result[160];
-    char reference[128];
-    char ratio[40];
-    char target[64];
-    char verdict[16];
-    char method[200];
-} Row;
-
-typedef struct Bench {
-    wchar_t bin[MAX_PATH];
-    wchar_t controller[MAX_PATH];
-    wchar_t listener[MAX_PATH];
-    wchar_t self[MAX_PATH];
-    wchar_t tmp[MAX_PATH];
-    wchar_t out_path[MAX_PATH];
-    BOOL wine;
-    BOOL api;      /* --api: read processes the Windows way even under Wine (wrong figures there; a test of that code) */
-    BOOL quick;
-    BOOL keep;
-    int kills;
-    int kills_new;
-    unsigned sections; /* bit k: section k (1-5) runs */
-    unsigned seq;
-    HANDLE nul;
-    HANDLE job;
-    Row rows[64];
-    int nrows;
-    char notes[16384];
-    size_t notes_len;
-    double started;
-} Bench;
-
-/*
- * snprintf that always ends the text, whichever printf family is linked:
- * msvcrt's (MinGW with __USE_MINGW_ANSI_STDIO=0) leaves a truncated one open.
- */
-static void Fmt(char *out, size_t cap, const char *fmt, ...)
-{
-    va_list ap;
-    if (cap == 0) {
-        return;
-    }
-    va_start(ap, fmt);
-    (void)vsnprintf(out, cap, fmt, ap);
-    va_end(ap);
-    out[cap - 1] = '\0';
-}
-
-static Row *AddRow(Bench *b, const char *figure)
-{
-    Row *r;
-    if (b->nrows == (int)(ARRAYSIZE(b->rows))) {
-        b->nrows--;
-    }
-    r = &b->rows[b->nrows++];
-    memset(r, 0, sizeof(*r));
-    Fmt(r->figure, sizeof(r->figure), "%s", figure);
-    return r;
-}
-
-static void Note(Bench *b, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-    if (b->notes_len + 2 >= sizeof(b->notes)) {
-        return;
-    }
-    va_start(ap, fmt);
-    n = vsnprintf(b->notes + b->notes_len, sizeof(b->notes) - b->notes_len - 1, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof(b->notes) - b->notes_len - 1) {
-        b->notes[b->notes_len] = '\0'; /* a note that does not fit is left out */
-        return;
-    }
-    if (n > 0) {
-        b->notes_len += (size_t)n < sizeof(b->notes) - b->notes_len - 1 ? (size_t)n : sizeof(b->notes) - b->notes_len - 2;
-        b->notes[b->notes_len++] = '\n';
-        b->notes[b->notes_len] = '\0';
-    }
-}
-
-/* Progress on standard error, so that standard output is the table alone. */
-static void Progress(const char *fmt, ...)
-{
-    char line[512];
-    va_list ap;
-    DWORD written;
-    int n;
-    va_start(ap, fmt);
-    n = vsnprintf(line, sizeof(line) - 2, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        return;
-    }
-    if (n > (int)sizeof(line) - 3) {
-        n = (int)sizeof(line) - 3;
-    }
-    line[n++] = '\r';
-    line[n++] = '\n';
-    WriteFile(GetStdHandle(STD_ERROR_HANDLE), line, (DWORD)n, &written, NULL);
-}
-
-static const char *Verdict(BOOL met)
-{
-    return met ? "met" : "MISSED";
-}
-
-/* ---- processes ---- */
-
-/* Writes the quoted exe and args into cmd (cap characters). */
-static BOOL CommandLine(wchar_t *cmd, size_t cap, const wchar_t *exe, const wchar_t *args)
-{
-    size_t len = 0;
-    int n;
-    if (!IpcAppendQuotedArg(cmd, cap, &len, exe)) {
-        return FALSE;
-    }
-    n = swprintf(cmd + len, cap - len, L" %ls", args);
-    return n >= 0;
-}
-
-/*
- * Starts exe with args in the bin folder. std: give it standard handles (input
- * NUL, output and errors to log, or NUL), as a script or Task Scheduler would;
- * without, it gets none, as the controller's listeners do. *t0 (if not NULL) is
- * the time just before CreateProcessW.
- */
-static BOOL Spawn(Bench *b, const wchar_t *exe, const wchar_t *args, DWORD flags, BOOL std, const wchar_t *log,
-                  PROCESS_INFORMATION *pi, double *t0)
-{
-    wchar_t cmd[4096];
-    STARTUPINFOW si;
-    HANDLE out = NULL;
-    BOOL ok;
-    DWORD code;
-
-    if (!CommandLine(cmd, ARRAYSIZE(cmd), exe, args)) {
-        return FALSE;
-    }
-    memset(&si, 0, sizeof(si));
-    memset(pi, 0, sizeof(*pi));
-    si.cb = sizeof(si);
-    if (std) {
-        if (log != NULL) {
-            SECURITY_ATTRIBUTES sa = {sizeof(sa), NULL, TRUE};
-            wchar_t path[MAX_PATH];
-            swprintf(path, MAX_PATH, L"%ls\\%ls.log", b->tmp, log);
-            out = CreateFileW(path, FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, &sa,
-                              OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
-            if (out == INVALID_HANDLE_VALUE) {
-                out = NULL;
-            }
-        }
-        si.dwFlags = STARTF_USESTDHANDLES;
-        si.hStdInput = b->nul;
-        si.hStdOutput = out != NULL ? out : b->nul;
-        si.hStdError = out != NULL ? out : b->nul;
-    }
-    if (t0 != NULL) {
-        *t0 = BenchNowMs();
-    }
-    ok = CreateProcessW(exe, cmd, NULL, NULL, std, flags, NULL, b->bin, &si, pi);
-    code = GetLastError();
-    if (out != NULL) {
-        CloseHandle(out);
-    }
-    if (!ok) {
-        Progress("ipc_bench: CreateProcessW failed with error %lu for %ls %ls", (unsigned long)code, exe, args);
-        return FALSE;
-    }
-    CloseHandle(pi->hThread);
-    pi->hThread = NULL;
-    return TRUE;
-}
-
-static void CloseProcess(PROCESS_INFORMATION *pi)
-{
-    if (pi->hProcess != NULL) {
-        CloseHandle(pi->hProcess);
-        pi->hProcess = NULL;
-    }
-}
-
-/* Terminates a process the bench started (or one its controllers started) and waits for it. */
-static void KillAndWait(HANDLE h)
-{
-    if (h != NULL && WaitForSingleObject(h, 0) == WAIT_TIMEOUT) {
-        TerminateProcess(h, 1);
-        WaitForSingleObject(h, 10000);
-    }
-}
-
-/* A publication awaited: offset 0 of a mapping holds a pid > 0 other than old (and equal to want when set). */
-typedef struct Pub {
-    const wchar_t *name; /* opened when map has no view yet (the controller creates it) */
-    IpcMapping *map;
-    LONG old;
-    LONG want;
-    double t;            /* when it was seen; 0 while not */
-    LONG pid;
-} Pub;
-
-/* Polls every 1 ms until all are published or timeout_ms passes; returns how many were. */
-static int WaitPublished(Pub *p, int n, double timeout_ms)
-{
-    double start = BenchNowMs();
-    int done = 0;
-    int i;
-    unsigned sweep = 0;
-
-    for (;; sweep++) {
-        for (i = 0; i < n; i++) {
-            LONG msg;
-            if (p[i].t != 0.0) {
-                continue;
-            }
-            /* A mapping not there yet is looked for every 10 ms: each try is a call to the kernel (wineserver). */
-            if (p[i].map->view == NULL && (p[i].name == NULL || sweep % 10 != 0 ||
-                                           IpcMappingOpen(p[i].name, p[i].map) != ERROR_SUCCESS)) {
-                continue;
-            }
-            msg = IpcMappingReadMessage(p[i].map);
-            if (msg > 0 && msg != p[i].old && (p[i].want == 0 || msg == p[i].want)) {
-                p[i].t = BenchNowMs();
-                p[i].pid = msg;
-                done++;
-            }
-        }
-        if (done == n || BenchNowMs() - start > timeout_ms) {
-            return done;
-        }
-        Sleep(1);
-    }
-}
-
-/* ---- a controller and its listener ---- */
-
-typedef struct Pair {
-    wchar_t name[64];
-    PROCESS_INFORMATION ctl;
-    IpcMapping map;
-    LONG pid;        /* the listener last seen published */
-    double t_pub;    /* when */
-} Pair;
-
-static void NewName(Bench *b, const wchar_t *what, wchar_t *out, size_t cap)
-{
-    swprintf(out, cap, L"ipcbench%lu-%ls%u", (unsigned long)GetCurrentProcessId(), what, b->seq++);
-}
-
-/* Starts ConsoleAppController NAME --console MODE [-- --work-ms N], hidden, output to its log. */
-static BOOL PairStart(Bench *b, Pair *p, const wchar_t *what, const wchar_t *console, unsigned long work_ms)
-{
-    wchar_t args[256];
-    memset(p, 0, sizeof(*p));
-    NewName(b, what, p->name, ARRAYSIZE(p->name));
-    if (work_ms == 0) {
-        swprintf(args, 256, L"%ls --console %ls", p->name, console);
-    } else {
-        swprintf(args, 256, L"%ls --console %ls -- --work-ms %lu", p->name, console, work_ms);
-    }
-    return Spawn(b, b->controller, args, CREATE_NO_WINDOW, TRUE, p->name, &p->ctl, NULL);
-}
-
-/* Waits for the pairs' first listeners; FALSE when one did not publish in time. */
-static BOOL PairsPublished(Pair *pairs, int n, double *t_last)
-{
-    Pub pub[MAX_PAIRS];
-    int i;
-    int got;
-    memset(pub, 0, sizeof(pub));
-    for (i = 0; i < n; i++) {
-        pub[i].name = pairs[i].name;
-        pub[i].map = &pairs[i].map;
-    }
-    got = WaitPublished(pub, n, PUBLISH_TIMEOUT_MS);
-    *t_last = 0.0;
-    for (i = 0; i < n; i++) {
-        pairs[i].pid = pub[i].pid;
-        pairs[i].t_pub = pub[i].t;
-        if (pub[i].t > *t_last) {
-            *t_last = pub[i].t;
-        }
-    }
-    if (got != n) {
-        Progress("ipc_bench: %d of %d listeners did not publish their pid within %.0f s", n - got, n,
-                 PUBLISH_TIMEOUT_MS / 1000.0);
-        return FALSE;
-    }
-    return TRUE;
-}
-
-static HANDLE OpenListener(LONG pid)
-{
-    return OpenProcess(SYNCHRONIZE | PROCESS_TERMINATE | PROCESS_QUERY_LIMITED_INFORMATION, FALSE, (DWORD)pid);
-}
-
-/* What ConsoleAppController --stop NAME writes: the request counted, -1 at offset 0, NAME.stop signalled. */
-static void PairStopDirect(Pair *p)
-{
-    wchar_t stop_name[MAX_PATH];
-    HANDLE ev;
-    if (p->map.view != NULL) {
-        IpcMappingSendClose(&p->map);
-    }
-    if (IpcDerivedName(p->name, IPC_SUFFIX_STOP_EVENT, stop_name, MAX_PATH)) {
-        ev = OpenEventW(EVENT_MODIFY_STATE, FALSE, stop_name);
-        if (ev != NULL) {
-            SetEvent(ev);
-            CloseHandle(ev);
-        }
-    }
-}
-
-/*
- * Stops the pair (if still running), waits for the controller, and kills what is
- * left. timeout_ms 0: no graceful stop (a listener in a long unit), kill both.
- */
-static void PairFinish(Pair *p, DWORD timeout_ms)
-{
-    if (p->ctl.hProcess != NULL && timeout_ms == 0) {
-        KillAndWait(p->ctl.hProcess);
-    }
-    if (p->ctl.hProcess != NULL && WaitForSingleObject(p->ctl.hProcess, 0) == WAIT_TIMEOUT) {
-        PairStopDirect(p);
-        if (WaitForSingleObject(p->ctl.hProcess, timeout_ms) == WAIT_TIMEOUT) {
-            Progress("ipc_bench: the controller for %ls did not stop in %lu ms; terminating it", p->name,
-                     (unsigned long)timeout_ms);
-            KillAndWait(p->ctl.hProcess);
-        }
-    }
-    /* A listener left behind (its controller was terminated) is one of ours: the pid is verified by image name. */
-    if (p->map.view != NULL) {
-        HANDLE h = NULL;
-        LONG pid = IpcMappingReadMessage(&p->map);
-        volatile IpcHeader *hdr = IpcMappingHeader(&p->map);
-        if (pid <= 0 && hdr != NULL) {
-            pid = (LONG)hdr->listener_pid;
-        }
-        if (pid > 0 && IpcProcessOpenVerified((DWORD)pid, 0, L"ConsoleAppListener.exe", PROCESS_TERMINATE, &h, NULL, 0) ==
-                           ERROR_SUCCESS) {
-            if (WaitForSingleObject(h, timeout_ms == 0 ? 0 : 2000) == WAIT_TIMEOUT) {
-                KillAndWait(h);
-            }
-            CloseHandle(h);
-        }
-    }
-    CloseProcess(&p->ctl);
-    IpcMappingClose(&p->map);
-}
-
-/* Under Wine: the host's CPU and the wineserver's, sampled around a burst of starts. */
-typedef struct CpuMark {
-    double busy;   /* host CPU busy, ms over all CPUs */
-    double total;  /* host CPU time, ms over all CPUs */
-    double server; /* wineserver on-CPU ms */
-    double t;      /* BenchNowMs */
-} CpuMark;
-
-typedef struct CpuUse {
-    double busy;
-    double total;
-    double server;
-    double wall;
-} CpuUse;
-
-static void MarkCpu(Bench *b, DWORD server, CpuMark *m)
-{
-    ProcFigures f;
-    memset(m, 0, sizeof(*m));
-    if (b->wine) {
-        BenchHostCpu(&m->busy, &m->total);
-        if (server != 0) {
-            BenchFiguresLinux(server, &f);
-            m->server = f.run_ms >= 0 ? f.run_ms : f.cpu_ms;
-        }
-    }
-    m->t = BenchNowMs();
-}
-
-static void AddUse(CpuUse *u, const CpuMark *a, const CpuMark *z)
-{
-    u->busy += z->busy - a->busy;
-    u->total += z->total - a->total;
-    u->server += z->server - a->server;
-    u->wall += z->t - a->t;
-}
-
-static void FormatUse(char *out, size_t cap, const CpuUse *u)
-{
-    if (u->total <= 0 || u->wall <= 0) {
-        Fmt(out, cap, "n/a");
-        return;
-    }
-    Fmt(out, cap, "host CPUs %.0f%% busy, wineserver %.0f%% of one CPU", 100.0 * u->busy / u->total,
-             100.0 * u->server / u->wall);
-}
-
-/* ---- a listener the bench starts itself: the limit ---- */
-
-typedef struct Bare {
-    wchar_t name[64];
-    IpcMapping map; /* created and held by the bench, as the controller holds its own */
-    PROCESS_INFORMATION pi;
-    double t0;
-    uint64_t sys0; /* the system time at t0, to set against the listener's creation time */
-} Bare;
-
-static BOOL BareInit(Bench *b, Bare *x, const wchar_t *what)
-{
-    DWORD code;
-    memset(x, 0, sizeof(*x));
-    NewName(b, what, x->name, ARRAYSIZE(x->name));
-    code = IpcMappingCreate(x->name, &x->map);
-    if (code != ERROR_SUCCESS) {
-        Progress("ipc_bench: cannot create the mapping %ls (error %lu)", x->name, (unsigned long)code);
-        return FALSE;
-    }
-    return TRUE;
-}
-
-/* CreateProcessW of the listener as the controller does it (same flags, folder, no handles inherited). */
-static BOOL BareStart(Bench *b, Bare *x, DWORD flags)
-{
-    wchar_t args[128];
-    swprintf(args, 128, L"%ls --work-ms %lu", x->name, LONG_WORK_MS);
-    x->sys0 = BenchSystemTime();
-    return Spawn(b, b->listener, args, flags, FALSE, NULL, &x->pi, &x->t0);
-}
-
-static void BareStop(Bare *x)
-{
-    KillAndWait(x->pi.hProcess);
-    CloseProcess(&x->pi);
-}
+/* ---- many bare starts at once, and the floor ---- */
 
 /*
  * n starts at once, each by a process of its own, as n controllers make them:
@@ -685,31 +225,6 @@ static double FloorStart(Bench *b, DWORD flags)
     return ms;
 }
 
-/* ---- formatting ---- */
-
-static void FormatMedP95(char *out, size_t cap, const Samples *s)
-{
-    Fmt(out, cap, "%.1f / %.1f ms (n=%d)", SamplesQuantile(s, 0.5), SamplesQuantile(s, 0.95), s->n);
-}
-
-static void NoteSamples(Bench *b, const char *what, const Samples *s)
-{
-    char line[4096];
-    size_t len = 0;
-    int i;
-    int n = snprintf(line, sizeof(line), "%s (ms):", what);
-    if (n > 0) {
-        len = (size_t)n;
-    }
-    for (i = 0; i < s->n && len + 16 < sizeof(line); i++) {
-        n = snprintf(line + len, sizeof(line) - len, " %.1f", s->v[i]);
-        if (n > 0) {
-            len += (size_t)n;
-        }
-    }
-    Note(b, "%s", line);
-}
-
 /*
  * Does the controller give a --console none listener a console (CREATE_NO_WINDOW)
  * or none (DETACHED_PROCESS)? A child of the bench, itself without a console,
@@ -793,6 +308,7 @@ static void RestartSection(Bench *b, const wchar_t *console, DWORD bare_flags, D
         HANDLE h;
         double t0;
         double wait = p.t_pub + HEALTHY_WAIT_MS - BenchNowMs();
+        double ms;
         uint64_t sys_kill;
         volatile IpcHeader *hdr;
 
@@ -835,20 +351,12 @@ static void RestartSection(Bench *b, const wchar_t *console, DWORD bare_flags, D
 
         /* B: the same listener started by the bench, after the same quiet. */
         Sleep(300);
-        if (!BareStart(b, &bare, bare_flags)) {
+        if (!BarePublished(b, &bare, bare_flags, &ms)) {
             break;
         }
-        memset(&pub, 0, sizeof(pub));
-        pub.map = &bare.map;
-        pub.want = (LONG)bare.pi.dwProcessId;
-        if (WaitPublished(&pub, 1, 20000.0) != 1) {
-            Progress("ipc_bench: the bare listener did not publish within 20 s");
-            BareStop(&bare);
-            break;
-        }
-        SamplesAdd(&bs, pub.t - bare.t0);
+        SamplesAdd(&bs, ms);
         hdr = IpcMappingHeader(&bare.map);
-        if (hdr != NULL && hdr->listener_pid == (uint32_t)pub.pid && hdr->listener_created > bare.sys0) {
+        if (hdr != NULL && hdr->listener_pid == (uint32_t)bare.pi.dwProcessId && hdr->listener_created > bare.sys0) {
             SamplesAdd(&create, (double)(hdr->listener_created - bare.sys0) / 10000.0);
         }
         BareStop(&bare);
@@ -884,18 +392,10 @@ static void RestartSection(Bench *b, const wchar_t *console, DWORD bare_flags, D
              console8);
     r = AddRow(b, figure);
     FormatMedP95(r->result, sizeof(r->result), &a);
-    FormatMedP95(r->reference, sizeof(r->reference), &bs);
-    Fmt(r->reference + strlen(r->reference), sizeof(r->reference) - strlen(r->reference), " bare start (%s)",
-             FlagName(bare_flags));
+    FormatBareStart(r->reference, sizeof(r->reference), &bs, bare_flags);
     if (a.n > 0 && bs.n > 0) {
         double ratio = SamplesQuantile(&a, 0.5) / SamplesQuantile(&bs, 0.5);
-        /* Also the median of each turn's own A/B: the drift of the machine cancels within a turn. */
-        Samples paired = {0};
-        for (k = 0; k < a.n && k < bs.n; k++) {
-            SamplesAdd(&paired, a.v[k] / bs.v[k]);
-        }
-        Fmt(r->ratio, sizeof(r->ratio), "%.2f (turn by turn %.2f)", ratio, SamplesQuantile(&paired, 0.5));
-        SamplesFree(&paired);
+        Fmt(r->ratio, sizeof(r->ratio), "%.2f (turn by turn %.2f)", ratio, TurnByTurnRatio(&a, &bs));
         Fmt(r->target, sizeof(r->target), "median ratio <= 1.15");
         Fmt(r->verdict, sizeof(r->verdict), "%s", Verdict(ratio <= 1.15));
     }
@@ -1161,29 +661,6 @@ static void StopSection(Bench *b)
 
 /* ---- 3. idle cost and 4. footprint ---- */
 
-typedef struct Watched {
-    const char *label;
-    HANDLE process;
-    DWORD pid;
-    DWORD linux_pid;
-    ProcFigures before;
-    ProcFigures after;
-} Watched;
-
-static void Read(Bench *b, Watched *w, ProcFigures *f)
-{
-    if (b->wine && !b->api) {
-        BenchFiguresLinux(w->linux_pid, f);
-    } else {
-        BenchFiguresApi(w->process, w->pid, f);
-    }
-}
-
-static double Delta(double after, double before)
-{
-    return after < 0 || before < 0 ? -1.0 : after - before;
-}
-
 static void FileSizeRow(Bench *b, const wchar_t *path)
 {
     WIN32_FILE_ATTRIBUTE_DATA fa;
@@ -1202,21 +679,6 @@ static void FileSizeRow(Bench *b, const wchar_t *path)
     Fmt(r->target, sizeof(r->target), "< 100 KiB");
     Fmt(r->verdict, sizeof(r->verdict), "%s", Verdict(kib < 100.0));
     Fmt(r->method, sizeof(r->method), "the file as built (tests/run.sh: -O2 -s -static)");
-}
-
-/* A memory row: x against the reference process ref (its label names it), within 1 MiB. */
-static void MemoryRow(Bench *b, const char *figure, const Watched *x, const Watched *ref, const char *method)
-{
-    Row *r = AddRow(b, figure);
-    double d = Delta(x->after.rss_kib, ref->after.rss_kib);
-    Fmt(r->result, sizeof(r->result), "%.0f KiB (private %.0f KiB, %d threads)", x->after.rss_kib,
-        x->after.private_kib, x->after.threads);
-    Fmt(r->reference, sizeof(r->reference), "%s %.0f KiB (private %.0f KiB, %d threads)", ref->label,
-        ref->after.rss_kib, ref->after.private_kib, ref->after.threads);
-    Fmt(r->ratio, sizeof(r->ratio), "%+.0f KiB", d);
-    Fmt(r->target, sizeof(r->target), "within 1024 KiB of the %s", ref->label);
-    Fmt(r->verdict, sizeof(r->verdict), "%s", Verdict(d >= -1024.0 && d <= 1024.0));
-    Fmt(r->method, sizeof(r->method), "%s", method);
 }
 
 static void IdleSection(Bench *b)
@@ -1278,13 +740,13 @@ static void IdleSection(Bench *b)
              (unsigned long)w[1].linux_pid, (unsigned long)w[2].linux_pid, (unsigned long)w[3].linux_pid);
     }
     for (i = 0; i < 4; i++) {
-        Read(b, &w[i], &w[i].before);
+        WatchedRead(b, &w[i], &w[i].before);
         Note(b, "CPU since its start (start-up, then 2 s idle) of the %s: %.0f ms (utime+stime)%s", w[i].label,
              w[i].before.cpu_ms, linux_way ? ", conhost and wineserver not included" : "");
     }
     Sleep(window);
     for (i = 0; i < 4; i++) {
-        Read(b, &w[i], &w[i].after);
+        WatchedRead(b, &w[i], &w[i].after);
     }
     if (b->wine) {
         /* The evidence for reading /proc: what the Windows calls say about the same processes. */
@@ -1296,62 +758,11 @@ static void IdleSection(Bench *b)
         }
     }
 
-    for (i = 0; i < 2; i++) {
-        Watched *x = &w[i];
-        Watched *s = &w[2];
-        double run = Delta(x->after.run_ms, x->before.run_ms);
-        double cpu = Delta(x->after.cpu_ms, x->before.cpu_ms);
-        double srun = Delta(s->after.run_ms, s->before.run_ms);
-        double scpu = Delta(s->after.cpu_ms, s->before.cpu_ms);
-        double sw = Delta(x->after.switches, x->before.switches);
-        double ssw = Delta(s->after.switches, s->before.switches);
-        char figure[128];
-        double best = run >= 0 ? run : cpu;
-
-        Fmt(figure, sizeof(figure), "3. idle CPU of the %s in %lu s", x->label, (unsigned long)window / 1000);
-        r = AddRow(b, figure);
-        if (run >= 0) {
-            Fmt(r->result, sizeof(r->result), "%.2f ms on-CPU (utime+stime %.0f ms)", run, cpu);
-            Fmt(r->reference, sizeof(r->reference), "sleeper %.2f ms (utime+stime %.0f ms)", srun, scpu);
-        } else {
-            Fmt(r->result, sizeof(r->result), "%.2f ms", cpu);
-            Fmt(r->reference, sizeof(r->reference), "sleeper %.2f ms", scpu);
-        }
-        if (i == 0) {
-            Fmt(r->target, sizeof(r->target), "< %lu ms", (unsigned long)window / 1000);
-            Fmt(r->verdict, sizeof(r->verdict), "%s", Verdict(best >= 0 && best < (double)window / 1000.0));
-        } else {
-            Fmt(r->target, sizeof(r->target), "(a unit every 6 s)");
-            Fmt(r->verdict, sizeof(r->verdict), "info");
-        }
-        Fmt(r->method, sizeof(r->method), "%s", linux_way ? "/proc/PID/task/*/schedstat (ns) and /proc/PID/stat (10 ms ticks)" : "GetProcessTimes");
-
-        Fmt(figure, sizeof(figure), "3. wake-ups of the %s in %lu s (context switches, all threads)", x->label,
-                 (unsigned long)window / 1000);
-        r = AddRow(b, figure);
-        if (sw >= 0 && linux_way) {
-            Fmt(r->result, sizeof(r->result), "%.0f (voluntary %.0f)", sw,
-                     Delta(x->after.vol_switches, x->before.vol_switches));
-            Fmt(r->reference, sizeof(r->reference), "sleeper %.0f (voluntary %.0f)", ssw,
-                     Delta(s->after.vol_switches, s->before.vol_switches));
-        } else if (sw >= 0) {
-            Fmt(r->result, sizeof(r->result), "%.0f", sw);
-            Fmt(r->reference, sizeof(r->reference), "sleeper %.0f", ssw);
-        }
-        if (sw >= 0) {
-            if (i == 0) {
-                Fmt(r->ratio, sizeof(r->ratio), "%+.0f", sw - ssw);
-                Fmt(r->target, sizeof(r->target), "no polling: about the sleeper's");
-                /* A poll at even 1 Hz would show as window/1000 more. */
-                Fmt(r->verdict, sizeof(r->verdict), "%s", Verdict(sw - ssw < (double)window / 1000.0));
-            } else {
-                Fmt(r->target, sizeof(r->target), "(%lu units)", (unsigned long)window / 6000);
-                Fmt(r->verdict, sizeof(r->verdict), "info");
-            }
-        } else {
-            Fmt(r->result, sizeof(r->result), "not available");
-        }
-        Fmt(r->method, sizeof(r->method), "%s", linux_way ? "/proc/PID/task/*/status ctxt_switches (Wine's own threads included)" : "NtQuerySystemInformation thread ContextSwitches");
+    IdleRows(b, 3, &w[0], &w[2], window, NULL, NULL);
+    {
+        char units[32];
+        Fmt(units, sizeof(units), "(%lu units)", (unsigned long)window / 6000);
+        IdleRows(b, 3, &w[1], &w[2], window, "(a unit every 6 s)", units);
     }
 
     FileSizeRow(b, b->controller);
@@ -1417,8 +828,8 @@ static void ScaleOne(Bench *b, int n, int rounds, unsigned long work_ms, ScaleRe
     static Pair pairs[MAX_PAIRS];
     static Bare bare[MAX_PAIRS];
     Pub pub[MAX_PAIRS];
-    HANDLE h[MAX_PAIRS];
     double t_kill[MAX_PAIRS];
+    wchar_t work[64];
     double t0;
     double t_last;
     double t_end;
@@ -1433,13 +844,9 @@ static void ScaleOne(Bench *b, int n, int rounds, unsigned long work_ms, ScaleRe
     memset(res, 0, sizeof(*res));
     res->n = n;
     Progress("5. scale: %d pair%s, %d round%s of kills", n, n == 1 ? "" : "s", rounds, rounds == 1 ? "" : "s");
+    swprintf(work, 64, L"--work-ms %lu", work_ms);
     t0 = BenchNowMs();
-    for (i = 0; i < n; i++) {
-        if (!PairStart(b, &pairs[i], L"scale", L"none", work_ms)) {
-            break;
-        }
-        started++;
-    }
+    started = PairsStart(b, pairs, n, L"scale", L"--console none", work);
     if (started != n || !PairsPublished(pairs, n, &t_last)) {
         goto done;
     }
@@ -1450,38 +857,14 @@ static void ScaleOne(Bench *b, int n, int rounds, unsigned long work_ms, ScaleRe
         }
     }
     for (round = 0; round < rounds; round++) {
-        double wait;
         int got;
 
-        /* Every listener past the start-up window. */
-        t_last = 0.0;
-        for (i = 0; i < n; i++) {
-            t_last = pairs[i].t_pub > t_last ? pairs[i].t_pub : t_last;
-        }
-        wait = t_last + HEALTHY_WAIT_MS - BenchNowMs();
-        if (wait > 0) {
-            Sleep((DWORD)wait);
-        }
-        for (i = 0; i < n; i++) {
-            h[i] = OpenListener(pairs[i].pid);
-        }
-        memset(pub, 0, sizeof(pub));
-        MarkCpu(b, server, &m0);
-        for (i = 0; i < n; i++) {
-            pub[i].map = &pairs[i].map;
-            pub[i].old = pairs[i].pid;
-            t_kill[i] = BenchNowMs();
-            if (h[i] != NULL) {
-                TerminateProcess(h[i], 1);
-            }
-        }
+        /* Every listener past the start-up window, then all killed. */
+        PairsKillAtOnce(b, pairs, n, pub, t_kill, NULL, server, &m0, -1.0);
         got = WaitPublished(pub, n, 120000.0);
         MarkCpu(b, server, &m1);
         AddUse(&res->use_restart, &m0, &m1);
         for (i = 0; i < n; i++) {
-            if (h[i] != NULL) {
-                CloseHandle(h[i]);
-            }
             if (pub[i].t != 0.0) {
                 SamplesAdd(&res->restart, pub[i].t - t_kill[i]);
                 pairs[i].pid = pub[i].pid;
@@ -1730,13 +1113,14 @@ static void WriteAll(HANDLE h, const char *p, size_t len)
 /* ---- main ---- */
 
 static const wchar_t kUsage[] =
-    L"Usage: ipc_bench [--quick] [--out FILE] [--bin DIR] [--kills N] [--only 12345]\n"
+    L"Usage: ipc_bench [--quick] [--out FILE] [--bin DIR] [--kills N] [--only 123456789]\n"
     L"                 [--bare-flags nowindow|detached] [--keep] [--api]\n"
     L"\n"
     L"Measures ConsoleAppController.exe and ConsoleAppListener.exe (beside this program,\n"
     L"or in DIR) and prints a table, also written to FILE (default ipc_bench_results.md\n"
     L"beside this program). --quick: fewer samples and a 3 s idle window (a smoke test).\n"
-    L"--kills N: restart samples with --console none (default 30; 15 with --console new).\n"
+    L"--kills N: restart and failover samples with --console none (default 30; 15 with\n"
+    L"--console new).\n"
     L"--only: run only the sections named by their digits (3 and 4 run together).\n"
     L"--bare-flags nowindow|detached: start bare listeners with CREATE_NO_WINDOW or\n"
     L"DETACHED_PROCESS (default: as the controller starts a --console none listener,\n"
@@ -1755,7 +1139,7 @@ static BOOL Setup(Bench *b, int argc, wchar_t **argv)
 
     b->kills = 30;
     b->kills_new = 15;
-    b->sections = 0x3E;
+    b->sections = 0x3FE; /* sections 1 to 9 */
     n = GetModuleFileNameW(NULL, b->self, MAX_PATH);
     if (n == 0 || n >= MAX_PATH) {
         return FALSE;
@@ -1799,7 +1183,7 @@ static BOOL Setup(Bench *b, int argc, wchar_t **argv)
             const wchar_t *q;
             b->sections = 0;
             for (q = argv[++i]; *q != L'\0'; q++) {
-                if (*q >= L'1' && *q <= L'5') {
+                if (*q >= L'1' && *q <= L'9') {
                     b->sections |= 1u << (*q - L'0');
                 }
             }
@@ -1984,7 +1368,7 @@ int wmain(int argc, wchar_t **argv)
     Note(b, "timer resolution %.2f ms; the bench polls offsets 0 with Sleep(1)", BenchTimerResolutionMs());
     Note(b, "processes in a kill-on-close job: %s", b->job != NULL ? "yes" : "no");
 
-    if (!g_none_flags_given && (b->sections & ((1u << 1) | (1u << 3) | (1u << 5))) != 0) {
+    if (!g_none_flags_given && (b->sections & ((1u << 1) | (1u << 3) | (1u << 5) | (1u << 6) | (1u << 8))) != 0) {
         DetectNoneFlags(b);
     }
     if (b->sections & (1u << 1)) {
@@ -2000,6 +1384,18 @@ int wmain(int argc, wchar_t **argv)
     }
     if (b->sections & (1u << 5)) {
         ScaleSection(b);
+    }
+    if (b->sections & (1u << 6)) {
+        FailoverSection(b);
+    }
+    if (b->sections & (1u << 7)) {
+        RestartGapSection(b);
+    }
+    if (b->sections & (1u << 8)) {
+        StandbyScaleSection(b);
+    }
+    if (b->sections & (1u << 9)) {
+        StandbyCostSection(b);
     }
 
     if (b->wine && BenchReadUnixFile("/proc/loadavg", load, sizeof(load)) > 0) {
