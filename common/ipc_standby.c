@@ -23,9 +23,14 @@
 void IpcStandbyClear(volatile IpcHeader *h)
 {
     LONG self = (LONG)GetCurrentProcessId();
+    uint64_t mine = 0;
 
     if (InterlockedCompareExchange((volatile LONG *)&h->standby_pid, 0, self) == self) {
         InterlockedExchange((volatile LONG *)&h->standby_state, (LONG)IPC_STANDBY_NONE);
+        /* Our start time only: a standby recording itself now writes its own before its pid. */
+        if (IpcProcessCreationTime(GetCurrentProcess(), &mine) == ERROR_SUCCESS) {
+            InterlockedCompareExchange64((volatile LONG64 *)&h->standby_created, 0, (LONG64)mine);
+        }
     }
 }
 
@@ -169,6 +174,7 @@ int IpcStandbyWait(const wchar_t *name, HANDLE ctrl_event, HANDLE *lock, IpcMapp
     IpcMapping m = {0};
     volatile IpcHeader *h = NULL;
     IpcStandbyOutcome result = IPC_STANDBY_OWNED;
+    LONG message;
     DWORD active;
     DWORD code;
 
@@ -194,11 +200,19 @@ int IpcStandbyWait(const wchar_t *name, HANDLE ctrl_event, HANDLE *lock, IpcMapp
     }
     h = IpcMappingHeader(&m);
     if (h == NULL) {
-        active = (DWORD)IpcMappingReadMessage(&m);
-        rc = IpcFail(IPC_EXIT_LISTENER_RUNNING,
-                     L"a listener for '%ls' is already running (pid %ld), on a mapping in the C# sample's 4-byte "
-                     L"format, which has no room to record a standby; this one cannot wait for it.",
-                     name, (long)active);
+        message = IpcMappingReadMessage(&m);
+        if (message > 0) {
+            rc = IpcFail(IPC_EXIT_LISTENER_RUNNING,
+                         L"a listener for '%ls' is already running (pid %ld), on a mapping in the C# sample's 4-byte "
+                         L"format, which has no room to record a standby; this one cannot wait for it.",
+                         name, (long)message);
+        } else {
+            /* A -1 there is a close message pending, not a pid. */
+            rc = IpcFail(IPC_EXIT_LISTENER_RUNNING,
+                         L"a listener for '%ls' is already running, on a mapping in the C# sample's 4-byte format, "
+                         L"which has no room to record a standby; this one cannot wait for it.",
+                         name);
+        }
         goto cleanup;
     }
     rc = RecordStandby(name, h);
@@ -210,7 +224,10 @@ int IpcStandbyWait(const wchar_t *name, HANDLE ctrl_event, HANDLE *lock, IpcMapp
     if (rc != IPC_EXIT_OK) {
         goto cleanup;
     }
-    InterlockedExchange((volatile LONG *)&h->standby_state, (LONG)IPC_STANDBY_WAITING);
+    /* Only while the header still names us: a controller may have cleared or replaced the record meanwhile. */
+    if (InterlockedCompareExchange((volatile LONG *)&h->standby_pid, 0, 0) == (LONG)GetCurrentProcessId()) {
+        InterlockedExchange((volatile LONG *)&h->standby_state, (LONG)IPC_STANDBY_WAITING);
+    }
     active = h->listener_pid;
     IpcPrint(L"Standby for '%ls' (pid %lu): ready; waiting to take over from the listener (pid %lu)", name,
              (unsigned long)GetCurrentProcessId(), (unsigned long)active);
