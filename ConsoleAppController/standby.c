@@ -205,20 +205,6 @@ static void Retire(Controller *c, DWORD pid, HANDLE process)
     KeepRetireEvent(c, event, process);
 }
 
-/* TRUE when pid is alive and is the process started at created (the recorded standby, verified or not). */
-static BOOL RecordedAlive(DWORD pid, uint64_t created)
-{
-    HANDLE process = NULL;
-    BOOL alive;
-
-    if (created == 0 || IpcProcessOpenVerified(pid, created, NULL, 0, &process, NULL, 0) != ERROR_SUCCESS) {
-        return FALSE;
-    }
-    alive = IpcProcessIsAlive(process);
-    IpcHandleClose(&process);
-    return alive;
-}
-
 void StandbyFound(Controller *c)
 {
     IpcHeader hdr;
@@ -240,7 +226,7 @@ void StandbyFound(Controller *c)
                                   SampleListenerImage(c->opt, image, (DWORD)ARRAYSIZE(image)), &process, why,
                                   ARRAYSIZE(why));
     if (code != ERROR_SUCCESS) {
-        if (RecordedAlive(pid, hdr.standby_created)) {
+        if (IpcProcessAliveSince(pid, hdr.standby_created)) {
             /* It waits for the lock all the same: a standby of ours beside it could lose the takeover to it. */
             if (c->standby_foreign != pid) {
                 IpcPrint(L"Not adopting the standby pid %lu: %ls; no standby is launched beside it while it runs",

@@ -34,20 +34,6 @@ void IpcStandbyClear(volatile IpcHeader *h)
     }
 }
 
-/* A live process started at created (a recorded standby that still waits); FALSE for 0 or a reused pid. */
-static BOOL StandbyAlive(DWORD pid, uint64_t created)
-{
-    HANDLE process = NULL;
-    BOOL alive;
-
-    if (created == 0 || IpcProcessOpenVerified(pid, created, NULL, 0, &process, NULL, 0) != ERROR_SUCCESS) {
-        return FALSE;
-    }
-    alive = IpcProcessIsAlive(process);
-    IpcHandleClose(&process);
-    return alive;
-}
-
 /*
  * Records this process as NAME's standby: standby_created first, then
  * standby_pid, so that a reader who sees the pid can verify it (the
@@ -72,7 +58,7 @@ static int RecordStandby(const wchar_t *name, volatile IpcHeader *h)
         uint64_t created = IpcHeaderRead64(&h->standby_created);
         LONG found;
 
-        if (other != 0 && (DWORD)other != self && StandbyAlive((DWORD)other, created)) {
+        if (other != 0 && (DWORD)other != self && IpcProcessAliveSince((DWORD)other, created)) {
             return IpcFail(IPC_EXIT_LISTENER_RUNNING, L"a standby for '%ls' is already waiting (pid %lu).", name,
                            (unsigned long)other);
         }

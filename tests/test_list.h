@@ -228,6 +228,7 @@ TEST_DECLARE(standby_stop_while_initialising)
 TEST_DECLARE(standby_retired_while_initialising)
 TEST_DECLARE(standby_env_not_inherited)
 TEST_DECLARE(standby_slow_init_failures_back_off)
+TEST_DECLARE(standby_unverified_alive_no_second)
 
 /* test_library.c: the README's library example */
 TEST_DECLARE(unattended_example_worker)
@@ -423,6 +424,7 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(standby_retired_while_initialising, 60000)
     TEST_ENTRY(standby_env_not_inherited, 60000)
     TEST_ENTRY(standby_slow_init_failures_back_off, 60000)
+    TEST_ENTRY(standby_unverified_alive_no_second, 60000)
     /* test_library.c */
     TEST_ENTRY(unattended_example_worker, 45000)
     TEST_ENTRY(library_close_on_another_thread_said, 20000)

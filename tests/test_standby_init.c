@@ -3,7 +3,9 @@
  * worker with a slow initialisation before IpcListenerOpen (the slow-worker
  * helper, harness.h): a stop sent while the standby initialises still ends
  * everything; a standby retired while it initialises exits instead of
- * waiting; and a standby that took over passes no IPC_STANDBY to its children.
+ * waiting; a standby that took over passes no IPC_STANDBY to its children;
+ * standbys failing in a slow initialisation back off; and an unverified live
+ * standby gets no second one beside it.
  */
 #include "harness/harness.h"
 
@@ -25,18 +27,9 @@ static void EnableSlowWorker(const wchar_t *journal, const wchar_t *init_ms)
 static BOOL JournalHas(const wchar_t *journal, DWORD pid, unsigned long unit, const char *event)
 {
     char needle[96];
-    size_t len = 0;
-    DWORD error = 0;
-    unsigned char *bytes = TestReadAll(journal, &len, &error);
-    BOOL found;
 
-    if (bytes == NULL) {
-        return FALSE;
-    }
     snprintf(needle, sizeof(needle), " pid=%lu unit=%lu %s", (unsigned long)pid, unit, event);
-    found = strstr((const char *)bytes, needle) != NULL;
-    free(bytes);
-    return found;
+    return TestFileHasText(journal, needle);
 }
 
 /* A --standby controller of the slow worker; returns it with its active listener and the standby it recorded. */
@@ -205,5 +198,53 @@ TEST_IMPL(standby_slow_init_failures_back_off)
                (unsigned long)pauses[0], (unsigned long)pauses[1], TestOutputText(controller));
     TestStopExpect(name, 20000, 0);
     ASSERT_EXIT(controller, 0, 15000);
+    (void)DeleteFileW(journal);
+}
+
+/*
+ * A standby in the header that is alive but fails verification (here a
+ * ConsoleAppListener waiting beside a controller whose --listener is another
+ * program) still waits for the lock: a --standby controller that adopts the
+ * active listener launches no standby of its own beside it, says so once, and
+ * a stop still ends all of them.
+ */
+TEST_IMPL(standby_unverified_alive_no_second)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t journal[TEST_PATH_CAP];
+    wchar_t self[TEST_PATH_CAP];
+    wchar_t text[TEST_TEXT_CAP];
+    TestProc *controller;
+    TestProc *foreign;
+    DWORD active;
+    HANDLE foreign_handle;
+
+    TestUniqueName(L"sbforeign", name, TEST_TEXT_CAP);
+    TestTempFile(name, L".journal", journal, TEST_PATH_CAP);
+    EnableSlowWorker(journal, L"0");
+    TestSelfPath(self, TEST_PATH_CAP);
+    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--listener", self, L"--console", L"none",
+                                     (const wchar_t *)NULL);
+    active = TestWaitListener(controller, name, 0);
+    TestTrackPid(active);
+    foreign = TestSpawnJournaled(name, 200, journal, TRUE);
+    ASSERT(TestWaitHeaderU32(name, OFF_STANDBY_STATE, 2, 10000));
+    ASSERT_EQ_INT(TestHeaderU32(name, OFF_STANDBY_PID), TestPid(foreign));
+    foreign_handle = TestOpenListener(TestPid(foreign));
+    ASSERT(TestKillPid(TestPid(controller)));
+
+    controller = TestSpawnController(TEST_SPAWN_DEFAULT, name, L"--listener", self, L"--console", L"none",
+                                     L"--standby", (const wchar_t *)NULL);
+    ASSERT_OUTPUT(controller, TEXT_ALREADY, 10000);
+    swprintf(text, TEST_TEXT_CAP, L"Not adopting the standby pid %lu: ", (unsigned long)TestPid(foreign));
+    ASSERT_OUTPUT(controller, text, 5000);
+    Sleep(2500);
+    ASSERT_EQ_INT(TestCountOutput(controller, L"Launching standby listener: "), 0);
+    ASSERT_EQ_INT(TestCountOutput(controller, text), 1);
+    ASSERT_EQ_INT(TestHeaderU32(name, OFF_STANDBY_PID), TestPid(foreign));
+    TestStopExpect(name, 20000, 0);
+    ASSERT_EXIT(controller, 0, 10000);
+    ASSERT_EQ_INT(TestExitCodeOf(foreign_handle, 10000), 0);
+    CloseHandle(foreign_handle);
     (void)DeleteFileW(journal);
 }

@@ -561,6 +561,9 @@ BOOL TestFileExists(const wchar_t *path);
  * programs append and rotate while the test reads.
  */
 unsigned char *TestReadAll(const wchar_t *path, size_t *len, DWORD *error);
+
+/* TestFileHasText - TRUE when the file at path (read as TestReadAll reads it) contains the bytes of text. */
+BOOL TestFileHasText(const wchar_t *path, const char *text);
 /*
  * The text of a file (free it): UTF-16 LE after a BOM FF FE, else UTF-8 with
  * or without a BOM. NULL when the file cannot be opened (*error says why).
