@@ -32,6 +32,14 @@ static BOOL JournalHas(const wchar_t *journal, DWORD pid, unsigned long unit, co
     return TestFileHasText(journal, needle);
 }
 
+/* --stop returns 0, the controller exits 0, and the journal goes. */
+static void StopAndForget(const wchar_t *name, TestProc *controller, const wchar_t *journal)
+{
+    TestStopExpect(name, 20000, 0);
+    ASSERT_EXIT(controller, 0, 15000);
+    (void)DeleteFileW(journal);
+}
+
 /* A --standby controller of the slow worker; returns it with its active listener and the standby it recorded. */
 static TestProc *StartSlowPair(const wchar_t *name, const wchar_t *extra, DWORD *active, DWORD *standby)
 {
@@ -122,9 +130,7 @@ TEST_IMPL(standby_retired_while_initialising)
     ASSERT_EQ_INT(TestWaitPublished(name, 0, 1000), active);
     ASSERT_MSG(!JournalHas(journal, standby, 1, "start"), L"the retired standby %lu did a unit",
                (unsigned long)standby);
-    TestStopExpect(name, 15000, 0);
-    ASSERT_EXIT(controller, 0, 10000);
-    (void)DeleteFileW(journal);
+    StopAndForget(name, controller, journal);
 }
 
 /* A standby that took over runs its worker without IPC_STANDBY: its own children are no standbys. */
@@ -152,9 +158,7 @@ TEST_IMPL(standby_env_not_inherited)
     ASSERT_MSG(JournalHas(journal, standby, 0, "env-clean"), L"the ex-standby %lu still has IPC_STANDBY set",
                (unsigned long)standby);
     ASSERT(JournalHas(journal, active, 0, "env-clean"));
-    TestStopExpect(name, 20000, 0);
-    ASSERT_EXIT(controller, 0, 15000);
-    (void)DeleteFileW(journal);
+    StopAndForget(name, controller, journal);
 }
 
 /*
@@ -196,9 +200,7 @@ TEST_IMPL(standby_slow_init_failures_back_off)
     ASSERT_MSG(pauses[0] >= 300 && pauses[1] >= 600,
                L"standbys that failed in their initialisation were relaunched after %lu and %lu ms:\n%ls",
                (unsigned long)pauses[0], (unsigned long)pauses[1], TestOutputText(controller));
-    TestStopExpect(name, 20000, 0);
-    ASSERT_EXIT(controller, 0, 15000);
-    (void)DeleteFileW(journal);
+    StopAndForget(name, controller, journal);
 }
 
 /*
