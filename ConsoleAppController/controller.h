@@ -71,6 +71,11 @@ typedef struct Controller {
     DWORD standby_pause_ms;   /* the standbys' own back-off, 0 after a standby that lived */
     ULONGLONG standby_due;    /* no standby is launched before this tick */
     DWORD standby_refused;    /* the active listener's pid when no standby can run beside it (said once) */
+    DWORD standby_foreign;    /* a live standby of the header's that failed verification: none is launched beside it */
+    ULONGLONG standby_ready_tick; /* when our standby was first seen waiting (state 2), 0 before */
+    DWORD standby_poll_ms;    /* the current poll period while the active publishes or the standby starts, 0: none */
+    HANDLE retire_event;      /* NAME|retire<pid> of a retired standby, open until that standby (retired) exits */
+    HANDLE retired;           /* that standby's process */
     int final_rc;             /* the exit code once the last listener is gone, when a policy ended supervision */
 } Controller;
 

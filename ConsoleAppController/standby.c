@@ -18,6 +18,7 @@
 #include "controller.h"
 #include "ipc_console.h"
 #include "ipc_error.h"
+#include "ipc_exit.h"
 #include "ipc_handle.h"
 #include "ipc_identity.h"
 #include "ipc_layout.h"
@@ -27,8 +28,16 @@
 #include "ipc_process.h"
 #include "ipc_text.h"
 
-/* How often the controller looks whether the active listener has published its pid (nothing signals it). */
+/*
+ * How often the controller looks whether the active listener has published
+ * its pid, or its standby is waiting (nothing signals either): first after
+ * PUBLISH_POLL_MS, doubling to PUBLISH_POLL_MAX_MS, so a listener that
+ * initialises for seconds does not wake the controller every 10 ms.
+ */
 #define PUBLISH_POLL_MS 10u
+#define PUBLISH_POLL_MAX_MS 200u
+/* How often the header is looked at again while an unverified standby of someone else's waits there. */
+#define FOREIGN_RECHECK_MS 1000u
 /* How long a retired standby is given to see its event and exit before the controller goes on. */
 #define RETIRE_WAIT_MS 2000u
 
@@ -51,6 +60,8 @@ static DWORD Watch(Controller *c, HANDLE process, DWORD pid)
     c->standby_pid = pid;
     c->standby_wait = wait;
     c->standby_tick = GetTickCount64();
+    c->standby_ready_tick = 0;
+    c->standby_poll_ms = 0;
     return ERROR_SUCCESS;
 }
 
@@ -73,6 +84,7 @@ static HANDLE Unwatch(Controller *c)
     }
     c->standby = NULL;
     c->standby_pid = 0;
+    c->standby_ready_tick = 0;
     return process;
 }
 
@@ -92,42 +104,105 @@ static void ClearFields(Controller *c, DWORD pid)
     }
 }
 
-/* Records a standby just launched: identity first, then the state and the pid, each only over "none". */
+/*
+ * Records a standby just launched: identity first, then the state and the
+ * pid, each only over "none". The start time is swapped in from the value
+ * read while no pid was recorded, so a standby that recorded itself
+ * meanwhile keeps its own. A start time that cannot be read is said: the
+ * standby then records itself.
+ */
 static void Record(Controller *c, HANDLE process, DWORD pid)
 {
     volatile IpcHeader *h = IpcMappingHeader(&c->map);
     uint64_t created = 0;
+    uint64_t seen;
+    DWORD code;
 
-    if (h != NULL && IpcProcessCreationTime(process, &created) == ERROR_SUCCESS) {
-        IpcHeaderWrite64(&h->standby_created, created);
-        InterlockedCompareExchange((volatile LONG *)&h->standby_state, IPC_STANDBY_STARTING, IPC_STANDBY_NONE);
-        InterlockedCompareExchange((volatile LONG *)&h->standby_pid, (LONG)pid, 0);
+    if (h == NULL) {
+        return;
     }
+    code = IpcProcessCreationTime(process, &created);
+    if (code != ERROR_SUCCESS) {
+        IpcFailWin32(L"GetProcessTimes", code, L"cannot record the standby listener (pid %lu) in the header",
+                     (unsigned long)pid);
+        return;
+    }
+    seen = IpcHeaderRead64(&h->standby_created);
+    if (InterlockedCompareExchange((volatile LONG *)&h->standby_pid, 0, 0) != 0 ||
+        (uint64_t)InterlockedCompareExchange64((volatile LONG64 *)&h->standby_created, (LONG64)created,
+                                               (LONG64)seen) != seen) {
+        return; /* a standby has recorded itself already */
+    }
+    InterlockedCompareExchange((volatile LONG *)&h->standby_state, IPC_STANDBY_STARTING, IPC_STANDBY_NONE);
+    InterlockedCompareExchange((volatile LONG *)&h->standby_pid, (LONG)pid, 0);
+}
+
+/* Closes the retire event kept for a retired standby; unless force, only once that standby has exited. */
+static void ReapRetired(Controller *c, BOOL force)
+{
+    if (c->retire_event == NULL) {
+        return;
+    }
+    if (!force && c->retired != NULL && WaitForSingleObject(c->retired, 0) == WAIT_TIMEOUT) {
+        return;
+    }
+    IpcHandleClose(&c->retire_event);
+    IpcHandleClose(&c->retired);
+}
+
+/*
+ * Keeps event (the retire event of the standby process) open until that
+ * standby has exited: an event object is destroyed when its last handle
+ * closes (learn.microsoft.com/windows/win32/api/synchapi/nf-synchapi-createeventw,
+ * Remarks), and a standby still starting that reaches its CreateEventW
+ * after that would create a fresh one, unsignalled, and wait as usual.
+ */
+static void KeepRetireEvent(Controller *c, HANDLE event, HANDLE process)
+{
+    HANDLE dup = NULL;
+
+    ReapRetired(c, TRUE); /* one kept at a time: an earlier retired standby still starting is rare */
+    if (!DuplicateHandle(GetCurrentProcess(), process, GetCurrentProcess(), &dup, SYNCHRONIZE, FALSE, 0)) {
+        dup = NULL; /* then the event is kept until the controller ends */
+    }
+    c->retire_event = event;
+    c->retired = dup;
 }
 
 /*
  * Asks the standby pid (held in process) to exit without ever taking the
  * lock: it waits on its manual-reset event NAME|retire<pid> beside the lock.
  * The event is created when the standby has not made it yet (it is still
- * starting), so it finds it signalled; the standby is given RETIRE_WAIT_MS.
+ * starting), so it finds it signalled; the standby is given RETIRE_WAIT_MS,
+ * and the event is kept open until it has exited (KeepRetireEvent).
  */
 static void Retire(Controller *c, DWORD pid, HANDLE process)
 {
     wchar_t suffix[IPC_NAME_SUFFIX_MAX + 1];
+    wchar_t full[MAX_PATH];
     HANDLE event = NULL;
     DWORD code;
 
     IpcFormat(suffix, ARRAYSIZE(suffix), L"%ls%lu", IPC_SUFFIX_RETIRE_EVENT_PREFIX, (unsigned long)pid);
     code = IpcNamedEventCreate(c->opt->name, suffix, TRUE, &event);
     if (code != ERROR_SUCCESS) {
-        IpcFailWin32(L"CreateEventW", code, L"cannot retire the standby listener (pid %lu)", (unsigned long)pid);
+        IpcDerivedName(c->opt->name, suffix, full, MAX_PATH);
+        if (code == ERROR_FILENAME_EXCED_RANGE) {
+            IpcFail(IPC_EXIT_FAILURE, L"cannot retire the standby listener (pid %lu): the name of its event %ls%ls is "
+                    L"too long for a kernel object.", (unsigned long)pid, c->opt->name, suffix);
+        } else {
+            IpcPrintErr(L"Cannot retire the standby listener (pid %lu) through its event %ls:", (unsigned long)pid, full);
+            IpcFailName(L"CreateEventW", code, full, L"event"); /* names a foreign owner or another type of object */
+        }
         return;
     }
     SetEvent(event);
-    if (WaitForSingleObject(process, RETIRE_WAIT_MS) != WAIT_OBJECT_0) {
-        IpcPrint(L"The standby listener (pid %lu) has not exited yet; it was asked to", (unsigned long)pid);
+    if (WaitForSingleObject(process, RETIRE_WAIT_MS) == WAIT_OBJECT_0) {
+        IpcHandleClose(&event);
+        return;
     }
-    IpcHandleClose(&event);
+    IpcPrint(L"The standby listener (pid %lu) has not exited yet; it was asked to", (unsigned long)pid);
+    KeepRetireEvent(c, event, process);
 }
 
 void StandbyFound(Controller *c)
@@ -151,6 +226,15 @@ void StandbyFound(Controller *c)
                                   SampleListenerImage(c->opt, image, (DWORD)ARRAYSIZE(image)), &process, why,
                                   ARRAYSIZE(why));
     if (code != ERROR_SUCCESS) {
+        if (IpcProcessAliveSince(pid, hdr.standby_created)) {
+            /* It waits for the lock all the same: a standby of ours beside it could lose the takeover to it. */
+            if (c->standby_foreign != pid) {
+                IpcPrint(L"Not adopting the standby pid %lu: %ls; no standby is launched beside it while it runs",
+                         (unsigned long)pid, why);
+                c->standby_foreign = pid;
+            }
+            return;
+        }
         IpcPrint(L"Not adopting the standby pid %lu: %ls", (unsigned long)pid, why);
         ClearFields(c, pid);
         return;
@@ -215,6 +299,59 @@ static BOOL ActivePublished(const Controller *c)
     return IpcMappingReadMessage(&c->map) == (LONG)c->pid;
 }
 
+/* Notes when our standby is first seen waiting (state 2): its health counts from there, not from its launch. */
+static void NoteReady(Controller *c)
+{
+    volatile IpcHeader *h = IpcMappingHeader(&c->map);
+
+    if (c->standby != NULL && c->standby_ready_tick == 0 && h != NULL && h->standby_pid == c->standby_pid &&
+        h->standby_state == IPC_STANDBY_WAITING) {
+        c->standby_ready_tick = GetTickCount64();
+    }
+}
+
+/* The next poll period: while the active publishes or our standby starts, doubling; 0 when nothing is polled. */
+static DWORD NextPoll(const Controller *c, BOOL stopping)
+{
+    BOOL polling = (c->standby != NULL && ((c->standby_ready_tick == 0 && !stopping) || c->process == NULL)) ||
+                   (Needed(c, stopping) && GetTickCount64() >= c->standby_due && !ActivePublished(c));
+    DWORD next;
+
+    if (!polling) {
+        return 0;
+    }
+    next = c->standby_poll_ms == 0 ? PUBLISH_POLL_MS : c->standby_poll_ms * 2;
+    return next < PUBLISH_POLL_MAX_MS ? next : PUBLISH_POLL_MAX_MS;
+}
+
+/*
+ * Our standby published its pid while no active listener is watched (it
+ * found NAME free when the active one had gone, and no stop pending): it is
+ * the listener now, and is supervised as such rather than waited for as a
+ * standby.
+ */
+static void PromotePublished(Controller *c)
+{
+    HANDLE process;
+    DWORD pid = c->standby_pid;
+    DWORD code;
+
+    if (c->process != NULL || c->standby == NULL || IpcMappingReadMessage(&c->map) != (LONG)pid) {
+        return;
+    }
+    process = Unwatch(c);
+    ClearFields(c, pid);
+    code = WatchListener(c, process, pid);
+    if (code != ERROR_SUCCESS) {
+        IpcFailWin32(L"RegisterWaitForSingleObject", code, L"cannot watch the listener (pid %lu)", (unsigned long)pid);
+        IpcHandleClose(&process);
+        return;
+    }
+    c->relaunch_tick = 0; /* a relaunch due would only meet the lock it holds */
+    IpcPrint(L"The standby listener (pid %lu) has taken '%ls' and published its pid: it is the listener now",
+             (unsigned long)pid, c->opt->name);
+}
+
 static void ScheduleLaunch(Controller *c, BOOL healthy)
 {
     c->standby_pause_ms = BackOffNext(c, c->standby_pause_ms, healthy);
@@ -252,6 +389,12 @@ static DWORD Launch(Controller *c)
 
 void StandbyTick(Controller *c, BOOL stopping)
 {
+    volatile IpcHeader *h = IpcMappingHeader(&c->map);
+
+    ReapRetired(c, FALSE);
+    PromotePublished(c);
+    NoteReady(c);
+    c->standby_poll_ms = NextPoll(c, stopping);
     if (!Needed(c, stopping) || GetTickCount64() < c->standby_due || !ActivePublished(c)) {
         return;
     }
@@ -260,9 +403,15 @@ void StandbyTick(Controller *c, BOOL stopping)
     }
     /* A standby already in the header (one a listener recorded by itself) is taken before another is made. */
     StandbyFound(c);
-    if (c->standby == NULL) {
-        Launch(c);
+    if (c->standby != NULL) {
+        return;
     }
+    if (c->standby_foreign != 0 && h != NULL && h->standby_pid == c->standby_foreign) {
+        c->standby_due = GetTickCount64() + FOREIGN_RECHECK_MS; /* looked at again until it is gone */
+        return;
+    }
+    c->standby_foreign = 0;
+    Launch(c);
 }
 
 DWORD StandbyRenew(Controller *c)
@@ -289,12 +438,15 @@ DWORD StandbyWaitMs(const Controller *c, BOOL stopping, DWORD timeout)
     ULONGLONG now = GetTickCount64();
     DWORD due;
 
+    if (c->standby_poll_ms != 0 && c->standby_poll_ms < timeout) {
+        timeout = c->standby_poll_ms; /* our standby is starting: NoteReady looks at it again */
+    }
     if (!Needed(c, stopping)) {
         return timeout;
     }
     due = c->standby_due > now ? (DWORD)(c->standby_due - now) : 0;
     if (due == 0 && !ActivePublished(c)) {
-        due = PUBLISH_POLL_MS;
+        due = c->standby_poll_ms != 0 ? c->standby_poll_ms : PUBLISH_POLL_MS;
     }
     return due < timeout ? due : timeout;
 }
@@ -305,9 +457,21 @@ BOOL StandbyTakeOver(Controller *c, DWORD old_pid, DWORD exit_code, DWORD ran_ms
     HANDLE process;
     DWORD pid = c->standby_pid;
     DWORD code;
+    LONG message;
 
     if (c->standby == NULL || !IpcProcessIsAlive(c->standby)) {
         return FALSE; /* a standby that died too is handled by its own exit */
+    }
+    message = IpcMappingReadMessage(&c->map);
+    if (message > 0 && (DWORD)message != pid && (DWORD)message != old_pid) {
+        /*
+         * Another listener published first (a standby this controller did
+         * not verify won the lock): ours still waits, and stays our standby;
+         * the one that published is adopted once proven.
+         */
+        IpcPrint(L"Listener (pid %lu) exited; pid %ld, not our standby (pid %lu), took '%ls' over", (unsigned long)old_pid,
+                 (long)message, (unsigned long)pid, c->opt->name);
+        return AdoptNameHolder(c, old_pid) == IPC_EXIT_OK;
     }
     process = Unwatch(c);
     /* It clears its fields itself when it takes the lock; this covers a record of ours that came after. */
@@ -336,8 +500,14 @@ void StandbyExited(Controller *c, BOOL stopping)
     ULONGLONG ran64 = GetTickCount64() - c->standby_tick;
     DWORD ran_ms = ran64 > 0xFFFFFFFFu ? 0xFFFFFFFFu : (DWORD)ran64;
     DWORD exit_code = STILL_ACTIVE;
-    HANDLE process = Unwatch(c);
+    ULONGLONG ready;
+    BOOL healthy;
+    HANDLE process;
 
+    NoteReady(c);
+    ready = c->standby_ready_tick;
+    process = Unwatch(c);
+    ReapRetired(c, FALSE);
     if (process == NULL) {
         return;
     }
@@ -350,7 +520,13 @@ void StandbyExited(Controller *c, BOOL stopping)
         IpcPrint(L"Standby listener (pid %lu) exited with code %lu", (unsigned long)pid, (unsigned long)exit_code);
         return;
     }
-    ScheduleLaunch(c, ran_ms >= HEALTHY_RUN_MS);
+    /*
+     * Healthy only once it was waiting, initialised: then it lived
+     * HEALTHY_RUN_MS, or exited 0 (retired). A standby that fails during a
+     * slow initialisation is not, however long that took: no launch loop.
+     */
+    healthy = ready != 0 && (exit_code == IPC_EXIT_OK || GetTickCount64() - ready >= HEALTHY_RUN_MS);
+    ScheduleLaunch(c, healthy);
     IpcPrint(L"Standby listener (pid %lu) exited with code %lu%ls after %lu ms; next standby in %lu ms",
              (unsigned long)pid, (unsigned long)exit_code, IpcExitCodeMeaning(exit_code), (unsigned long)ran_ms,
              (unsigned long)c->standby_pause_ms);
@@ -361,5 +537,6 @@ void StandbyRelease(Controller *c)
     HANDLE process = Unwatch(c);
 
     IpcHandleClose(&process);
+    ReapRetired(c, TRUE);
     IpcHandleClose(&c->standby_event);
 }

@@ -122,14 +122,35 @@ static BOOL PublishPid(const IpcMapping *m, volatile IpcHeader *h, BOOL last_sto
     }
 }
 
+/*
+ * Releases the lock NAME|listener. A mutex belongs to the thread that took it:
+ * on any other thread ReleaseMutex fails with ERROR_NOT_OWNER
+ * (learn.microsoft.com/windows/win32/api/synchapi/nf-synchapi-releasemutex),
+ * and the lock is only let go when the opening thread ends (abandoned), so
+ * that misuse is said, naming the rule. The handle is closed either way.
+ */
+static void ReleaseLock(HANDLE *lock)
+{
+    DWORD code;
+
+    if (*lock != NULL && !ReleaseMutex(*lock)) {
+        code = GetLastError();
+        if (code == ERROR_NOT_OWNER) {
+            IpcFailWin32(L"ReleaseMutex", code,
+                         L"the listener's lock belongs to the thread that called IpcListenerOpen: call "
+                         L"IpcListenerClose on that thread (ipc_listener.h)");
+        } else {
+            IpcFailWin32(L"ReleaseMutex", code, L"cannot let go of the listener's lock");
+        }
+    }
+    IpcHandleClose(lock);
+}
+
 /* Lets go of NAME (mapping, then lock: the reverse of taking them) and frees the listener. */
 static void Release(IpcListener *l)
 {
     IpcMappingClose(&l->map);
-    if (l->lock != NULL) {
-        ReleaseMutex(l->lock);
-    }
-    IpcHandleClose(&l->lock);
+    ReleaseLock(&l->lock);
     HeapFree(GetProcessHeap(), 0, l);
 }
 
@@ -217,6 +238,8 @@ static BOOL LaunchedAsStandby(void)
 {
     wchar_t value[8];
     DWORD n = GetEnvironmentVariableW(IPC_ENV_STANDBY, value, ARRAYSIZE(value));
+    /* Read once: the worker's own children (a --run command) are no standbys and must not inherit it. */
+    SetEnvironmentVariableW(IPC_ENV_STANDBY, NULL);
     return n == 1 && value[0] == L'1';
 }
 
@@ -279,12 +302,13 @@ int IpcListenerOpen(const wchar_t *name, IpcListener **out)
         goto cleanup;
     }
     /*
-     * Right after a takeover, a -1 at offset 0 is never stale: the listener
-     * before us replaced any stale one when it started, so it is a stop sent
-     * since, which we honour.
+     * A standby never takes a -1 at offset 0 for stale, whether it took the
+     * lock over or found it free: the controller launches a standby only
+     * after the active listener published its pid (which replaced any stale
+     * -1), so a -1 seen now is a stop sent since, even when the active
+     * listener consumed its request and let go while we were initialising.
      */
-    l->published = PublishPid(&l->map, l->h, last_stopped && outcome != IPC_STANDBY_TOOK_OVER,
-                              (LONG)GetCurrentProcessId());
+    l->published = PublishPid(&l->map, l->h, last_stopped && !standby, (LONG)GetCurrentProcessId());
     AcquireSRWLockExclusive(&g_header_lock);
     g_header = l->h;
     ReleaseSRWLockExclusive(&g_header_lock);
@@ -381,10 +405,7 @@ static void Finish(IpcListener *l, uint32_t state)
         }
         l->h->state = state;
     }
-    if (l->lock != NULL) {
-        ReleaseMutex(l->lock);
-    }
-    IpcHandleClose(&l->lock);
+    ReleaseLock(&l->lock);
     if (g_finished != NULL) {
         SetEvent(g_finished);
     }

@@ -20,9 +20,16 @@
  *     }
  *     IpcListenerClose(l);
  *
- * One listener per process: it installs a console control handler. This
- * header brings what such a worker needs besides: <windows.h>, the exit codes
- * and IpcPrint/IpcPrintErr.
+ * One listener per process: it installs a console control handler. One
+ * thread, too: IpcListenerOpen, IpcListenerShouldClose and IpcListenerClose
+ * belong to the thread that opened the listener, and that thread must live as
+ * long as the listener. The lock NAME|listener is a mutex, and a mutex is
+ * owned by a thread: it is abandoned (handed to a standby as if this worker
+ * had died) when its owning thread ends, and only that thread can release it
+ * (learn.microsoft.com/windows/win32/sync/mutex-objects; ReleaseMutex fails
+ * with ERROR_NOT_OWNER on another thread, which IpcListenerClose reports).
+ * This header brings what such a worker needs besides: <windows.h>, the exit
+ * codes and IpcPrint/IpcPrintErr.
  */
 #ifndef IPC_LISTENER_H
 #define IPC_LISTENER_H

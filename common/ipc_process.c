@@ -234,3 +234,16 @@ void IpcChildStdioRelease(IpcChildStdio *c)
         IpcHandleClose(&c->copies[i]);
     }
 }
+
+BOOL IpcProcessAliveSince(DWORD pid, uint64_t created)
+{
+    HANDLE process = NULL;
+    BOOL alive;
+
+    if (created == 0 || IpcProcessOpenVerified(pid, created, NULL, 0, &process, NULL, 0) != ERROR_SUCCESS) {
+        return FALSE;
+    }
+    alive = IpcProcessIsAlive(process);
+    IpcHandleClose(&process);
+    return alive;
+}

@@ -24,6 +24,13 @@ DWORD IpcProcessCreationTime(HANDLE process, uint64_t *out);
 BOOL IpcProcessIsAlive(HANDLE process);
 
 /*
+ * IpcProcessAliveSince - TRUE when pid is running and is the process started
+ * at created (a FILETIME from IpcProcessCreationTime); FALSE for created 0,
+ * a pid that has exited, or one Windows has given to another process since.
+ */
+BOOL IpcProcessAliveSince(DWORD pid, uint64_t created);
+
+/*
  * IpcProcessOpenVerified - open PID and check that it is the process we expect
  * before anyone waits on it or kills it.
  *   expected_created: when non-zero, the creation time must match exactly

@@ -23,24 +23,15 @@
 void IpcStandbyClear(volatile IpcHeader *h)
 {
     LONG self = (LONG)GetCurrentProcessId();
+    uint64_t mine = 0;
 
     if (InterlockedCompareExchange((volatile LONG *)&h->standby_pid, 0, self) == self) {
         InterlockedExchange((volatile LONG *)&h->standby_state, (LONG)IPC_STANDBY_NONE);
+        /* Our start time only: a standby recording itself now writes its own before its pid. */
+        if (IpcProcessCreationTime(GetCurrentProcess(), &mine) == ERROR_SUCCESS) {
+            InterlockedCompareExchange64((volatile LONG64 *)&h->standby_created, 0, (LONG64)mine);
+        }
     }
-}
-
-/* A live process started at created (a recorded standby that still waits); FALSE for 0 or a reused pid. */
-static BOOL StandbyAlive(DWORD pid, uint64_t created)
-{
-    HANDLE process = NULL;
-    BOOL alive;
-
-    if (created == 0 || IpcProcessOpenVerified(pid, created, NULL, 0, &process, NULL, 0) != ERROR_SUCCESS) {
-        return FALSE;
-    }
-    alive = IpcProcessIsAlive(process);
-    IpcHandleClose(&process);
-    return alive;
 }
 
 /*
@@ -67,7 +58,7 @@ static int RecordStandby(const wchar_t *name, volatile IpcHeader *h)
         uint64_t created = IpcHeaderRead64(&h->standby_created);
         LONG found;
 
-        if (other != 0 && (DWORD)other != self && StandbyAlive((DWORD)other, created)) {
+        if (other != 0 && (DWORD)other != self && IpcProcessAliveSince((DWORD)other, created)) {
             return IpcFail(IPC_EXIT_LISTENER_RUNNING, L"a standby for '%ls' is already waiting (pid %lu).", name,
                            (unsigned long)other);
         }
@@ -169,6 +160,7 @@ int IpcStandbyWait(const wchar_t *name, HANDLE ctrl_event, HANDLE *lock, IpcMapp
     IpcMapping m = {0};
     volatile IpcHeader *h = NULL;
     IpcStandbyOutcome result = IPC_STANDBY_OWNED;
+    LONG message;
     DWORD active;
     DWORD code;
 
@@ -194,11 +186,19 @@ int IpcStandbyWait(const wchar_t *name, HANDLE ctrl_event, HANDLE *lock, IpcMapp
     }
     h = IpcMappingHeader(&m);
     if (h == NULL) {
-        active = (DWORD)IpcMappingReadMessage(&m);
-        rc = IpcFail(IPC_EXIT_LISTENER_RUNNING,
-                     L"a listener for '%ls' is already running (pid %ld), on a mapping in the C# sample's 4-byte "
-                     L"format, which has no room to record a standby; this one cannot wait for it.",
-                     name, (long)active);
+        message = IpcMappingReadMessage(&m);
+        if (message > 0) {
+            rc = IpcFail(IPC_EXIT_LISTENER_RUNNING,
+                         L"a listener for '%ls' is already running (pid %ld), on a mapping in the C# sample's 4-byte "
+                         L"format, which has no room to record a standby; this one cannot wait for it.",
+                         name, (long)message);
+        } else {
+            /* A -1 there is a close message pending, not a pid. */
+            rc = IpcFail(IPC_EXIT_LISTENER_RUNNING,
+                         L"a listener for '%ls' is already running, on a mapping in the C# sample's 4-byte format, "
+                         L"which has no room to record a standby; this one cannot wait for it.",
+                         name);
+        }
         goto cleanup;
     }
     rc = RecordStandby(name, h);
@@ -210,7 +210,10 @@ int IpcStandbyWait(const wchar_t *name, HANDLE ctrl_event, HANDLE *lock, IpcMapp
     if (rc != IPC_EXIT_OK) {
         goto cleanup;
     }
-    InterlockedExchange((volatile LONG *)&h->standby_state, (LONG)IPC_STANDBY_WAITING);
+    /* Only while the header still names us: a controller may have cleared or replaced the record meanwhile. */
+    if (InterlockedCompareExchange((volatile LONG *)&h->standby_pid, 0, 0) == (LONG)GetCurrentProcessId()) {
+        InterlockedExchange((volatile LONG *)&h->standby_state, (LONG)IPC_STANDBY_WAITING);
+    }
     active = h->listener_pid;
     IpcPrint(L"Standby for '%ls' (pid %lu): ready; waiting to take over from the listener (pid %lu)", name,
              (unsigned long)GetCurrentProcessId(), (unsigned long)active);

@@ -48,7 +48,8 @@ int IpcStandbyWait(const wchar_t *name, HANDLE ctrl_event, HANDLE *lock, IpcMapp
 
 /*
  * IpcStandbyClear - if the header records this process as its standby,
- * record none (standby_pid by compare-and-swap, then standby_state).
+ * record none (standby_pid by compare-and-swap, then standby_state, and
+ * standby_created while it still holds this process's start time).
  */
 void IpcStandbyClear(volatile IpcHeader *h);
 

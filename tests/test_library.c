@@ -53,3 +53,20 @@ TEST_IMPL(unattended_example_worker)
     TestStopController(name, controller);
     ASSERT(!TestPidAlive(pid));
 }
+
+/*
+ * The lock is a mutex, owned by the thread that opened the listener: a worker
+ * that closes it on another thread cannot let go of it, and is told so
+ * (ReleaseMutex, naming the rule) instead of leaving NAME held in silence.
+ */
+TEST_IMPL(library_close_on_another_thread_said)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    TestProc *worker;
+
+    TestUniqueName(L"libthread", name, TEST_TEXT_CAP);
+    worker = TestSpawnSelf(TEST_SPAWN_DEFAULT, L"--helper", L"close-elsewhere", name, (const wchar_t *)NULL);
+    ASSERT_EXIT(worker, 0, 10000);
+    ASSERT_CONTAINS(TestOutputText(worker), L"ReleaseMutex");
+    ASSERT_CONTAINS(TestOutputText(worker), L"call IpcListenerClose on that thread");
+}

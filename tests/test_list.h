@@ -234,9 +234,16 @@ TEST_DECLARE(standby_sample_stop_ends_both)
 TEST_DECLARE(standby_adopt_both)
 TEST_DECLARE(standby_adopt_without_standby_retires)
 TEST_DECLARE(standby_quick_deaths_back_off)
+/* test_standby_init.c: a standby with a slow initialisation (stopped, retired while starting), its environment */
+TEST_DECLARE(standby_stop_while_initialising)
+TEST_DECLARE(standby_retired_while_initialising)
+TEST_DECLARE(standby_env_not_inherited)
+TEST_DECLARE(standby_slow_init_failures_back_off)
+TEST_DECLARE(standby_unverified_alive_no_second)
 
 /* test_library.c: the README's library example */
 TEST_DECLARE(unattended_example_worker)
+TEST_DECLARE(library_close_on_another_thread_said)
 
 static const TestEntry kTests[] = {
     /* test_listener.c */
@@ -433,8 +440,15 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(standby_adopt_both, 60000)
     TEST_ENTRY(standby_adopt_without_standby_retires, 45000)
     TEST_ENTRY(standby_quick_deaths_back_off, 60000)
+    /* test_standby_init.c */
+    TEST_ENTRY(standby_stop_while_initialising, 60000)
+    TEST_ENTRY(standby_retired_while_initialising, 60000)
+    TEST_ENTRY(standby_env_not_inherited, 60000)
+    TEST_ENTRY(standby_slow_init_failures_back_off, 60000)
+    TEST_ENTRY(standby_unverified_alive_no_second, 60000)
     /* test_library.c */
     TEST_ENTRY(unattended_example_worker, 45000)
+    TEST_ENTRY(library_close_on_another_thread_said, 20000)
 };
 
 #endif

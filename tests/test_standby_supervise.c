@@ -73,18 +73,9 @@ static ULONGLONG WaitOffsetZero(const wchar_t *name, DWORD pid, DWORD timeout_ms
 static BOOL JournalHasPid(const wchar_t *journal, DWORD pid)
 {
     char needle[32];
-    size_t len = 0;
-    DWORD error = 0;
-    unsigned char *bytes = TestReadAll(journal, &len, &error);
-    BOOL found;
 
-    if (bytes == NULL) {
-        return FALSE;
-    }
     snprintf(needle, sizeof(needle), " pid=%lu ", (unsigned long)pid);
-    found = strstr((const char *)bytes, needle) != NULL;
-    free(bytes);
-    return found;
+    return TestFileHasText(journal, needle);
 }
 
 static BOOL PidIn(unsigned long pid, const DWORD *pids, size_t count)

@@ -506,3 +506,18 @@ DWORD TestWaitPidFile(const wchar_t *path, DWORD timeout_ms)
         Sleep(TEST_FILE_POLL_MS);
     }
 }
+
+BOOL TestFileHasText(const wchar_t *path, const char *text)
+{
+    size_t len = 0;
+    DWORD error = 0;
+    unsigned char *bytes = TestReadAll(path, &len, &error);
+    BOOL found;
+
+    if (bytes == NULL) {
+        return FALSE;
+    }
+    found = strstr((const char *)bytes, text) != NULL;
+    free(bytes);
+    return found;
+}

@@ -82,10 +82,28 @@ int TestEchoArgsLaunch(int argc, wchar_t **argv);
 /* IPC_TEST_HELPER=crash makes "ipc_tests.exe NAME PLAN COUNTER CODE" a crashing listener (helpers.c); else -1. */
 int TestCrashLaunch(int argc, wchar_t **argv);
 
+/*
+ * IPC_TEST_HELPER=slow-worker makes "ipc_tests.exe NAME" a library worker
+ * (helpers.c): when launched as a standby (IPC_STANDBY) it sleeps
+ * IPC_TEST_SLOW_INIT_MS before IpcListenerOpen, its slow initialisation; it
+ * journals its units (TEST_SLOW_WORK_MS each) into IPC_TEST_SLOW_JOURNAL in the
+ * listener's format, and after the open a unit=0 line "env-standby" or
+ * "env-clean": whether IPC_STANDBY is still in the environment its children
+ * would inherit. With IPC_TEST_SLOW_FAIL set, a standby exits 1 after its
+ * initialisation instead. Returns the exit code, or -1 when this is not such
+ * a launch.
+ */
+#define TEST_HELPER_SLOW_WORKER L"slow-worker"
+#define TEST_ENV_SLOW_INIT_MS L"IPC_TEST_SLOW_INIT_MS"
+#define TEST_ENV_SLOW_JOURNAL L"IPC_TEST_SLOW_JOURNAL"
+#define TEST_ENV_SLOW_FAIL L"IPC_TEST_SLOW_FAIL"
+#define TEST_SLOW_WORK_MS 200u
+int TestSlowWorkerLaunch(int argc, wchar_t **argv);
+
 /* "--helper sleeper MS [PIDFILE]" and "--helper spawner MS": --run commands to watch (helpers.c); -1 otherwise. */
 int TestSleeperHelperMain(int argc, wchar_t **argv);
 
-/* "--helper pid-alive PID", "kill PID", "failed-open NAME" (tests/interactive.sh) and "oem-text TEXT" (helpers.c); -1 for other kinds. */
+/* "--helper pid-alive PID", "kill PID", "failed-open NAME" (tests/interactive.sh), "close-elsewhere NAME" and "oem-text TEXT" (helpers.c); -1 for other kinds. */
 int TestProcessHelperMain(int argc, wchar_t **argv);
 
 /* "--helper task-standin JOB PRIORITY COMMAND ARGUMENTS" and "--helper task-end JOB": Task Scheduler's start and End (standin.c); -1 otherwise. */
@@ -551,6 +569,9 @@ BOOL TestFileExists(const wchar_t *path);
  * programs append and rotate while the test reads.
  */
 unsigned char *TestReadAll(const wchar_t *path, size_t *len, DWORD *error);
+
+/* TestFileHasText - TRUE when the file at path (read as TestReadAll reads it) contains the bytes of text. */
+BOOL TestFileHasText(const wchar_t *path, const char *text);
 /*
  * The text of a file (free it): UTF-16 LE after a BOM FF FE, else UTF-8 with
  * or without a BOM. NULL when the file cannot be opened (*error says why).

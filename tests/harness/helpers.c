@@ -8,6 +8,7 @@
 #include "harness.h"
 
 #include "ipc_listener.h"
+#include "ipc_time.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -264,6 +265,37 @@ static int FailedOpenHelper(const wchar_t *name)
     return 0;
 }
 
+static DWORD WINAPI CloseOnThisThread(LPVOID listener)
+{
+    IpcListenerClose((IpcListener *)listener);
+    return 0;
+}
+
+/*
+ * "close-elsewhere NAME": a library user that breaks the one-thread rule of
+ * ipc_listener.h: it opens NAME on its main thread and closes it on another,
+ * where ReleaseMutex cannot let go of the lock, which the library must say.
+ */
+static int CloseElsewhereHelper(const wchar_t *name)
+{
+    IpcListener *listener = NULL;
+    HANDLE thread;
+    int rc = IpcListenerOpen(name, &listener);
+
+    if (rc != IPC_EXIT_OK) {
+        return rc;
+    }
+    thread = CreateThread(NULL, 0, CloseOnThisThread, listener, 0, NULL);
+    if (thread == NULL) {
+        IpcListenerClose(listener);
+        return 1;
+    }
+    WaitForSingleObject(thread, INFINITE);
+    CloseHandle(thread);
+    TestPrint(L"close-elsewhere: closed on another thread\n");
+    return 0;
+}
+
 /*
  * "oem-text TEXT": a --run command that writes TEXT and a line break to its
  * standard output in the OEM code page, as console programs write to a pipe.
@@ -285,7 +317,7 @@ static int OemTextHelper(const wchar_t *text)
 /*
  * Helpers for tests/interactive.sh, which sees Windows processes only from
  * outside Wine: "pid-alive PID" exits 0 while PID runs, "kill PID" terminates
- * it; "failed-open NAME" and "oem-text TEXT" as above.
+ * it; "failed-open NAME", "close-elsewhere NAME" and "oem-text TEXT" as above.
  */
 int TestProcessHelperMain(int argc, wchar_t **argv)
 {
@@ -294,6 +326,9 @@ int TestProcessHelperMain(int argc, wchar_t **argv)
 
     if (argc == 2 && wcscmp(argv[0], L"failed-open") == 0) {
         return FailedOpenHelper(argv[1]);
+    }
+    if (argc == 2 && wcscmp(argv[0], L"close-elsewhere") == 0) {
+        return CloseElsewhereHelper(argv[1]);
     }
     if (argc == 2 && wcscmp(argv[0], L"oem-text") == 0) {
         return OemTextHelper(argv[1]);
@@ -313,4 +348,81 @@ int TestProcessHelperMain(int argc, wchar_t **argv)
         return TestKillPid((DWORD)pid) ? 0 : 1;
     }
     return -1;
+}
+
+/* Appends a line of the listener's journal format ("<UTC> pid=P unit=N EVENT tick=T") to path. */
+static void SlowWorkerJournal(const wchar_t *path, unsigned long unit, const char *event)
+{
+    char line[200];
+    SYSTEMTIME t;
+    DWORD written = 0;
+    HANDLE file;
+    int n;
+
+    if (path[0] == L'\0') {
+        return;
+    }
+    file = CreateFileW(path, FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                       OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+    if (file == INVALID_HANDLE_VALUE) {
+        return;
+    }
+    GetSystemTime(&t);
+    n = snprintf(line, sizeof(line), "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ pid=%lu unit=%lu %s tick=%llu\r\n",
+                 t.wYear, t.wMonth, t.wDay, t.wHour, t.wMinute, t.wSecond, t.wMilliseconds,
+                 (unsigned long)GetCurrentProcessId(), unit, event, (unsigned long long)IpcTickNowU64());
+    if (n > 0 && n < (int)sizeof(line)) {
+        WriteFile(file, line, (DWORD)n, &written, NULL);
+    }
+    CloseHandle(file);
+}
+
+int TestSlowWorkerLaunch(int argc, wchar_t **argv)
+{
+    wchar_t kind[64];
+    wchar_t value[32];
+    wchar_t journal[TEST_PATH_CAP];
+    IpcListener *listener = NULL;
+    DWORD init_ms = 0;
+    DWORD n;
+    unsigned long unit = 0;
+    int rc;
+
+    if (argc < 2 || argv[1][0] == L'-') {
+        return -1;
+    }
+    n = GetEnvironmentVariableW(TEST_ENV_HELPER, kind, ARRAYSIZE(kind));
+    if (n == 0 || n >= ARRAYSIZE(kind) || wcscmp(kind, TEST_HELPER_SLOW_WORKER) != 0) {
+        return -1;
+    }
+    n = GetEnvironmentVariableW(TEST_ENV_SLOW_INIT_MS, value, ARRAYSIZE(value));
+    if (n > 0 && n < ARRAYSIZE(value) && GetEnvironmentVariableW(L"IPC_STANDBY", NULL, 0) != 0) {
+        init_ms = (DWORD)wcstoul(value, NULL, 10);
+    }
+    n = GetEnvironmentVariableW(TEST_ENV_SLOW_JOURNAL, journal, ARRAYSIZE(journal));
+    if (n == 0 || n >= ARRAYSIZE(journal)) {
+        journal[0] = L'\0';
+    }
+    /* The worker's slow initialisation, done before NAME is taken (the standby only, so the active starts at once). */
+    Sleep(init_ms);
+    if (init_ms != 0 && GetEnvironmentVariableW(TEST_ENV_SLOW_FAIL, NULL, 0) != 0) {
+        TestPrint(L"slow-worker: initialisation failed\n");
+        return 1;
+    }
+    rc = IpcListenerOpen(argv[1], &listener);
+    if (rc != IPC_EXIT_OK) {
+        return rc;
+    }
+    /* What a child of this worker would inherit: IPC_STANDBY must not be passed on. */
+    SlowWorkerJournal(journal, 0, GetEnvironmentVariableW(L"IPC_STANDBY", NULL, 0) != 0 ? "env-standby" : "env-clean");
+    while (!IpcListenerShouldClose(listener)) {
+        ++unit;
+        IpcListenerUnitStarted(listener);
+        SlowWorkerJournal(journal, unit, "start");
+        Sleep(TEST_SLOW_WORK_MS);
+        SlowWorkerJournal(journal, unit, "end");
+        IpcListenerUnitDone(listener);
+    }
+    IpcListenerClose(listener);
+    return IPC_EXIT_OK;
 }

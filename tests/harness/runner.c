@@ -260,6 +260,10 @@ int wmain(int argc, wchar_t **argv)
     if (code >= 0) {
         return code;
     }
+    code = TestSlowWorkerLaunch(argc, argv);
+    if (code >= 0) {
+        return code;
+    }
     if (IsSampleListenerLaunch(argc, argv)) {
         return TestSampleListenerMain(argv[1], 0);
     }
