@@ -138,6 +138,7 @@ static int WaitForNewListener(RestartWatch *w)
     ULONGLONG start = GetTickCount64();
     ULONGLONG deadline = start + w->opt->timeout_ms;
     DWORD pid = 0;
+    wchar_t quoted[IPC_PASTE_CAP(MAX_PATH)];
 
     for (;;) {
         if (NewListenerPublished(w, &pid)) {
@@ -156,7 +157,7 @@ static int WaitForNewListener(RestartWatch *w)
             return IpcFail(IPC_EXIT_NOT_SUPERVISED,
                            L"the controller of '%ls' exited before a new listener published its pid; nothing "
                            L"supervises '%ls' now (see ConsoleAppController --status %ls).",
-                           w->name, w->name, w->name);
+                           w->name, w->name, IpcPasteArg(w->name, quoted, ARRAYSIZE(quoted)));
         }
         if (GetTickCount64() >= deadline) {
             return IpcFail(IPC_EXIT_RESTART_TIMEOUT,
