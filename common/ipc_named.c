@@ -63,12 +63,7 @@ static HANDLE CreateEventPrivate(SECURITY_ATTRIBUTES *sa, const wchar_t *name, c
 static const IpcNamedType kMutexType = {CreateMutexPrivate, L"CreateMutexW", OpenMutexW, L"OpenMutexW"};
 static const IpcNamedType kEventType = {CreateEventPrivate, L"CreateEventW", OpenEventW, L"OpenEventW"};
 
-/*
- * Tries to own mutex without waiting: ERROR_SUCCESS when owned (an abandoned
- * mutex, whose owner died without releasing it, is ours now),
- * ERROR_ALREADY_EXISTS when a live thread owns it, else the wait's error.
- */
-static DWORD TryOwn(HANDLE mutex)
+DWORD IpcMutexTryOwn(HANDLE mutex)
 {
     switch (WaitForSingleObject(mutex, 0)) {
     case WAIT_OBJECT_0:
@@ -101,7 +96,7 @@ DWORD IpcNamedMutexTryAcquire(const wchar_t *name, const wchar_t *suffix, HANDLE
     if (err != ERROR_SUCCESS) {
         goto cleanup;
     }
-    err = TryOwn(mutex);
+    err = IpcMutexTryOwn(mutex);
     if (err == ERROR_SUCCESS) {
         *out = mutex;
         mutex = NULL;
@@ -175,7 +170,7 @@ DWORD IpcNamedMutexHeld(const wchar_t *name, const wchar_t *suffix, BOOL *held, 
         }
         goto cleanup;
     }
-    err = TryOwn(mutex);
+    err = IpcMutexTryOwn(mutex);
     if (err == ERROR_SUCCESS) {
         /* Nobody held it: let go at once, so that a listener starting now can take it. */
         ReleaseMutex(mutex);

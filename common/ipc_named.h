@@ -42,6 +42,13 @@ DWORD IpcNamedObjectCreate(const IpcNamedType *type, const void *context, const 
                            BOOL *existed, const wchar_t **failed_api);
 
 /*
+ * IpcMutexTryOwn - try to own mutex without waiting: ERROR_SUCCESS when owned
+ * (an abandoned mutex, whose owner died without releasing it, is ours now),
+ * ERROR_ALREADY_EXISTS when a live thread owns it, else the wait's error.
+ */
+DWORD IpcMutexTryOwn(HANDLE mutex);
+
+/*
  * IpcNamedMutexCreate - create or open the mutex NAME+SUFFIX without owning
  * it, for a caller that waits for it (a standby listener waits for NAME's
  * lock). A new mutex gets the private DACL; an existing one is used only when

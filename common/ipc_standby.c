@@ -168,15 +168,12 @@ int IpcStandbyWait(const wchar_t *name, HANDLE ctrl_event, HANDLE *lock, IpcMapp
     if (rc != IPC_EXIT_OK) {
         goto cleanup;
     }
-    switch (WaitForSingleObject(mutex, 0)) {
-    case WAIT_OBJECT_0:
-    case WAIT_ABANDONED:
+    code = IpcMutexTryOwn(mutex);
+    if (code == ERROR_SUCCESS) {
         /* Free (or left by a listener that died): simply NAME's listener, as without IPC_STANDBY. */
         goto done;
-    case WAIT_TIMEOUT:
-        break;
-    default:
-        code = GetLastError();
+    }
+    if (code != ERROR_ALREADY_EXISTS) {
         rc = IpcFailWin32(L"WaitForSingleObject", code, L"cannot look at the lock of '%ls'", name);
         goto cleanup;
     }
