@@ -222,7 +222,9 @@ DWORD StartListenerProcess(Controller *c, BOOL standby, HANDLE *process, DWORD *
     /*
      * A standby is told so through its environment, as the controller's pid
      * is. With lpEnvironment NULL, CreateProcessW gives the child a copy of
-     * this process's environment as it is at the call; only the main thread
+     * this process's environment as it is at the call
+     * (learn.microsoft.com/windows/win32/api/processthreadsapi/nf-processthreadsapi-createprocessw,
+     * lpEnvironment); only the main thread
      * starts processes, so the variable, set for this call alone, reaches the
      * standby and no other child.
      */
