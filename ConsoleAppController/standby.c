@@ -457,6 +457,7 @@ BOOL StandbyTakeOver(Controller *c, DWORD old_pid, DWORD exit_code, DWORD ran_ms
     HANDLE process;
     DWORD pid = c->standby_pid;
     DWORD code;
+    DWORD delay;
     LONG message;
 
     if (c->standby == NULL || !IpcProcessIsAlive(c->standby)) {
@@ -487,10 +488,22 @@ BOOL StandbyTakeOver(Controller *c, DWORD old_pid, DWORD exit_code, DWORD ran_ms
         h->restarts = h->restarts + 1;
     }
     ScheduleLaunch(c, healthy);
+    /*
+     * The next standby no sooner than the promoted listener has run the
+     * start-up window, after which any listener counts as healthy. One that
+     * dies sooner is relaunched with the usual back-off instead, so a crash
+     * loop never becomes a loop of standby starts; and the process start
+     * keeps off the processors while the takeover settles, as it would
+     * otherwise in a burst of failovers (every worker on the machine killed
+     * at once), where each controller's fresh standby slows the takeovers
+     * still to come.
+     */
+    delay = c->standby_pause_ms > HEALTHY_RUN_MS ? c->standby_pause_ms : HEALTHY_RUN_MS;
+    c->standby_due = GetTickCount64() + delay;
     IpcPrint(L"Listener (pid %lu) exited with code %lu%ls after %lu ms; the standby listener (pid %lu) takes over from "
              L"pid %lu; the next standby in %lu ms",
              (unsigned long)old_pid, (unsigned long)exit_code, IpcExitCodeMeaning(exit_code), (unsigned long)ran_ms,
-             (unsigned long)pid, (unsigned long)old_pid, (unsigned long)c->standby_pause_ms);
+             (unsigned long)pid, (unsigned long)old_pid, (unsigned long)delay);
     return TRUE;
 }
 

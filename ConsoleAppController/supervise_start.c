@@ -182,7 +182,7 @@ static void PublishController(Controller *c)
     uint64_t created = 0;
 
     ControlHandlerSetView(c->map.view);
-    if (h != NULL && IpcProcessCreationTime(GetCurrentProcess(), &created) == ERROR_SUCCESS) {
+    if (h != NULL && IpcProcessSelfCreationTime(&created) == ERROR_SUCCESS) {
         IpcHeaderWrite64(&h->controller_created, created);
         h->controller_pid = GetCurrentProcessId();
     }

@@ -300,6 +300,8 @@ int wmain(int argc, wchar_t **argv)
     wchar_t err[IPC_ERROR_TEXT_MAX];
     IpcListener *l = NULL;
     BOOL wait_for_enter = FALSE;
+    BOOL console_by_hand;
+    BOOL restarting;
     HANDLE journal = NULL;
     HANDLE job = NULL;
     unsigned long unit = 0;
@@ -343,6 +345,12 @@ int wmain(int argc, wchar_t **argv)
         job = RunCommandCreateJob();
     }
 
+    /*
+     * Whether to wait for Enter after the last unit is decided now: asked
+     * after it, a console query would stand between the last unit's end and
+     * the lock being let go, which is the gap of a --restart.
+     */
+    console_by_hand = IpcStdinIsConsole() && !LaunchedByController();
     rc = IpcListenerOpen(opt.name, &l);
     if (rc != IPC_EXIT_OK) {
         goto cleanup;
@@ -356,7 +364,9 @@ int wmain(int argc, wchar_t **argv)
             PerformProcessing(l, &opt, journal, ++unit);
         }
     }
-    wait_for_enter = IpcStdinIsConsole() && !LaunchedByController();
+    restarting = IpcListenerIsRestarting(l);
+    /* A restart is a handover: its controller relaunches once this process has exited, so it never waits for Enter. */
+    wait_for_enter = console_by_hand && !restarting;
     if (wait_for_enter) {
         /*
          * Let go of the lock before the wait for Enter, so a new listener can
@@ -368,7 +378,9 @@ int wmain(int argc, wchar_t **argv)
         IpcListenerClose(l);
         l = NULL;
     }
-    IpcPrint(L"Close message received. Hit Enter to close");
+    if (!restarting) {
+        IpcPrint(L"Close message received. Hit Enter to close");
+    }
 
 cleanup:
     IpcHandleClose(&job);

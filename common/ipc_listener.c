@@ -29,6 +29,13 @@ struct IpcListener {
     BOOL published;         /* FALSE when a close message was pending at start */
     BOOL said_close;        /* "Received shutdown message" already printed */
     BOOL restarting;        /* closing because restart_pid names us: no stop request is consumed */
+    BOOL say_restart;       /* the restart is said once the lock is let go */
+    /*
+     * A standby's retire event, kept until the listener is freed: closing it
+     * is a call to the kernel that has no place between the takeover and the
+     * first unit.
+     */
+    HANDLE retire;
 };
 
 /* Set by the console control handler; read between units. */
@@ -151,6 +158,7 @@ static void Release(IpcListener *l)
 {
     IpcMappingClose(&l->map);
     ReleaseLock(&l->lock);
+    IpcHandleClose(&l->retire);
     HeapFree(GetProcessHeap(), 0, l);
 }
 
@@ -198,7 +206,7 @@ static int WriteIdentity(volatile IpcHeader *h, BOOL *last_stopped)
     if (h == NULL) {
         return IPC_EXIT_OK;
     }
-    code = IpcProcessCreationTime(GetCurrentProcess(), &created);
+    code = IpcProcessSelfCreationTime(&created);
     if (code != ERROR_SUCCESS) {
         return IpcFailWin32(L"GetProcessTimes", code, L"cannot read this process's start time");
     }
@@ -249,7 +257,7 @@ int IpcListenerOpen(const wchar_t *name, IpcListener **out)
     IpcListener *l = NULL;
     BOOL last_stopped = FALSE;
     BOOL standby = LaunchedAsStandby();
-    IpcStandbyOutcome outcome = IPC_STANDBY_OWNED;
+    IpcStandbyResult waited = {0}; /* IPC_STANDBY_OWNED, never waited */
     wchar_t reason[IPC_ERROR_TEXT_MAX];
 
     if (!IpcCheckName(name, reason, ARRAYSIZE(reason))) {
@@ -270,17 +278,20 @@ int IpcListenerOpen(const wchar_t *name, IpcListener **out)
     }
     SetConsoleCtrlHandler(CtrlHandler, TRUE);
 
-    rc = standby ? IpcStandbyWait(name, g_ctrl_event, &l->lock, &l->map, &outcome) : TakeLock(name, &l->lock);
+    rc = standby ? IpcStandbyWait(name, g_ctrl_event, &l->lock, &l->map, &waited) : TakeLock(name, &l->lock);
     if (rc != IPC_EXIT_OK) {
         goto cleanup;
     }
-    if (outcome != IPC_STANDBY_OWNED && outcome != IPC_STANDBY_TOOK_OVER) {
+    l->retire = waited.retire;
+    waited.retire = NULL;
+    if (waited.outcome != IPC_STANDBY_OWNED && waited.outcome != IPC_STANDBY_TOOK_OVER) {
         /*
          * Retired, stopped from the console while waiting, or the lock taken
          * over a pending stop: a listener with no header of its own, whose
          * IpcListenerShouldClose says TRUE at once; the stop stays pending.
          */
-        l->said_close = outcome != IPC_STANDBY_STOP_PENDING;
+        IpcStandbySayTakeover(name, &waited);
+        l->said_close = waited.outcome != IPC_STANDBY_STOP_PENDING;
         *out = l;
         l = NULL;
         goto cleanup;
@@ -312,6 +323,8 @@ int IpcListenerOpen(const wchar_t *name, IpcListener **out)
     AcquireSRWLockExclusive(&g_header_lock);
     g_header = l->h;
     ReleaseSRWLockExclusive(&g_header_lock);
+    /* Only now, published: a failover is timed from the kill to our pid at offset 0. */
+    IpcStandbySayTakeover(name, &waited);
     *out = l;
     l = NULL;
 
@@ -331,15 +344,22 @@ BOOL IpcListenerShouldClose(IpcListener *l)
         close = TRUE;
     }
     if (close) {
-        if (!l->said_close) {
+        /* A stop that came after a restart was asked for is said, and honoured, as a stop. */
+        if (!l->said_close || l->say_restart) {
             IpcPrint(L"Received shutdown message");
             l->said_close = TRUE;
         }
+        l->say_restart = FALSE;
         l->restarting = FALSE;
     } else if (l->h != NULL && l->h->restart_pid == GetCurrentProcessId()) {
-        /* --restart asked this listener alone to go: the controller and a standby stay. */
+        /*
+         * --restart asked this listener alone to go: the controller and a
+         * standby stay. It is said only once the lock is let go (Finish): a
+         * console write here would stand between the last unit's end and the
+         * next listener's takeover.
+         */
         if (!l->said_close) {
-            IpcPrint(L"Restart requested (ConsoleAppController --restart): finishing and exiting");
+            l->say_restart = TRUE;
             l->said_close = TRUE;
         }
         l->restarting = TRUE;
@@ -356,6 +376,11 @@ BOOL IpcListenerShouldClose(IpcListener *l)
         l->h->state = IPC_STATE_STOPPING;
     }
     return close;
+}
+
+BOOL IpcListenerIsRestarting(const IpcListener *l)
+{
+    return l->restarting;
 }
 
 /* TRUE once the console handler has asked for a stop, which the state must keep showing. */
@@ -406,6 +431,10 @@ static void Finish(IpcListener *l, uint32_t state)
         l->h->state = state;
     }
     ReleaseLock(&l->lock);
+    if (l->say_restart) {
+        IpcPrint(L"Restart requested (ConsoleAppController --restart): finishing and exiting");
+        l->say_restart = FALSE;
+    }
     if (g_finished != NULL) {
         SetEvent(g_finished);
     }

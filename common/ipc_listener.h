@@ -79,10 +79,21 @@ int IpcListenerOpen(const wchar_t *name, IpcListener **out);
  * process (ConsoleAppController --restart: this listener alone is to finish
  * and exit, so that the next one takes over), or Ctrl+C/Ctrl+Break/closing
  * the console asked us to stop. Prints "Received shutdown message" (the C#
- * sample's words) the first time it says TRUE for a close message, and a line
- * saying so for a restart.
+ * sample's words) the first time it says TRUE for a close message; a restart
+ * is said by IpcListenerClose (or IpcListenerCloseForEnter) once the lock is
+ * let go, so that nothing stands between the last unit and the next
+ * listener's takeover.
  */
 BOOL IpcListenerShouldClose(IpcListener *listener);
+
+/*
+ * IpcListenerIsRestarting - TRUE once IpcListenerShouldClose said TRUE for a
+ * --restart (and no stop came with it). Such a process should exit after
+ * IpcListenerClose without waiting for anyone, not even for Enter in a console
+ * it was started in by hand: its controller launches the next listener only
+ * once this process has exited.
+ */
+BOOL IpcListenerIsRestarting(const IpcListener *listener);
 
 /* IpcListenerUnitStarted / IpcListenerUnitDone - bracket one unit of work (state, units, last progress). */
 void IpcListenerUnitStarted(IpcListener *listener);

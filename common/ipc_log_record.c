@@ -56,7 +56,7 @@ DWORD IpcLogRecordPublish(const wchar_t *name, const wchar_t *controller_log, co
         err = ERROR_FILENAME_EXCED_RANGE;
         goto cleanup;
     }
-    err = IpcProcessCreationTime(GetCurrentProcess(), &created);
+    err = IpcProcessSelfCreationTime(&created);
     if (err != ERROR_SUCCESS) {
         api = L"GetProcessTimes";
         goto cleanup;

@@ -18,6 +18,25 @@ DWORD IpcProcessCreationTime(HANDLE process, uint64_t *out)
     return ERROR_SUCCESS;
 }
 
+/* 0 until read; every thread that reads it writes the same value, so a race between two is harmless. */
+static volatile LONG64 g_self_created = 0;
+
+DWORD IpcProcessSelfCreationTime(uint64_t *out)
+{
+    uint64_t created = (uint64_t)InterlockedCompareExchange64(&g_self_created, 0, 0);
+    DWORD err;
+
+    if (created == 0) {
+        err = IpcProcessCreationTime(GetCurrentProcess(), &created);
+        if (err != ERROR_SUCCESS) {
+            return err;
+        }
+        InterlockedCompareExchange64(&g_self_created, (LONG64)created, 0);
+    }
+    *out = created;
+    return ERROR_SUCCESS;
+}
+
 BOOL IpcProcessIsAlive(HANDLE process)
 {
     return WaitForSingleObject(process, 0) == WAIT_TIMEOUT;

@@ -17,6 +17,14 @@
 DWORD IpcProcessCreationTime(HANDLE process, uint64_t *out);
 
 /*
+ * IpcProcessSelfCreationTime - this process's creation time, read once and
+ * remembered (it never changes), so that a listener taking over NAME makes no
+ * call to the kernel for it between the lock becoming its own and its pid
+ * being published. ERROR_SUCCESS or the GetProcessTimes error.
+ */
+DWORD IpcProcessSelfCreationTime(uint64_t *out);
+
+/*
  * IpcProcessIsAlive - TRUE while the process behind the handle has not exited.
  * Needed because OpenProcess succeeds on a pid whose process has exited but is
  * still referenced by some handle.

@@ -14,6 +14,8 @@
 #include "ipc_process.h"
 #include "ipc_text.h"
 
+#include <string.h>
+
 /* What the standby waits for, in this order: WaitForMultipleObjects reports the lowest index first. */
 #define WAIT_LOCK 0u
 #define WAIT_RETIRE 1u
@@ -28,7 +30,7 @@ void IpcStandbyClear(volatile IpcHeader *h)
     if (InterlockedCompareExchange((volatile LONG *)&h->standby_pid, 0, self) == self) {
         InterlockedExchange((volatile LONG *)&h->standby_state, (LONG)IPC_STANDBY_NONE);
         /* Our start time only: a standby recording itself now writes its own before its pid. */
-        if (IpcProcessCreationTime(GetCurrentProcess(), &mine) == ERROR_SUCCESS) {
+        if (IpcProcessSelfCreationTime(&mine) == ERROR_SUCCESS) {
             InterlockedCompareExchange64((volatile LONG64 *)&h->standby_created, 0, (LONG64)mine);
         }
     }
@@ -48,7 +50,7 @@ static int RecordStandby(const wchar_t *name, volatile IpcHeader *h)
 {
     DWORD self = GetCurrentProcessId();
     uint64_t mine = 0;
-    DWORD code = IpcProcessCreationTime(GetCurrentProcess(), &mine);
+    DWORD code = IpcProcessSelfCreationTime(&mine);
 
     if (code != ERROR_SUCCESS) {
         return IpcFailWin32(L"GetProcessTimes", code, L"cannot read this process's start time");
@@ -113,37 +115,35 @@ static int OpenLock(const wchar_t *name, HANDLE *lock)
  * (learn.microsoft.com/windows/win32/api/synchapi/nf-synchapi-waitformultipleobjects,
  * Return value; learn.microsoft.com/windows/win32/sync/mutex-objects): the
  * header needs no repair, since every field a listener writes is a whole
- * value on its own. Returns the outcome, or IPC_EXIT_FAILURE after reporting.
+ * value on its own. A takeover is not said here but by IpcStandbySayTakeover,
+ * after the publication. Returns IPC_EXIT_OK with r->outcome set, or
+ * IPC_EXIT_FAILURE after reporting.
  */
-static int SleepUntilOurs(HANDLE lock, HANDLE retire, HANDLE ctrl_event, const wchar_t *name, DWORD active,
-                  IpcStandbyOutcome *outcome)
+static int SleepUntilOurs(HANDLE lock, HANDLE ctrl_event, const wchar_t *name, IpcStandbyResult *r)
 {
     HANDLE waits[WAIT_COUNT];
     DWORD got;
     DWORD code;
 
     waits[WAIT_LOCK] = lock;
-    waits[WAIT_RETIRE] = retire;
+    waits[WAIT_RETIRE] = r->retire;
     waits[WAIT_CTRL] = ctrl_event;
     got = WaitForMultipleObjects(WAIT_COUNT, waits, FALSE, INFINITE);
     switch (got) {
     case WAIT_OBJECT_0 + WAIT_LOCK:
-        IpcPrint(L"Standby: the listener (pid %lu) let go of '%ls'; taking over", (unsigned long)active, name);
-        *outcome = IPC_STANDBY_TOOK_OVER;
-        return IPC_EXIT_OK;
     case WAIT_ABANDONED_0 + WAIT_LOCK:
-        IpcPrint(L"Standby: the listener (pid %lu) of '%ls' died without letting go; taking over",
-                 (unsigned long)active, name);
-        *outcome = IPC_STANDBY_TOOK_OVER;
+        r->waited = TRUE;
+        r->abandoned = got == WAIT_ABANDONED_0 + WAIT_LOCK;
+        r->outcome = IPC_STANDBY_TOOK_OVER;
         return IPC_EXIT_OK;
     case WAIT_OBJECT_0 + WAIT_RETIRE:
         IpcPrint(L"Standby: retired through its event %ls%ls%lu; exiting without a unit of work", name,
                  IPC_SUFFIX_RETIRE_EVENT_PREFIX, (unsigned long)GetCurrentProcessId());
-        *outcome = IPC_STANDBY_RETIRED;
+        r->outcome = IPC_STANDBY_RETIRED;
         return IPC_EXIT_OK;
     case WAIT_OBJECT_0 + WAIT_CTRL:
         IpcPrint(L"Stop requested from the console (Ctrl+C or the window closing)");
-        *outcome = IPC_STANDBY_CTRL_STOP;
+        r->outcome = IPC_STANDBY_CTRL_STOP;
         return IPC_EXIT_OK;
     default:
         code = GetLastError();
@@ -151,19 +151,29 @@ static int SleepUntilOurs(HANDLE lock, HANDLE retire, HANDLE ctrl_event, const w
     }
 }
 
-int IpcStandbyWait(const wchar_t *name, HANDLE ctrl_event, HANDLE *lock, IpcMapping *map,
-                   IpcStandbyOutcome *outcome)
+void IpcStandbySayTakeover(const wchar_t *name, IpcStandbyResult *result)
+{
+    if (result->waited && result->abandoned) {
+        IpcPrint(L"Standby: the listener (pid %lu) of '%ls' died without letting go; taking over",
+                 (unsigned long)result->active, name);
+    } else if (result->waited) {
+        IpcPrint(L"Standby: the listener (pid %lu) let go of '%ls'; taking over", (unsigned long)result->active, name);
+    }
+    result->waited = FALSE;
+}
+
+int IpcStandbyWait(const wchar_t *name, HANDLE ctrl_event, HANDLE *lock, IpcMapping *map, IpcStandbyResult *result)
 {
     int rc;
     HANDLE mutex = NULL;
-    HANDLE retire = NULL;
     IpcMapping m = {0};
     volatile IpcHeader *h = NULL;
-    IpcStandbyOutcome result = IPC_STANDBY_OWNED;
+    IpcStandbyResult r;
     LONG message;
-    DWORD active;
     DWORD code;
 
+    memset(&r, 0, sizeof(r));
+    r.outcome = IPC_STANDBY_OWNED;
     rc = OpenLock(name, &mutex);
     if (rc != IPC_EXIT_OK) {
         goto cleanup;
@@ -203,7 +213,7 @@ int IpcStandbyWait(const wchar_t *name, HANDLE ctrl_event, HANDLE *lock, IpcMapp
         h = NULL; /* nothing of ours is in the header */
         goto cleanup;
     }
-    rc = CreateRetireEvent(name, &retire);
+    rc = CreateRetireEvent(name, &r.retire);
     if (rc != IPC_EXIT_OK) {
         goto cleanup;
     }
@@ -211,18 +221,19 @@ int IpcStandbyWait(const wchar_t *name, HANDLE ctrl_event, HANDLE *lock, IpcMapp
     if (InterlockedCompareExchange((volatile LONG *)&h->standby_pid, 0, 0) == (LONG)GetCurrentProcessId()) {
         InterlockedExchange((volatile LONG *)&h->standby_state, (LONG)IPC_STANDBY_WAITING);
     }
-    active = h->listener_pid;
+    r.active = h->listener_pid;
     IpcPrint(L"Standby for '%ls' (pid %lu): ready; waiting to take over from the listener (pid %lu)", name,
-             (unsigned long)GetCurrentProcessId(), (unsigned long)active);
-    rc = SleepUntilOurs(mutex, retire, ctrl_event, name, active, &result);
+             (unsigned long)GetCurrentProcessId(), (unsigned long)r.active);
+    rc = SleepUntilOurs(mutex, ctrl_event, name, &r);
     if (rc != IPC_EXIT_OK) {
         goto cleanup;
     }
+    /* From the wake-up to the caller's publication, no call to the kernel: the start time was read before the wait. */
     IpcStandbyClear(h);
-    if (result == IPC_STANDBY_TOOK_OVER) {
+    if (r.outcome == IPC_STANDBY_TOOK_OVER) {
         /* A stop sent to the listener before us (the -1, or a request it had not consumed) stops us too. */
         if (IpcMappingReadMessage(&m) == IPC_CLOSE_MESSAGE || h->stop_requests != h->stop_acked) {
-            result = IPC_STANDBY_STOP_PENDING;
+            r.outcome = IPC_STANDBY_STOP_PENDING;
         } else {
             InterlockedIncrement((volatile LONG *)&h->failovers);
         }
@@ -230,20 +241,21 @@ int IpcStandbyWait(const wchar_t *name, HANDLE ctrl_event, HANDLE *lock, IpcMapp
     h = NULL; /* cleared: nothing more to undo */
 
 done:
-    if (result == IPC_STANDBY_OWNED || result == IPC_STANDBY_TOOK_OVER || result == IPC_STANDBY_STOP_PENDING) {
+    if (r.outcome == IPC_STANDBY_OWNED || r.outcome == IPC_STANDBY_TOOK_OVER || r.outcome == IPC_STANDBY_STOP_PENDING) {
         *lock = mutex;
         mutex = NULL;
     }
     *map = m;
     m.view = NULL;
     m.section = NULL;
-    *outcome = result;
+    *result = r;
+    r.retire = NULL; /* the caller's now */
 
 cleanup:
     if (h != NULL) {
         IpcStandbyClear(h);
     }
-    IpcHandleClose(&retire);
+    IpcHandleClose(&r.retire);
     IpcHandleClose(&mutex);
     IpcMappingClose(&m);
     return rc;

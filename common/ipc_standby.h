@@ -29,22 +29,43 @@ typedef enum IpcStandbyOutcome {
 } IpcStandbyOutcome;
 
 /*
+ * What IpcStandbyWait found, for IpcStandbySayTakeover once the takeover is
+ * published: the line that says it is printed only then, so that a console
+ * write (a call to the console host, or to the wineserver under Wine) does
+ * not stand between the lock becoming ours and our pid at offset 0.
+ */
+typedef struct IpcStandbyResult {
+    IpcStandbyOutcome outcome;
+    BOOL waited;    /* it waited for the lock and got it (TOOK_OVER, or STOP_PENDING after a wait) */
+    BOOL abandoned; /* waited: the holder died without letting go (WAIT_ABANDONED) */
+    DWORD active;   /* waited: the pid of the listener it waited for, as the header named it */
+    HANDLE retire;  /* NAME|retire<pid>, the caller's to close; NULL when it never waited */
+} IpcStandbyResult;
+
+/*
  * IpcStandbyWait - take NAME|listener, waiting as NAME's standby while a live
  * listener holds it. ctrl_event is signalled by the caller's console control
- * handler. Returns IPC_EXIT_OK with *outcome set and, for OWNED, TOOK_OVER and
+ * handler. Returns IPC_EXIT_OK with *result set and, for OWNED, TOOK_OVER and
  * STOP_PENDING, the lock owned by this thread in *lock; *map holds the mapping
  * NAME whenever it had to be opened (the caller opens it otherwise). After
  * TOOK_OVER the header's failovers has been counted and this process's standby
- * fields cleared; the caller publishes its pid as any listener does. After
- * STOP_PENDING, RETIRED and CTRL_STOP nothing more may be written to the
- * header: the -1 and the stop counters stay for the next one. Otherwise, after
- * printing the reason, IPC_EXIT_LISTENER_RUNNING (another live standby already
- * waits, named; or the mapping is in the C# sample's 4-byte format, which has
- * no room for a standby), IPC_EXIT_NAME_IN_USE or IPC_EXIT_FAILURE, with the
- * outputs untouched and nothing of this process left in the header.
+ * fields cleared; the caller publishes its pid as any listener does, then
+ * calls IpcStandbySayTakeover. After STOP_PENDING, RETIRED and CTRL_STOP
+ * nothing more may be written to the header: the -1 and the stop counters
+ * stay for the next one. Otherwise, after printing the reason,
+ * IPC_EXIT_LISTENER_RUNNING (another live standby already waits, named; or
+ * the mapping is in the C# sample's 4-byte format, which has no room for a
+ * standby), IPC_EXIT_NAME_IN_USE or IPC_EXIT_FAILURE, with the outputs
+ * untouched and nothing of this process left in the header.
  */
-int IpcStandbyWait(const wchar_t *name, HANDLE ctrl_event, HANDLE *lock, IpcMapping *map,
-                   IpcStandbyOutcome *outcome);
+int IpcStandbyWait(const wchar_t *name, HANDLE ctrl_event, HANDLE *lock, IpcMapping *map, IpcStandbyResult *result);
+
+/*
+ * IpcStandbySayTakeover - prints how the lock became ours when the standby
+ * waited for it (released, or abandoned by a listener that died). Accepts a
+ * result that never waited, and says it once.
+ */
+void IpcStandbySayTakeover(const wchar_t *name, IpcStandbyResult *result);
 
 /*
  * IpcStandbyClear - if the header records this process as its standby,

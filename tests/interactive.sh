@@ -457,6 +457,75 @@ test_adopted_listener_stopped() {
     expect_exit "$s" 0 15 || return 1
 }
 
+# A listener started by hand in a console and adopted by a controller is restarted
+# with --restart: it finishes its unit and exits at once, without waiting for
+# Enter (its controller relaunches only once it has exited), so --restart returns
+# 0 with a new listener at offset 0; --stop then ends the controller.
+test_adopted_listener_restarted() {
+    local name=Irestart-$$ s=listener_restarted pid pid2 i rc log
+    NAMES+=("$name")
+    # Its lines also go to a log: the session's screen is gone once it exits.
+    log="$WORK/restarted.log"
+    start "$s" wine "$LISTENER" "$name" --work-ms 300 --log "$(win_path "$log")" || {
+        REASON="tmux new-session failed"
+        return 1
+    }
+    expect_screen "$s" "Performing processing" "$FIRST_SCREEN_S" || return 1
+    pid=$(listener_pid "$name") || {
+        REASON="no live listener pid in mapping $name"
+        return 1
+    }
+    WIN_PIDS+=("$pid")
+    (
+        wine "$CONTROLLER" "$name" </dev/null >"$WORK/radopt.out" 2>&1
+        echo $? >"$WORK/radopt.rc"
+    ) &
+    STOP_JOBS+=("$!")
+    for ((i = 0; i < 100; i++)); do
+        tr -d '\r' 2>/dev/null <"$WORK/radopt.out" | grep -qF "Process already running" && break
+        sleep 0.2
+    done
+    if ! tr -d '\r' <"$WORK/radopt.out" | grep -qF "Process already running"; then
+        REASON="the controller did not adopt listener $pid: $(tr -d '\r' <"$WORK/radopt.out")"
+        return 1
+    fi
+    wine "$CONTROLLER" --restart "$name" --timeout 20000 </dev/null >"$WORK/restart.out" 2>&1
+    rc=$?
+    if [ "$rc" != 0 ]; then
+        REASON="--restart exited with $rc: $(tr -d '\r' <"$WORK/restart.out")"
+        return 1
+    fi
+    expect_exit "$s" 0 10 || return 1
+    expect_file "$log" "Restart requested (ConsoleAppController --restart): finishing and exiting" 5 || return 1
+    if grep -qF "Hit Enter to close" "$log"; then
+        REASON="the restarted listener asked for Enter: $(tr -d '\r' <"$log")"
+        return 1
+    fi
+    pid2=$(listener_pid "$name") || {
+        REASON="no live listener at offset 0 of $name after --restart"
+        return 1
+    }
+    WIN_PIDS+=("$pid2")
+    if [ "$pid2" = "$pid" ]; then
+        REASON="offset 0 still names the restarted listener $pid"
+        return 1
+    fi
+    wine "$CONTROLLER" --stop "$name" --timeout 30000 </dev/null >"$WORK/rstop.out" 2>&1 || {
+        REASON="--stop failed: $(tr -d '\r' <"$WORK/rstop.out")"
+        return 1
+    }
+    for ((i = 0; i < 75; i++)); do
+        [ -s "$WORK/radopt.rc" ] && break
+        sleep 0.2
+    done
+    rc=$(tr -d '[:space:]' <"$WORK/radopt.rc" 2>/dev/null)
+    if [ "$rc" != 0 ]; then
+        REASON="the controller exited with '${rc:-nothing}' after --stop: $(tr -d '\r' <"$WORK/radopt.out")"
+        return 1
+    fi
+    expect_pid_gone "$pid2" 10
+}
+
 # While a listener started by hand waits for Enter, NAME is free: a new
 # listener starts and works (the old one does no more work, so never two work at
 # once), and --status follows the new one.
@@ -886,6 +955,7 @@ run_test interactive_controller_any_key test_controller_any_key
 run_test interactive_listener_stopped_from_outside test_listener_stopped_from_outside
 run_test interactive_adopted_listener_stopped test_adopted_listener_stopped
 run_test interactive_new_listener_while_waiting test_new_listener_while_waiting
+run_test interactive_adopted_listener_restarted test_adopted_listener_restarted
 run_test interactive_listener_no_name test_listener_no_name
 run_test interactive_controller_ctrl_c test_controller_ctrl_c
 run_test interactive_controller_key_after_ctrl_c test_controller_key_after_ctrl_c

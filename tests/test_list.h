@@ -230,6 +230,7 @@ TEST_DECLARE(unattended_version_resources)
 /* test_standby_supervise.c: --standby: the controller's standby listener, failover, stop, adoption, back-off */
 TEST_DECLARE(standby_two_listeners_and_stop)
 TEST_DECLARE(standby_failover_on_kills)
+TEST_DECLARE(standby_refill_after_startup_window)
 TEST_DECLARE(standby_sample_stop_ends_both)
 TEST_DECLARE(standby_adopt_both)
 TEST_DECLARE(standby_adopt_without_standby_retires)
@@ -436,6 +437,7 @@ static const TestEntry kTests[] = {
     /* test_standby_supervise.c */
     TEST_ENTRY(standby_two_listeners_and_stop, 60000)
     TEST_ENTRY(standby_failover_on_kills, 90000)
+    TEST_ENTRY(standby_refill_after_startup_window, 60000)
     TEST_ENTRY(standby_sample_stop_ends_both, 45000)
     TEST_ENTRY(standby_adopt_both, 60000)
     TEST_ENTRY(standby_adopt_without_standby_retires, 45000)

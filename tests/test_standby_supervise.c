@@ -305,7 +305,7 @@ TEST_IMPL(standby_failover_on_kills)
         if (round > 0) {
             standby = WaitStandbyWaiting(controller, name, active, 15000);
         }
-        /* A run of more than 1 s: the next standby is due at once, not after the back-off. */
+        /* A run of more than 1 s: a healthy exit, no back-off (the next standby follows the start-up window). */
         Sleep(1100);
         ASSERT_MSG(!JournalHasPid(journal, standby), L"round %d: the standby %lu worked beside %lu", round + 1,
                    (unsigned long)standby, (unsigned long)active);
@@ -318,6 +318,66 @@ TEST_IMPL(standby_failover_on_kills)
     }
     /* Never a cold launch: one "Launching executable", and one standby launch per kill and the first. */
     StopAfterFailovers(controller, name, journal, active, killed, 5, 1);
+}
+
+/*
+ * After a failover the next standby waits for the start-up window: the
+ * controller says "the next standby in 1000 ms" and launches none sooner, so
+ * a burst of failovers meets no process starts. A promoted listener that dies
+ * within that window is relaunched cold, with the back-off, and no standby is
+ * started meanwhile: a crash loop never becomes a loop of standby starts.
+ */
+TEST_IMPL(standby_refill_after_startup_window)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t journal[TEST_PATH_CAP];
+    TestProc *controller;
+    DWORD killed[3];
+    DWORD active;
+    DWORD standby;
+    DWORD next;
+    ULONGLONG t_kill;
+    ULONGLONG waited;
+    LONG message = 0;
+
+    controller = StartPair(L"sbrefill", name, journal, &active, &standby);
+    Sleep(1100); /* a healthy run: no back-off for the takeover */
+    t_kill = TestNowMs();
+    KillExpectFailover(controller, name, active, standby, 1);
+    killed[0] = active;
+    ASSERT_CONTAINS(TestOutputText(controller), L"; the next standby in 1000 ms");
+    next = WaitStandbyWaiting(controller, name, standby, 15000);
+    waited = TestNowMs() - t_kill;
+    TestPrint(L"next standby %lu waiting %llu ms after the kill\n", (unsigned long)next, waited);
+    ASSERT_MSG(waited >= 950, L"the next standby (pid %lu) waited %llu ms after the failover, within the 1 s window:\n%ls",
+               (unsigned long)next, waited, TestOutputText(controller));
+    ASSERT_EQ_INT(TestCountOutput(controller, TEXT_STANDBY_LAUNCHING), 2);
+
+    /* The second failover's promoted listener dies young: a cold relaunch, and no standby on the way. */
+    Sleep(1100);
+    KillExpectFailover(controller, name, standby, next, 2);
+    killed[1] = standby;
+    Sleep(100);
+    ASSERT(TestKillPid(next));
+    killed[2] = next;
+    t_kill = TestNowMs();
+    for (;;) {
+        if (TestReadMessage(name, &message) && message > 0 && (DWORD)message != next && TestPidAlive((DWORD)message)) {
+            break;
+        }
+        ASSERT_MSG(TestNowMs() - t_kill < 20000, L"no listener published within 20 s of the promoted one's death:\n%ls",
+                   TestOutputText(controller));
+        Sleep(TEST_POLL_MS);
+    }
+    ASSERT_EQ_INT(TestCountOutput(controller, TEXT_LAUNCHING), 2);
+    ASSERT_MSG(TestCountOutput(controller, TEXT_STANDBY_LAUNCHING) == 2,
+               L"a standby was launched while the promoted listener died young:\n%ls", TestOutputText(controller));
+    active = (DWORD)message;
+    (void)WaitStandbyWaiting(controller, name, active, 15000);
+    TestStopExpect(name, 15000, 0);
+    ASSERT_EXIT(controller, 0, 10000);
+    AssertJournalAfterKills(journal, killed, ARRAYSIZE(killed));
+    (void)DeleteFileW(journal);
 }
 
 /*

@@ -570,7 +570,7 @@ void RestartGapSection(Bench *b)
     static const char figure[] = "7. gap on --restart NAME with a standby: the old listener's last unit end -> the new one's first start, median / p95";
     static GapSide side[2]; /* 0: --standby, 1: without, the limit */
     const unsigned long work_ms = 50;
-    int restarts = b->quick ? 4 : 10;
+    int restarts = b->quick ? 4 : 20;
     Samples gaps[2] = {{0}};
     int overlaps[2] = {0, 0};
     int cuts[2] = {0, 0};
