@@ -39,7 +39,10 @@ typedef struct RestartWatch {
     DWORD controller_pid;
 } RestartWatch;
 
-/* The creation time of whatever process pid is now, 0 when none is (or it cannot be read). */
+/*
+ * The creation time of whatever process pid is now (one that could not be
+ * verified), 0 when none is or it cannot be read.
+ */
 static uint64_t CreatedOf(DWORD pid)
 {
     HANDLE process = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid);
@@ -209,10 +212,13 @@ int RunRestart(const IpcControllerOptions *opt)
     message = IpcMappingReadMessage(&m);
     w.old_pid = message > 0 ? (DWORD)message : (kind == IPC_LAYOUT_OURS ? hdr.listener_pid : 0);
     if (w.old_pid != 0) {
-        w.old_created = CreatedOf(w.old_pid);
         if (OpenQueriedListener(opt, name, &hdr, kind, w.old_pid, &w.old, reason, ARRAYSIZE(reason)) !=
             ERROR_SUCCESS) {
             w.old = NULL;
+        }
+        /* Its start time tells a later process given the same pid apart: from the verified handle when there is one. */
+        if (w.old == NULL || IpcProcessCreationTime(w.old, &w.old_created) != ERROR_SUCCESS) {
+            w.old_created = CreatedOf(w.old_pid);
         }
     }
 

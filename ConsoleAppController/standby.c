@@ -348,6 +348,8 @@ static void PromotePublished(Controller *c)
         return;
     }
     c->relaunch_tick = 0; /* a relaunch due would only meet the lock it holds */
+    /* As after any failover: the next standby once the promoted listener has run the start-up window. */
+    c->standby_due = GetTickCount64() + HEALTHY_RUN_MS;
     IpcPrint(L"The standby listener (pid %lu) has taken '%ls' and published its pid: it is the listener now",
              (unsigned long)pid, c->opt->name);
 }
@@ -488,6 +490,10 @@ BOOL StandbyTakeOver(Controller *c, DWORD old_pid, DWORD exit_code, DWORD ran_ms
         h->restarts = h->restarts + 1;
     }
     ScheduleLaunch(c, healthy);
+    if (healthy) {
+        /* As a healthy cold relaunch would: a promoted listener that dies young starts the back-off afresh. */
+        c->pause_ms = 0;
+    }
     /*
      * The next standby no sooner than the promoted listener has run the
      * start-up window, after which any listener counts as healthy. One that

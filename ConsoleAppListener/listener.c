@@ -90,10 +90,11 @@ static BOOL LaunchedByController(void)
  * Appends "<UTC time> pid=<pid> unit=<n> <event> tick=<t>" to the journal. One
  * WriteFile per line on a handle opened for appending: the line reaches the
  * file system cache whole, so it survives the process being killed a moment
- * later. The tick (IpcTickNowU64, 100 ns units, the same count in every
- * process) comes last, so a reader of the older lines reads these too; it
- * times what the millisecond UTC time cannot, such as the gap between one
- * listener's last unit and the next one's first after a failover.
+ * later. The tick (IpcPreciseTickNowU64: the performance counter in 100 ns
+ * units, the same count in every process) comes last, so a reader of the
+ * older lines reads these too; it times what the millisecond UTC time cannot,
+ * such as the gap between one listener's last unit and the next one's first
+ * after a failover.
  */
 static void Journal(HANDLE journal, unsigned long unit, const char *event)
 {
@@ -106,7 +107,7 @@ static void Journal(HANDLE journal, unsigned long unit, const char *event)
     if (journal == NULL) {
         return;
     }
-    tick = (unsigned long long)IpcTickNowU64();
+    tick = (unsigned long long)IpcPreciseTickNowU64();
     GetSystemTime(&t);
     n = snprintf(line, ARRAYSIZE(line), "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ pid=%lu unit=%lu %s tick=%llu\r\n",
                  t.wYear, t.wMonth, t.wDay, t.wHour, t.wMinute, t.wSecond, t.wMilliseconds,

@@ -337,6 +337,12 @@ cleanup:
     return rc;
 }
 
+/* TRUE once the console handler has asked for a stop, which the state must keep showing. */
+static BOOL CtrlStopAsked(void)
+{
+    return InterlockedCompareExchange(&g_ctrl_stop, 0, 0) != 0;
+}
+
 BOOL IpcListenerShouldClose(IpcListener *l)
 {
     BOOL close = !l->published || IpcMappingReadMessage(&l->map) == IPC_CLOSE_MESSAGE;
@@ -351,7 +357,7 @@ BOOL IpcListenerShouldClose(IpcListener *l)
         }
         l->say_restart = FALSE;
         l->restarting = FALSE;
-    } else if (l->h != NULL && l->h->restart_pid == GetCurrentProcessId()) {
+    } else if (l->h != NULL && l->h->restart_pid == GetCurrentProcessId() && !CtrlStopAsked()) {
         /*
          * --restart asked this listener alone to go: the controller and a
          * standby stay. It is said only once the lock is let go (Finish): a
@@ -364,11 +370,14 @@ BOOL IpcListenerShouldClose(IpcListener *l)
         }
         l->restarting = TRUE;
         close = TRUE;
-    } else if (InterlockedCompareExchange(&g_ctrl_stop, 0, 0) != 0) {
-        if (!l->said_close) {
+    } else if (CtrlStopAsked()) {
+        /* Ctrl+C wins over a restart asked for before it, as a stop does: the console's user wants it stopped. */
+        if (!l->said_close || l->say_restart) {
             IpcPrint(L"Stop requested from the console (Ctrl+C or the window closing)");
             l->said_close = TRUE;
         }
+        l->say_restart = FALSE;
+        l->restarting = FALSE;
         close = TRUE;
     }
     /* --status shows a listener on its way out as stopping, not as running. */
@@ -381,12 +390,6 @@ BOOL IpcListenerShouldClose(IpcListener *l)
 BOOL IpcListenerIsRestarting(const IpcListener *l)
 {
     return l->restarting;
-}
-
-/* TRUE once the console handler has asked for a stop, which the state must keep showing. */
-static BOOL CtrlStopAsked(void)
-{
-    return InterlockedCompareExchange(&g_ctrl_stop, 0, 0) != 0;
 }
 
 void IpcListenerUnitStarted(IpcListener *l)

@@ -79,19 +79,22 @@ int IpcListenerOpen(const wchar_t *name, IpcListener **out);
  * process (ConsoleAppController --restart: this listener alone is to finish
  * and exit, so that the next one takes over), or Ctrl+C/Ctrl+Break/closing
  * the console asked us to stop. Prints "Received shutdown message" (the C#
- * sample's words) the first time it says TRUE for a close message; a restart
- * is said by IpcListenerClose (or IpcListenerCloseForEnter) once the lock is
- * let go, so that nothing stands between the last unit and the next
- * listener's takeover.
+ * sample's words) the first time it says TRUE for a close message, and "Stop
+ * requested from the console ..." for Ctrl+C. A stop or Ctrl+C wins over a
+ * restart, even one it said TRUE for at an earlier call: the stop is then
+ * said, and honoured. A restart is said by IpcListenerClose (or
+ * IpcListenerCloseForEnter) once the lock is let go, so that no console write
+ * stands between the last unit and the next listener's takeover.
  */
 BOOL IpcListenerShouldClose(IpcListener *listener);
 
 /*
- * IpcListenerIsRestarting - TRUE once IpcListenerShouldClose said TRUE for a
- * --restart (and no stop came with it). Such a process should exit after
+ * IpcListenerIsRestarting - TRUE when the last IpcListenerShouldClose said
+ * TRUE for a --restart and saw no stop. Such a process should exit after
  * IpcListenerClose without waiting for anyone, not even for Enter in a console
  * it was started in by hand: its controller launches the next listener only
- * once this process has exited.
+ * once this process has exited. A stop sent after that last call is not
+ * consumed by this listener: it stays pending and stops the next one.
  */
 BOOL IpcListenerIsRestarting(const IpcListener *listener);
 
@@ -101,10 +104,12 @@ void IpcListenerUnitDone(IpcListener *listener);
 
 /*
  * IpcListenerClose - record that we stopped (consuming the stop requests,
- * unless we leave for a restart, which honours none), release the mapping
- * and the lock, remove the console control handler, and
- * free the listener. Safe with NULL. Call it after the last unit, so a new
- * listener can take NAME at once.
+ * unless we leave for a restart, which honours none), let go of the lock,
+ * then print the restart line when leaving for one ("Restart requested
+ * (ConsoleAppController --restart): finishing and exiting"), remove the
+ * console control handler, close the mapping and free the listener. Safe
+ * with NULL. Call it after the last unit, so a new listener can take NAME at
+ * once.
  */
 void IpcListenerClose(IpcListener *listener);
 

@@ -26,6 +26,16 @@ uint64_t IpcNowU64(void);
 uint64_t IpcTickNowU64(void);
 
 /*
+ * IpcPreciseTickNowU64 - the performance counter (QueryPerformanceCounter) in
+ * 100 ns units: the same count in every process of the machine, precise to
+ * well under a microsecond. For the intervals of a handover between two
+ * listeners (the journal's tick=), which last a millisecond or less: the
+ * unbiased interrupt time only advances at each system clock tick, 0.5 to
+ * 15.625 ms apart, so it cannot time them.
+ */
+uint64_t IpcPreciseTickNowU64(void);
+
+/*
  * IpcFormatTime - a FILETIME (UTC) as local ISO 8601 with the UTC offset,
  * e.g. 2026-11-24T03:15:24.595+01:00, into buf (at least 32 characters).
  * Writes "?" when the time cannot be converted.

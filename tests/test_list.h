@@ -140,6 +140,7 @@ TEST_DECLARE(standby_takes_over_restart)
 TEST_DECLARE(standby_second_refused)
 TEST_DECLARE(standby_sample_mapping_refused)
 TEST_DECLARE(standby_restart_pid_alone)
+TEST_DECLARE(standby_stop_wins_over_restart)
 
 /* test_status.c: --status in every state */
 TEST_DECLARE(unattended_status_not_running_and_garbage)
@@ -360,6 +361,7 @@ static const TestEntry kTests[] = {
     TEST_ENTRY(standby_second_refused, 40000)
     TEST_ENTRY(standby_sample_mapping_refused, 40000)
     TEST_ENTRY(standby_restart_pid_alone, 40000)
+    TEST_ENTRY(standby_stop_wins_over_restart, 40000)
     /* test_status.c */
     TEST_ENTRY(unattended_status_not_running_and_garbage, 30000)
     TEST_ENTRY(unattended_status_supervised, 45000)

@@ -314,3 +314,33 @@ TEST_IMPL(standby_restart_pid_alone)
     CloseHandle(keep);
     (void)DeleteFileW(journal);
 }
+
+/*
+ * A stop sent while a restart is pending for the active listener wins: at
+ * its unit's end the listener says "Received shutdown message", not the
+ * restart, and exits 0; the standby that gets the lock sees the -1 and exits
+ * without a unit, so NAME is stopped, not restarted.
+ */
+TEST_IMPL(standby_stop_wins_over_restart)
+{
+    wchar_t name[TEST_TEXT_CAP];
+    wchar_t journal[TEST_PATH_CAP];
+    TestProc *active;
+    TestProc *standby;
+    JournalSummary summary;
+
+    StartPair(L"sbstopwin", 1500, name, journal, &active, &standby);
+    ASSERT(TestWaitHeaderU32(name, OFF_STATE, STATE_WORKING, 5000));
+    ASSERT(TestWriteHeaderU32(name, OFF_RESTART_PID, TestPid(active)));
+    ASSERT(TestWriteMessage(name, CLOSE_MESSAGE));
+    ASSERT_EXIT(active, 0, 10000);
+    ASSERT_CONTAINS(TestOutputText(active), TEXT_RECEIVED);
+    ASSERT_NOT_CONTAINS(TestOutputText(active), L"Restart requested");
+    ASSERT_EXIT(standby, 0, 10000);
+    ASSERT_CONTAINS(TestOutputText(standby), TEXT_RECEIVED);
+    ASSERT_NOT_CONTAINS(TestOutputText(standby), TEXT_PROCESSING);
+    ASSERT_EQ_INT(LinesOf(journal, TestPid(standby)), 0);
+    TestAssertJournalComplete(journal, &summary);
+    ASSERT_EQ_INT(summary.pids, 1);
+    (void)DeleteFileW(journal);
+}

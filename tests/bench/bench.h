@@ -176,7 +176,7 @@ typedef struct Pub {
     LONG old;
     LONG want;
     double t;            /* when it was seen; 0 while not */
-    uint64_t tick_kill;  /* PairsKillAtOnce: the unbiased interrupt time (IpcTickNowU64) just before the kill */
+    uint64_t tick_kill;  /* PairsKillAtOnce: the journal's clock (IpcPreciseTickNowU64) just before the kill */
     LONG pid;
 } Pub;
 

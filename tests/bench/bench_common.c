@@ -481,7 +481,7 @@ int PairsKillAtOnce(Bench *b, Pair *pairs, int n, Pub *pub, double *t_kill, doub
     }
     MarkCpu(b, server, m0);
     for (i = 0; i < n; i++) {
-        pub[i].tick_kill = IpcTickNowU64();
+        pub[i].tick_kill = IpcPreciseTickNowU64();
         t_kill[i] = BenchNowMs();
         if (h[i] != NULL) {
             TerminateProcess(h[i], 1);

@@ -35,6 +35,8 @@
 #define FINE_SPIN_MS 100.0               /* the fine poll yields only, this long, then sleeps 1 ms a round */
 #define RESTART_TIMEOUT_MS 30000ul       /* --restart --timeout */
 #define SCALE_SPIN_MS 2000.0             /* a burst of 64 takes-overs can take hundreds of ms on 2 CPUs */
+/* After --restart exits, how long its new listener's first unit start is looked for (the side's next restart is 200 ms on). */
+#define GAP_FIRST_START_MARGIN_MS 150.0
 
 /* A row that says that the programs do not do what the section measures. */
 static void Unavailable(Bench *b, const char *figure, const char *why)
@@ -178,7 +180,7 @@ static BOOL HasWordIn(const char *line, const char *end, const char *word)
 
 /*
  * Reads the listeners' --journal: "<UTC time> pid=<pid> unit=<n> <event>",
- * with " tick=<unbiased interrupt time, 100 ns>" where the listener writes it.
+ * with " tick=<performance counter, 100 ns>" where the listener writes it.
  * Times come from tick= when there, else from the UTC time (1 ms steps here;
  * on Windows GetSystemTime moves in timer ticks).
  */
@@ -259,12 +261,17 @@ static BOOL JournalRead(const wchar_t *path, Journal *out)
     return TRUE;
 }
 
-/* The first "start" line of pid, or NULL. */
-static const JournalLine *JournalFirstStart(const Journal *j, DWORD pid)
+/*
+ * The first "start" line of pid timed at from_ms or later (on the lines'
+ * tick=, the clock of BenchNowMs), or NULL. Windows reuses pids, so a journal
+ * of many listeners can hold an earlier process's lines under the same pid:
+ * only what came after the event being timed is looked at.
+ */
+static const JournalLine *JournalFirstStart(const Journal *j, DWORD pid, double from_ms)
 {
     int i;
     for (i = 0; i < j->n; i++) {
-        if (j->v[i].pid == pid && j->v[i].start) {
+        if (j->v[i].pid == pid && j->v[i].start && j->v[i].tick && j->v[i].ms >= from_ms) {
             return &j->v[i];
         }
     }
@@ -272,26 +279,32 @@ static const JournalLine *JournalFirstStart(const Journal *j, DWORD pid)
 }
 
 /*
- * The gap of one restart from old_pid to new_pid: the first "start" of
- * new_pid minus the last "end" of old_pid (negative: the two overlapped).
- * *cut: old_pid's last unit started and never ended. FALSE when a line is
- * missing or the two lines were timed on different clocks.
+ * The gap of one restart from old_pid to new_pid, looking only at the lines
+ * timed within [from_ms, to_ms] (the restart's own time, so that a pid Windows
+ * gave to another listener before or after is not mistaken for these two):
+ * the first "start" of new_pid minus the last "end" of old_pid (negative: the
+ * two overlapped). *cut: old_pid's last unit started and never ended. FALSE
+ * when a line is missing or the lines have no tick=.
  */
-static BOOL JournalGap(const Journal *j, DWORD old_pid, DWORD new_pid, double *gap, BOOL *cut)
+static BOOL JournalGap(const Journal *j, DWORD old_pid, DWORD new_pid, double from_ms, double to_ms, double *gap,
+                       BOOL *cut)
 {
     const JournalLine *last_end = NULL;
     const JournalLine *last_start = NULL;
-    const JournalLine *first_start = JournalFirstStart(j, new_pid);
+    const JournalLine *first_start = JournalFirstStart(j, new_pid, from_ms);
     int i;
     for (i = 0; i < j->n; i++) {
         const JournalLine *l = &j->v[i];
-        if (l->pid == old_pid && !l->start) {
-            last_end = l;
-        } else if (l->pid == old_pid) {
+        if (l->pid != old_pid || !l->tick || l->ms < from_ms || l->ms > to_ms) {
+            continue;
+        }
+        if (l->start) {
             last_start = l;
+        } else {
+            last_end = l;
         }
     }
-    if (last_end == NULL || first_start == NULL || last_end->tick != first_start->tick) {
+    if (last_end == NULL || first_start == NULL || first_start->ms > to_ms) {
         return FALSE;
     }
     *gap = first_start->ms - last_end->ms;
@@ -395,7 +408,7 @@ void FailoverSection(Bench *b)
     /* The same failovers timed with no poll at all: from the kill to the new listener's first "start" line. */
     if (JournalRead(journal, &j)) {
         for (k = 0; k < a.n && k < (int)ARRAYSIZE(took); k++) {
-            const JournalLine *l = JournalFirstStart(&j, (DWORD)took[k]);
+            const JournalLine *l = JournalFirstStart(&j, (DWORD)took[k], (double)tick_kill[k] / 10000.0);
             if (l != NULL && l->tick) {
                 SamplesAdd(&first, l->ms - (double)tick_kill[k] / 10000.0);
             }
@@ -429,7 +442,7 @@ void FailoverSection(Bench *b)
         Fmt(r->result, sizeof(r->result), "not available: the journal lines have no tick= field");
     }
     Fmt(r->verdict, sizeof(r->verdict), "info");
-    Fmt(r->method, sizeof(r->method), "IpcTickNowU64 (QueryUnbiasedInterruptTime) before TerminateProcess; --journal tick=");
+    Fmt(r->method, sizeof(r->method), "IpcPreciseTickNowU64 (QueryPerformanceCounter) before TerminateProcess; --journal tick=");
     if (gone.n > 0) {
         r = AddRow(b, "6. failover: kill -> the killed listener seen gone (the system's share), median / p95");
         FormatMedP95Fine(r->result, sizeof(r->result), &gone);
@@ -445,8 +458,9 @@ void FailoverSection(Bench *b)
         FormatMedP95(r->result, sizeof(r->result), &rearm);
         FormatMedP95(r->reference, sizeof(r->reference), &bs);
         Fmt(r->reference + strlen(r->reference), sizeof(r->reference) - strlen(r->reference), " bare start");
-        Fmt(r->ratio, sizeof(r->ratio), "%.2f", SamplesQuantile(&rearm, 0.5) / SamplesQuantile(&bs, 0.5));
-        Fmt(r->target, sizeof(r->target), "(no standby meanwhile: a process start)");
+        /* The controller launches the next standby 1 s after the takeover (the start-up window): the rest is its start. */
+        Fmt(r->ratio, sizeof(r->ratio), "%.2f after the 1 s", (SamplesQuantile(&rearm, 0.5) - 1000.0) / SamplesQuantile(&bs, 0.5));
+        Fmt(r->target, sizeof(r->target), "(1 s by design, then a process start)");
         Fmt(r->verdict, sizeof(r->verdict), "info");
         Fmt(r->method, sizeof(r->method), "header standby_pid and standby_state polled every 1 ms");
     }
@@ -473,6 +487,8 @@ typedef struct GapSide {
     wchar_t journal[MAX_PATH];
     LONG old_pid[64];
     LONG new_pid[64];
+    double from_ms[64]; /* each restart's own time, on BenchNowMs: --restart started */
+    double to_ms[64];   /* ... --restart exited, and a margin for the new listener's first start */
     int n;
     Samples took; /* --restart started -> it exited 0 */
     BOOL standby;
@@ -537,6 +553,8 @@ static BOOL GapSideRestart(Bench *b, GapSide *s)
     SamplesAdd(&s->took, BenchNowMs() - t0);
     s->old_pid[s->n] = old;
     s->new_pid[s->n] = now;
+    s->from_ms[s->n] = t0;
+    s->to_ms[s->n] = BenchNowMs() + GAP_FIRST_START_MARGIN_MS;
     s->n++;
     s->p.pid = now;
     return TRUE;
@@ -554,7 +572,7 @@ static int GapSideGaps(GapSide *s, Samples *gaps, int *overlaps, int *cuts)
     for (i = 0; i < s->n; i++) {
         double gap;
         BOOL cut;
-        if (JournalGap(&j, (DWORD)s->old_pid[i], (DWORD)s->new_pid[i], &gap, &cut)) {
+        if (JournalGap(&j, (DWORD)s->old_pid[i], (DWORD)s->new_pid[i], s->from_ms[i], s->to_ms[i], &gap, &cut)) {
             SamplesAdd(gaps, gap);
             *overlaps += gap < 0;
             *cuts += cut;
@@ -626,7 +644,7 @@ measured:
         FormatMedP95(r->result, sizeof(r->result), &gaps[1]);
         Fmt(r->verdict, sizeof(r->verdict), "info");
         Fmt(r->method, sizeof(r->method), "--journal lines, %s; %d overlaps, %d units cut",
-            ticks[1] > 0 ? "tick= (unbiased interrupt time)" : "NO tick= FIELD: their UTC times (1 ms steps)", overlaps[1],
+            ticks[1] > 0 ? "tick= (performance counter)" : "NO tick= FIELD: their UTC times (1 ms steps)", overlaps[1],
             cuts[1]);
         NoteSamples(b, "restart gap without a standby", &gaps[1]);
     }
@@ -644,7 +662,7 @@ measured:
     Fmt(r->verdict, sizeof(r->verdict), "%s",
         Verdict(gaps[0].n > 0 && SamplesQuantile(&gaps[0], 0.95) < 5.0 && overlaps[0] == 0 && cuts[0] == 0));
     Fmt(r->method, sizeof(r->method), "--journal lines, %s; %d overlaps, %d units cut (without: %d, %d)",
-        ticks[0] > 0 ? "tick= (unbiased interrupt time)" : "NO tick= FIELD: their UTC times (1 ms steps)", overlaps[0],
+        ticks[0] > 0 ? "tick= (performance counter)" : "NO tick= FIELD: their UTC times (1 ms steps)", overlaps[0],
         cuts[0], overlaps[1], cuts[1]);
     r = AddRow(b, "7. --restart NAME with a standby: ConsoleAppController started -> exited 0 (new pid at offset 0), median / p95");
     FormatMedP95(r->result, sizeof(r->result), &side[0].took);
@@ -874,7 +892,7 @@ void StandbyScaleSection(Bench *b)
             Fmt(r->reference, sizeof(r->reference), "failovers: %s; %.0f MiB for %d processes", u1, s->mem_kib / 1024.0,
                 3 * s->n);
         }
-        Fmt(r->target, sizeof(r->target), "(%d new standbys: process starts)", s->n);
+        Fmt(r->target, sizeof(r->target), "(1 s by design, then %d process starts)", s->n);
         Fmt(r->verdict, sizeof(r->verdict), "info");
         Fmt(r->method, sizeof(r->method), "header standby_state polled every 1 ms; CPU: /proc/stat and the wineserver's schedstat, during the failovers");
         if (b->wine) {

@@ -370,7 +370,7 @@ static void SlowWorkerJournal(const wchar_t *path, unsigned long unit, const cha
     GetSystemTime(&t);
     n = snprintf(line, sizeof(line), "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ pid=%lu unit=%lu %s tick=%llu\r\n",
                  t.wYear, t.wMonth, t.wDay, t.wHour, t.wMinute, t.wSecond, t.wMilliseconds,
-                 (unsigned long)GetCurrentProcessId(), unit, event, (unsigned long long)IpcTickNowU64());
+                 (unsigned long)GetCurrentProcessId(), unit, event, (unsigned long long)IpcPreciseTickNowU64());
     if (n > 0 && n < (int)sizeof(line)) {
         WriteFile(file, line, (DWORD)n, &written, NULL);
     }
