@@ -330,11 +330,12 @@ test_controller_any_key() {
     expect_no_listener "$name"
 }
 
-# start_hand_listener SESSION NAME: a listener started by hand (its own console,
-# 300 ms units); once it works, its Windows pid is in HAND_PID.
+# start_hand_listener SESSION NAME [ARG...]: a listener started by hand (its own
+# console, 300 ms units, then ARG...); once it works, its Windows pid is in HAND_PID.
 start_hand_listener() {
     local s=$1 name=$2
-    start "$s" wine "$LISTENER" "$name" --work-ms 300 || {
+    shift 2
+    start "$s" wine "$LISTENER" "$name" --work-ms 300 "$@" || {
         REASON="tmux new-session failed"
         return 1
     }
@@ -344,6 +345,24 @@ start_hand_listener() {
         return 1
     }
     WIN_PIDS+=("$HAND_PID")
+}
+
+# adopt_in_background NAME TAG PID: a controller for NAME in the background (its
+# output in $WORK/TAG.out, its exit code in $WORK/TAG.rc), until it has adopted
+# the listener PID (up to 20 s).
+adopt_in_background() {
+    local name=$1 tag=$2 pid=$3 i
+    (
+        wine "$CONTROLLER" "$name" </dev/null >"$WORK/$tag.out" 2>&1
+        echo $? >"$WORK/$tag.rc"
+    ) &
+    STOP_JOBS+=("$!")
+    for ((i = 0; i < 100; i++)); do
+        tr -d '\r' 2>/dev/null <"$WORK/$tag.out" | grep -qF "Process already running" && return 0
+        sleep 0.2
+    done
+    REASON="the controller did not adopt listener $pid: $(tr -d '\r' <"$WORK/$tag.out")"
+    return 1
 }
 
 # stop_in_background NAME TAG: --stop NAME (30 s timeout) in the background,
@@ -408,24 +427,11 @@ test_listener_stopped_from_outside() {
 # controller sees that in the header and exits 0 (it relaunches nothing), so
 # --stop returns 0 long before its timeout.
 test_adopted_listener_stopped() {
-    local name=Iadopt-$$ s=listener_adopted pid i ctl rc
+    local name=Iadopt-$$ s=listener_adopted pid i rc
     NAMES+=("$name")
     start_hand_listener "$s" "$name" || return 1
     pid=$HAND_PID
-    (
-        wine "$CONTROLLER" "$name" </dev/null >"$WORK/adopt.out" 2>&1
-        echo $? >"$WORK/adopt.rc"
-    ) &
-    ctl=$!
-    STOP_JOBS+=("$ctl")
-    for ((i = 0; i < 100; i++)); do
-        tr -d '\r' 2>/dev/null <"$WORK/adopt.out" | grep -qF "Process already running" && break
-        sleep 0.2
-    done
-    if ! tr -d '\r' <"$WORK/adopt.out" | grep -qF "Process already running"; then
-        REASON="the controller did not adopt listener $pid: $(tr -d '\r' <"$WORK/adopt.out")"
-        return 1
-    fi
+    adopt_in_background "$name" adopt "$pid" || return 1
     sleep 1
 
     stop_in_background "$name" stop2
@@ -466,29 +472,9 @@ test_adopted_listener_restarted() {
     NAMES+=("$name")
     # Its lines also go to a log: the session's screen is gone once it exits.
     log="$WORK/restarted.log"
-    start "$s" wine "$LISTENER" "$name" --work-ms 300 --log "$(win_path "$log")" || {
-        REASON="tmux new-session failed"
-        return 1
-    }
-    expect_screen "$s" "Performing processing" "$FIRST_SCREEN_S" || return 1
-    pid=$(listener_pid "$name") || {
-        REASON="no live listener pid in mapping $name"
-        return 1
-    }
-    WIN_PIDS+=("$pid")
-    (
-        wine "$CONTROLLER" "$name" </dev/null >"$WORK/radopt.out" 2>&1
-        echo $? >"$WORK/radopt.rc"
-    ) &
-    STOP_JOBS+=("$!")
-    for ((i = 0; i < 100; i++)); do
-        tr -d '\r' 2>/dev/null <"$WORK/radopt.out" | grep -qF "Process already running" && break
-        sleep 0.2
-    done
-    if ! tr -d '\r' <"$WORK/radopt.out" | grep -qF "Process already running"; then
-        REASON="the controller did not adopt listener $pid: $(tr -d '\r' <"$WORK/radopt.out")"
-        return 1
-    fi
+    start_hand_listener "$s" "$name" --log "$(win_path "$log")" || return 1
+    pid=$HAND_PID
+    adopt_in_background "$name" radopt "$pid" || return 1
     wine "$CONTROLLER" --restart "$name" --timeout 20000 </dev/null >"$WORK/restart.out" 2>&1
     rc=$?
     if [ "$rc" != 0 ]; then
