@@ -325,6 +325,25 @@ static DWORD NextPoll(const Controller *c, BOOL stopping)
 }
 
 /*
+ * Schedules the next standby after a failover, no sooner than the promoted
+ * listener has run the start-up window, after which any listener counts as
+ * healthy (nor sooner than the standbys' own back-off). One that dies sooner
+ * is relaunched with the usual back-off instead, so a crash loop never
+ * becomes a loop of standby starts; and the process start keeps off the
+ * processors while the takeover settles, as it would not in a burst of
+ * failovers (every worker on the machine killed at once), where each
+ * controller's fresh standby slows the takeovers still to come. Returns the
+ * delay.
+ */
+static DWORD RefillAfterFailover(Controller *c)
+{
+    DWORD delay = c->standby_pause_ms > HEALTHY_RUN_MS ? c->standby_pause_ms : HEALTHY_RUN_MS;
+
+    c->standby_due = GetTickCount64() + delay;
+    return delay;
+}
+
+/*
  * Our standby published its pid while no active listener is watched (it
  * found NAME free when the active one had gone, and no stop pending): it is
  * the listener now, and is supervised as such rather than waited for as a
@@ -348,8 +367,7 @@ static void PromotePublished(Controller *c)
         return;
     }
     c->relaunch_tick = 0; /* a relaunch due would only meet the lock it holds */
-    /* As after any failover: the next standby once the promoted listener has run the start-up window. */
-    c->standby_due = GetTickCount64() + HEALTHY_RUN_MS;
+    (void)RefillAfterFailover(c);
     IpcPrint(L"The standby listener (pid %lu) has taken '%ls' and published its pid: it is the listener now",
              (unsigned long)pid, c->opt->name);
 }
@@ -494,18 +512,7 @@ BOOL StandbyTakeOver(Controller *c, DWORD old_pid, DWORD exit_code, DWORD ran_ms
         /* As a healthy cold relaunch would: a promoted listener that dies young starts the back-off afresh. */
         c->pause_ms = 0;
     }
-    /*
-     * The next standby no sooner than the promoted listener has run the
-     * start-up window, after which any listener counts as healthy. One that
-     * dies sooner is relaunched with the usual back-off instead, so a crash
-     * loop never becomes a loop of standby starts; and the process start
-     * keeps off the processors while the takeover settles, as it would
-     * otherwise in a burst of failovers (every worker on the machine killed
-     * at once), where each controller's fresh standby slows the takeovers
-     * still to come.
-     */
-    delay = c->standby_pause_ms > HEALTHY_RUN_MS ? c->standby_pause_ms : HEALTHY_RUN_MS;
-    c->standby_due = GetTickCount64() + delay;
+    delay = RefillAfterFailover(c);
     IpcPrint(L"Listener (pid %lu) exited with code %lu%ls after %lu ms; the standby listener (pid %lu) takes over from "
              L"pid %lu; the next standby in %lu ms",
              (unsigned long)old_pid, (unsigned long)exit_code, IpcExitCodeMeaning(exit_code), (unsigned long)ran_ms,

@@ -357,12 +357,14 @@ BOOL IpcListenerShouldClose(IpcListener *l)
         }
         l->say_restart = FALSE;
         l->restarting = FALSE;
-    } else if (l->h != NULL && l->h->restart_pid == GetCurrentProcessId() && !CtrlStopAsked()) {
+    } else if (l->h != NULL && l->h->restart_pid == GetCurrentProcessId()) {
         /*
          * --restart asked this listener alone to go: the controller and a
          * standby stay. It is said only once the lock is let go (Finish): a
          * console write here would stand between the last unit's end and the
-         * next listener's takeover.
+         * next listener's takeover. Ctrl+C meanwhile changes nothing: the
+         * process leaves either way, and its controller starts the next one,
+         * as the restart asked.
          */
         if (!l->said_close) {
             l->say_restart = TRUE;
@@ -371,7 +373,7 @@ BOOL IpcListenerShouldClose(IpcListener *l)
         l->restarting = TRUE;
         close = TRUE;
     } else if (CtrlStopAsked()) {
-        /* Ctrl+C wins over a restart asked for before it, as a stop does: the console's user wants it stopped. */
+        /* A restart decided at an earlier call and withdrawn since (restart_pid no longer names us) is not said. */
         if (!l->said_close || l->say_restart) {
             IpcPrint(L"Stop requested from the console (Ctrl+C or the window closing)");
             l->said_close = TRUE;
@@ -379,6 +381,11 @@ BOOL IpcListenerShouldClose(IpcListener *l)
         l->say_restart = FALSE;
         l->restarting = FALSE;
         close = TRUE;
+    } else if (l->say_restart) {
+        /* A restart withdrawn before this listener let go: it works on, and a later close is said as usual. */
+        l->say_restart = FALSE;
+        l->said_close = FALSE;
+        l->restarting = FALSE;
     }
     /* --status shows a listener on its way out as stopping, not as running. */
     if (close && l->h != NULL) {

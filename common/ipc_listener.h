@@ -80,11 +80,13 @@ int IpcListenerOpen(const wchar_t *name, IpcListener **out);
  * and exit, so that the next one takes over), or Ctrl+C/Ctrl+Break/closing
  * the console asked us to stop. Prints "Received shutdown message" (the C#
  * sample's words) the first time it says TRUE for a close message, and "Stop
- * requested from the console ..." for Ctrl+C. A stop or Ctrl+C wins over a
- * restart, even one it said TRUE for at an earlier call: the stop is then
- * said, and honoured. A restart is said by IpcListenerClose (or
- * IpcListenerCloseForEnter) once the lock is let go, so that no console write
- * stands between the last unit and the next listener's takeover.
+ * requested from the console ..." for Ctrl+C. A stop (the close message or a
+ * stop request) wins over a restart, even one it said TRUE for at an earlier
+ * call: the stop is then said, and honoured. Ctrl+C does not: the process
+ * leaves either way, and its controller starts the next one as the restart
+ * asked. A restart is said by IpcListenerClose (or IpcListenerCloseForEnter)
+ * once the lock is let go, so that no console write stands between the last
+ * unit and the next listener's takeover.
  */
 BOOL IpcListenerShouldClose(IpcListener *listener);
 

@@ -20,8 +20,10 @@ uint64_t IpcNowU64(void);
  * IpcTickNowU64 - the unbiased interrupt time: 100 ns units since the system
  * started, without the time spent asleep or hibernating, and never set by a
  * user or the time service; the same count in every process of the machine.
- * Every interval between two processes (the hang timeout, "the last unit
- * ended N s ago") is measured on it; wall-clock time (IpcNowU64) is only shown.
+ * The intervals of seconds between two processes (the hang timeout, "the last
+ * unit ended N s ago") are measured on it; wall-clock time (IpcNowU64) is only
+ * shown. It advances only at each system clock tick: shorter intervals are
+ * timed on IpcPreciseTickNowU64.
  */
 uint64_t IpcTickNowU64(void);
 
@@ -31,7 +33,9 @@ uint64_t IpcTickNowU64(void);
  * well under a microsecond. For the intervals of a handover between two
  * listeners (the journal's tick=), which last a millisecond or less: the
  * unbiased interrupt time only advances at each system clock tick, 0.5 to
- * 15.625 ms apart, so it cannot time them.
+ * 15.625 ms apart, so it cannot time them. Should the performance counter
+ * fail (Microsoft documents that it never does on Windows XP and later), the
+ * unbiased interrupt time is returned, in the same units.
  */
 uint64_t IpcPreciseTickNowU64(void);
 

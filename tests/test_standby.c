@@ -330,6 +330,8 @@ TEST_IMPL(standby_stop_wins_over_restart)
     JournalSummary summary;
 
     StartPair(L"sbstopwin", 1500, name, journal, &active, &standby);
+    /* Just after a unit's start: both writes land in the same unit, about 1.5 s before its end. */
+    ASSERT(TestWaitUnitsAtLeast(name, 1, 10000));
     ASSERT(TestWaitHeaderU32(name, OFF_STATE, STATE_WORKING, 5000));
     ASSERT(TestWriteHeaderU32(name, OFF_RESTART_PID, TestPid(active)));
     ASSERT(TestWriteMessage(name, CLOSE_MESSAGE));
