@@ -257,7 +257,7 @@ int IpcListenerOpen(const wchar_t *name, IpcListener **out)
     IpcListener *l = NULL;
     BOOL last_stopped = FALSE;
     BOOL standby = LaunchedAsStandby();
-    IpcStandbyResult waited = {0}; /* IPC_STANDBY_OWNED, never waited */
+    IpcStandbyResult waited = {0}; /* IPC_STANDBY_OWNED: the lock taken without a wait */
     wchar_t reason[IPC_ERROR_TEXT_MAX];
 
     if (!IpcCheckName(name, reason, ARRAYSIZE(reason))) {

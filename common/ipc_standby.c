@@ -132,7 +132,6 @@ static int SleepUntilOurs(HANDLE lock, HANDLE ctrl_event, const wchar_t *name, I
     switch (got) {
     case WAIT_OBJECT_0 + WAIT_LOCK:
     case WAIT_ABANDONED_0 + WAIT_LOCK:
-        r->waited = TRUE;
         r->abandoned = got == WAIT_ABANDONED_0 + WAIT_LOCK;
         r->outcome = IPC_STANDBY_TOOK_OVER;
         return IPC_EXIT_OK;
@@ -151,15 +150,17 @@ static int SleepUntilOurs(HANDLE lock, HANDLE ctrl_event, const wchar_t *name, I
     }
 }
 
-void IpcStandbySayTakeover(const wchar_t *name, IpcStandbyResult *result)
+void IpcStandbySayTakeover(const wchar_t *name, const IpcStandbyResult *result)
 {
-    if (result->waited && result->abandoned) {
+    if (result->outcome != IPC_STANDBY_TOOK_OVER && result->outcome != IPC_STANDBY_STOP_PENDING) {
+        return;
+    }
+    if (result->abandoned) {
         IpcPrint(L"Standby: the listener (pid %lu) of '%ls' died without letting go; taking over",
                  (unsigned long)result->active, name);
-    } else if (result->waited) {
+    } else {
         IpcPrint(L"Standby: the listener (pid %lu) let go of '%ls'; taking over", (unsigned long)result->active, name);
     }
-    result->waited = FALSE;
 }
 
 int IpcStandbyWait(const wchar_t *name, HANDLE ctrl_event, HANDLE *lock, IpcMapping *map, IpcStandbyResult *result)

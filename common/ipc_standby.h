@@ -35,10 +35,9 @@ typedef enum IpcStandbyOutcome {
  * not stand between the lock becoming ours and our pid at offset 0.
  */
 typedef struct IpcStandbyResult {
-    IpcStandbyOutcome outcome;
-    BOOL waited;    /* it waited for the lock and got it (TOOK_OVER, or STOP_PENDING after a wait) */
-    BOOL abandoned; /* waited: the holder died without letting go (WAIT_ABANDONED) */
-    DWORD active;   /* waited: the pid of the listener it waited for, as the header named it */
+    IpcStandbyOutcome outcome; /* TOOK_OVER and STOP_PENDING come only from the wait for the lock */
+    BOOL abandoned; /* after the wait: the holder died without letting go (WAIT_ABANDONED) */
+    DWORD active;   /* after the wait: the pid of the listener it waited for, as the header named it */
     HANDLE retire;  /* NAME|retire<pid>, the caller's to close; NULL when it never waited */
 } IpcStandbyResult;
 
@@ -62,10 +61,10 @@ int IpcStandbyWait(const wchar_t *name, HANDLE ctrl_event, HANDLE *lock, IpcMapp
 
 /*
  * IpcStandbySayTakeover - prints how the lock became ours when the standby
- * waited for it (released, or abandoned by a listener that died). Accepts a
- * result that never waited, and says it once.
+ * waited for it (released, or abandoned by a listener that died): for the
+ * outcomes TOOK_OVER and STOP_PENDING; nothing for the others.
  */
-void IpcStandbySayTakeover(const wchar_t *name, IpcStandbyResult *result);
+void IpcStandbySayTakeover(const wchar_t *name, const IpcStandbyResult *result);
 
 /*
  * IpcStandbyClear - if the header records this process as its standby,
